@@ -1,0 +1,1 @@
+//! Placeholder; the mock-server crate is built under issue 4.

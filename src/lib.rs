@@ -1,0 +1,1 @@
+//! ils-doctor: diagnoses CUCM Intercluster Lookup Service registration.
