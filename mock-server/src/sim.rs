@@ -1,0 +1,443 @@
+//! The ILS simulator: turns a scenario into registration attempts over time and SDL lines.
+//!
+//! Every cluster that has a `registration_server` (a spoke, or a hub joining another hub) and a
+//! running ILS service tries to register every `retry_interval_s` seconds until it succeeds
+//! (`cucm-ils.md` §1.3; the retry interval itself is a scenario setting, the real one is unknown).
+//! Each attempt is decided by [`crate::decision::decide`] from the live state (configuration,
+//! trust stores, PeerInfoVectors) and written on each side by that side's
+//! [`crate::sdl_writer::TraceWriter`], but only while that side's ILS trace level is Detailed.
+//! Noise (`SdlStat` lines always, an invented `IlsD` timer line at Detailed) is written between
+//! attempts so that analyzers meet lines that are not signatures.
+//!
+//! A successful join adds each side's FQDN to the other's PeerInfoVector, which is what makes a
+//! later switch to TLS (method 4) succeed. The same [`Engine`] backs [`crate::simulate`] (offline,
+//! no servers) and the running mock (driven by the wall clock).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::decision::{decide, Cert, Line, Link, Outcome, Side, SideConfig, Source};
+use crate::lines::{render, Ctx, Tag};
+use crate::scenario::{CertKind, Cluster, Scenario, ServiceState, TraceLevel};
+use crate::sdl_writer::{TraceFile, TraceWriter, WriterIdentity};
+
+/// One registration attempt, the ground truth for analyzers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    /// True (UTC) time the spoke started it.
+    pub time: DateTime<Utc>,
+    /// Registering cluster (`name`).
+    pub spoke: String,
+    /// Cluster registered to (`name`).
+    pub hub: String,
+    /// The decided outcome.
+    pub outcome: Outcome,
+    /// TLS (7501) or not (7502).
+    pub tls: bool,
+    /// The spoke's ephemeral source port in the lines.
+    pub spoke_port: u16,
+    /// Lines were written on the hub (its trace level was Detailed and it had lines).
+    pub written_hub: bool,
+    /// Lines were written on the spoke.
+    pub written_spoke: bool,
+    /// The rendered payloads, per side, with their provenance.
+    pub lines: Vec<(Side, Source, String)>,
+}
+
+#[derive(Debug, Clone)]
+struct State {
+    cfg: Cluster,
+    level: TraceLevel,
+    service: ServiceState,
+    piv: BTreeSet<String>,
+    registered: bool,
+    next_attempt: Option<DateTime<Utc>>,
+    instance: u32,
+    pwd_alarms: u32,
+    tls_alarms: u32,
+    app_corr: u32,
+    writer: TraceWriter,
+}
+
+/// Simulation state for a whole scenario.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    states: Vec<State>,
+    now: DateTime<Utc>,
+    next_noise: DateTime<Utc>,
+    noise_interval: Duration,
+    port_seed: u32,
+    attempts: Vec<Attempt>,
+    max_attempts_kept: usize,
+}
+
+fn cert_of(c: &Cluster) -> Cert {
+    match (c.tomcat.expired, c.tomcat.kind) {
+        (true, _) => Cert::Expired,
+        (false, CertKind::SelfSigned) => Cert::SelfSigned,
+        (false, CertKind::CaSigned) => Cert::CaSigned,
+    }
+}
+
+fn side_config(me: &Cluster, my_piv: &BTreeSet<String>, peer: &Cluster) -> SideConfig {
+    SideConfig {
+        use_tls: me.ils.use_tls,
+        use_password: me.ils.use_password,
+        cert: cert_of(me),
+        trusts_peer_cert: me.trust.tomcat_certs.iter().any(|n| n == &peer.name),
+        trusts_peer_ca: peer.tomcat.kind == CertKind::CaSigned
+            && me.trust.ca_roots.iter().any(|ca| ca == &peer.tomcat.ca),
+        peer_fqdn_in_piv: my_piv.contains(&peer.fqdn.to_ascii_lowercase()),
+    }
+}
+
+impl Engine {
+    /// A fresh simulation starting at true time `start`.
+    pub fn new(scenario: &Scenario, start: DateTime<Utc>) -> Engine {
+        let set = &scenario.simulation;
+        let states = scenario
+            .clusters
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let id = WriterIdentity {
+                    node_id: c.node_id,
+                    host: c.hostname().to_string(),
+                    ip: c.ip.clone(),
+                    version: c.version.clone(),
+                    offset_min: c.offset_minutes(),
+                    skew_ms: c.clock.skew_ms,
+                };
+                let first = start + Duration::seconds(2 + i as i64);
+                State {
+                    level: c.ils.trace_level,
+                    service: c.ils.service,
+                    piv: c
+                        .ils
+                        .peer_info_vector
+                        .iter()
+                        .map(|f| f.to_ascii_lowercase())
+                        .collect(),
+                    registered: false,
+                    next_attempt: c.ils.registration_server.as_ref().map(|_| first),
+                    instance: 0,
+                    pwd_alarms: 0,
+                    tls_alarms: 0,
+                    app_corr: 1028,
+                    writer: TraceWriter::new(
+                        id,
+                        set.roll_size_bytes,
+                        250,
+                        start - Duration::hours(20),
+                    ),
+                    cfg: c.clone(),
+                }
+            })
+            .collect();
+        let port_seed = scenario.name.bytes().fold(2_166_136_261u32, |h, b| {
+            (h ^ u32::from(b)).wrapping_mul(16_777_619)
+        });
+        Engine {
+            states,
+            now: start,
+            next_noise: start,
+            noise_interval: Duration::seconds(set.noise_interval_s.max(1) as i64),
+            port_seed,
+            attempts: Vec::new(),
+            max_attempts_kept: 10_000,
+        }
+    }
+
+    /// Current simulated true time.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    /// Index of the cluster named `name`.
+    fn idx(&self, name: &str) -> Option<usize> {
+        self.states.iter().position(|s| s.cfg.name == name)
+    }
+
+    /// Current ILS trace level of a cluster.
+    pub fn trace_level(&self, cluster: &str) -> Option<TraceLevel> {
+        self.idx(cluster)
+            .and_then(|i| self.states.get(i))
+            .map(|s| s.level)
+    }
+
+    /// Changes a cluster's ILS trace level from now on (what updateProcessNodeService does).
+    pub fn set_trace_level(&mut self, cluster: &str, level: TraceLevel) -> bool {
+        match self.idx(cluster).and_then(|i| self.states.get_mut(i)) {
+            Some(s) => {
+                s.level = level;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Current service state of a cluster's ILS.
+    pub fn service(&self, cluster: &str) -> Option<ServiceState> {
+        self.idx(cluster)
+            .and_then(|i| self.states.get(i))
+            .map(|s| s.service)
+    }
+
+    /// True once `cluster` has registered to its registration server.
+    pub fn is_registered(&self, cluster: &str) -> bool {
+        self.idx(cluster)
+            .and_then(|i| self.states.get(i))
+            .is_some_and(|s| s.registered)
+    }
+
+    /// The cluster's PeerInfoVector (lower-case FQDNs).
+    pub fn peer_info_vector(&self, cluster: &str) -> Vec<String> {
+        self.idx(cluster)
+            .and_then(|i| self.states.get(i))
+            .map(|s| s.piv.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Trace files of a cluster, oldest first.
+    pub fn files(&self, cluster: &str) -> &[TraceFile] {
+        self.idx(cluster)
+            .and_then(|i| self.states.get(i))
+            .map(|s| s.writer.files())
+            .unwrap_or(&[])
+    }
+
+    /// Attempts so far (the most recent 10,000).
+    pub fn attempts(&self) -> &[Attempt] {
+        &self.attempts
+    }
+
+    /// Runs the simulation up to true time `t` (no-op if `t` is in the past).
+    pub fn advance_to(&mut self, t: DateTime<Utc>) {
+        loop {
+            let next_attempt = self
+                .states
+                .iter()
+                .enumerate()
+                .filter_map(|(i, s)| s.next_attempt.map(|at| (at, i)))
+                .min();
+            let noise = self.next_noise;
+            match next_attempt {
+                Some((at, i)) if at <= t && at < noise => {
+                    self.now = at;
+                    self.attempt(i);
+                }
+                _ if noise <= t => {
+                    self.now = noise;
+                    self.noise();
+                    self.next_noise = noise + self.noise_interval;
+                }
+                _ => break,
+            }
+        }
+        if t > self.now {
+            self.now = t;
+        }
+    }
+
+    fn noise(&mut self) {
+        let t = self.now;
+        for s in &mut self.states {
+            // SdlStat format from a CCM trace [3P: S16a]; numbers are made up.
+            let lines = 40 + (s.instance % 30);
+            s.writer.write(
+                t,
+                &[(
+                    Tag::SdlStat,
+                    format!(
+                        "Period: 6s #Lines: {lines} #Bytes: {} Total Number of Buffers: 10000 Free LWM: 9955 Free LWM(total): 9537",
+                        lines * 161
+                    ),
+                )],
+            );
+            if s.level == TraceLevel::Detailed && s.service == ServiceState::Started {
+                // Invented noise, not a technote line [I].
+                s.writer.write(
+                    t,
+                    &[(
+                        Tag::AppInfo,
+                        format!(
+                            "IlsD Ils::wait_SdlTimerInd(): ILS sync timer expired, peers known={}",
+                            s.piv.len()
+                        ),
+                    )],
+                );
+            }
+        }
+    }
+
+    fn attempt(&mut self, si: usize) {
+        let t = self.now;
+        let Some(spoke) = self.states.get(si).map(|s| s.cfg.clone()) else {
+            return;
+        };
+        let hi = spoke
+            .ils
+            .registration_server
+            .as_deref()
+            .and_then(|n| self.idx(n));
+        let (Some(hi), true) = (
+            hi,
+            self.states
+                .get(si)
+                .is_some_and(|s| s.service == ServiceState::Started),
+        ) else {
+            // Spoke's ILS not running (or no such hub): try again later.
+            if let Some(s) = self.states.get_mut(si) {
+                s.next_attempt = Some(t + Duration::seconds(spoke.ils.retry_interval_s as i64));
+            }
+            return;
+        };
+        let (Some(s_state), Some(h_state)) = (self.states.get(si), self.states.get(hi)) else {
+            return;
+        };
+        let hub = h_state.cfg.clone();
+        let link = Link {
+            hub: side_config(&hub, &h_state.piv, &spoke),
+            spoke: side_config(&spoke, &s_state.piv, &hub),
+            passwords_equal: hub.ils.password == spoke.ils.password,
+            hub_reachable: h_state.service == ServiceState::Started && hub.ils.listening,
+        };
+        let d = decide(&link);
+        self.port_seed = self
+            .port_seed
+            .wrapping_mul(1_103_515_245)
+            .wrapping_add(12_345);
+        let spoke_port = 32_768 + ((self.port_seed >> 8) % 28_000) as u16;
+        let has = |l: fn(&Line) -> bool| d.lines.iter().any(|e| l(&e.line));
+        let instance = self.states.get(si).map_or(1, |s| s.instance + 1);
+        let app_corr = self.states.get(si).map_or(1029, |s| s.app_corr + 1);
+        let alarm_count = {
+            let mut count = 0;
+            if has(|l| *l == Line::P11PwdAlarm) {
+                if let Some(h) = self.states.get_mut(hi) {
+                    h.pwd_alarms += 1;
+                    count = h.pwd_alarms;
+                }
+            } else if has(|l| *l == Line::P20TlsAlarmHub) {
+                if let Some(h) = self.states.get_mut(hi) {
+                    h.tls_alarms += 1;
+                    count = h.tls_alarms;
+                }
+            } else if has(|l| *l == Line::P16TlsAlarmSpoke) {
+                if let Some(s) = self.states.get_mut(si) {
+                    s.tls_alarms += 1;
+                    count = s.tls_alarms;
+                }
+            }
+            count
+        };
+        let ctx = Ctx {
+            hub_ip: hub.ip.clone(),
+            spoke_ip: spoke.ip.clone(),
+            hub_port: if d.tls { 7501 } else { 7502 },
+            spoke_port,
+            tls: d.tls,
+            hub_peer_id: hub.peer_id(),
+            spoke_peer_id: spoke.peer_id(),
+            hub_fqdn: hub.fqdn.clone(),
+            spoke_fqdn: spoke.fqdn.clone(),
+            hub_node: hub.node_id,
+            spoke_node: spoke.node_id,
+            instance,
+            app_corr,
+            alarm_count,
+        };
+        let hub_detailed = self
+            .states
+            .get(hi)
+            .is_some_and(|s| s.level == TraceLevel::Detailed);
+        let spoke_detailed = self
+            .states
+            .get(si)
+            .is_some_and(|s| s.level == TraceLevel::Detailed);
+        let mut rendered = Vec::new();
+        let (mut wh, mut ws) = (false, false);
+        // Each line a few ms after the previous one, as in S1 (hub and spoke interleaved).
+        for (k, e) in d.lines.iter().enumerate() {
+            let at = t + Duration::milliseconds(3 * k as i64 + 1);
+            let recs = render(e.side, e.line, &ctx);
+            for (_, p) in &recs {
+                rendered.push((e.side, e.source, p.clone()));
+            }
+            let (idx, on) = match e.side {
+                Side::Hub => (hi, hub_detailed),
+                Side::Spoke => (si, spoke_detailed),
+            };
+            if on {
+                if let Some(st) = self.states.get_mut(idx) {
+                    st.writer.write(at, &recs);
+                }
+                match e.side {
+                    Side::Hub => wh = true,
+                    Side::Spoke => ws = true,
+                }
+            }
+        }
+        let registered = d.outcome.is_registered();
+        if let Some(s) = self.states.get_mut(si) {
+            s.instance = instance;
+            s.app_corr = app_corr;
+            s.registered = registered;
+            s.next_attempt = if registered {
+                None
+            } else {
+                Some(t + Duration::seconds(spoke.ils.retry_interval_s as i64))
+            };
+            if registered {
+                s.piv.insert(hub.fqdn.to_ascii_lowercase());
+            }
+        }
+        if registered {
+            if let Some(h) = self.states.get_mut(hi) {
+                h.piv.insert(spoke.fqdn.to_ascii_lowercase());
+            }
+        }
+        if self.attempts.len() >= self.max_attempts_kept {
+            self.attempts.remove(0);
+        }
+        self.attempts.push(Attempt {
+            time: t,
+            spoke: spoke.name.clone(),
+            hub: hub.name.clone(),
+            outcome: d.outcome,
+            tls: d.tls,
+            spoke_port,
+            written_hub: wh,
+            written_spoke: ws,
+            lines: rendered,
+        });
+    }
+}
+
+/// The result of [`crate::simulate`].
+#[derive(Debug, Clone)]
+pub struct Simulation {
+    /// Trace files per cluster `name`, oldest first (the last one is the active `.gzo`).
+    pub files: BTreeMap<String, Vec<TraceFile>>,
+    /// Every registration attempt, in time order.
+    pub attempts: Vec<Attempt>,
+}
+
+/// Simulates `scenario` from true time `start` to `end` without starting servers.
+pub fn simulate_window(
+    scenario: &Scenario,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Simulation {
+    let mut e = Engine::new(scenario, start);
+    e.advance_to(end);
+    Simulation {
+        files: scenario
+            .clusters
+            .iter()
+            .map(|c| (c.name.clone(), e.files(&c.name).to_vec()))
+            .collect(),
+        attempts: e.attempts().to_vec(),
+    }
+}
