@@ -343,6 +343,9 @@ pub struct Access {
     /// Delay before the first prompt, showing "CLI is starting up" meanwhile, milliseconds.
     #[serde(default)]
     pub cli_start_delay_ms: u64,
+    /// Pre-authentication SSH banner (none by default; many sites set a legal notice).
+    #[serde(default)]
+    pub banner: Option<String>,
 }
 
 fn default_admin() -> String {
@@ -364,6 +367,7 @@ impl Default for Access {
             password_env: None,
             keyboard_interactive_only: false,
             cli_start_delay_ms: 0,
+            banner: None,
         }
     }
 }

@@ -1,0 +1,320 @@
+//! The signature catalog: loading, validating and matching the lines of `signatures/ils.toml`.
+//!
+//! The built-in catalog is compiled into the binary; `--signatures FILE` entries replace built-in
+//! entries with the same id, add new ones, or remove one with `disabled = true`. Validation names
+//! the file, the entry and the field, and checks every `examples` line against the entry's anchor
+//! and regex, so a catalog cannot claim a line it does not match.
+
+use std::collections::HashMap;
+
+use regex::bytes::Regex;
+use serde::Deserialize;
+
+use super::fields::Fields;
+use super::types::{CauseSpec, Confidence, Fact, Method, MethodSet, OutcomeClass, SideSpec};
+use crate::parse::Prefilter;
+
+/// The built-in catalog's text.
+pub const BUILTIN: &str = include_str!("../../signatures/ils.toml");
+
+/// A catalog that could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("signature catalog {origin}: not valid TOML: {message}")]
+    Syntax { origin: String, message: String },
+    #[error("signature catalog {origin}: entry {entry}: {message}")]
+    Entry { origin: String, entry: String, message: String },
+}
+
+/// Capture names the analyzer understands; any other name in a regex is an error.
+const KNOWN_CAPTURES: &[&str] = &[
+    "peer_ip", "peer_port", "local_ip", "local_port", "tls", "pid", "peer_id", "fqdn",
+    "verify_code", "verify_text", "conn_reason",
+];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileFormat {
+    #[serde(default)]
+    signature: Vec<RawEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEntry {
+    id: Option<String>,
+    side: Option<SideSpec>,
+    methods: Option<Vec<Method>>,
+    outcome: Option<OutcomeClass>,
+    fact: Option<Fact>,
+    root_cause: Option<CauseSpec>,
+    anchor: Option<String>,
+    regex: Option<String>,
+    confidence: Option<Confidence>,
+    source: Option<String>,
+    meaning: Option<String>,
+    #[serde(default)]
+    examples: Vec<String>,
+    #[serde(default)]
+    disabled: bool,
+}
+
+/// One compiled signature.
+#[derive(Debug, Clone)]
+pub struct Signature {
+    pub id: String,
+    pub side: SideSpec,
+    pub methods: MethodSet,
+    pub outcome: OutcomeClass,
+    pub fact: Fact,
+    pub root_cause: Option<CauseSpec>,
+    pub anchor: String,
+    pub regex: Regex,
+    pub confidence: Confidence,
+    pub source: String,
+    pub meaning: String,
+    pub examples: Vec<String>,
+    /// Where the entry came from: `built-in` or the override file's path.
+    pub origin: String,
+}
+
+/// The ordered list of signatures. The first matching entry wins for a line.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    signatures: Vec<Signature>,
+}
+
+impl Catalog {
+    /// The catalog compiled into the binary.
+    pub fn builtin() -> Catalog {
+        // The built-in file is validated by the unit tests below; failing here is a build defect,
+        // never a user input problem.
+        match Catalog::parse(BUILTIN, "built-in") {
+            Ok(c) => c,
+            Err(e) => unreachable!("the built-in catalog is invalid: {e}"),
+        }
+    }
+
+    /// Parses a catalog file's text. `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Catalog, CatalogError> {
+        let mut cat = Catalog { signatures: Vec::new() };
+        cat.apply(text, origin)?;
+        Ok(cat)
+    }
+
+    /// Applies an override file: same id replaces (in place), a new id is appended, `disabled`
+    /// removes.
+    pub fn apply(&mut self, text: &str, origin: &str) -> Result<(), CatalogError> {
+        let file: FileFormat = toml::from_str(text).map_err(|e| CatalogError::Syntax {
+            origin: origin.to_string(),
+            message: e.to_string(),
+        })?;
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for (i, raw) in file.signature.into_iter().enumerate() {
+            let label = match &raw.id {
+                Some(id) => format!("#{} (id \"{id}\")", i + 1),
+                None => format!("#{}", i + 1),
+            };
+            let err = |message: String| CatalogError::Entry {
+                origin: origin.to_string(),
+                entry: label.clone(),
+                message,
+            };
+            let id = raw.id.clone().filter(|s| !s.trim().is_empty()).ok_or_else(|| err("field `id` is missing".into()))?;
+            if let Some(first) = seen.insert(id.clone(), i) {
+                return Err(err(format!("id is used again (first by entry #{})", first + 1)));
+            }
+            let pos = self.signatures.iter().position(|s| s.id == id);
+            if raw.disabled {
+                if let Some(p) = pos {
+                    self.signatures.remove(p);
+                }
+                continue;
+            }
+            let sig = compile(raw, id, origin).map_err(err)?;
+            match pos {
+                Some(p) => self.signatures[p] = sig,
+                None => self.signatures.push(sig),
+            }
+        }
+        Ok(())
+    }
+
+    pub fn signatures(&self) -> &[Signature] {
+        &self.signatures
+    }
+
+    pub fn get(&self, index: usize) -> Option<&Signature> {
+        self.signatures.get(index)
+    }
+
+    /// The prefilter over every entry's anchor.
+    pub fn prefilter(&self) -> Prefilter {
+        match Prefilter::new(self.signatures.iter().map(|s| s.anchor.as_bytes())) {
+            Ok(p) => p,
+            // Anchors are short non-empty literals (checked in `compile`); aho-corasick only
+            // refuses patterns sets far beyond any catalog's size.
+            Err(e) => unreachable!("anchor automaton: {e}"),
+        }
+    }
+
+    /// The first signature matching the line, with its captured fields.
+    pub fn match_line(&self, line: &[u8]) -> Option<(usize, Fields)> {
+        self.signatures.iter().enumerate().find_map(|(i, s)| {
+            memchr::memmem::find(line, s.anchor.as_bytes())?;
+            let caps = s.regex.captures(line)?;
+            Some((i, Fields::from_captures(&caps)))
+        })
+    }
+}
+
+fn compile(raw: RawEntry, id: String, origin: &str) -> Result<Signature, String> {
+    fn need<T>(v: Option<T>, field: &str) -> Result<T, String> {
+        v.ok_or_else(|| format!("field `{field}` is missing"))
+    }
+    let anchor = need(raw.anchor, "anchor")?;
+    if anchor.trim().is_empty() {
+        return Err("field `anchor` is empty: it must be a literal that every matching line contains".into());
+    }
+    let pattern = need(raw.regex, "regex")?;
+    let regex = Regex::new(&pattern).map_err(|e| format!("field `regex` does not compile: {e}"))?;
+    for name in regex.capture_names().flatten() {
+        if !KNOWN_CAPTURES.contains(&name) {
+            return Err(format!(
+                "field `regex`: unknown capture name `{name}` (known: {})",
+                KNOWN_CAPTURES.join(", ")
+            ));
+        }
+    }
+    let methods = need(raw.methods, "methods")?;
+    if methods.is_empty() {
+        return Err("field `methods` is empty: list the methods under which the line can appear".into());
+    }
+    for (n, ex) in raw.examples.iter().enumerate() {
+        if !ex.contains(anchor.as_str()) {
+            return Err(format!("examples[{n}] does not contain the anchor {anchor:?}"));
+        }
+        if !regex.is_match(ex.as_bytes()) {
+            return Err(format!("examples[{n}] does not match the regex"));
+        }
+    }
+    Ok(Signature {
+        id,
+        side: need(raw.side, "side")?,
+        methods: MethodSet::of(&methods),
+        outcome: need(raw.outcome, "outcome")?,
+        fact: raw.fact.unwrap_or(Fact::Other),
+        root_cause: raw.root_cause,
+        anchor,
+        regex,
+        confidence: raw.confidence.unwrap_or(Confidence::Inferred),
+        source: raw.source.unwrap_or_else(|| origin.to_string()),
+        meaning: raw.meaning.unwrap_or_default(),
+        examples: raw.examples,
+        origin: origin.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_catalog_is_valid_and_complete() {
+        let cat = Catalog::parse(BUILTIN, "built-in").unwrap();
+        let ids: Vec<&str> = cat.signatures().iter().map(|s| s.id.as_str()).collect();
+        for p in 1..=25 {
+            let found = ids.iter().any(|id| *id == format!("P{p}") || id.starts_with(&format!("P{p}")) && id.len() == format!("P{p}").len() + 1);
+            assert!(found, "P{p} missing from the catalog");
+        }
+        assert!(cat.signatures().iter().any(|s| s.confidence == Confidence::Inferred && s.root_cause == Some(CauseSpec::HubUnreachable)));
+    }
+
+    #[test]
+    fn every_example_matches_its_own_entry_first() {
+        let cat = Catalog::builtin();
+        for (i, s) in cat.signatures().iter().enumerate() {
+            assert!(!s.examples.is_empty(), "{} has no example", s.id);
+            for ex in &s.examples {
+                let (hit, _) = cat.match_line(ex.as_bytes()).unwrap();
+                assert_eq!(hit, i, "{} example is claimed by {}", s.id, cat.signatures()[hit].id);
+            }
+        }
+    }
+
+    #[test]
+    fn every_anchor_is_in_the_prefilter() {
+        let cat = Catalog::builtin();
+        let pf = cat.prefilter();
+        for s in cat.signatures() {
+            for ex in &s.examples {
+                let mut n = 0;
+                crate::parse::Scanner::new(&pf).scan_slice(ex.as_bytes(), |_| n += 1);
+                assert_eq!(n, 1, "{}", s.id);
+            }
+        }
+    }
+
+    #[test]
+    fn overrides_replace_add_and_disable() {
+        let mut cat = Catalog::builtin();
+        let before = cat.signatures().len();
+        let text = r#"
+[[signature]]
+id = "P18"
+disabled = true
+
+[[signature]]
+id = "P17"
+side = "spoke"
+methods = ["tls"]
+outcome = "failure"
+fact = "connect_failed"
+root_cause = "hub_unreachable"
+anchor = "failed, ConnReason("
+regex = 'ConnReason\((?P<conn_reason>\d+)\)'
+
+[[signature]]
+id = "X1"
+side = "spoke"
+methods = ["password"]
+outcome = "failure"
+root_cause = "hub_unreachable"
+anchor = "No route to host"
+regex = 'No route to host'
+examples = ["00000001.000 |10:00:00.000 |AppInfo  |IlsD connect: No route to host"]
+"#;
+        cat.apply(text, "my.toml").unwrap();
+        assert_eq!(cat.signatures().len(), before);
+        assert!(!cat.signatures().iter().any(|s| s.id == "P18"));
+        let p17 = cat.signatures().iter().find(|s| s.id == "P17").unwrap();
+        assert_eq!(p17.origin, "my.toml");
+        assert_eq!(p17.root_cause, Some(CauseSpec::HubUnreachable));
+        let (i, _) = cat.match_line(b"00000001.000 |10:00:00.000 |AppInfo  |IlsD connect: No route to host").unwrap();
+        assert_eq!(cat.signatures()[i].id, "X1");
+        assert_eq!(cat.signatures()[i].fact, Fact::Other);
+    }
+
+    fn entry_error(text: &str) -> String {
+        Catalog::parse(text, "bad.toml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn bad_entries_are_named() {
+        let base = "side = \"hub\"\nmethods = [\"tls\"]\noutcome = \"failure\"\n";
+        let e = entry_error(&format!("[[signature]]\nid = \"B1\"\n{base}anchor = \"x\"\nregex = '(unclosed'\n"));
+        assert!(e.contains("bad.toml") && e.contains("B1") && e.contains("`regex` does not compile"), "{e}");
+        let e = entry_error(&format!("[[signature]]\nid = \"B2\"\n{base}regex = 'x'\n"));
+        assert!(e.contains("B2") && e.contains("`anchor` is missing"), "{e}");
+        let e = entry_error(&format!("[[signature]]\nid = \"B3\"\n{base}anchor = \"abc\"\nregex = 'abc'\nexamples = [\"xyz\"]\n"));
+        assert!(e.contains("B3") && e.contains("examples[0]"), "{e}");
+        let e = entry_error(&format!("[[signature]]\nid = \"B4\"\n{base}anchor = \"a\"\nregex = '(?P<who>a)'\n"));
+        assert!(e.contains("unknown capture name `who`"), "{e}");
+        let e = entry_error("[[signature]]\nid = \"B5\"\nsidee = \"hub\"\n");
+        assert!(e.contains("not valid TOML") && e.contains("sidee"), "{e}");
+        let e = entry_error(&format!("[[signature]]\nid = \"B6\"\n{base}anchor = \"a\"\nregex = 'a'\n[[signature]]\nid = \"B6\"\n{base}anchor = \"a\"\nregex = 'a'\n"));
+        assert!(e.contains("used again"), "{e}");
+        let e = entry_error("[[signature]]\nid = \"B7\"\nside = \"middle\"\n");
+        assert!(e.contains("middle"), "{e}");
+    }
+}

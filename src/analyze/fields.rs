@@ -1,0 +1,103 @@
+//! The values a signature captures from a line, typed.
+//!
+//! Regex captures are bytes from an untrusted trace: every conversion is checked and a value
+//! that does not parse is simply absent, never a panic.
+
+use regex::bytes::Captures;
+
+/// The named captures of a matched line (see the catalog header for their meaning).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Fields {
+    pub peer_ip: Option<String>,
+    pub peer_port: Option<u16>,
+    pub local_ip: Option<String>,
+    pub local_port: Option<u16>,
+    pub tls: Option<bool>,
+    /// The SDL process id of the connection handler, `[1, 600, 17, 5]` or `[1.600.17.5]`.
+    pub pid: Option<[u32; 4]>,
+    pub peer_id: Option<String>,
+    pub fqdn: Option<String>,
+    pub verify_code: Option<u32>,
+    pub verify_text: Option<String>,
+    pub conn_reason: Option<u32>,
+}
+
+/// Longest captured text kept (an IP, an FQDN, an OpenSSL message).
+const MAX_FIELD: usize = 256;
+
+impl Fields {
+    pub fn from_captures(caps: &Captures<'_>) -> Fields {
+        let text = |name: &str| -> Option<String> {
+            let m = caps.name(name)?;
+            let bytes = m.as_bytes();
+            let bytes = &bytes[..bytes.len().min(MAX_FIELD)];
+            let s = String::from_utf8_lossy(bytes).trim().to_string();
+            (!s.is_empty()).then_some(s)
+        };
+        Fields {
+            peer_ip: text("peer_ip"),
+            peer_port: text("peer_port").and_then(|s| s.parse().ok()),
+            local_ip: text("local_ip"),
+            local_port: text("local_port").and_then(|s| s.parse().ok()),
+            tls: text("tls").and_then(|s| parse_tls(&s)),
+            pid: text("pid").and_then(|s| parse_pid(&s)),
+            peer_id: text("peer_id"),
+            fqdn: text("fqdn"),
+            verify_code: text("verify_code").and_then(|s| s.parse().ok()),
+            verify_text: text("verify_text"),
+            conn_reason: text("conn_reason").and_then(|s| s.parse().ok()),
+        }
+    }
+
+    /// Whether the TCP handler's process type says TLS. In the technote non-TLS handlers are
+    /// type 13 and TLS handlers type 17 (`[1, 600, 13, 5]` vs `SdlSSLTCPConnection(1,600,17,1)`);
+    /// this is inferred from those samples [I], so it only fills in when nothing else tells.
+    pub fn tls_from_pid(&self) -> Option<bool> {
+        match self.pid? {
+            [_, 600, 13, _] => Some(false),
+            [_, 600, 17, _] => Some(true),
+            _ => None,
+        }
+    }
+}
+
+fn parse_tls(s: &str) -> Option<bool> {
+    match s {
+        "t" | "true" => Some(true),
+        "f" | "false" => Some(false),
+        _ => None,
+    }
+}
+
+/// `1.600.13.5`, `1, 600, 13, 5`, `1,600,17,1`.
+fn parse_pid(s: &str) -> Option<[u32; 4]> {
+    let mut out = [0u32; 4];
+    let mut parts = s.split([',', '.', ' ']).filter(|p| !p.is_empty());
+    for slot in &mut out {
+        *slot = parts.next()?.parse().ok()?;
+    }
+    parts.next().is_none().then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pids_in_both_notations() {
+        assert_eq!(parse_pid("1.600.13.5"), Some([1, 600, 13, 5]));
+        assert_eq!(parse_pid("1, 600, 17, 5"), Some([1, 600, 17, 5]));
+        assert_eq!(parse_pid("1,600,17,1"), Some([1, 600, 17, 1]));
+        assert_eq!(parse_pid("1.600.13"), None);
+        assert_eq!(parse_pid("1.600.13.5.6"), None);
+        assert_eq!(parse_pid("99999999999.1.1.1"), None);
+    }
+
+    #[test]
+    fn pid_types_tell_tls() {
+        let f = |pid| Fields { pid: Some(pid), ..Fields::default() };
+        assert_eq!(f([1, 600, 13, 7]).tls_from_pid(), Some(false));
+        assert_eq!(f([1, 600, 17, 16]).tls_from_pid(), Some(true));
+        assert_eq!(f([1, 100, 17, 16]).tls_from_pid(), None);
+    }
+}

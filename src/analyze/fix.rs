@@ -1,0 +1,168 @@
+//! What to do about a failed attempt: concrete steps with the CUCM GUI paths.
+//!
+//! The steps follow the technote's preconditions for each method (research §1.2, §2.2): the same
+//! password on every cluster; for TLS the peers' Tomcat certificates cross-imported into
+//! tomcat-trust (method 2) or signed by a CA whose root both tomcat-trust stores hold (methods 3
+//! and 4); the ILS service restarted after a Tomcat certificate changes.
+
+use super::diagnose::verify_meaning;
+use super::types::{Method, MethodSet, RootCause};
+
+/// The facts a fix is written from.
+pub struct FixInput<'a> {
+    pub cause: RootCause,
+    pub method: Option<Method>,
+    pub candidates: MethodSet,
+    pub verify_code: Option<u32>,
+    pub hub: Option<&'a str>,
+    pub spoke: Option<&'a str>,
+    /// The spoke's FQDN as the hub named it (P19/P20).
+    pub spoke_fqdn: Option<&'a str>,
+}
+
+const ILS_PAGE: &str = "Cisco Unified CM Administration > Advanced Features > ILS Configuration";
+const CERT_PAGE: &str = "Cisco Unified OS Administration > Security > Certificate Management";
+fn restart_ils(on: &str) -> String {
+    format!(
+        "Then restart the Cisco Intercluster Lookup Service on {on} (Cisco Unified Serviceability > Tools > Control \
+         Center - Feature Services), since ILS reads the Tomcat certificates when it starts."
+    )
+}
+
+pub fn fix(f: &FixInput<'_>) -> String {
+    let hub = f.hub.map_or("the hub".to_string(), |h| format!("the hub ({h})"));
+    let spoke = match (f.spoke_fqdn, f.spoke) {
+        (Some(n), _) => format!("the spoke ({n})"),
+        (None, Some(s)) => format!("the spoke ({s})"),
+        (None, None) => "the spoke".to_string(),
+    };
+    match f.cause {
+        RootCause::PasswordMismatch => format!(
+            "The ILS passwords differ. On {hub} and on {spoke}, open {ILS_PAGE} > ILS Authentication, enter the same \
+             password in Use Password and Confirm Password, and Save. The password must be the same on every cluster of \
+             the ILS network."
+        ),
+        RootCause::SpokeRejectsHubCertificate => certificate_fix(f, &hub, &spoke, "hub", "spoke"),
+        RootCause::HubRejectsSpokeCertificate => {
+            let mut text = certificate_fix(f, &spoke, &hub, "spoke", "hub");
+            if f.candidates.contains(Method::Tls) && f.method != Some(Method::TlsWithPassword) {
+                text.push_str(&format!(
+                    " (For method 4 the spoke must first join with password so that its FQDN is in the hub's \
+                     PeerInfoVector; the hub reported that it is not.)"
+                ));
+            }
+            text
+        }
+        RootCause::HubUnreachable => format!(
+            "The spoke did not reach the ILS service of {hub}. Check that the Cisco Intercluster Lookup Service is \
+             running on the hub publisher (utils service list), that TCP 7501 (TLS) and 7502 (non-TLS) are open from \
+             the spoke publisher to the hub publisher, that the spoke's Registration Server ({ILS_PAGE}) is the hub \
+             publisher's address, and that the hub's FQDN resolves in DNS from the spoke."
+        ),
+        RootCause::Unknown => format!(
+            "The traces show the attempt failed but not why. Collect the Cisco Intercluster Lookup Service traces at \
+             Detailed level from both {hub} and {spoke} for the same minutes and analyze them together; check \
+             {ILS_PAGE} > ILS Authentication on both clusters (same settings, same password) and both tomcat-trust \
+             lists."
+        ),
+    }
+}
+
+/// `owner` is the cluster whose certificate was refused, `verifier` the one that refused it.
+fn certificate_fix(f: &FixInput<'_>, owner: &str, verifier: &str, owner_role: &str, verifier_role: &str) -> String {
+    let why = f.verify_code.map(|c| format!(" OpenSSL error {c}: {}.", verify_meaning(c))).unwrap_or_default();
+    let head = capitalize(&format!("{verifier} does not trust the Tomcat certificate of {owner}.{why} "));
+    let restart = restart_ils(verifier);
+    let import = format!(
+        "import the {owner_role}'s Tomcat certificate into the {verifier_role}'s tomcat-trust: on {owner} open \
+         {CERT_PAGE}, download tomcat.pem; on {verifier} open {CERT_PAGE} > Upload Certificate/Certificate chain, \
+         purpose tomcat-trust (or use Bulk Certificate Management to export, consolidate and import). {restart}"
+    );
+    let ca_sign = format!(
+        "get the {owner_role}'s Tomcat certificate signed by the CA whose root certificate is in the \
+         {verifier_role}'s tomcat-trust: on {owner} open {CERT_PAGE} > Generate CSR (purpose tomcat), have the CA sign \
+         it, upload the signed certificate as tomcat, and upload the CA's root and intermediate certificates as \
+         tomcat-trust on both clusters. Restart Cisco Tomcat and the Cisco Intercluster Lookup Service."
+    );
+    let renew = format!(
+        "Renew the {owner_role}'s Tomcat certificate on {owner} ({CERT_PAGE}: regenerate it, or have the CA sign a new \
+         CSR), import the new certificate where the old one was trusted, and restart the Cisco Intercluster Lookup \
+         Service."
+    );
+    let body = match (f.verify_code, f.method) {
+        (Some(9), _) => format!(
+            "The certificate's start date is in the future for {verifier}: check both clusters' clocks (utils ntp \
+             status) before touching certificates."
+        ),
+        (Some(10), _) => renew,
+        (Some(19 | 20 | 21 | 2), _) => format!(
+            "The certificate chain is incomplete on {verifier}: upload the issuing CA's root and intermediate \
+             certificates as tomcat-trust on {verifier}. {restart}"
+        ),
+        (_, Some(Method::Tls)) => capitalize(&import),
+        (_, Some(Method::TlsWithPassword | Method::TlsAfterPassword)) => capitalize(&ca_sign),
+        _ => {
+            let methods = f.candidates.members().iter().map(|m| m.title()).collect::<Vec<_>>().join(", ");
+            let prefix = if methods.is_empty() { String::new() } else { format!("The traces leave the method open ({methods}). ") };
+            format!(
+                "{prefix}With TLS certificates only (method 2): {import} With CA-signed certificates (methods 3 and \
+                 4): {ca_sign}"
+            )
+        }
+    };
+    head + &body
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(cause: RootCause, method: Option<Method>, code: Option<u32>) -> FixInput<'static> {
+        FixInput {
+            cause,
+            method,
+            candidates: MethodSet::TLS,
+            verify_code: code,
+            hub: Some("10.106.104.220"),
+            spoke: Some("10.106.104.201"),
+            spoke_fqdn: None,
+        }
+    }
+
+    #[test]
+    fn same_line_different_fix_by_method() {
+        let m2 = fix(&input(RootCause::SpokeRejectsHubCertificate, Some(Method::Tls), Some(18)));
+        assert!(m2.contains("Import the hub's Tomcat certificate into the spoke's tomcat-trust"), "{m2}");
+        assert!(!m2.contains("Generate CSR"));
+        let m3 = fix(&input(RootCause::SpokeRejectsHubCertificate, Some(Method::TlsWithPassword), Some(18)));
+        assert!(m3.contains("Get the hub's Tomcat certificate signed by the CA"), "{m3}");
+        assert!(!m3.contains("Import the hub's"));
+        let open = fix(&input(RootCause::SpokeRejectsHubCertificate, None, Some(18)));
+        assert!(open.contains("method 2") && open.contains("methods 3 and 4") && open.contains("self-signed"), "{open}");
+    }
+
+    #[test]
+    fn hub_side_rejection_points_at_the_spoke_certificate() {
+        let t = fix(&input(RootCause::HubRejectsSpokeCertificate, Some(Method::Tls), None));
+        assert!(t.contains("The hub (10.106.104.220) does not trust the Tomcat certificate of the spoke (10.106.104.201)"), "{t}");
+        assert!(t.contains("Import the spoke's Tomcat certificate into the hub's tomcat-trust"), "{t}");
+    }
+
+    #[test]
+    fn expired_and_chain_codes() {
+        assert!(fix(&input(RootCause::SpokeRejectsHubCertificate, Some(Method::Tls), Some(10))).contains("Renew"));
+        assert!(fix(&input(RootCause::SpokeRejectsHubCertificate, None, Some(20))).contains("intermediate"));
+        assert!(fix(&input(RootCause::SpokeRejectsHubCertificate, None, Some(9))).contains("ntp"));
+    }
+
+    #[test]
+    fn password_and_unreachable() {
+        assert!(fix(&input(RootCause::PasswordMismatch, None, None)).contains("same password"));
+        assert!(fix(&input(RootCause::HubUnreachable, None, None)).contains("7501"));
+    }
+}

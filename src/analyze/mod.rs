@@ -1,0 +1,231 @@
+//! From matched trace lines to diagnosed registration attempts. Pure: no files, no clock.
+//!
+//! The steps, each in its own module:
+//! 1. [`event`]: place each matched line on a timeline (FileHead date, UTC offset, midnights);
+//! 2. [`episode`]: group one trace's lines into episodes (one side's view of one connection);
+//! 3. [`pairing`]: join the hub's and the spoke's episodes into attempts, estimate clock skew;
+//! 4. [`diagnose`] and [`fix`]: method, outcome, root cause and what to do, per attempt;
+//! 5. [`verdict`]: per spoke/hub pair the latest attempt decides; the worst pair decides the
+//!    run's status and exit code.
+//!
+//! The [`catalog`] holds the signatures (built in from `signatures/ils.toml`).
+
+pub mod catalog;
+pub mod diagnose;
+pub mod episode;
+pub mod event;
+pub mod fields;
+pub mod fix;
+pub mod model;
+pub mod pairing;
+pub mod types;
+pub mod verdict;
+
+mod attempts;
+
+use std::collections::BTreeMap;
+
+pub use catalog::Catalog;
+pub use event::{RawHit, ScannedFile};
+pub use model::Analysis;
+pub use types::{Method, Outcome, RootCause, Side, Status};
+
+use event::{FileDate, When};
+use types::SideSpec;
+
+/// Choices that shape an analysis.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The authentication method the user says is configured (resolves what traces leave open).
+    pub configured_method: Option<Method>,
+    /// Only lines at or after this time; lines without a date are kept.
+    pub from: Option<TimeBound>,
+    /// Only lines before this time.
+    pub to: Option<TimeBound>,
+    /// The window as the user wrote it, for the report.
+    pub window: model::Window,
+    /// Warnings from reading the files (unreadable, binary, truncated), carried into the report.
+    pub warnings: Vec<String>,
+}
+
+/// One end of the time window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeBound {
+    /// An instant (Unix ms), from a time with an offset.
+    Utc(i64),
+    /// A wall-clock time, compared with each trace's own local time (what an engineer reads on
+    /// the publisher).
+    Local(chrono::NaiveDateTime),
+}
+
+impl TimeBound {
+    /// Whether the line is before the bound; `None` when the line's date is unknown.
+    fn line_is_before(&self, w: &When) -> Option<bool> {
+        match self {
+            TimeBound::Utc(ms) => w.utc_ms.map(|t| t < *ms),
+            TimeBound::Local(dt) => w.local.map(|t| t < *dt),
+        }
+    }
+}
+
+/// A matched line with its place on the timeline and its role in the connection.
+#[derive(Debug, Clone)]
+pub(crate) struct Event<'a> {
+    pub trace: usize,
+    pub file: usize,
+    pub hit: &'a RawHit,
+    pub when: Option<When>,
+    /// The writer's role in this connection (hub = server, spoke = client).
+    pub role: Side,
+}
+
+/// One host's trace: the files of one argument (and one FileHead host).
+#[derive(Debug, Clone)]
+pub(crate) struct TraceInfo {
+    pub side: Side,
+    pub files: Vec<usize>,
+    pub host_ip: Option<String>,
+    pub host_name: Option<String>,
+}
+
+/// Analyzes scanned files (in the order given: files of one trace in file-name order).
+pub fn analyze(catalog: &Catalog, files: &[ScannedFile], options: &Options) -> Analysis {
+    let mut warnings = options.warnings.clone();
+    let traces = traces_of(files);
+    let file_traces: Vec<Vec<usize>> = traces.iter().map(|t| t.files.clone()).collect();
+    let dates = event::resolve_dates(files, &file_traces);
+    warn_missing_dates(files, &traces, &mut warnings);
+
+    let events = events_of(catalog, files, &traces, &dates, options, &mut warnings);
+    let built = attempts::build(catalog, files, &traces, &events, options.configured_method);
+    for s in &built.skews {
+        if s.hub_minus_spoke_ms.abs() > 1_000 {
+            warnings.push(format!(
+                "the hub's clock ({}) and the spoke's clock ({}) differ by {:.1} s: check NTP on both publishers (utils ntp status)",
+                s.hub.as_deref().unwrap_or("?"),
+                s.spoke.as_deref().unwrap_or("?"),
+                s.hub_minus_spoke_ms as f64 / 1000.0
+            ));
+        }
+    }
+    let summaries = files
+        .iter()
+        .map(|f| model::FileSummary { side: f.side, path: f.path.clone(), bytes: f.bytes, lines: f.lines, matched: f.hits.len() })
+        .collect();
+    let trace_models = traces.iter().map(|t| trace_model(t, files, &dates)).collect();
+    verdict::conclude(built.attempts, built.skews, trace_models, summaries, options.window.clone(), warnings)
+}
+
+/// Splits the files into traces: one per command-line argument and FileHead host. A file without
+/// a FileHead host stays with the file before it.
+fn traces_of(files: &[ScannedFile]) -> Vec<TraceInfo> {
+    let mut traces: Vec<TraceInfo> = Vec::new();
+    let mut index: BTreeMap<(Side, usize, Option<String>), usize> = BTreeMap::new();
+    let mut last_host: BTreeMap<(Side, usize), Option<String>> = BTreeMap::new();
+    for (i, f) in files.iter().enumerate() {
+        let head_host = f.filehead.as_ref().and_then(|h| h.host_ip.clone().or_else(|| h.host_name.clone()));
+        let host = match head_host {
+            Some(h) => Some(h),
+            None => last_host.get(&(f.side, f.arg)).cloned().flatten(),
+        };
+        last_host.insert((f.side, f.arg), host.clone());
+        let key = (f.side, f.arg, host);
+        let t = *index.entry(key).or_insert_with(|| {
+            traces.push(TraceInfo { side: f.side, files: Vec::new(), host_ip: None, host_name: None });
+            traces.len() - 1
+        });
+        let trace = &mut traces[t];
+        trace.files.push(i);
+        if let Some(h) = &f.filehead {
+            trace.host_ip = trace.host_ip.take().or_else(|| h.host_ip.clone());
+            trace.host_name = trace.host_name.take().or_else(|| h.host_name.clone());
+        }
+    }
+    traces
+}
+
+fn warn_missing_dates(files: &[ScannedFile], traces: &[TraceInfo], warnings: &mut Vec<String>) {
+    for t in traces {
+        let dated = t.files.iter().any(|&f| files[f].filehead.as_ref().is_some_and(|h| h.date.is_some()));
+        let matched = t.files.iter().any(|&f| !files[f].hits.is_empty());
+        if !dated && matched {
+            let first = t.files.first().map_or("?", |&f| files[f].path.as_str());
+            warnings.push(format!(
+                "{} trace {first}: no FileHead line with a date, so times are compared as times of day only and --from/--to do not apply to it",
+                t.side.as_str()
+            ));
+        }
+    }
+}
+
+fn events_of<'a>(
+    catalog: &Catalog,
+    files: &'a [ScannedFile],
+    traces: &[TraceInfo],
+    dates: &[FileDate],
+    options: &Options,
+    warnings: &mut Vec<String>,
+) -> Vec<Event<'a>> {
+    let mut events = Vec::new();
+    for (ti, t) in traces.iter().enumerate() {
+        let mut wrong_side: BTreeMap<String, usize> = BTreeMap::new();
+        for &fi in &t.files {
+            for hit in &files[fi].hits {
+                let Some(sig) = catalog.get(hit.sig) else { continue };
+                let when = hit.stamp.map(|s| event::when(&dates[fi], s));
+                if let Some(w) = &when {
+                    let too_early = options.from.and_then(|b| b.line_is_before(w)) == Some(true);
+                    let too_late = options.to.and_then(|b| b.line_is_before(w)) == Some(false);
+                    if too_early || too_late {
+                        continue;
+                    }
+                }
+                let role = match sig.side {
+                    SideSpec::Hub => Side::Hub,
+                    SideSpec::Spoke => Side::Spoke,
+                    // A line written on either side: the peer's port tells whether the writer
+                    // is the client (peer on 7501/7502) or the server (peer on an ephemeral port).
+                    SideSpec::Both => match hit.fields.peer_port {
+                        Some(p) if episode::is_ils_port(p) => Side::Spoke,
+                        Some(_) => Side::Hub,
+                        None => t.side,
+                    },
+                };
+                if role != t.side && sig.side != SideSpec::Both {
+                    *wrong_side.entry(sig.id.clone()).or_default() += 1;
+                }
+                events.push(Event { trace: ti, file: fi, hit, when, role });
+            }
+        }
+        if !wrong_side.is_empty() {
+            let ids: Vec<String> = wrong_side.iter().map(|(id, n)| format!("{id} x{n}")).collect();
+            let other = if t.side == Side::Hub { "spoke" } else { "hub" };
+            warnings.push(format!(
+                "the {} trace of {} holds {other}-side lines ({}): either --hub and --spoke are swapped, or this cluster is also the {other} of another ILS connection (hubs connect to each other)",
+                t.side.as_str(),
+                t.host_ip.as_deref().or(t.host_name.as_deref()).unwrap_or("an unnamed host"),
+                ids.join(", ")
+            ));
+        }
+    }
+    events
+}
+
+fn trace_model(t: &TraceInfo, files: &[ScannedFile], dates: &[FileDate]) -> model::Trace {
+    let first = t.files.first().and_then(|&f| files[f].first.map(|s| event::when(&dates[f], s)));
+    let last = t.files.last().and_then(|&f| files[f].last.map(|s| event::when(&dates[f], s)));
+    let show = |w: Option<When>| w.map(|w| w.rfc3339().unwrap_or_else(|| w.time_of_day()));
+    let offset = t.files.first().and_then(|&f| dates[f].offset_min).map(|m| {
+        let sign = if m < 0 { '-' } else { '+' };
+        format!("{sign}{:02}:{:02}", m.abs() / 60, m.abs() % 60)
+    });
+    model::Trace {
+        side: t.side,
+        host_name: t.host_name.clone(),
+        host_ip: t.host_ip.clone(),
+        utc_offset: offset,
+        files: t.files.len(),
+        first: show(first),
+        last: show(last),
+    }
+}

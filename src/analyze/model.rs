@@ -1,0 +1,139 @@
+//! The analysis result: what every report renders and what `--format json` prints.
+//!
+//! This is the documented contract `ils-doctor/analysis/1` (docs/json-contract.md): fields may be
+//! added, none renamed or removed without a new schema version.
+
+use serde::Serialize;
+
+use super::diagnose::MethodSource;
+use super::pairing::LinkKind;
+use super::types::{Confidence, Method, Outcome, RootCause, Side, Status};
+
+pub const SCHEMA: &str = "ils-doctor/analysis/1";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Analysis {
+    pub schema: &'static str,
+    pub status: Status,
+    pub exit_code: u8,
+    /// One sentence for a person or a monitoring system.
+    pub summary: String,
+    pub tool: Tool,
+    pub window: Window,
+    pub pairs: Vec<Pair>,
+    pub attempts: Vec<Attempt>,
+    pub clock_skew: Vec<ClockSkew>,
+    pub traces: Vec<Trace>,
+    pub files: Vec<FileSummary>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Window {
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// One spoke/hub pair and its verdict (the latest decisive attempt decides).
+#[derive(Debug, Clone, Serialize)]
+pub struct Pair {
+    pub hub: Option<String>,
+    pub spoke: Option<String>,
+    pub status: Status,
+    pub attempts: usize,
+    pub successes: usize,
+    pub failures: usize,
+    /// Id of the attempt that decided the status.
+    pub latest_attempt: Option<usize>,
+    pub latest_outcome: Option<Outcome>,
+    pub latest_root_cause: Option<RootCause>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Attempt {
+    /// 1-based, in time order.
+    pub id: usize,
+    pub hub: Option<String>,
+    pub spoke: Option<String>,
+    pub spoke_fqdn: Option<String>,
+    pub port: Option<u16>,
+    pub tls: Option<bool>,
+    pub method: Option<Method>,
+    /// The methods the traces leave possible (one when `method` is set from the traces).
+    pub method_candidates: Vec<Method>,
+    pub method_source: MethodSource,
+    pub outcome: Outcome,
+    pub root_cause: Option<RootCause>,
+    pub verify_error: Option<VerifyError>,
+    /// RFC 3339 with the writer's UTC offset, when the traces' FileHead gives the date.
+    pub at: Option<String>,
+    /// The local time of day of the first line (always known).
+    pub time_of_day: Option<String>,
+    /// Which sides logged the attempt.
+    pub seen_on: Vec<Side>,
+    /// How the hub's and the spoke's lines were joined.
+    pub linked_by: LinkKind,
+    pub confidence: Confidence,
+    pub summary: String,
+    /// What to do; null for a success.
+    pub fix: Option<String>,
+    pub notes: Vec<String>,
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyError {
+    pub code: u32,
+    pub text: Option<String>,
+    pub meaning: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Evidence {
+    /// The side whose trace holds the line (as given on the command line).
+    pub side: Side,
+    pub file: String,
+    /// 1-based physical line in the (decompressed) file.
+    pub line_no: u64,
+    pub text: String,
+    pub signature: String,
+    pub meaning: String,
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClockSkew {
+    pub hub: Option<String>,
+    pub spoke: Option<String>,
+    /// Hub clock minus spoke clock, from attempts both sides logged with the same connection.
+    pub hub_minus_spoke_ms: i64,
+    pub samples: usize,
+}
+
+/// One host's trace (the files of one side from one publisher).
+#[derive(Debug, Clone, Serialize)]
+pub struct Trace {
+    pub side: Side,
+    pub host_name: Option<String>,
+    pub host_ip: Option<String>,
+    pub utc_offset: Option<String>,
+    pub files: usize,
+    pub first: Option<String>,
+    pub last: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileSummary {
+    pub side: Side,
+    pub path: String,
+    pub bytes: u64,
+    pub lines: u64,
+    /// Lines matched by a signature.
+    pub matched: usize,
+}

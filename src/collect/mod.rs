@@ -1,0 +1,5 @@
+//! Gathering trace files: from local folders now; from publishers over SSH and SOAP later
+//! (issue 5). Nothing here parses SDL: it finds files and hands out their bytes.
+
+pub mod decompress;
+pub mod local;

@@ -1,0 +1,79 @@
+//! Midnight roll-over: turning a file's times of day into (day, time) stamps.
+//!
+//! SDL lines carry only the time of day; a file can run past midnight and CUCM starts a new file
+//! at midnight (research `cucm-ils.md` §5.1, third-party). The clock follows the times it is shown
+//! in file order and counts a new day when the time jumps back by more than an hour. Small
+//! backward steps (threads writing a few milliseconds out of order) are not a new day.
+
+/// A time in a trace file: the number of midnights passed since the file's first line, and the
+/// time of day in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Stamp {
+    pub day: u32,
+    pub time_ms: u32,
+}
+
+const HOUR_MS: u32 = 3_600_000;
+
+/// Follows one file's times in order.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    day: u32,
+    last_ms: Option<u32>,
+}
+
+impl Clock {
+    /// A clock that continues from a previous file's last stamp.
+    pub fn continuing(from: Stamp) -> Self {
+        Clock { day: from.day, last_ms: Some(from.time_ms) }
+    }
+
+    /// Records a time seen in the file and returns its stamp.
+    pub fn observe(&mut self, time_ms: u32) -> Stamp {
+        match self.last_ms {
+            Some(last) if time_ms + HOUR_MS < last => {
+                self.day += 1;
+                self.last_ms = Some(time_ms);
+            }
+            // A line from just before midnight written after the first line of the new day:
+            // it belongs to the previous day and does not move the clock.
+            Some(last) if self.day > 0 && time_ms > last + 23 * HOUR_MS => {
+                return Stamp { day: self.day - 1, time_ms };
+            }
+            _ => self.last_ms = Some(time_ms),
+        }
+        Stamp { day: self.day, time_ms }
+    }
+
+    /// The last stamp the clock moved to, if any.
+    pub fn last(&self) -> Option<Stamp> {
+        self.last_ms.map(|time_ms| Stamp { day: self.day, time_ms })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(h: u32, m: u32, s: u32) -> u32 {
+        ((h * 60 + m) * 60 + s) * 1000
+    }
+
+    #[test]
+    fn counts_midnights() {
+        let mut c = Clock::default();
+        assert_eq!(c.observe(ms(23, 59, 58)).day, 0);
+        assert_eq!(c.observe(ms(23, 59, 58) - 5).day, 0, "jitter is not a new day");
+        assert_eq!(c.observe(ms(0, 0, 1)).day, 1);
+        assert_eq!(c.observe(ms(23, 59, 59)), Stamp { day: 0, time_ms: ms(23, 59, 59) });
+        assert_eq!(c.observe(ms(0, 0, 2)).day, 1);
+        assert_eq!(c.observe(ms(12, 0, 0)).day, 1);
+        assert_eq!(c.observe(ms(0, 0, 0)).day, 2);
+    }
+
+    #[test]
+    fn continues_across_files() {
+        let mut c = Clock::continuing(Stamp { day: 0, time_ms: ms(23, 59, 59) });
+        assert_eq!(c.observe(ms(0, 0, 0)).day, 1);
+    }
+}

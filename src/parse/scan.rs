@@ -1,0 +1,312 @@
+//! The fast path over a trace: find the lines that contain a catalog anchor, parse only those.
+//!
+//! Issue 3's measurements on this machine kind: aho-corasick over whole 1 MiB buffers runs at
+//! ~2.2 GB/s, called once per line at ~0.8 GB/s. So the scanner searches whole chunks for the
+//! anchors, counts newlines between hits with a SIMD counter (for 1-based line numbers), and
+//! parses the header of a line only when it holds an anchor. Besides the hits it parses the first
+//! line (the FileHead, which gives the date) and one line every [`SAMPLE_EVERY`] bytes, so that
+//! midnight roll-over is seen even in long stretches without a hit.
+//!
+//! Total: any bytes give a report, hits and no panic; memory is the chunk buffer.
+
+use std::io::{self, Read};
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
+
+use super::chunk::Chunker;
+use super::clock::{Clock, Stamp};
+use super::filehead::{self, FileHead};
+use super::header::{self, Header};
+
+/// How often, in bytes, the scanner looks at a line's time between hits.
+pub const SAMPLE_EVERY: usize = 256 * 1024;
+
+/// How far back a hit on a continuation line looks for the header of its record.
+const MAX_RECORD_LOOKBACK: usize = 64 * 1024;
+
+/// The literal strings that mark the lines worth parsing.
+pub struct Prefilter {
+    ac: AhoCorasick,
+}
+
+impl Prefilter {
+    /// Builds the prefilter; an empty anchor list matches nothing.
+    pub fn new<I, P>(anchors: I) -> Result<Self, aho_corasick::BuildError>
+    where
+        I: IntoIterator<Item = P>,
+        P: AsRef<[u8]>,
+    {
+        let ac = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(anchors)?;
+        Ok(Prefilter { ac })
+    }
+}
+
+/// One line that holds an anchor.
+#[derive(Debug, Clone, Copy)]
+pub struct Hit<'a> {
+    /// 1-based physical line number in the (decompressed) stream.
+    pub line_no: u64,
+    /// The line, without its line ending.
+    pub line: &'a [u8],
+    /// The header of the line, or of the record it continues.
+    pub header: Option<Header<'a>>,
+    /// When the line was written, in the file's day count.
+    pub stamp: Option<Stamp>,
+}
+
+/// What the scanner learnt about the whole stream.
+#[derive(Debug, Clone, Default)]
+pub struct ScanReport {
+    pub bytes: u64,
+    pub lines: u64,
+    pub filehead: Option<FileHead>,
+    /// Stamp of the first line with a time, and of the last time the clock saw.
+    pub first: Option<Stamp>,
+    pub last: Option<Stamp>,
+    /// Whether the start of the stream looks like an SDL trace (a parsable header early on).
+    pub looks_sdl: bool,
+    /// Whether the start of the stream holds NUL bytes (a binary file).
+    pub binary: bool,
+    /// The stream ended with a read error (a truncated or corrupt gzip) after these bytes.
+    pub read_error: Option<String>,
+}
+
+/// Scans one stream (one trace file).
+pub struct Scanner<'p> {
+    prefilter: &'p Prefilter,
+    clock: Clock,
+    /// Newlines seen before the current position.
+    newlines: u64,
+    report: ScanReport,
+    inspected: bool,
+    last_byte_newline: bool,
+}
+
+impl<'p> Scanner<'p> {
+    pub fn new(prefilter: &'p Prefilter) -> Self {
+        Self::with_clock(prefilter, Clock::default())
+    }
+
+    /// A scanner whose clock continues from the previous file of the same trace.
+    pub fn with_clock(prefilter: &'p Prefilter, clock: Clock) -> Self {
+        Scanner {
+            prefilter,
+            clock,
+            newlines: 0,
+            report: ScanReport::default(),
+            inspected: false,
+            last_byte_newline: true,
+        }
+    }
+
+    /// Scans a whole in-memory stream.
+    pub fn scan_slice(mut self, data: &[u8], mut sink: impl FnMut(Hit<'_>)) -> ScanReport {
+        self.chunk(data, &mut sink);
+        self.finish()
+    }
+
+    /// Scans a reader chunk by chunk. A read error ends the scan; what was read before it is
+    /// scanned and the error is recorded in the report.
+    pub fn scan_reader<R: Read>(
+        mut self,
+        reader: R,
+        chunk_size: usize,
+        mut sink: impl FnMut(Hit<'_>),
+    ) -> ScanReport {
+        let mut chunker = Chunker::with_capacity(reader, chunk_size);
+        loop {
+            match chunker.next_chunk() {
+                Ok(Some(ch)) => self.chunk(ch, &mut sink),
+                Ok(None) => break,
+                Err(e) => {
+                    self.report.read_error = Some(describe(&e));
+                    break;
+                }
+            }
+        }
+        self.finish()
+    }
+
+    fn finish(mut self) -> ScanReport {
+        self.report.lines = self.newlines + u64::from(!self.last_byte_newline);
+        self.report.last = self.clock.last();
+        self.report
+    }
+
+    fn chunk(&mut self, ch: &[u8], sink: &mut impl FnMut(Hit<'_>)) {
+        if ch.is_empty() {
+            return;
+        }
+        if !self.inspected {
+            self.inspect(ch);
+        }
+        self.report.bytes += ch.len() as u64;
+        let mut counted = 0; // bytes of `ch` whose newlines are in `self.newlines`
+        let mut next_sample = SAMPLE_EVERY;
+        let mut from = 0;
+        loop {
+            let found = self.prefilter.ac.find(Input::new(ch).span(from..ch.len()));
+            let line_start = found.map_or(ch.len(), |m| line_start(ch, m.start()));
+            while next_sample < line_start {
+                self.sample(ch, next_sample, line_start);
+                next_sample += SAMPLE_EVERY;
+            }
+            let Some(m) = found else { break };
+            let line_end = memchr::memchr(b'\n', &ch[m.start()..]).map_or(ch.len(), |i| m.start() + i);
+            self.newlines += bytecount::count(&ch[counted..line_start], b'\n') as u64;
+            counted = line_start;
+            let line = trim_cr(&ch[line_start..line_end]);
+            let (header, stamp) = match header::parse(line) {
+                Some(h) => (Some(h), Some(self.clock.observe(h.time_ms))),
+                None => (record_header(ch, line_start), self.clock.last()),
+            };
+            if self.report.first.is_none() {
+                self.report.first = stamp;
+            }
+            sink(Hit { line_no: self.newlines + 1, line, header, stamp });
+            from = line_end + 1;
+            if from >= ch.len() {
+                break;
+            }
+        }
+        self.newlines += bytecount::count(&ch[counted..], b'\n') as u64;
+        self.last_byte_newline = ch.last() == Some(&b'\n');
+        // The chunk's last line: keeps the clock current, so the file's end time is right.
+        let body = ch.strip_suffix(b"\n").unwrap_or(ch);
+        let start = line_start(body, body.len());
+        if start >= from.min(body.len()) {
+            if let Some(h) = header::parse(trim_cr(&body[start..])) {
+                self.clock.observe(h.time_ms);
+            }
+        }
+    }
+
+    /// Looks at the first line with a time after `at` (and before `limit`) to follow the clock.
+    fn sample(&mut self, ch: &[u8], at: usize, limit: usize) {
+        let Some(nl) = memchr::memchr(b'\n', &ch[at..limit]) else { return };
+        let start = at + nl + 1;
+        let end = memchr::memchr(b'\n', &ch[start..limit]).map_or(limit, |i| start + i);
+        if let Some(h) = header::parse(trim_cr(&ch[start..end])) {
+            let stamp = self.clock.observe(h.time_ms);
+            if self.report.first.is_none() {
+                self.report.first = Some(stamp);
+            }
+        }
+    }
+
+    /// The start of the stream: FileHead, SDL shape, binary content.
+    fn inspect(&mut self, ch: &[u8]) {
+        self.inspected = true;
+        let head = &ch[..ch.len().min(4096)];
+        self.report.binary = memchr::memchr(0, head).is_some();
+        let mut lines = ch.split(|&b| b == b'\n').take(16).map(trim_cr);
+        if let Some(first) = lines.next() {
+            if let Some(h) = header::parse(first) {
+                self.report.looks_sdl = true;
+                let stamp = self.clock.observe(h.time_ms);
+                self.report.first = Some(stamp);
+                if h.tag == b"FileHead" {
+                    self.report.filehead = Some(filehead::parse(h.payload));
+                }
+            }
+        }
+        if !self.report.looks_sdl {
+            self.report.looks_sdl = lines.any(|l| header::parse(l).is_some());
+        }
+    }
+}
+
+fn line_start(ch: &[u8], at: usize) -> usize {
+    memchr::memrchr(b'\n', &ch[..at]).map_or(0, |i| i + 1)
+}
+
+/// For a hit on a continuation line: the header of the record it belongs to, looking back a
+/// bounded distance within the chunk.
+fn record_header(ch: &[u8], line_start: usize) -> Option<Header<'_>> {
+    let floor = line_start.saturating_sub(MAX_RECORD_LOOKBACK);
+    let mut end = line_start.checked_sub(1)?;
+    while end > floor {
+        let start = memchr::memrchr(b'\n', &ch[floor..end]).map_or(floor, |i| floor + i + 1);
+        if let Some(h) = header::parse(trim_cr(&ch[start..end])) {
+            return Some(h);
+        }
+        end = start.checked_sub(1)?;
+    }
+    None
+}
+
+fn trim_cr(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+fn describe(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::UnexpectedEof => format!("the data ends early ({e})"),
+        _ => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(data: &[u8], anchors: &[&str], chunk: usize) -> (Vec<(u64, String, Option<Stamp>)>, ScanReport) {
+        let pf = Prefilter::new(anchors).unwrap();
+        let mut hits = Vec::new();
+        let report = Scanner::new(&pf).scan_reader(data, chunk, |h| {
+            hits.push((h.line_no, String::from_utf8_lossy(h.line).into_owned(), h.stamp))
+        });
+        (hits, report)
+    }
+
+    const TRACE: &str = "00000001.000 |23:59:58.000 |FileHead |UTC:+01:00,Date: 2026/11/24, AppId: 600, HostName: hub, HostIPAddress: 10.0.0.1\r\n\
+00000002.000 |23:59:58.100 |AppInfo  |noise\r\n\
+00000003.000 |23:59:59.900 |AppInfo  |IlsD NEEDLE one\r\n\
+  continuation with NEEDLE inside\r\n\
+00000004.000 |00:00:00.100 |AppInfo  |noise\r\n\
+00000005.000 |00:00:01.000 |AppInfo  |IlsD NEEDLE two\r\n\
+00000006.000 |00:00:01.500 |AppInfo  |tail without newline";
+
+    #[test]
+    fn finds_hits_with_line_numbers_and_days() {
+        for chunk in [160, 233, 1 << 20] {
+            let (hits, report) = scan(TRACE.as_bytes(), &["NEEDLE"], chunk);
+            let nos: Vec<u64> = hits.iter().map(|h| h.0).collect();
+            assert_eq!(nos, vec![3, 4, 6], "chunk {chunk}");
+            assert_eq!(hits[0].1, "00000003.000 |23:59:59.900 |AppInfo  |IlsD NEEDLE one");
+            assert_eq!(hits[1].2.unwrap().time_ms, hits[0].2.unwrap().time_ms, "continuation takes its record's time");
+            assert_eq!(hits[2].2.unwrap().day, 1, "after midnight");
+            assert_eq!(report.lines, 7);
+            assert_eq!(report.last, Some(Stamp { day: 1, time_ms: 1_500 }), "the last line's time");
+            assert!(report.looks_sdl && !report.binary);
+            let head = report.filehead.unwrap();
+            assert_eq!(head.host_ip.as_deref(), Some("10.0.0.1"));
+            assert_eq!(head.utc_offset_min, Some(60));
+        }
+    }
+
+    #[test]
+    fn sampling_sees_midnight_between_distant_hits() {
+        let mut data = String::from("00000001.000 |23:00:00.000 |AppInfo  |IlsD NEEDLE a\n");
+        let mut n = 2;
+        while data.len() < 3 * SAMPLE_EVERY {
+            let t = if data.len() < SAMPLE_EVERY { "23:30:00.000" } else { "01:00:00.000" };
+            data.push_str(&format!("{n:08}.000 |{t} |AppInfo  |noise noise noise noise\n"));
+            n += 1;
+        }
+        data.push_str("99999999.000 |23:10:00.000 |AppInfo  |IlsD NEEDLE b\n");
+        let (hits, _) = scan(data.as_bytes(), &["NEEDLE"], 1 << 20);
+        assert_eq!(hits[1].2.unwrap().day, 1, "the late 23:10 is on the next day");
+    }
+
+    #[test]
+    fn binary_and_non_sdl() {
+        let (_, r) = scan(b"\x00\x01\x02 ELF", &["x"], 1024);
+        assert!(r.binary && !r.looks_sdl);
+        let (_, r) = scan(b"just some text\nmore\n", &["x"], 1024);
+        assert!(!r.binary && !r.looks_sdl);
+        assert_eq!(r.lines, 2);
+    }
+}

@@ -1,0 +1,200 @@
+//! The report for a person at a terminal: the verdict first, then one block per attempt with its
+//! evidence lines (file:line) and the fix, then clock skew, traces and warnings.
+//!
+//! Trace text is untrusted: control characters (an ANSI escape in a crafted trace could rewrite
+//! the terminal) are shown as `\xNN`. Colour comes from `anstream`, which drops it when the output
+//! is not a terminal or `NO_COLOR` is set.
+
+use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Style};
+
+use crate::analyze::model::{Analysis, Attempt};
+use crate::analyze::{Outcome, Status};
+
+const WIDTH: usize = 100;
+
+fn bold() -> Style {
+    Style::new().bold()
+}
+fn color(c: AnsiColor) -> Style {
+    Style::new().fg_color(Some(c.into())).bold()
+}
+fn dim() -> Style {
+    Style::new().dimmed()
+}
+
+fn status_style(s: Status) -> Style {
+    match s {
+        Status::Ok => color(AnsiColor::Green),
+        Status::Warning => color(AnsiColor::Yellow),
+        Status::Critical => color(AnsiColor::Red),
+        Status::Unknown => color(AnsiColor::Magenta),
+    }
+}
+
+pub fn write(out: &mut dyn Write, a: &Analysis) -> io::Result<()> {
+    let st = status_style(a.status);
+    writeln!(out, "{st}{}{st:#}", clean(&a.summary))?;
+    for p in &a.pairs {
+        let ps = status_style(p.status);
+        writeln!(
+            out,
+            "  {ps}{:<8}{ps:#} spoke {} -> hub {}: {} attempt(s), {} ok, {} failed",
+            p.status.as_str().to_uppercase(),
+            clean(p.spoke.as_deref().unwrap_or("?")),
+            clean(p.hub.as_deref().unwrap_or("?")),
+            p.attempts,
+            p.successes,
+            p.failures
+        )?;
+    }
+    for attempt in &a.attempts {
+        writeln!(out)?;
+        write_attempt(out, attempt)?;
+    }
+    writeln!(out)?;
+    for s in &a.clock_skew {
+        writeln!(
+            out,
+            "{b}Clock skew{b:#}  hub {} minus spoke {} = {:+} ms ({} sample(s))",
+            clean(s.hub.as_deref().unwrap_or("?")),
+            clean(s.spoke.as_deref().unwrap_or("?")),
+            s.hub_minus_spoke_ms,
+            s.samples,
+            b = bold()
+        )?;
+    }
+    for t in &a.traces {
+        let host = [t.host_ip.as_deref(), t.host_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+        writeln!(
+            out,
+            "{b}Trace{b:#}  {:<5} {} {} file(s), {} .. {}",
+            t.side.as_str(),
+            clean(if host.is_empty() { "(no FileHead)" } else { &host }),
+            t.files,
+            t.first.as_deref().unwrap_or("?"),
+            t.last.as_deref().unwrap_or("?"),
+            b = bold()
+        )?;
+    }
+    if !a.warnings.is_empty() {
+        let w = color(AnsiColor::Yellow);
+        writeln!(out, "{w}Warnings{w:#}")?;
+        for warning in &a.warnings {
+            wrap(out, &format!("- {}", clean(warning)), 2, 4)?;
+        }
+    }
+    Ok(())
+}
+
+fn write_attempt(out: &mut dyn Write, a: &Attempt) -> io::Result<()> {
+    let (label, style) = match a.outcome {
+        Outcome::Success => ("SUCCESS", color(AnsiColor::Green)),
+        Outcome::Failure => ("FAILURE", color(AnsiColor::Red)),
+        Outcome::Incomplete => ("INCOMPLETE", color(AnsiColor::Magenta)),
+    };
+    let when = a.at.as_deref().or(a.time_of_day.as_deref()).unwrap_or("time unknown");
+    let transport = match (a.tls, a.port) {
+        (Some(true), p) => format!("TLS{}", p.map(|p| format!(" :{p}")).unwrap_or_default()),
+        (Some(false), p) => format!("non-TLS{}", p.map(|p| format!(" :{p}")).unwrap_or_default()),
+        (None, _) => "transport unknown".into(),
+    };
+    writeln!(
+        out,
+        "{b}Attempt {}{b:#}  {when}  spoke {} -> hub {}  {transport}  {style}{label}{style:#}",
+        a.id,
+        clean(a.spoke.as_deref().unwrap_or("?")),
+        clean(a.hub.as_deref().unwrap_or("?")),
+        b = bold()
+    )?;
+    wrap(out, &clean(&a.summary), 2, 2)?;
+    let method = match a.method {
+        Some(m) => format!("{} (from the {})", m.title(), if matches!(a.method_source, crate::analyze::diagnose::MethodSource::Configuration) { "configuration given" } else { "traces" }),
+        None if a.method_candidates.is_empty() => "not determined".into(),
+        None => format!(
+            "not determined by the traces; possible: {}",
+            a.method_candidates.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    writeln!(out, "  {d}method{d:#}    {method}", d = dim())?;
+    if let Some(c) = a.root_cause {
+        writeln!(out, "  {d}cause{d:#}     {}", c.as_str(), d = dim())?;
+    }
+    if let Some(v) = &a.verify_error {
+        writeln!(out, "  {d}verify{d:#}    OpenSSL error {}: {} ({})", v.code, clean(v.text.as_deref().unwrap_or("")), v.meaning, d = dim())?;
+    }
+    if matches!(a.confidence, crate::analyze::types::Confidence::Inferred) {
+        writeln!(out, "  {d}confidence{d:#} inferred: the deciding lines or rule are not in Cisco's technote", d = dim())?;
+    }
+    writeln!(out, "  {d}evidence{d:#}", d = dim())?;
+    for e in &a.evidence {
+        writeln!(out, "    {d}{} {}:{}{d:#}", e.side.as_str(), clean(&e.file), e.line_no, d = dim())?;
+        writeln!(out, "      {}", clean(&e.text))?;
+    }
+    if let Some(fix) = &a.fix {
+        writeln!(out, "  {b}fix{b:#}", b = bold())?;
+        wrap(out, &clean(fix), 4, 4)?;
+    }
+    for n in &a.notes {
+        wrap(out, &format!("note: {}", clean(n)), 2, 8)?;
+    }
+    Ok(())
+}
+
+/// Untrusted text made safe for a terminal: control characters become `\xNN`.
+pub fn clean(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() && c != '\t' {
+            out.push_str(&format!("\\x{:02x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Word-wraps to [`WIDTH`] columns: `first` spaces before the first line, `rest` before others.
+fn wrap(out: &mut dyn Write, text: &str, first: usize, rest: usize) -> io::Result<()> {
+    let mut line = " ".repeat(first);
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        if !empty && line.chars().count() + 1 + word.chars().count() > WIDTH {
+            writeln!(out, "{line}")?;
+            line = " ".repeat(rest);
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    if !empty {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(clean("ok\x1b[2Jgone\r"), "ok\\x1b[2Jgone\\x0d");
+        assert_eq!(clean("tab\tstays"), "tab\tstays");
+    }
+
+    #[test]
+    fn wrapping_keeps_words_and_indent() {
+        let mut out = Vec::new();
+        let text = "word ".repeat(60);
+        wrap(&mut out, &text, 2, 4).unwrap();
+        let s = String::from_utf8(out).unwrap();
+        assert!(s.lines().all(|l| l.len() <= WIDTH));
+        assert!(s.lines().nth(1).unwrap().starts_with("    word"));
+        assert_eq!(s.split_whitespace().count(), 60);
+    }
+}
