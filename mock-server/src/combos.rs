@@ -6,8 +6,8 @@
 
 use crate::decision::{Cert, Link, SideConfig};
 use crate::scenario::{
-    Access, CertKind, Clock, Cluster, Faults, Ils, Role, Scenario, ServiceState,
-    SimulationSettings, Tomcat, TraceLevel, Trust,
+    Access, CertKind, Clock, Cluster, Faults, Ils, Role, Scenario, ServiceState, SimulationSettings, Tomcat,
+    TraceLevel, Trust,
 };
 
 const HUB_CA: &str = "Hub Enterprise CA";
@@ -43,32 +43,16 @@ fn cluster(
             retry_interval_s: 30,
             listening: true,
             registration_server: None,
-            peer_info_vector: if me.peer_fqdn_in_piv {
-                vec![peer_fqdn.into()]
-            } else {
-                vec![]
-            },
+            peer_info_vector: if me.peer_fqdn_in_piv { vec![peer_fqdn.into()] } else { vec![] },
         },
         tomcat: Tomcat {
-            kind: if me.cert == Cert::CaSigned {
-                CertKind::CaSigned
-            } else {
-                CertKind::SelfSigned
-            },
+            kind: if me.cert == Cert::CaSigned { CertKind::CaSigned } else { CertKind::SelfSigned },
             ca: my_ca.into(),
             expired: me.cert == Cert::Expired,
         },
         trust: Trust {
-            tomcat_certs: if me.trusts_peer_cert {
-                vec![peer_name.into()]
-            } else {
-                vec![]
-            },
-            ca_roots: if me.trusts_peer_ca {
-                vec![peer_ca.into()]
-            } else {
-                vec![]
-            },
+            tomcat_certs: if me.trusts_peer_cert { vec![peer_name.into()] } else { vec![] },
+            ca_roots: if me.trusts_peer_ca { vec![peer_ca.into()] } else { vec![] },
         },
         clock: Clock::default(),
         access: Access::default(),
@@ -98,11 +82,7 @@ pub fn scenario_for_link(link: &Link) -> Scenario {
         &link.spoke,
         SPOKE_CA,
         ("hub", "cucm-hub.example.com", HUB_CA),
-        if link.passwords_equal {
-            "ils-secret"
-        } else {
-            "other-secret"
-        },
+        if link.passwords_equal { "ils-secret" } else { "other-secret" },
     );
     spoke.ils.registration_server = Some("hub".into());
     Scenario {

@@ -34,7 +34,8 @@ fn s(v: &str) -> Value {
     Some(v.to_string())
 }
 
-fn pkid(seed: &str, n: u32) -> String {
+/// A stable lower-case UUID for `seed` and `n` (DB pkids are lower case without braces).
+pub fn pkid(seed: &str, n: u32) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ u64::from(n);
     for b in seed.bytes() {
         h ^= u64::from(b);
@@ -45,10 +46,7 @@ fn pkid(seed: &str, n: u32) -> String {
 }
 
 fn table(cols: &[&str], rows: Vec<Vec<Value>>) -> Rows {
-    Rows {
-        columns: cols.iter().map(|c| c.to_string()).collect(),
-        rows,
-    }
+    Rows { columns: cols.iter().map(|c| c.to_string()).collect(), rows }
 }
 
 /// The tables of `c`'s publisher at start.
@@ -58,10 +56,49 @@ pub fn initial_tables(scenario: &Scenario, c: &Cluster) -> Db {
     db.insert(
         "processnode".into(),
         table(
-            &["pkid", "name", "mac", "systemnode", "description", "isactive", "nodeid", "tknodeusage", "ipv6name", "fklbmhubgroup", "tkprocessnoderole", "tkssomode"],
+            &[
+                "pkid",
+                "name",
+                "mac",
+                "systemnode",
+                "description",
+                "isactive",
+                "nodeid",
+                "tknodeusage",
+                "ipv6name",
+                "fklbmhubgroup",
+                "tkprocessnoderole",
+                "tkssomode",
+            ],
             vec![
-                vec![s("00000000-1111-0000-0000-000000000000"), s("EnterpriseWideData"), s(""), s("t"), s(""), s("t"), s("1"), s("1"), s(""), None, s("1"), s("0")],
-                vec![s(&pub_pkid), s(&c.fqdn), s(""), s("f"), s(""), s("t"), s("2"), s("0"), s(""), None, s("1"), s("0")],
+                vec![
+                    s("00000000-1111-0000-0000-000000000000"),
+                    s("EnterpriseWideData"),
+                    s(""),
+                    s("t"),
+                    s(""),
+                    s("t"),
+                    s("1"),
+                    s("1"),
+                    s(""),
+                    None,
+                    s("1"),
+                    s("0"),
+                ],
+                vec![
+                    s(&pub_pkid),
+                    s(&c.fqdn),
+                    s(""),
+                    s("f"),
+                    s(""),
+                    s("t"),
+                    s("2"),
+                    s("0"),
+                    s(""),
+                    None,
+                    s("1"),
+                    s("0"),
+                ],
             ],
         ),
     );
@@ -69,7 +106,13 @@ pub fn initial_tables(scenario: &Scenario, c: &Cluster) -> Db {
         "processconfig".into(),
         table(
             &["pkid", "paramname", "paramvalue", "tkservice", "fkprocessnode"],
-            vec![vec![s(&pkid(&c.fqdn, 2)), s("ClusterID"), s(&c.cluster_id), s("11"), s("00000000-1111-0000-0000-000000000000")]],
+            vec![vec![
+                s(&pkid(&c.fqdn, 2)),
+                s("ClusterID"),
+                s(&c.cluster_id),
+                s("11"),
+                s("00000000-1111-0000-0000-000000000000"),
+            ]],
         ),
     );
     db.insert(
@@ -93,13 +136,33 @@ pub fn initial_tables(scenario: &Scenario, c: &Cluster) -> Db {
     db.insert(
         "processnodeservice".into(),
         table(
-            &["pkid", "fkprocessnode", "tkservice", "servername", "tracelevel", "enable", "numfiles", "maxfilesize", "usercategories"],
+            &[
+                "pkid",
+                "fkprocessnode",
+                "tkservice",
+                "servername",
+                "tracelevel",
+                "enable",
+                "numfiles",
+                "maxfilesize",
+                "usercategories",
+            ],
             SERVICES
                 .iter()
                 .enumerate()
                 .map(|(i, (e, _, l))| {
                     let level = if *e == ILS_ENUM { c.ils.trace_level } else { *l };
-                    vec![s(&pkid(&c.fqdn, 10 + i as u32)), s(&pub_pkid), s(e), s(c.hostname()), s(&level.value().to_string()), s("t"), s("250"), s("1"), s("0")]
+                    vec![
+                        s(&pkid(&c.fqdn, 10 + i as u32)),
+                        s(&pub_pkid),
+                        s(e),
+                        s(c.hostname()),
+                        s(&level.value().to_string()),
+                        s("t"),
+                        s("250"),
+                        s("1"),
+                        s("0"),
+                    ]
                 })
                 .collect(),
         ),
@@ -150,18 +213,8 @@ impl World {
     /// A world at true time `start`.
     pub fn new(scenario: Scenario, start: chrono::DateTime<chrono::Utc>) -> World {
         let engine = Engine::new(&scenario, start);
-        let dbs = scenario
-            .clusters
-            .iter()
-            .map(|c| (c.name.clone(), initial_tables(&scenario, c)))
-            .collect();
-        World {
-            faults: scenario.faults.clone(),
-            engine,
-            dbs,
-            requests: BTreeMap::new(),
-            scenario,
-        }
+        let dbs = scenario.clusters.iter().map(|c| (c.name.clone(), initial_tables(&scenario, c))).collect();
+        World { faults: scenario.faults.clone(), engine, dbs, requests: BTreeMap::new(), scenario }
     }
 
     /// The database of `cluster` with the live ILS trace level filled in.
@@ -169,10 +222,9 @@ impl World {
         let level = self.engine.trace_level(cluster)?;
         let db = self.dbs.get_mut(cluster)?;
         if let Some(t) = db.get_mut("processnodeservice") {
-            let (Some(ti), Some(li)) = (
-                t.columns.iter().position(|c| c == "tkservice"),
-                t.columns.iter().position(|c| c == "tracelevel"),
-            ) else {
+            let (Some(ti), Some(li)) =
+                (t.columns.iter().position(|c| c == "tkservice"), t.columns.iter().position(|c| c == "tracelevel"))
+            else {
                 return Some(db);
             };
             for r in &mut t.rows {
@@ -188,13 +240,17 @@ impl World {
 
     /// Runs an UPDATE on `cluster`'s tables; a change of the ILS `tracelevel` reaches the simulator.
     pub fn update(&mut self, cluster: &str, st: &crate::sql::Statement) -> Result<usize, crate::sql::SqlError> {
-        let Some(db) = self.db(cluster) else { return Ok(0) };
+        let Some(db) = self.db(cluster) else {
+            return Ok(0);
+        };
         let (table, hits, sets) = crate::sql::plan_update(db, st)?;
         let mut new_level = None;
         if let Some(t) = self.dbs.get_mut(cluster).and_then(|d| d.get_mut(&table)) {
             let ti = t.columns.iter().position(|c| c == "tkservice");
             for &i in &hits {
-                let Some(row) = t.rows.get_mut(i) else { continue };
+                let Some(row) = t.rows.get_mut(i) else {
+                    continue;
+                };
                 let is_ils = ti.and_then(|ti| row.get(ti)).and_then(|v| v.as_deref()) == Some(ILS_ENUM);
                 for (col, val) in &sets {
                     if let Some(ci) = t.columns.iter().position(|c| c == col) {
@@ -229,7 +285,8 @@ mod tests {
     use crate::sql::{parse, query};
 
     fn world() -> World {
-        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/m1-password-mismatch.toml")).unwrap();
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/m1-password-mismatch.toml"))
+            .unwrap();
         let s = Scenario::from_toml(&text, "t").unwrap();
         World::new(s, chrono::Utc::now())
     }
@@ -251,9 +308,15 @@ mod tests {
     #[test]
     fn remotecluster_and_cluster_id_are_answered() {
         let mut w = world();
-        let r = query(w.db("spoke").unwrap(), &parse("select clusterid, fullyqualifiedname from remotecluster").unwrap()).unwrap();
+        let r =
+            query(w.db("spoke").unwrap(), &parse("select clusterid, fullyqualifiedname from remotecluster").unwrap())
+                .unwrap();
         assert_eq!(r.rows, vec![vec![Some("HUB-CL".into()), Some("cucm-hub.example.com".into())]]);
-        let r = query(w.db("hub").unwrap(), &parse("select paramvalue from processconfig where paramname = 'ClusterID'").unwrap()).unwrap();
+        let r = query(
+            w.db("hub").unwrap(),
+            &parse("select paramvalue from processconfig where paramname = 'ClusterID'").unwrap(),
+        )
+        .unwrap();
         assert_eq!(r.rows, vec![vec![Some("HUB-CL".into())]]);
     }
 }

@@ -199,10 +199,7 @@ pub struct Decision {
 impl Decision {
     /// The lines of one side.
     pub fn side(&self, side: Side) -> impl Iterator<Item = Line> + '_ {
-        self.lines
-            .iter()
-            .filter(move |e| e.side == side)
-            .map(|e| e.line)
+        self.lines.iter().filter(move |e| e.side == side).map(|e| e.line)
     }
 }
 
@@ -210,18 +207,10 @@ struct Out(Vec<Emit>);
 
 impl Out {
     fn t(&mut self, side: Side, line: Line) {
-        self.0.push(Emit {
-            side,
-            line,
-            source: Source::Technote,
-        });
+        self.0.push(Emit { side, line, source: Source::Technote });
     }
     fn i(&mut self, side: Side, line: Line) {
-        self.0.push(Emit {
-            side,
-            line,
-            source: Source::Inferred,
-        });
+        self.0.push(Emit { side, line, source: Source::Inferred });
     }
 }
 
@@ -251,19 +240,14 @@ pub fn decide(link: &Link) -> Decision {
             o.t(Spoke, P6InitiatingNonTls);
         }
     };
-    let done = |outcome, o: Out| Decision {
-        outcome,
-        tls,
-        lines: o.0,
-    };
+    let done = |outcome, o: Out| Decision { outcome, tls, lines: o.0 };
 
     if !link.hub_reachable {
         start(&mut o);
         o.i(Spoke, P17ConnectionFailed(2));
         return done(Outcome::HubUnreachable, o);
     }
-    if h.use_tls != s.use_tls || h.use_password != s.use_password || !(s.use_tls || s.use_password)
-    {
+    if h.use_tls != s.use_tls || h.use_password != s.use_password || !(s.use_tls || s.use_password) {
         start(&mut o);
         return done(Outcome::ConfigMismatch, o);
     }
@@ -449,12 +433,7 @@ mod tests {
     }
 
     fn link(h: SideConfig, s: SideConfig) -> Link {
-        Link {
-            hub: h,
-            spoke: s,
-            passwords_equal: true,
-            hub_reachable: true,
-        }
+        Link { hub: h, spoke: s, passwords_equal: true, hub_reachable: true }
     }
 
     fn lines(d: &Decision, side: Side) -> Vec<Line> {
@@ -466,20 +445,10 @@ mod tests {
         let p = side(false, true, Cert::SelfSigned);
         let d = decide(&link(p, p));
         assert_eq!(d.outcome, Outcome::Registered(Method::Password));
-        assert_eq!(
-            lines(&d, Side::Hub),
-            [P1NewConnectionAccepted, P2ConnectInd, P3ServerEstablished]
-        );
+        assert_eq!(lines(&d, Side::Hub), [P1NewConnectionAccepted, P2ConnectInd, P3ServerEstablished]);
         assert_eq!(
             lines(&d, Side::Spoke),
-            [
-                P4ConnectReq,
-                P5ConnectReqPub,
-                P6InitiatingNonTls,
-                P7ConnectRes,
-                P8ClientSucceeded,
-                P9ClientEstablished
-            ]
+            [P4ConnectReq, P5ConnectReqPub, P6InitiatingNonTls, P7ConnectRes, P8ClientSucceeded, P9ClientEstablished]
         );
         let mut l = link(p, p);
         l.passwords_equal = false;
@@ -519,15 +488,7 @@ mod tests {
         h2.trusts_peer_cert = false;
         let d = decide(&link(h2, s));
         assert_eq!(d.outcome, Outcome::SpokeCertRejected(Method::Tls, 0));
-        assert_eq!(
-            lines(&d, Side::Hub),
-            [
-                P18NotInLocalStore,
-                P19NotInStoreNorPiv,
-                P20TlsAlarmHub,
-                P21CloseReq
-            ]
-        );
+        assert_eq!(lines(&d, Side::Hub), [P18NotInLocalStore, P19NotInStoreNorPiv, P20TlsAlarmHub, P21CloseReq]);
     }
 
     #[test]
@@ -539,12 +500,7 @@ mod tests {
         assert_eq!(d.outcome, Outcome::Registered(Method::TlsPassword));
         assert_eq!(
             lines(&d, Side::Hub),
-            [
-                P18NotInLocalStore,
-                P22RootCaUploaded,
-                P23DecryptSucceeded,
-                P3ServerEstablished
-            ]
+            [P18NotInLocalStore, P22RootCaUploaded, P23DecryptSucceeded, P3ServerEstablished]
         );
         assert!(lines(&d, Side::Spoke).ends_with(&[
             P25SdlConnectRsp,
@@ -557,18 +513,8 @@ mod tests {
         let mut s2 = s;
         s2.cert = Cert::SelfSigned;
         let d = decide(&link(h, s2));
-        assert_eq!(
-            d.outcome,
-            Outcome::SpokeCertRejected(Method::TlsPassword, 18)
-        );
-        assert_eq!(
-            lines(&d, Side::Hub),
-            [
-                P13SslVerifyDetail(18),
-                P14SslVerifyFailed,
-                P15TlsProtocolError
-            ]
-        );
+        assert_eq!(d.outcome, Outcome::SpokeCertRejected(Method::TlsPassword, 18));
+        assert_eq!(lines(&d, Side::Hub), [P13SslVerifyDetail(18), P14SslVerifyFailed, P15TlsProtocolError]);
         // Hub self-signed (and both self-signed): only the spoke writes.
         let mut h2 = h;
         h2.cert = Cert::SelfSigned;
@@ -598,16 +544,8 @@ mod tests {
         let s = h;
         let d = decide(&link(h, s));
         assert_eq!(d.outcome, Outcome::Registered(Method::SwitchToTls));
-        assert!(lines(&d, Side::Hub).starts_with(&[
-            P18NotInLocalStore,
-            P24FqdnInPiv,
-            P1NewConnectionAccepted
-        ]));
-        assert!(lines(&d, Side::Spoke).ends_with(&[
-            P18NotInLocalStore,
-            P24FqdnInPiv,
-            P9ClientEstablished
-        ]));
+        assert!(lines(&d, Side::Hub).starts_with(&[P18NotInLocalStore, P24FqdnInPiv, P1NewConnectionAccepted]));
+        assert!(lines(&d, Side::Spoke).ends_with(&[P18NotInLocalStore, P24FqdnInPiv, P9ClientEstablished]));
         let mut h2 = h;
         h2.cert = Cert::SelfSigned;
         let d = decide(&link(h2, s));
@@ -616,14 +554,8 @@ mod tests {
         let mut s2 = s;
         s2.cert = Cert::SelfSigned;
         let d = decide(&link(h, s2));
-        assert_eq!(
-            d.outcome,
-            Outcome::SpokeCertRejected(Method::SwitchToTls, 18)
-        );
-        assert_eq!(
-            lines(&d, Side::Hub),
-            [P13SslVerifyDetail(18), P14SslVerifyFailed]
-        );
+        assert_eq!(d.outcome, Outcome::SpokeCertRejected(Method::SwitchToTls, 18));
+        assert_eq!(lines(&d, Side::Hub), [P13SslVerifyDetail(18), P14SslVerifyFailed]);
     }
 
     #[test]
@@ -641,10 +573,7 @@ mod tests {
         assert_eq!(d.outcome, Outcome::HubUnreachable);
         assert!(lines(&d, Side::Hub).is_empty());
         assert_eq!(lines(&d, Side::Spoke).last(), Some(&P17ConnectionFailed(2)));
-        let d = decide(&link(
-            side(true, false, Cert::SelfSigned),
-            side(false, true, Cert::SelfSigned),
-        ));
+        let d = decide(&link(side(true, false, Cert::SelfSigned), side(false, true, Cert::SelfSigned)));
         assert_eq!(d.outcome, Outcome::ConfigMismatch);
     }
 
@@ -677,11 +606,7 @@ mod tests {
                         | P21CloseReq
                 )
             });
-            assert_eq!(
-                failure,
-                !reg && d.outcome != Outcome::ConfigMismatch,
-                "{l:?} {d:?}"
-            );
+            assert_eq!(failure, !reg && d.outcome != Outcome::ConfigMismatch, "{l:?} {d:?}");
             // Side-specific lines stay on their side.
             for e in &d.lines {
                 let hub_only = matches!(
@@ -727,12 +652,7 @@ mod tests {
         }
         assert_eq!(n, 36_864);
         // Every outcome family is reachable.
-        for m in [
-            Method::Password,
-            Method::Tls,
-            Method::TlsPassword,
-            Method::SwitchToTls,
-        ] {
+        for m in [Method::Password, Method::Tls, Method::TlsPassword, Method::SwitchToTls] {
             assert!(seen.contains(&Outcome::Registered(m)), "{m:?}");
         }
         assert!(seen.contains(&Outcome::PasswordMismatch(Method::Password)));

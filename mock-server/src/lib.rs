@@ -12,17 +12,24 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod combos;
+pub mod db;
 pub mod decision;
+pub mod https;
 pub mod lines;
 pub mod scenario;
 pub mod sdl_writer;
+pub mod server;
 pub mod sim;
+pub mod sql;
+pub mod ssh;
+pub mod tls;
 
 use chrono::{DateTime, Duration, Utc};
 
 pub use combos::scenario_for_link;
 pub use scenario::{Scenario, ScenarioError};
 pub use sdl_writer::TraceFile;
+pub use server::{start, start_with, Options, PublisherInfo, Running, StartError};
 pub use sim::{Attempt, Simulation};
 
 /// A time window of true (UTC) time.
@@ -37,13 +44,9 @@ pub struct Window {
 impl Window {
     /// The scenario's default window (`[simulation] start`, `duration_s`).
     pub fn of(scenario: &Scenario) -> Window {
-        let start = DateTime::parse_from_rfc3339(&scenario.simulation.start)
-            .map(|d| d.with_timezone(&Utc))
-            .unwrap_or_default();
-        Window {
-            start,
-            end: start + Duration::seconds(scenario.simulation.duration_s as i64),
-        }
+        let start =
+            DateTime::parse_from_rfc3339(&scenario.simulation.start).map(|d| d.with_timezone(&Utc)).unwrap_or_default();
+        Window { start, end: start + Duration::seconds(scenario.simulation.duration_s as i64) }
     }
 }
 

@@ -243,8 +243,14 @@ mod tests {
         assert_eq!(one(Side::Hub, Line::P1NewConnectionAccepted, &c), "IlsD IlsHandler: Ils::wait_SdlConnectionInd(): New connection accepted. DeviceName=, TCPPid = [1.600.13.5], IPAddr=10.106.104.201, Port=37816, Controller=[1,20,1]");
         assert_eq!(one(Side::Hub, Line::P2ConnectInd, &c), "IlsD Ils::ConnectInd TCPPid([1, 600, 13, 5]), PeerIP/Port(10.106.104.201:37816), LocalIP/Port(10.106.104.220:7502) (10.106.104.201:37816)");
         assert_eq!(one(Side::Hub, Line::P3ServerEstablished, &c), "IlsD ::ConnectIndInner Server Connection to PeerId(f7f885dcaca845f18f3b7e583ff6c457), TCPPid([1, 600, 13, 5]), PeerIP/Port(10.106.104.201:37816), LocalIP/Port(10.106.104.220:7502) TLSReq(f) established");
-        assert_eq!(one(Side::Spoke, Line::P4ConnectReq, &c), "IlsD Ils::ConnectReq(): Requesting Connection to IpAddr(10.106.104.220), IpPort(7502), TLSReq(f)");
-        assert_eq!(one(Side::Spoke, Line::P5ConnectReqPub, &c), "IlsD Ils::ConnectReq() Pub IP/Port(10.106.104.220:7502) Pri IP/Port(:7502) TLSReq(false)");
+        assert_eq!(
+            one(Side::Spoke, Line::P4ConnectReq, &c),
+            "IlsD Ils::ConnectReq(): Requesting Connection to IpAddr(10.106.104.220), IpPort(7502), TLSReq(f)"
+        );
+        assert_eq!(
+            one(Side::Spoke, Line::P5ConnectReqPub, &c),
+            "IlsD Ils::ConnectReq() Pub IP/Port(10.106.104.220:7502) Pri IP/Port(:7502) TLSReq(false)"
+        );
         assert_eq!(one(Side::Spoke, Line::P7ConnectRes, &c), "IlsD Ils::ConnectRes() appCorr(1029) TCPPid([1, 600, 13, 5]), PeerIP/Port(10.106.104.220:7502), LocalIP/Port(10.106.104.201:37816) TLSReq(f) found");
         assert_eq!(one(Side::Spoke, Line::P8ClientSucceeded, &c), "IlsD DEBUG(0000FA0E): Client Connection to peerId(00000000000000000000000000000000) ipAddr(10.106.104.220) ipPort(7502) TLSReq(f) succeeded");
         assert_eq!(one(Side::Spoke, Line::P9ClientEstablished, &c), "IlsD ::ConnectIndInner starting  to PeerId(77c59d0960cc4fdc959168a3d686a6de), TCPPid([1, 600, 13, 5]), PeerIP/Port(10.106.104.220:7502), LocalIP/Port(10.106.104.201:37816) TLSReq(f) established");
@@ -257,7 +263,10 @@ mod tests {
     fn tls_lines_match_the_technote() {
         let c = lab(true, 60938, 5);
         assert_eq!(one(Side::Spoke, Line::P13SslVerifyDetail(18), &c), "[1, 600, 17, 5]: HandleSSLError - Certificate verification failed:(Verification error:18)- self signed certificate for 10.106.104.220:7501");
-        assert_eq!(one(Side::Spoke, Line::P14SslVerifyFailed, &c), "[1, 600, 17, 5]: HandleSSLError - Certificate verification failed for 10.106.104.220:7501");
+        assert_eq!(
+            one(Side::Spoke, Line::P14SslVerifyFailed, &c),
+            "[1, 600, 17, 5]: HandleSSLError - Certificate verification failed for 10.106.104.220:7501"
+        );
         assert_eq!(one(Side::Spoke, Line::P16TlsAlarmSpoke, &c), "IlsD Ils::wait_SdlConnectErrRsp sending ILSTLSAuthenticationFailed alarm with Cluster1 = 10.106.104.220; mAlarmedConnections count= 1");
         assert_eq!(one(Side::Spoke, Line::P17ConnectionFailed(1), &c), "IlsD ERROR(000005C9): Connection to peerId(00000000000000000000000000000000) ipAddr(10.106.104.220) ipPort(7501) TLSReq(t) failed, ConnReason(1)");
         let c = lab(true, 39267, 16);
@@ -273,13 +282,7 @@ mod tests {
         assert_eq!(one(Side::Spoke, Line::P8ClientSucceeded, &c), "IlsD DEBUG(00000407): Client Connection to peerId(00000000000000000000000000000000) ipAddr(10.106.104.220) ipPort(7501) TLSReq(t) succeeded");
         let v = render(Side::Hub, Line::P23DecryptSucceeded, &c);
         assert_eq!(v.len(), 4);
-        assert_eq!(
-            v[0].1,
-            "EncrUtil Function: decryptData at line 163 succedded"
-        );
-        assert_eq!(
-            v[3].1,
-            "EncrUtil decryptData: inlen 1956, outlen 1949 succeed"
-        );
+        assert_eq!(v[0].1, "EncrUtil Function: decryptData at line 163 succedded");
+        assert_eq!(v[3].1, "EncrUtil decryptData: inlen 1956, outlen 1949 succeed");
     }
 }

@@ -1,1 +1,101 @@
-fn main() {}
+//! `mock-server --scenario FILE`: starts every publisher of a scenario and prints how to reach it.
+//! `mock-server --scenario FILE --simulate DIR`: writes the simulated SDL files of the scenario's
+//! default window (all clusters at trace level Detailed) to `DIR/<cluster>/` and exits.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use mock_server::scenario::TraceLevel;
+use mock_server::{simulate, start_with, Options, Scenario, Window};
+
+const USAGE: &str = "usage: mock-server --scenario FILE [--state-dir DIR] [--simulate OUT_DIR]";
+
+fn main() -> ExitCode {
+    let mut scenario = None;
+    let mut state_dir = None;
+    let mut simulate_dir = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--scenario" => scenario = args.next().map(PathBuf::from),
+            "--state-dir" => state_dir = args.next().map(PathBuf::from),
+            "--simulate" => simulate_dir = args.next().map(PathBuf::from),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return ExitCode::SUCCESS;
+            }
+            other => {
+                eprintln!("mock-server: unknown argument {other:?}\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let Some(path) = scenario else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let s = match Scenario::load(&path) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("mock-server: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(out) = simulate_dir {
+        let s = s.with_trace_level(TraceLevel::Detailed);
+        let sim = simulate(&s, Window::of(&s));
+        for (cluster, files) in &sim.files {
+            let dir = out.join(cluster);
+            if let Err(e) = std::fs::create_dir_all(&dir) {
+                eprintln!("mock-server: {}: {e}", dir.display());
+                return ExitCode::FAILURE;
+            }
+            for f in files {
+                if let Err(e) = std::fs::write(dir.join(&f.name), f.bytes()) {
+                    eprintln!("mock-server: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+            println!("{}: {} files", dir.display(), files.len());
+        }
+        for a in &sim.attempts {
+            println!("{} {} -> {}: {:?}", a.time.format("%H:%M:%S"), a.spoke, a.hub, a.outcome);
+        }
+        return ExitCode::SUCCESS;
+    }
+    let running = match start_with(s.clone(), Options { state_dir, ..Options::default() }) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("mock-server: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("scenario {}: {}", s.name, s.description);
+    for p in running.publishers() {
+        let pw = match &p.password_env {
+            Some(v) => format!("${v} (default from the scenario: {})", p.password),
+            None => p.password.clone(),
+        };
+        println!(
+            "{name}: {fqdn}\n  ssh   {ssh}  (ssh -p {port} {admin}@127.0.0.1)\n  https https://{https}/axl/  user {app}\n  password {pw}",
+            name = p.name,
+            fqdn = p.fqdn,
+            ssh = p.ssh,
+            port = p.ssh.port(),
+            admin = p.admin_user,
+            https = p.https,
+            app = p.app_user,
+        );
+    }
+    println!("Ctrl-C stops the mock.");
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("mock-server: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let _ = rt.block_on(tokio::signal::ctrl_c());
+    drop(running);
+    ExitCode::SUCCESS
+}

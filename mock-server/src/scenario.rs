@@ -276,11 +276,7 @@ fn default_ca() -> String {
 
 impl Default for Tomcat {
     fn default() -> Self {
-        Tomcat {
-            kind: CertKind::SelfSigned,
-            ca: default_ca(),
-            expired: false,
-        }
+        Tomcat { kind: CertKind::SelfSigned, ca: default_ca(), expired: false }
     }
 }
 
@@ -314,10 +310,7 @@ fn default_offset() -> String {
 
 impl Default for Clock {
     fn default() -> Self {
-        Clock {
-            utc_offset: default_offset(),
-            skew_ms: 0,
-        }
+        Clock { utc_offset: default_offset(), skew_ms: 0 }
     }
 }
 
@@ -466,23 +459,16 @@ pub struct Faults {
 impl Scenario {
     /// Reads and validates a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ScenarioError::Read { path: path.display().to_string(), source })?;
         Scenario::from_toml(&text, &path.display().to_string())
     }
 
     /// Parses and validates scenario text; `origin` names it in errors.
     pub fn from_toml(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
-        let s: Scenario = toml::from_str(text).map_err(|e| ScenarioError::Parse {
-            origin: origin.to_string(),
-            message: e.to_string(),
-        })?;
-        s.validate().map_err(|message| ScenarioError::Invalid {
-            origin: origin.to_string(),
-            message,
-        })?;
+        let s: Scenario = toml::from_str(text)
+            .map_err(|e| ScenarioError::Parse { origin: origin.to_string(), message: e.to_string() })?;
+        s.validate().map_err(|message| ScenarioError::Invalid { origin: origin.to_string(), message })?;
         Ok(s)
     }
 
@@ -496,16 +482,11 @@ impl Scenario {
                 return Err(format!("`cluster[{i}].name`: duplicate name {:?}", c.name));
             }
             if c.ip.parse::<std::net::Ipv4Addr>().is_err() {
-                return Err(format!(
-                    "`cluster[{i}].ip`: {:?} is not an IPv4 address",
-                    c.ip
-                ));
+                return Err(format!("`cluster[{i}].ip`: {:?} is not an IPv4 address", c.ip));
             }
             if let Some(p) = &c.peer_id {
                 if p.len() != 32 || !p.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    return Err(format!(
-                        "`cluster[{i}].peer_id`: {p:?} is not 32 hex digits"
-                    ));
+                    return Err(format!("`cluster[{i}].peer_id`: {p:?} is not 32 hex digits"));
                 }
             }
             if parse_offset_minutes(&c.clock.utc_offset).is_none() {
@@ -519,9 +500,7 @@ impl Scenario {
             }
             for t in &c.trust.tomcat_certs {
                 if !self.clusters.iter().any(|o| &o.name == t) {
-                    return Err(format!(
-                        "`cluster[{i}].trust.tomcat_certs`: no cluster named {t:?}"
-                    ));
+                    return Err(format!("`cluster[{i}].trust.tomcat_certs`: no cluster named {t:?}"));
                 }
             }
             for (tname, t) in &c.tables {
@@ -537,19 +516,14 @@ impl Scenario {
         for (i, c) in self.clusters.iter().enumerate() {
             if let Some(r) = &c.ils.registration_server {
                 if r == &c.name {
-                    return Err(format!(
-                        "`cluster[{i}].ils.registration_server`: a cluster cannot register to itself"
-                    ));
+                    return Err(format!("`cluster[{i}].ils.registration_server`: a cluster cannot register to itself"));
                 }
                 if self.cluster(r).is_none() {
-                    return Err(format!(
-                        "`cluster[{i}].ils.registration_server`: no cluster named {r:?}"
-                    ));
+                    return Err(format!("`cluster[{i}].ils.registration_server`: no cluster named {r:?}"));
                 }
             }
         }
-        chrono::DateTime::parse_from_rfc3339(&self.simulation.start)
-            .map_err(|e| format!("`simulation.start`: {e}"))?;
+        chrono::DateTime::parse_from_rfc3339(&self.simulation.start).map_err(|e| format!("`simulation.start`: {e}"))?;
         Ok(())
     }
 
@@ -599,9 +573,30 @@ impl Cluster {
             .unwrap_or_else(|| self.access.password.clone())
     }
 
+    /// The time-zone abbreviation Java prints for this offset (`Date.toString()`), e.g. `CET`.
+    /// Real servers print their zone's own name; a fixed table is an approximation [I].
+    pub fn zone_abbrev(&self) -> String {
+        zone_abbrev(self.offset_minutes())
+    }
+
     /// UTC offset in minutes (validated at load).
     pub fn offset_minutes(&self) -> i32 {
         parse_offset_minutes(&self.clock.utc_offset).unwrap_or(0)
+    }
+}
+
+/// See [`Cluster::zone_abbrev`].
+pub fn zone_abbrev(offset_min: i32) -> String {
+    match offset_min {
+        0 => "UTC".into(),
+        60 => "CET".into(),
+        120 => "EET".into(),
+        -300 => "EST".into(),
+        -360 => "CST".into(),
+        -420 => "MST".into(),
+        -480 => "PST".into(),
+        330 => "IST".into(),
+        o => format!("GMT{}{:02}:{:02}", if o < 0 { '-' } else { '+' }, o.abs() / 60, o.abs() % 60),
     }
 }
 
@@ -656,9 +651,7 @@ password = "x"
     #[test]
     fn unknown_field_is_named() {
         let bad = MIN.replace("use_password = true", "use_pasword = true");
-        let e = Scenario::from_toml(&bad, "bad.toml")
-            .unwrap_err()
-            .to_string();
+        let e = Scenario::from_toml(&bad, "bad.toml").unwrap_err().to_string();
         assert!(e.contains("use_pasword"), "{e}");
         assert!(e.contains("bad.toml"), "{e}");
     }
@@ -672,13 +665,10 @@ password = "x"
 
     #[test]
     fn wrong_type_and_bad_values_are_named() {
-        let e = Scenario::from_toml(&MIN.replace("\"hub\"\n[cluster", "\"boss\"\n[cluster"), "r")
-            .unwrap_err()
-            .to_string();
+        let e =
+            Scenario::from_toml(&MIN.replace("\"hub\"\n[cluster", "\"boss\"\n[cluster"), "r").unwrap_err().to_string();
         assert!(e.contains("boss") || e.contains("role"), "{e}");
-        let e = Scenario::from_toml(&MIN.replace("10.0.0.1", "ten"), "r")
-            .unwrap_err()
-            .to_string();
+        let e = Scenario::from_toml(&MIN.replace("10.0.0.1", "ten"), "r").unwrap_err().to_string();
         assert!(e.contains("cluster[0].ip"), "{e}");
         let bad = format!("{MIN}registration_server = \"nowhere\"\n");
         let e = Scenario::from_toml(&bad, "r").unwrap_err().to_string();

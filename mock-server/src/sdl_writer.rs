@@ -98,12 +98,7 @@ pub struct TraceWriter {
 
 impl TraceWriter {
     /// A writer whose application started at true time `app_start`.
-    pub fn new(
-        id: WriterIdentity,
-        roll_size: usize,
-        max_files: usize,
-        app_start: DateTime<Utc>,
-    ) -> Self {
+    pub fn new(id: WriterIdentity, roll_size: usize, max_files: usize, app_start: DateTime<Utc>) -> Self {
         let mut w = TraceWriter {
             id,
             roll_size: roll_size.max(512),
@@ -120,9 +115,7 @@ impl TraceWriter {
 
     /// Local time shown in the traces for true time `t`.
     pub fn local(&self, t: DateTime<Utc>) -> NaiveDateTime {
-        (t + Duration::milliseconds(self.id.skew_ms)
-            + Duration::minutes(i64::from(self.id.offset_min)))
-        .naive_utc()
+        (t + Duration::milliseconds(self.id.skew_ms) + Duration::minutes(i64::from(self.id.offset_min))).naive_utc()
     }
 
     /// All files, oldest first; the last one is active.
@@ -144,14 +137,7 @@ impl TraceWriter {
         let mut chunk = String::new();
         for (i, (tag, payload)) in records.iter().enumerate() {
             let sub = (first_sub + i) % 1000;
-            chunk.push_str(&format!(
-                "{:08}.{:03} |{} |{:<9}|{}\n",
-                self.line_no,
-                sub,
-                clock,
-                tag.as_str(),
-                payload
-            ));
+            chunk.push_str(&format!("{:08}.{:03} |{} |{:<9}|{}\n", self.line_no, sub, clock, tag.as_str(), payload));
         }
         if let Some(f) = self.files.last_mut() {
             f.text.push_str(&chunk);
@@ -194,11 +180,7 @@ impl TraceWriter {
             v = self.id.version,
         );
         self.files.push(TraceFile {
-            name: format!(
-                "SDL{:03}_600_{:06}.txt.gzo",
-                self.id.node_id % 1000,
-                self.seq
-            ),
+            name: format!("SDL{:03}_600_{:06}.txt.gzo", self.id.node_id % 1000, self.seq),
             text: head,
             active: true,
             first_write: t,
@@ -218,9 +200,8 @@ mod tests {
     use super::*;
 
     fn writer(roll: usize) -> TraceWriter {
-        let t0 = DateTime::parse_from_rfc3339("2026-11-25T07:00:00Z")
-            .map(|d| d.with_timezone(&Utc))
-            .unwrap_or_default();
+        let t0 =
+            DateTime::parse_from_rfc3339("2026-11-25T07:00:00Z").map(|d| d.with_timezone(&Utc)).unwrap_or_default();
         TraceWriter::new(
             WriterIdentity {
                 node_id: 1,
@@ -237,31 +218,20 @@ mod tests {
     }
 
     fn at(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s)
-            .map(|d| d.with_timezone(&Utc))
-            .unwrap_or_default()
+        DateTime::parse_from_rfc3339(s).map(|d| d.with_timezone(&Utc)).unwrap_or_default()
     }
 
     #[test]
     fn filehead_and_records_are_formatted_like_cucm() {
         let mut w = writer(4096);
-        w.write(
-            at("2026-11-25T08:00:00.100Z"),
-            &[
-                (Tag::AppInfo, "IlsD a".into()),
-                (Tag::AppInfo, "IlsD b".into()),
-            ],
-        );
+        w.write(at("2026-11-25T08:00:00.100Z"), &[(Tag::AppInfo, "IlsD a".into()), (Tag::AppInfo, "IlsD b".into())]);
         let f = &w.files()[0];
         assert_eq!(f.name, "SDL001_600_000001.txt.gzo");
         let lines: Vec<&str> = f.lines().collect();
         assert_eq!(lines[0], "00000000.000 |09:00:01.600 |FileHead |UTC:+01:00,Date: 2026/11/25, AppName: Cisco Intercluster Lookup Service, AppId: 600, AppNodeId: 1, AppVersion: CUCM Install=14.0.1.11900-132 Build=14.0.1.11900-132, HostName: cucm-hub, HostIPAddress: 10.0.0.1, AppStartTime: 2026/11/25 08:00:01, FileNumber: 1, TraceVer: 3.0");
         assert_eq!(lines[1], "00000001.001 |09:00:01.600 |AppInfo  |IlsD a");
         assert_eq!(lines[2], "00000001.002 |09:00:01.600 |AppInfo  |IlsD b");
-        assert_eq!(
-            f.absolute_path(),
-            "/var/log/active/cm/trace/ils/sdl/SDL001_600_000001.txt.gzo"
-        );
+        assert_eq!(f.absolute_path(), "/var/log/active/cm/trace/ils/sdl/SDL001_600_000001.txt.gzo");
     }
 
     #[test]
@@ -274,24 +244,16 @@ mod tests {
         }
         let files = w.files();
         assert_eq!(files.len(), 3);
-        assert!(files[..2]
-            .iter()
-            .all(|f| f.name.ends_with(".txt.gz") && !f.active));
+        assert!(files[..2].iter().all(|f| f.name.ends_with(".txt.gz") && !f.active));
         assert!(files[2].name.ends_with(".txt.gzo") && files[2].active);
-        assert!(files
-            .iter()
-            .all(|f| f.text.starts_with(|c: char| c.is_ascii_digit())));
-        assert!(files
-            .iter()
-            .all(|f| f.lines().next().is_some_and(|l| l.contains("|FileHead |"))));
+        assert!(files.iter().all(|f| f.text.starts_with(|c: char| c.is_ascii_digit())));
+        assert!(files.iter().all(|f| f.lines().next().is_some_and(|l| l.contains("|FileHead |"))));
         // Sequence numbers increase.
         let seqs: Vec<&str> = files.iter().map(|f| &f.name[11..17]).collect();
         assert!(seqs.windows(2).all(|p| p[0] < p[1]), "{seqs:?}");
         // Closed files are complete gzip streams with the same text.
         let mut s = String::new();
-        flate2::read::GzDecoder::new(&files[0].bytes()[..])
-            .read_to_string(&mut s)
-            .unwrap();
+        flate2::read::GzDecoder::new(&files[0].bytes()[..]).read_to_string(&mut s).unwrap();
         assert_eq!(s, files[0].text);
         // The active file decodes as far as it goes but has no gzip trailer.
         let mut s = String::new();

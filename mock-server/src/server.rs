@@ -30,10 +30,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options {
-            state_dir: None,
-            tick: Duration::from_millis(200),
-        }
+        Options { state_dir: None, tick: Duration::from_millis(200) }
     }
 }
 
@@ -132,10 +129,7 @@ pub fn start(scenario: Scenario) -> Result<Running, StartError> {
 
 /// Starts every publisher of `scenario`.
 pub fn start_with(scenario: Scenario, opts: Options) -> Result<Running, StartError> {
-    let state_dir = opts
-        .state_dir
-        .clone()
-        .unwrap_or_else(|| std::env::temp_dir().join("mock-server-state"));
+    let state_dir = opts.state_dir.clone().unwrap_or_else(|| std::env::temp_dir().join("mock-server-state"));
     let mut pki = crate::tls::Pki::default();
     let mut prepared = Vec::new();
     let mut infos = Vec::new();
@@ -172,49 +166,39 @@ pub fn start_with(scenario: Scenario, opts: Options) -> Result<Running, StartErr
         .enable_all()
         .thread_name("mock-server")
         .build()?;
-    let thread = std::thread::Builder::new()
-        .name("mock-server".into())
-        .spawn(move || {
-            rt.block_on(async move {
-                let mut handles = Vec::new();
-                for (name, ssh_l, https_l, tls, key) in prepared {
-                    let handle = axum_server::Handle::new();
-                    let app = crate::https::router(w2.clone(), name.clone());
-                    let cfg = axum_server::tls_rustls::RustlsConfig::from_config(tls);
-                    let h2 = handle.clone();
-                    tokio::spawn(async move {
-                        let _ = axum_server::from_tcp_rustls(https_l, cfg)
-                            .handle(h2)
-                            .serve(app.into_make_service())
-                            .await;
-                    });
-                    handles.push(handle);
-                    if let Ok(l) = tokio::net::TcpListener::from_std(ssh_l) {
-                        tokio::spawn(crate::ssh::serve(l, w2.clone(), name, key));
+    let thread = std::thread::Builder::new().name("mock-server".into()).spawn(move || {
+        rt.block_on(async move {
+            let mut handles = Vec::new();
+            for (name, ssh_l, https_l, tls, key) in prepared {
+                let handle = axum_server::Handle::new();
+                let app = crate::https::router(w2.clone(), name.clone());
+                let cfg = axum_server::tls_rustls::RustlsConfig::from_config(tls);
+                let h2 = handle.clone();
+                tokio::spawn(async move {
+                    let _ = axum_server::from_tcp_rustls(https_l, cfg).handle(h2).serve(app.into_make_service()).await;
+                });
+                handles.push(handle);
+                if let Ok(l) = tokio::net::TcpListener::from_std(ssh_l) {
+                    tokio::spawn(crate::ssh::serve(l, w2.clone(), name, key));
+                }
+            }
+            let ticker = {
+                let w = w2.clone();
+                tokio::spawn(async move {
+                    let mut iv = tokio::time::interval(opts.tick);
+                    loop {
+                        iv.tick().await;
+                        lock(&w).engine.advance_to(Utc::now());
                     }
-                }
-                let ticker = {
-                    let w = w2.clone();
-                    tokio::spawn(async move {
-                        let mut iv = tokio::time::interval(opts.tick);
-                        loop {
-                            iv.tick().await;
-                            lock(&w).engine.advance_to(Utc::now());
-                        }
-                    })
-                };
-                let _ = stop_rx.await;
-                ticker.abort();
-                for h in handles {
-                    h.shutdown();
-                }
-            });
-            rt.shutdown_timeout(Duration::from_secs(1));
-        })?;
-    Ok(Running {
-        publishers: infos,
-        world,
-        stop: Some(stop_tx),
-        thread: Some(thread),
-    })
+                })
+            };
+            let _ = stop_rx.await;
+            ticker.abort();
+            for h in handles {
+                h.shutdown();
+            }
+        });
+        rt.shutdown_timeout(Duration::from_secs(1));
+    })?;
+    Ok(Running { publishers: infos, world, stop: Some(stop_tx), thread: Some(thread) })
 }

@@ -113,31 +113,20 @@ impl Engine {
                 State {
                     level: c.ils.trace_level,
                     service: c.ils.service,
-                    piv: c
-                        .ils
-                        .peer_info_vector
-                        .iter()
-                        .map(|f| f.to_ascii_lowercase())
-                        .collect(),
+                    piv: c.ils.peer_info_vector.iter().map(|f| f.to_ascii_lowercase()).collect(),
                     registered: false,
                     next_attempt: c.ils.registration_server.as_ref().map(|_| first),
                     instance: 0,
                     pwd_alarms: 0,
                     tls_alarms: 0,
                     app_corr: 1028,
-                    writer: TraceWriter::new(
-                        id,
-                        set.roll_size_bytes,
-                        250,
-                        start - Duration::hours(20),
-                    ),
+                    writer: TraceWriter::new(id, set.roll_size_bytes, 250, start - Duration::hours(20)),
                     cfg: c.clone(),
                 }
             })
             .collect();
-        let port_seed = scenario.name.bytes().fold(2_166_136_261u32, |h, b| {
-            (h ^ u32::from(b)).wrapping_mul(16_777_619)
-        });
+        let port_seed =
+            scenario.name.bytes().fold(2_166_136_261u32, |h, b| (h ^ u32::from(b)).wrapping_mul(16_777_619));
         Engine {
             states,
             now: start,
@@ -161,9 +150,7 @@ impl Engine {
 
     /// Current ILS trace level of a cluster.
     pub fn trace_level(&self, cluster: &str) -> Option<TraceLevel> {
-        self.idx(cluster)
-            .and_then(|i| self.states.get(i))
-            .map(|s| s.level)
+        self.idx(cluster).and_then(|i| self.states.get(i)).map(|s| s.level)
     }
 
     /// Changes a cluster's ILS trace level from now on (what updateProcessNodeService does).
@@ -179,32 +166,22 @@ impl Engine {
 
     /// Current service state of a cluster's ILS.
     pub fn service(&self, cluster: &str) -> Option<ServiceState> {
-        self.idx(cluster)
-            .and_then(|i| self.states.get(i))
-            .map(|s| s.service)
+        self.idx(cluster).and_then(|i| self.states.get(i)).map(|s| s.service)
     }
 
     /// True once `cluster` has registered to its registration server.
     pub fn is_registered(&self, cluster: &str) -> bool {
-        self.idx(cluster)
-            .and_then(|i| self.states.get(i))
-            .is_some_and(|s| s.registered)
+        self.idx(cluster).and_then(|i| self.states.get(i)).is_some_and(|s| s.registered)
     }
 
     /// The cluster's PeerInfoVector (lower-case FQDNs).
     pub fn peer_info_vector(&self, cluster: &str) -> Vec<String> {
-        self.idx(cluster)
-            .and_then(|i| self.states.get(i))
-            .map(|s| s.piv.iter().cloned().collect())
-            .unwrap_or_default()
+        self.idx(cluster).and_then(|i| self.states.get(i)).map(|s| s.piv.iter().cloned().collect()).unwrap_or_default()
     }
 
     /// Trace files of a cluster, oldest first.
     pub fn files(&self, cluster: &str) -> &[TraceFile] {
-        self.idx(cluster)
-            .and_then(|i| self.states.get(i))
-            .map(|s| s.writer.files())
-            .unwrap_or(&[])
+        self.idx(cluster).and_then(|i| self.states.get(i)).map(|s| s.writer.files()).unwrap_or(&[])
     }
 
     /// Attempts so far (the most recent 10,000).
@@ -215,12 +192,8 @@ impl Engine {
     /// Runs the simulation up to true time `t` (no-op if `t` is in the past).
     pub fn advance_to(&mut self, t: DateTime<Utc>) {
         loop {
-            let next_attempt = self
-                .states
-                .iter()
-                .enumerate()
-                .filter_map(|(i, s)| s.next_attempt.map(|at| (at, i)))
-                .min();
+            let next_attempt =
+                self.states.iter().enumerate().filter_map(|(i, s)| s.next_attempt.map(|at| (at, i))).min();
             let noise = self.next_noise;
             match next_attempt {
                 Some((at, i)) if at <= t && at < noise => {
@@ -261,10 +234,7 @@ impl Engine {
                     t,
                     &[(
                         Tag::AppInfo,
-                        format!(
-                            "IlsD Ils::wait_SdlTimerInd(): ILS sync timer expired, peers known={}",
-                            s.piv.len()
-                        ),
+                        format!("IlsD Ils::wait_SdlTimerInd(): ILS sync timer expired, peers known={}", s.piv.len()),
                     )],
                 );
             }
@@ -276,17 +246,8 @@ impl Engine {
         let Some(spoke) = self.states.get(si).map(|s| s.cfg.clone()) else {
             return;
         };
-        let hi = spoke
-            .ils
-            .registration_server
-            .as_deref()
-            .and_then(|n| self.idx(n));
-        let (Some(hi), true) = (
-            hi,
-            self.states
-                .get(si)
-                .is_some_and(|s| s.service == ServiceState::Started),
-        ) else {
+        let hi = spoke.ils.registration_server.as_deref().and_then(|n| self.idx(n));
+        let (Some(hi), true) = (hi, self.states.get(si).is_some_and(|s| s.service == ServiceState::Started)) else {
             // Spoke's ILS not running (or no such hub): try again later.
             if let Some(s) = self.states.get_mut(si) {
                 s.next_attempt = Some(t + Duration::seconds(spoke.ils.retry_interval_s as i64));
@@ -304,10 +265,7 @@ impl Engine {
             hub_reachable: h_state.service == ServiceState::Started && hub.ils.listening,
         };
         let d = decide(&link);
-        self.port_seed = self
-            .port_seed
-            .wrapping_mul(1_103_515_245)
-            .wrapping_add(12_345);
+        self.port_seed = self.port_seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
         let spoke_port = 32_768 + ((self.port_seed >> 8) % 28_000) as u16;
         let has = |l: fn(&Line) -> bool| d.lines.iter().any(|e| l(&e.line));
         let instance = self.states.get(si).map_or(1, |s| s.instance + 1);
@@ -348,14 +306,8 @@ impl Engine {
             app_corr,
             alarm_count,
         };
-        let hub_detailed = self
-            .states
-            .get(hi)
-            .is_some_and(|s| s.level == TraceLevel::Detailed);
-        let spoke_detailed = self
-            .states
-            .get(si)
-            .is_some_and(|s| s.level == TraceLevel::Detailed);
+        let hub_detailed = self.states.get(hi).is_some_and(|s| s.level == TraceLevel::Detailed);
+        let spoke_detailed = self.states.get(si).is_some_and(|s| s.level == TraceLevel::Detailed);
         let mut rendered = Vec::new();
         let (mut wh, mut ws) = (false, false);
         // Each line a few ms after the previous one, as in S1 (hub and spoke interleaved).
@@ -384,11 +336,8 @@ impl Engine {
             s.instance = instance;
             s.app_corr = app_corr;
             s.registered = registered;
-            s.next_attempt = if registered {
-                None
-            } else {
-                Some(t + Duration::seconds(spoke.ils.retry_interval_s as i64))
-            };
+            s.next_attempt =
+                if registered { None } else { Some(t + Duration::seconds(spoke.ils.retry_interval_s as i64)) };
             if registered {
                 s.piv.insert(hub.fqdn.to_ascii_lowercase());
             }
@@ -425,19 +374,11 @@ pub struct Simulation {
 }
 
 /// Simulates `scenario` from true time `start` to `end` without starting servers.
-pub fn simulate_window(
-    scenario: &Scenario,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-) -> Simulation {
+pub fn simulate_window(scenario: &Scenario, start: DateTime<Utc>, end: DateTime<Utc>) -> Simulation {
     let mut e = Engine::new(scenario, start);
     e.advance_to(end);
     Simulation {
-        files: scenario
-            .clusters
-            .iter()
-            .map(|c| (c.name.clone(), e.files(&c.name).to_vec()))
-            .collect(),
+        files: scenario.clusters.iter().map(|c| (c.name.clone(), e.files(&c.name).to_vec())).collect(),
         attempts: e.attempts().to_vec(),
     }
 }

@@ -37,24 +37,15 @@ pub struct SqlError {
 }
 
 fn syntax() -> SqlError {
-    SqlError {
-        code: -201,
-        message: "A syntax error has occurred.".into(),
-    }
+    SqlError { code: -201, message: "A syntax error has occurred.".into() }
 }
 
 fn no_table(t: &str) -> SqlError {
-    SqlError {
-        code: -206,
-        message: format!("The specified table ({t}) is not in the database."),
-    }
+    SqlError { code: -206, message: format!("The specified table ({t}) is not in the database.") }
 }
 
 fn no_column(c: &str) -> SqlError {
-    SqlError {
-        code: -217,
-        message: format!("Column ({c}) not found in any table in the query (or SLV is undefined)."),
-    }
+    SqlError { code: -217, message: format!("Column ({c}) not found in any table in the query (or SLV is undefined).") }
 }
 
 const MAX_SQL: usize = 64 * 1024;
@@ -190,11 +181,7 @@ pub struct Statement(Stmt);
 #[derive(Debug, Clone)]
 enum Stmt {
     Select(Select),
-    Update {
-        table: String,
-        sets: Vec<(String, Value)>,
-        preds: Vec<Pred>,
-    },
+    Update { table: String, sets: Vec<(String, Value)>, preds: Vec<Pred> },
 }
 
 struct P {
@@ -250,10 +237,7 @@ impl P {
         let a = self.word()?;
         if self.sym(".") {
             let b = self.word()?;
-            Ok(ColRef {
-                qual: Some(a),
-                name: b,
-            })
+            Ok(ColRef { qual: Some(a), name: b })
         } else {
             Ok(ColRef { qual: None, name: a })
         }
@@ -269,9 +253,7 @@ impl P {
     }
     fn operand(&mut self) -> Result<Operand, SqlError> {
         match self.peek() {
-            Some(Tok::Word(w)) if w != "null" && w != "true" && w != "false" => {
-                Ok(Operand::Col(self.colref()?))
-            }
+            Some(Tok::Word(w)) if w != "null" && w != "true" && w != "false" => Ok(Operand::Col(self.colref()?)),
             _ => Ok(Operand::Lit(self.literal()?)),
         }
     }
@@ -333,12 +315,7 @@ impl P {
             self.word()?
         } else {
             match self.peek() {
-                Some(Tok::Word(w))
-                    if !matches!(
-                        w.as_str(),
-                        "where" | "inner" | "join" | "on" | "order" | "left"
-                    ) =>
-                {
+                Some(Tok::Word(w)) if !matches!(w.as_str(), "where" | "inner" | "join" | "on" | "order" | "left") => {
                     self.word()?
                 }
                 _ => t.clone(),
@@ -347,14 +324,7 @@ impl P {
         Ok((t, alias))
     }
     fn select(&mut self) -> Result<Select, SqlError> {
-        let mut s = Select {
-            skip: 0,
-            first: None,
-            proj: Vec::new(),
-            from: Vec::new(),
-            preds: Vec::new(),
-            order: None,
-        };
+        let mut s = Select { skip: 0, first: None, proj: Vec::new(), from: Vec::new(), preds: Vec::new(), order: None };
         if self.kw("skip") {
             s.skip = self.num()?;
         }
@@ -375,9 +345,7 @@ impl P {
                 s.proj.push(Proj::Count(alias));
             } else {
                 let c = self.colref()?;
-                let alias = if self.kw("as") {
-                    self.word()?
-                } else if matches!(self.peek(), Some(Tok::Word(w)) if w != "from") {
+                let alias = if self.kw("as") || matches!(self.peek(), Some(Tok::Word(w)) if w != "from") {
                     self.word()?
                 } else {
                     c.name.clone()
@@ -420,10 +388,7 @@ impl P {
 
 /// Parses one statement.
 pub fn parse(sql: &str) -> Result<Statement, SqlError> {
-    let mut p = P {
-        toks: lex(sql)?,
-        pos: 0,
-    };
+    let mut p = P { toks: lex(sql)?, pos: 0 };
     let st = if p.kw("select") {
         Stmt::Select(p.select()?)
     } else if p.kw("update") {
@@ -473,10 +438,7 @@ fn resolve<'a>(b: &Bound<'a>, c: &ColRef) -> Result<Option<&'a Value>, SqlError>
         }
         if let Some(i) = cols.iter().position(|x| *x == c.name) {
             if found.is_some() {
-                return Err(SqlError {
-                    code: -324,
-                    message: format!("Ambiguous column ({}).", c.name),
-                });
+                return Err(SqlError { code: -324, message: format!("Ambiguous column ({}).", c.name) });
             }
             found = vals.get(i);
         }
@@ -519,10 +481,7 @@ fn like(pat: &str, s: &str) -> bool {
 /// Evaluates `pred`; `Ok(None)` when it refers to tables not bound yet.
 fn eval(db: &Db, b: &Bound<'_>, pred: &Pred) -> Result<Option<bool>, SqlError> {
     let get = |c: &ColRef| -> Result<Option<Value>, SqlError> {
-        let in_scope = c
-            .qual
-            .as_ref()
-            .is_none_or(|q| b.iter().any(|(a, _, _)| a == q));
+        let in_scope = c.qual.as_ref().is_none_or(|q| b.iter().any(|(a, _, _)| a == q));
         if !in_scope {
             return Ok(None);
         }
@@ -559,11 +518,7 @@ fn eval(db: &Db, b: &Bound<'_>, pred: &Pred) -> Result<Option<bool>, SqlError> {
             let Some(l) = get(c)? else { return Ok(None) };
             let vals: Vec<Value> = match list {
                 InList::Values(v) => v.clone(),
-                InList::Query(q) => select(db, q)?
-                    .rows
-                    .into_iter()
-                    .filter_map(|r| r.into_iter().next())
-                    .collect(),
+                InList::Query(q) => select(db, q)?.rows.into_iter().filter_map(|r| r.into_iter().next()).collect(),
             };
             Some(l.is_some() && vals.contains(&l))
         }
@@ -647,9 +602,9 @@ fn select(db: &Db, s: &Select) -> Result<Rows, SqlError> {
             }
             Proj::Col(c, alias) => {
                 // Validate the column against the tables even with no rows.
-                let known = tables.iter().any(|(a, rows)| {
-                    c.qual.as_ref().is_none_or(|q| q == a) && rows.columns.contains(&c.name)
-                });
+                let known = tables
+                    .iter()
+                    .any(|(a, rows)| c.qual.as_ref().is_none_or(|q| q == a) && rows.columns.contains(&c.name));
                 if !known {
                     return Err(no_column(&c.name));
                 }
@@ -681,15 +636,15 @@ fn select(db: &Db, s: &Select) -> Result<Rows, SqlError> {
 pub fn query(db: &Db, st: &Statement) -> Result<Rows, SqlError> {
     match &st.0 {
         Stmt::Select(s) => select(db, s),
-        Stmt::Update { .. } => Err(SqlError {
-            code: -201,
-            message: "A syntax error has occurred.".into(),
-        }),
+        Stmt::Update { .. } => Err(SqlError { code: -201, message: "A syntax error has occurred.".into() }),
     }
 }
 
-/// Runs an UPDATE; returns the table name, the updated row indexes and the new values.
-pub fn plan_update(db: &Db, st: &Statement) -> Result<(String, Vec<usize>, Vec<(String, Value)>), SqlError> {
+/// What an UPDATE would change: table, row indexes, new values.
+pub type UpdatePlan = (String, Vec<usize>, Vec<(String, Value)>);
+
+/// Plans an UPDATE without applying it.
+pub fn plan_update(db: &Db, st: &Statement) -> Result<UpdatePlan, SqlError> {
     let Stmt::Update { table, sets, preds } = &st.0 else {
         return Err(syntax());
     };
@@ -740,12 +695,7 @@ pub fn format_table(rows: &Rows) -> String {
         })
         .collect();
     let line = |vals: Vec<String>| -> String {
-        let mut s = vals
-            .iter()
-            .zip(&widths)
-            .map(|(v, w)| format!("{v:<w$}"))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let mut s = vals.iter().zip(&widths).map(|(v, w)| format!("{v:<w$}")).collect::<Vec<_>>().join(" ");
         let trimmed = s.trim_end().len();
         s.truncate(trimmed);
         s.push('\n');
@@ -768,11 +718,7 @@ mod tests {
             columns: cols.iter().map(|c| c.to_string()).collect(),
             rows: rows
                 .iter()
-                .map(|r| {
-                    r.iter()
-                        .map(|v| if *v == "NULL" { None } else { Some(v.to_string()) })
-                        .collect()
-                })
+                .map(|r| r.iter().map(|v| if *v == "NULL" { None } else { Some(v.to_string()) }).collect())
                 .collect(),
         }
     }
@@ -791,10 +737,7 @@ mod tests {
         );
         d.insert(
             "typetracelevelgrouping".into(),
-            t(
-                &["tktracelevelgroups", "name", "value"],
-                &[&["1", "Significant", "15"], &["1", "Detailed", "127"]],
-            ),
+            t(&["tktracelevelgroups", "name", "value"], &[&["1", "Significant", "15"], &["1", "Detailed", "127"]]),
         );
         d.insert(
             "processnodeservice".into(),
@@ -821,7 +764,15 @@ mod tests {
     fn inner_join_like_and_update_with_subquery() {
         let sql = "SELECT ts.name, pns.tracelevel, pns.enable, pns.servername FROM processnodeservice pns INNER JOIN typeservice ts ON pns.tkservice = ts.enum WHERE ts.name LIKE '%Cisco Intercluster Lookup Service%'";
         let r = query(&db(), &parse(sql).unwrap()).unwrap();
-        assert_eq!(r.rows, vec![vec![Some("Cisco Intercluster Lookup Service".into()), Some("15".into()), Some("t".into()), Some("PUB".into())]]);
+        assert_eq!(
+            r.rows,
+            vec![vec![
+                Some("Cisco Intercluster Lookup Service".into()),
+                Some("15".into()),
+                Some("t".into()),
+                Some("PUB".into())
+            ]]
+        );
         let up = "UPDATE processnodeservice SET tracelevel = 127, enable = 't' WHERE tkservice IN (SELECT enum FROM typeservice WHERE name LIKE '%Intercluster%')";
         let (table, hit, sets) = plan_update(&db(), &parse(up).unwrap()).unwrap();
         assert_eq!(table, "processnodeservice");
@@ -852,7 +803,16 @@ mod tests {
         assert_eq!(e.code, -217);
         let e = query(&d, &parse("select name from typeservice where bogus = 1").unwrap()).unwrap_err();
         assert_eq!(e.code, -217);
-        for bad in ["", "select", "select * from", "drop table x", "select * from t where a = 'x", "select ((((", "\u{0}\u{1}", "select * from typeservice where a = 1 or b = 2"] {
+        for bad in [
+            "",
+            "select",
+            "select * from",
+            "drop table x",
+            "select * from t where a = 'x",
+            "select ((((",
+            "\u{0}\u{1}",
+            "select * from typeservice where a = 1 or b = 2",
+        ] {
             assert!(parse(bad).is_err() || query(&d, &parse(bad).unwrap()).is_err(), "{bad:?}");
         }
     }
@@ -868,10 +828,7 @@ mod tests {
 
     #[test]
     fn empty_result_prints_header_and_rule_only() {
-        let r = Rows {
-            columns: vec!["pkid".into(), "name".into()],
-            rows: vec![],
-        };
+        let r = Rows { columns: vec!["pkid".into(), "name".into()], rows: vec![] };
         assert_eq!(format_table(&r), "pkid name\n==== ====\n");
         let r = t(&["a", "description"], &[&["NULL", ""]]);
         assert_eq!(format_table(&r), "a    description\n==== ===========\nNULL\n");

@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
-    KeyPair, KeyUsagePurpose, SanType,
+    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+    KeyUsagePurpose, SanType,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
@@ -41,9 +41,7 @@ impl Ca {
         p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
         p.not_before = rcgen::date_time_ymd(2020, 1, 1);
         p.not_after = rcgen::date_time_ymd(2045, 1, 1);
-        Ok(Ca {
-            issuer: CertifiedIssuer::self_signed(p, KeyPair::generate()?)?,
-        })
+        Ok(Ca { issuer: CertifiedIssuer::self_signed(p, KeyPair::generate()?)? })
     }
 
     /// The CA certificate in PEM.
@@ -114,17 +112,17 @@ impl Pki {
     /// (`expired` or `self_signed`).
     pub fn tomcat(&mut self, c: &Cluster, https_override: Option<&str>) -> Result<ServerCert, rcgen::Error> {
         let expired = c.tomcat.expired || https_override == Some("expired");
-        let kind = if https_override == Some("self_signed") {
-            CertKind::SelfSigned
-        } else {
-            c.tomcat.kind
-        };
+        let kind = if https_override == Some("self_signed") { CertKind::SelfSigned } else { c.tomcat.kind };
         let mut p = CertificateParams::new(vec![c.fqdn.clone(), c.hostname().to_string(), "localhost".to_string()])?;
         p.subject_alt_names.push(SanType::IpAddress(std::net::IpAddr::from([127, 0, 0, 1])));
         p.distinguished_name.push(DnType::CommonName, c.fqdn.as_str());
         p.distinguished_name.push(DnType::OrganizationalUnitName, "UC");
         p.distinguished_name.push(DnType::OrganizationName, "Mock Enterprise");
-        p.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment, KeyUsagePurpose::DataEncipherment];
+        p.key_usages = vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::KeyEncipherment,
+            KeyUsagePurpose::DataEncipherment,
+        ];
         p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
         let (from, to) = if expired { ((2019, 1, 1), (2021, 1, 1)) } else { ((2024, 1, 1), (2044, 1, 1)) };
         p.not_before = rcgen::date_time_ymd(from.0, from.1, from.2);
@@ -178,14 +176,8 @@ pub fn server_config(sc: &ServerCert) -> Result<Arc<rustls::ServerConfig>, rustl
 /// Decodes the first PEM block.
 fn pem_to_der(pem: &str) -> Option<CertificateDer<'static>> {
     use base64::Engine;
-    let body: String = pem
-        .lines()
-        .filter(|l| !l.starts_with("-----"))
-        .collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(body)
-        .ok()
-        .map(CertificateDer::from)
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    base64::engine::general_purpose::STANDARD.decode(body).ok().map(CertificateDer::from)
 }
 
 #[cfg(test)]

@@ -13,42 +13,87 @@ fn dir() -> PathBuf {
 }
 
 fn load(name: &str) -> Scenario {
-    Scenario::load(&dir().join(format!("{name}.toml")))
-        .unwrap()
-        .with_trace_level(TraceLevel::Detailed)
+    Scenario::load(&dir().join(format!("{name}.toml"))).unwrap().with_trace_level(TraceLevel::Detailed)
 }
 
 /// (scenario, expected first outcome, a line on the hub, a line on the spoke).
 const CASES: &[(&str, Outcome, &str, &str)] = &[
-    ("m1-password-success", Outcome::Registered(Method::Password),
-     "TLSReq(f) established", "|AppInfo  |IlsD Ils::processConnectReq Initiating non-TLS Connection"),
-    ("m1-password-mismatch", Outcome::PasswordMismatch(Method::Password),
-     "EncrUtil:: decryptData failed . DeviceName=", "Requesting Connection to IpAddr(10.106.104.220), IpPort(7502), TLSReq(f)"),
-    ("m2-tls-success", Outcome::Registered(Method::Tls),
-     "peer certificates are in certificate store", "::ConnectIndInner starting  to PeerId("),
-    ("m2-hub-cert-not-on-spoke", Outcome::HubCertRejected(Method::Tls, 18),
-     "", "(Verification error:18)- self signed certificate for 10.106.104.220:7501"),
-    ("m2-spoke-cert-not-on-hub", Outcome::SpokeCertRejected(Method::Tls, 0),
-     "the FQDN (cucm-spoke.example.com) is not in the peer info vector, closing the connection", "IpPort(7501), TLSReq(t)"),
-    ("m3-tls-password-success", Outcome::Registered(Method::TlsPassword),
-     "EncrUtil Function: decryptData at line 163 succedded", "Root CA signed certs are uploaded locally."),
-    ("m3-spoke-self-signed", Outcome::SpokeCertRejected(Method::TlsPassword, 18),
-     "ssl reason code=internal error [68]),lib=SSL routines [20],fun=SSL_clear [164]", "IpPort(7501), TLSReq(t)"),
-    ("m3-hub-self-signed", Outcome::HubCertRejected(Method::TlsPassword, 18),
-     "", "ssl reason code=bad message type [114]),lib=SSL routines [20],fun=ssl3_get_server_hello [146]"),
-    ("m3-both-self-signed", Outcome::HubCertRejected(Method::TlsPassword, 18),
-     "", "bad message type [114]"),
-    ("m4-switch-to-tls-success", Outcome::Registered(Method::SwitchToTls),
-     "IlsD Ils::VerifyCertificateInfo(): FQDN is in PeerInfoVector", "IlsD Ils::VerifyCertificateInfo(): FQDN is in PeerInfoVector"),
-    ("m4-hub-self-signed", Outcome::HubCertRejected(Method::SwitchToTls, 18),
-     "", "self signed certificate for 10.106.104.220:7501"),
-    ("m4-spoke-self-signed", Outcome::SpokeCertRejected(Method::SwitchToTls, 18),
-     "- self signed certificate for 10.106.104.201:", "IpPort(7501), TLSReq(t)"),
+    (
+        "m1-password-success",
+        Outcome::Registered(Method::Password),
+        "TLSReq(f) established",
+        "|AppInfo  |IlsD Ils::processConnectReq Initiating non-TLS Connection",
+    ),
+    (
+        "m1-password-mismatch",
+        Outcome::PasswordMismatch(Method::Password),
+        "EncrUtil:: decryptData failed . DeviceName=",
+        "Requesting Connection to IpAddr(10.106.104.220), IpPort(7502), TLSReq(f)",
+    ),
+    (
+        "m2-tls-success",
+        Outcome::Registered(Method::Tls),
+        "peer certificates are in certificate store",
+        "::ConnectIndInner starting  to PeerId(",
+    ),
+    (
+        "m2-hub-cert-not-on-spoke",
+        Outcome::HubCertRejected(Method::Tls, 18),
+        "",
+        "(Verification error:18)- self signed certificate for 10.106.104.220:7501",
+    ),
+    (
+        "m2-spoke-cert-not-on-hub",
+        Outcome::SpokeCertRejected(Method::Tls, 0),
+        "the FQDN (cucm-spoke.example.com) is not in the peer info vector, closing the connection",
+        "IpPort(7501), TLSReq(t)",
+    ),
+    (
+        "m3-tls-password-success",
+        Outcome::Registered(Method::TlsPassword),
+        "EncrUtil Function: decryptData at line 163 succedded",
+        "Root CA signed certs are uploaded locally.",
+    ),
+    (
+        "m3-spoke-self-signed",
+        Outcome::SpokeCertRejected(Method::TlsPassword, 18),
+        "ssl reason code=internal error [68]),lib=SSL routines [20],fun=SSL_clear [164]",
+        "IpPort(7501), TLSReq(t)",
+    ),
+    (
+        "m3-hub-self-signed",
+        Outcome::HubCertRejected(Method::TlsPassword, 18),
+        "",
+        "ssl reason code=bad message type [114]),lib=SSL routines [20],fun=ssl3_get_server_hello [146]",
+    ),
+    ("m3-both-self-signed", Outcome::HubCertRejected(Method::TlsPassword, 18), "", "bad message type [114]"),
+    (
+        "m4-switch-to-tls-success",
+        Outcome::Registered(Method::SwitchToTls),
+        "IlsD Ils::VerifyCertificateInfo(): FQDN is in PeerInfoVector",
+        "IlsD Ils::VerifyCertificateInfo(): FQDN is in PeerInfoVector",
+    ),
+    (
+        "m4-hub-self-signed",
+        Outcome::HubCertRejected(Method::SwitchToTls, 18),
+        "",
+        "self signed certificate for 10.106.104.220:7501",
+    ),
+    (
+        "m4-spoke-self-signed",
+        Outcome::SpokeCertRejected(Method::SwitchToTls, 18),
+        "- self signed certificate for 10.106.104.201:",
+        "IpPort(7501), TLSReq(t)",
+    ),
     ("hc-standalone-cluster-id", Outcome::Registered(Method::Password), "established", "established"),
     ("hc-duplicate-cluster-id", Outcome::Registered(Method::Password), "established", "established"),
     ("hc-ils-stopped", Outcome::HubUnreachable, "", "TLSReq(f) failed, ConnReason(2)"),
-    ("hc-expired-tomcat", Outcome::HubCertRejected(Method::Tls, 10),
-     "", "(Verification error:10)- certificate has expired for 10.106.104.220:7501"),
+    (
+        "hc-expired-tomcat",
+        Outcome::HubCertRejected(Method::Tls, 10),
+        "",
+        "(Verification error:10)- certificate has expired for 10.106.104.220:7501",
+    ),
     ("hc-hub-unreachable", Outcome::HubUnreachable, "", "ConnReason(2)"),
 ];
 
@@ -69,10 +114,7 @@ fn every_scenario_file_loads_and_is_covered() {
     for n in &names {
         let stem = n.trim_end_matches(".toml");
         Scenario::load(&dir().join(n)).unwrap_or_else(|e| panic!("{e}"));
-        assert!(
-            CASES.iter().any(|c| c.0 == stem) || stem == "hc-spoke-to-spoke",
-            "no expectation for {stem}"
-        );
+        assert!(CASES.iter().any(|c| c.0 == stem) || stem == "hc-spoke-to-spoke", "no expectation for {stem}");
     }
 }
 
@@ -81,10 +123,7 @@ fn technote_scenarios_write_the_technote_lines_on_the_right_side() {
     for (name, outcome, hub_line, spoke_line) in CASES {
         let s = load(name);
         let sim = simulate(&s, Window::of(&s));
-        let first = sim
-            .attempts
-            .first()
-            .unwrap_or_else(|| panic!("{name}: no attempt"));
+        let first = sim.attempts.first().unwrap_or_else(|| panic!("{name}: no attempt"));
         assert_eq!(first.outcome, *outcome, "{name}");
         let hub = all_text(&sim.files["hub"]);
         let spoke = all_text(&sim.files["spoke"]);
@@ -92,15 +131,9 @@ fn technote_scenarios_write_the_technote_lines_on_the_right_side() {
             assert!(!hub.contains("|AppInfo  |IlsD ::ConnectIndInner"), "{name}");
             assert!(!hub.contains("HandleSSLError"), "{name}: hub has SSL lines");
         } else {
-            assert!(
-                hub.contains(hub_line),
-                "{name}: hub lacks {hub_line:?}\n{hub}"
-            );
+            assert!(hub.contains(hub_line), "{name}: hub lacks {hub_line:?}\n{hub}");
         }
-        assert!(
-            spoke.contains(spoke_line),
-            "{name}: spoke lacks {spoke_line:?}\n{spoke}"
-        );
+        assert!(spoke.contains(spoke_line), "{name}: spoke lacks {spoke_line:?}\n{spoke}");
         // Failing scenarios retry every 10 s for the whole window; successes stop.
         let n = sim.attempts.len();
         if outcome.is_registered() {
@@ -115,14 +148,8 @@ fn technote_scenarios_write_the_technote_lines_on_the_right_side() {
 fn spoke_registered_to_a_spoke_chains_through_it() {
     let s = load("hc-spoke-to-spoke");
     let sim = simulate(&s, Window::of(&s));
-    assert!(sim
-        .attempts
-        .iter()
-        .any(|a| a.spoke == "spoke" && a.hub == "spoke-b"));
-    assert!(sim
-        .attempts
-        .iter()
-        .any(|a| a.spoke == "spoke-b" && a.hub == "hub"));
+    assert!(sim.attempts.iter().any(|a| a.spoke == "spoke" && a.hub == "spoke-b"));
+    assert!(sim.attempts.iter().any(|a| a.spoke == "spoke-b" && a.hub == "hub"));
 }
 
 #[test]
@@ -147,19 +174,15 @@ fn alarm_counts_ports_and_skew_follow_the_attempts() {
     assert!(hub.contains("mAlarmedConnections count= 3\n"));
     // The spoke's port in the hub's line is the attempt's ephemeral port.
     let a = &sim.attempts[1];
-    assert!(hub.contains(&format!(
-        "IPAddr=10.106.104.201, Port={}, Controller=[1,20,1]",
-        a.spoke_port
-    )));
+    assert!(hub.contains(&format!("IPAddr=10.106.104.201, Port={}, Controller=[1,20,1]", a.spoke_port)));
     assert!((32768..61000).contains(&a.spoke_port));
     // Spoke clock is 1.25 s ahead and both are at +01:00: the first attempt (08:00:03 UTC)
     // shows 09:00:04.251 on the spoke.
     let spoke = all_text(&sim.files["spoke"]);
-    assert!(
-        spoke.contains("|09:00:04.251 |AppInfo  |IlsD Ils::ConnectReq(): Requesting"),
-        "{spoke}"
-    );
-    assert!(hub.lines().next().unwrap().contains("|FileHead |UTC:+01:00,Date: 2026/11/25, AppName: Cisco Intercluster Lookup Service, AppId: 600, AppNodeId: 1,"));
+    assert!(spoke.contains("|09:00:04.251 |AppInfo  |IlsD Ils::ConnectReq(): Requesting"), "{spoke}");
+    assert!(hub.lines().next().unwrap().contains(
+        "|FileHead |UTC:+01:00,Date: 2026/11/25, AppName: Cisco Intercluster Lookup Service, AppId: 600, AppNodeId: 1,"
+    ));
 }
 
 #[test]
@@ -187,9 +210,7 @@ fn raising_the_level_mid_run_starts_the_ils_lines() {
     let f = &e.files("spoke")[0];
     let mut s = String::new();
     if !f.active {
-        flate2::read::GzDecoder::new(&f.bytes()[..])
-            .read_to_string(&mut s)
-            .unwrap();
+        flate2::read::GzDecoder::new(&f.bytes()[..]).read_to_string(&mut s).unwrap();
         assert_eq!(s, f.text);
     }
 }

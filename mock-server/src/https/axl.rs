@@ -33,12 +33,7 @@ const SCHEMAS: &[(u32, &[&str])] = &[
 pub fn supported(cucm_version: &str) -> Vec<&'static str> {
     let major: u32 = cucm_version.split('.').next().and_then(|m| m.parse().ok()).unwrap_or(14);
     let idx = SCHEMAS.iter().rposition(|(m, _)| *m <= major).unwrap_or(0);
-    SCHEMAS
-        .iter()
-        .take(idx + 1)
-        .skip(idx.saturating_sub(2))
-        .flat_map(|(_, v)| v.iter().copied())
-        .collect()
+    SCHEMAS.iter().take(idx + 1).skip(idx.saturating_sub(2)).flat_map(|(_, v)| v.iter().copied()).collect()
 }
 
 fn supported_text(cucm_version: &str) -> String {
@@ -58,15 +53,9 @@ fn supported_text(cucm_version: &str) -> String {
 
 /// HTTP 599 "Incorrect axl version" with the supported list [3P: A8; HTML framing I].
 pub fn version_error(st: &AppState) -> Response {
-    let version = lock(&st.world)
-        .scenario
-        .cluster(&st.cluster)
-        .map(|c| c.version.clone())
-        .unwrap_or_default();
-    let msg = format!(
-        "HTTP Status 599 - Incorrect axl version. Supported axl versions are {}",
-        supported_text(&version)
-    );
+    let version = lock(&st.world).scenario.cluster(&st.cluster).map(|c| c.version.clone()).unwrap_or_default();
+    let msg =
+        format!("HTTP Status 599 - Incorrect axl version. Supported axl versions are {}", supported_text(&version));
     let status = StatusCode::from_u16(599).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     html(status, &msg)
 }
@@ -154,7 +143,9 @@ fn respond(st: &AppState, headers: &HeaderMap, body: &str) -> Response {
         "executeSQLQuery" => {
             let text = xml::text(&elems, "sql").unwrap_or("");
             let mut w = lock(&st.world);
-            let Some(db) = w.db(&st.cluster) else { return fault("no database", None) };
+            let Some(db) = w.db(&st.cluster) else {
+                return fault("no database", None);
+            };
             let rows = match sql::parse(text).and_then(|s| {
                 if s.is_query() {
                     sql::query(db, &s)
@@ -209,7 +200,9 @@ fn respond(st: &AppState, headers: &HeaderMap, body: &str) -> Response {
         "getProcessNodeService" | "updateProcessNodeService" => process_node_service(st, &op, &elems, ok),
         "listProcessNode" => {
             let w = lock(&st.world);
-            let Some(c) = w.scenario.cluster(&st.cluster) else { return fault("no cluster", None) };
+            let Some(c) = w.scenario.cluster(&st.cluster) else {
+                return fault("no cluster", None);
+            };
             let node = |name: &str, usage: &str, n: u32| {
                 format!(
                     "<processNode uuid=\"{{{}}}\"><name>{}</name><description/><mac/><ipv6Name/><nodeUsage>{usage}</nodeUsage><lbmHubGroup/><processNodeRole>CUCM Voice/Video</processNodeRole></processNode>",
@@ -226,7 +219,9 @@ fn respond(st: &AppState, headers: &HeaderMap, body: &str) -> Response {
         "getIlsConfig" => {
             // Shape from the schema; values [I] (cucm-apis.md §1.7).
             let w = lock(&st.world);
-            let Some(c) = w.scenario.cluster(&st.cluster) else { return fault("no cluster", None) };
+            let Some(c) = w.scenario.cluster(&st.cluster) else {
+                return fault("no cluster", None);
+            };
             let status = if w.engine.is_registered(&c.name) { "Up to Date" } else { "" };
             ok(format!(
                 "<return><ilsConfig uuid=\"{{{}}}\"><clusterId>{}</clusterId><lastContactTime/><clusterUriString/><role>{}</role><lastDataRecieved/><syncronizationStatus>{status}</syncronizationStatus></ilsConfig></return>",
@@ -239,27 +234,22 @@ fn respond(st: &AppState, headers: &HeaderMap, body: &str) -> Response {
     }
 }
 
+/// An AXL-style `{UPPERCASE}` UUID body (the DB's pkid, upper-cased, cucm-apis.md §1.4).
 fn uuid(seed: &str, n: u32) -> String {
-    let mut h: u64 = 0x1234_5678_9abc_def0 ^ u64::from(n);
-    for b in seed.bytes() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    let x = format!("{h:016X}{:016X}", h.rotate_left(29) ^ 0x0F0F_F0F0_3C3C_C3C3);
-    format!("{}-{}-{}-{}-{}", &x[0..8], &x[8..12], &x[12..16], &x[16..20], &x[20..32])
+    crate::db::pkid(seed, n).to_ascii_uppercase()
 }
 
 fn process_node_service(st: &AppState, op: &str, elems: &[Elem], ok: impl Fn(String) -> Response) -> Response {
     let node = xml::text(elems, "processNodeName").unwrap_or("");
     let service = xml::text(elems, "service").unwrap_or("");
     let mut w = lock(&st.world);
-    let Some(c) = w.scenario.cluster(&st.cluster).cloned() else { return fault("no cluster", None) };
+    let Some(c) = w.scenario.cluster(&st.cluster).cloned() else {
+        return fault("no cluster", None);
+    };
     let node_ok = [c.fqdn.as_str(), c.hostname(), c.ip.as_str()].iter().any(|n| n.eq_ignore_ascii_case(node));
     if !node_ok || service != ILS_SERVICE {
         // Only the ILS service row is modelled; others are "not found" [I].
-        return fault(
-            "Item not valid: The specified ProcessNodeService was not found",
-            Some((5007, op)),
-        );
+        return fault("Item not valid: The specified ProcessNodeService was not found", Some((5007, op)));
     }
     if op == "updateProcessNodeService" {
         if let Some(v) = xml::text(elems, "traceLevel").filter(|v| !v.is_empty()) {

@@ -36,30 +36,17 @@ fn env(inner: &str) -> String {
 /// `GET ...LogCollectionPortTypeService?wsdl`.
 pub async fn wsdl(headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
     if !q.as_deref().is_some_and(|q| q.eq_ignore_ascii_case("wsdl")) {
-        return super::html(StatusCode::NOT_FOUND, "HTTP Status 404 - Please enable REST support in WEB-INF/conf/axis2.xml");
+        return super::html(
+            StatusCode::NOT_FOUND,
+            "HTTP Status 404 - Please enable REST support in WEB-INF/conf/axis2.xml",
+        );
     }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost:8443");
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost:8443");
     let body = WSDL.replace("https://localhost:8443/", &format!("https://{}/", esc(host)));
     ([(header::CONTENT_TYPE, "text/xml;charset=UTF-8")], body).into_response()
 }
 
-/// Abbreviation Java would print for a fixed offset [I: real servers use their zone's name].
-fn zone_name(offset_min: i32) -> String {
-    match offset_min {
-        0 => "UTC".into(),
-        60 => "CET".into(),
-        120 => "EET".into(),
-        -300 => "EST".into(),
-        -360 => "CST".into(),
-        -420 => "MST".into(),
-        -480 => "PST".into(),
-        330 => "IST".into(),
-        o => format!("GMT{}{:02}:{:02}", if o < 0 { '-' } else { '+' }, o.abs() / 60, o.abs() % 60),
-    }
-}
+use crate::scenario::zone_abbrev as zone_name;
 
 /// Parses `MM/DD/YY hh:mm AM` (hour padded or not).
 pub fn parse_client_date(s: &str) -> Option<NaiveDateTime> {
@@ -128,7 +115,9 @@ pub async fn log_collection(State(st): State<AppState>, headers: HeaderMap, body
     };
     let action = soap_action(&headers);
     let op = xml::body_op(&elems).map(|e| e.local.clone()).unwrap_or_default();
-    let Some(n) = node(&st) else { return fault("no such node", None) };
+    let Some(n) = node(&st) else {
+        return fault("no such node", None);
+    };
     let r = match (action.as_str(), op.as_str()) {
         (_, "listNodeServiceLogs") => list_node_service_logs(&n),
         (_, "selectLogFiles") => select_log_files(&n, &elems),
@@ -150,7 +139,14 @@ pub async fn log_collection(State(st): State<AppState>, headers: HeaderMap, body
 
 fn list_node_service_logs(n: &Node) -> Response {
     // A plausible subset; the ILS item name is assumed [I].
-    let services = ["Cisco AXL Web Service", "Cisco CallManager", "Cisco CTIManager", ILS_SERVICE, "Cisco Tftp", "Cisco User Data Services"];
+    let services = [
+        "Cisco AXL Web Service",
+        "Cisco CallManager",
+        "Cisco CTIManager",
+        ILS_SERVICE,
+        "Cisco Tftp",
+        "Cisco User Data Services",
+    ];
     let items: String = services.iter().map(|s| format!("<ns1:item>{}</ns1:item>", esc(s))).collect();
     soap(
         StatusCode::OK,
@@ -220,7 +216,9 @@ pub async fn dime(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -
         Err(e) => return fault(&format!("Error parsing request: {e}"), None),
     };
     let path = xml::text(&elems, "FileName").unwrap_or("").to_string();
-    let Some(n) = node(&st) else { return fault("no such node", None) };
+    let Some(n) = node(&st) else {
+        return fault("no such node", None);
+    };
     with_cookie(get_one_file(&st, &n, &path, false).await, cookie)
 }
 

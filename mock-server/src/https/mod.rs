@@ -127,6 +127,7 @@ fn session_cookie(headers: &HeaderMap) -> Option<String> {
 pub type Gate = Result<Option<HeaderValue>, Response>;
 
 /// Throttling, session cookie and Basic auth for one request to `service`.
+#[allow(clippy::result_large_err)] // one response per request; boxing buys nothing here
 pub fn gate(st: &AppState, headers: &HeaderMap, service: Service) -> Gate {
     let (throttle, user_ok) = {
         let mut w = lock(&st.world);
@@ -147,30 +148,17 @@ pub fn gate(st: &AppState, headers: &HeaderMap, service: Service) -> Gate {
         if code == 599 {
             return Err(axl::version_error(st));
         }
-        return Err(html(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "HTTP Status 503 - Service Unavailable",
-        ));
+        return Err(html(StatusCode::SERVICE_UNAVAILABLE, "HTTP Status 503 - Service Unavailable"));
     }
     let Some((cluster, wrong_password)) = user_ok else {
         return Err(html(StatusCode::INTERNAL_SERVER_ERROR, "no such publisher"));
     };
     if let Some(id) = session_cookie(headers) {
-        let known = st
-            .sessions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&id)
-            .copied();
+        let known = st.sessions.lock().unwrap_or_else(|e| e.into_inner()).get(&id).copied();
         match known {
             Some(s) if s == service => return Ok(None),
             // field-notes.md §1: a cookie from another service gives HTTP 500 (even with credentials).
-            Some(_) => {
-                return Err(html(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "HTTP Status 500 - Internal Server Error",
-                ))
-            }
+            Some(_) => return Err(html(StatusCode::INTERNAL_SERVER_ERROR, "HTTP Status 500 - Internal Server Error")),
             // cucm-apis.md §1.1: an expired session gives 404 unless credentials come along.
             None if !headers.contains_key(header::AUTHORIZATION) => {
                 return Err(html(StatusCode::NOT_FOUND, "HTTP Status 404 - Not Found"))
@@ -190,22 +178,14 @@ pub fn gate(st: &AppState, headers: &HeaderMap, service: Service) -> Gate {
     });
     if !ok {
         let mut r = html(StatusCode::UNAUTHORIZED, "HTTP Status 401 - Unauthorized");
-        r.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Basic realm=\"Cisco Web Services Realm\""),
-        );
+        r.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"Cisco Web Services Realm\""));
         return Err(r);
     }
     let n = st.counter.fetch_add(1, Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     let id = format!("{:016X}{:016X}", n.wrapping_mul(0x9E37_79B9_7F4A_7C15), (nanos as u64) ^ 0xA5A5_5A5A_1234_5678);
-    st.sessions
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(id.clone(), service);
+    st.sessions.lock().unwrap_or_else(|e| e.into_inner()).insert(id.clone(), service);
     Ok(HeaderValue::from_str(&format!("JSESSIONIDSSO={id}; Path=/; Secure; HttpOnly")).ok())
 }
 
@@ -238,11 +218,7 @@ async fn uds_version(State(st): State<AppState>, headers: HeaderMap) -> Response
         return html(StatusCode::NOT_FOUND, "HTTP Status 404");
     };
     let rel: Vec<&str> = c.version.split(['.', '-']).take(3).collect();
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or(&c.fqdn)
-        .to_string();
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or(&c.fqdn).to_string();
     let body = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<versionInformation uri=\"https://{h}/cucm-uds/version\" version=\"{v}\"><version>{v}</version><capabilities><usersResourceAuthEnabled>true</usersResourceAuthEnabled><upgradeInProgress>false</upgradeInProgress></capabilities></versionInformation>",
         h = xml::esc(&host),

@@ -124,11 +124,7 @@ pub fn scan(doc: &str) -> Result<Vec<Elem>, XmlError> {
             let end = end.ok_or(XmlError("unterminated start tag"))?;
             let inner = &r[..end];
             let self_closing = inner.ends_with('/');
-            let name = inner
-                .trim_end_matches('/')
-                .split(|c: char| c.is_whitespace())
-                .next()
-                .unwrap_or("");
+            let name = inner.trim_end_matches('/').split(|c: char| c.is_whitespace()).next().unwrap_or("");
             if name.is_empty() {
                 return Err(XmlError("empty element name"));
             }
@@ -136,11 +132,7 @@ pub fn scan(doc: &str) -> Result<Vec<Elem>, XmlError> {
             if stack.len() >= MAX_DEPTH || out.len() >= MAX_ELEMS {
                 return Err(XmlError("document too deep or too large"));
             }
-            out.push(Elem {
-                local,
-                depth: stack.len(),
-                text: String::new(),
-            });
+            out.push(Elem { local, depth: stack.len(), text: String::new() });
             if !self_closing {
                 stack.push(out.len() - 1);
             }
@@ -170,11 +162,7 @@ pub fn text<'a>(elems: &'a [Elem], local: &str) -> Option<&'a str> {
 
 /// Texts of all elements with this local name.
 pub fn texts<'a>(elems: &'a [Elem], local: &str) -> Vec<&'a str> {
-    elems
-        .iter()
-        .filter(|e| e.local == local)
-        .map(|e| e.text.trim())
-        .collect()
+    elems.iter().filter(|e| e.local == local).map(|e| e.text.trim()).collect()
 }
 
 /// Escapes text for element content and attributes.
@@ -208,7 +196,19 @@ mod tests {
 
     #[test]
     fn malformed_input_is_an_error_not_a_panic() {
-        for bad in ["", "<", "<a>", "<a></b>", "</a>", "<a attr='>", "<!--", "<![CDATA[", "text", "<>", "<a>\u{0}&#xFFFFFFFF;</a>"] {
+        for bad in [
+            "",
+            "<",
+            "<a>",
+            "<a></b>",
+            "</a>",
+            "<a attr='>",
+            "<!--",
+            "<![CDATA[",
+            "text",
+            "<>",
+            "<a>\u{0}&#xFFFFFFFF;</a>",
+        ] {
             let r = scan(bad);
             if bad == "<a>\u{0}&#xFFFFFFFF;</a>" {
                 assert!(r.is_ok());

@@ -1,0 +1,371 @@
+//! The `admin:` CLI commands and their CUCM output formats.
+//!
+//! Formats follow `cucm-ils.md` §3 and §7: `show version active` (§3.6), `show network cluster`
+//! (§7.8, publisher line without "using TCP since"), `run sql` (§3.2, `=`-underlined columns),
+//! `utils service list` (§7.9), `utils ils showpeerinfo` (§7.10: no real sample exists [NF], the
+//! text here is invented unless the scenario supplies one), `utils dbreplication runtimestate`
+//! (§3.6, S10's layout), `file list activelog <dir> [detail]` (§3.5), `show cert own tomcat`
+//! (§7.3), `show cert list own|trust` (§7.1, §7.2; trust-line descriptions are unknown [NF]),
+//! `set cli pagination off|on` (§3.1). Unknown commands get "Executed command unsuccessfully" /
+//! "No valid command entered" [I: from memory of VOS, not in the research notes].
+
+use chrono::{Duration, Utc};
+
+use crate::db::{World, ILS_SERVICE};
+use crate::scenario::{CertKind, ServiceState};
+use crate::sql;
+use crate::tls::serial_hex;
+
+/// What a command does to the session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Print this text (lines separated by `\n`) and show the prompt.
+    Print(String),
+    /// Set pagination and print the confirmation.
+    Pagination(bool, String),
+    /// End the session.
+    Quit,
+    /// Print nothing, never return a prompt (fault).
+    Hang,
+}
+
+fn unknown() -> Effect {
+    Effect::Print("Executed command unsuccessfully\nNo valid command entered".into())
+}
+
+/// Runs one command line on `cluster`'s publisher.
+pub fn run(w: &mut World, cluster: &str, line: &str) -> Effect {
+    let line = line.trim();
+    if let Some(h) = &w.faults.hang_command {
+        if !h.is_empty() && line.starts_with(h.as_str()) {
+            return Effect::Hang;
+        }
+    }
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let lower: Vec<String> = words.iter().map(|s| s.to_ascii_lowercase()).collect();
+    let l: Vec<&str> = lower.iter().map(String::as_str).collect();
+    let Some(c) = w.scenario.cluster(cluster).cloned() else {
+        return unknown();
+    };
+    match l.as_slice() {
+        [] => Effect::Print(String::new()),
+        ["quit"] | ["exit"] => Effect::Quit,
+        ["set", "cli", "pagination", "off"] => Effect::Pagination(false, "Automatic pagination is turned off".into()),
+        ["set", "cli", "pagination", "on"] => Effect::Pagination(true, "Automatic pagination is turned on".into()),
+        ["show", "version", "active"] => Effect::Print(format!(
+            "Active Master Version: {}\nActive Version Installed Software Options:\nNo Installed Software Options Found.",
+            c.version
+        )),
+        ["show", "network", "cluster"] => Effect::Print(format!(
+            "{} {} {} Publisher callmanager DBPub authenticated\n\nServer Table (processnode) Entries\n----------------------------------\n{}\n",
+            c.ip,
+            c.fqdn,
+            c.hostname(),
+            c.fqdn
+        )),
+        ["run", "sql", ..] => {
+            // The statement is everything after "run sql", original case kept.
+            let stmt = line
+                .splitn(3, char::is_whitespace)
+                .nth(2)
+                .unwrap_or("")
+                .trim();
+            let parsed = match sql::parse(stmt) {
+                Ok(p) => p,
+                Err(e) => return Effect::Print(e.message),
+            };
+            if !parsed.is_query() {
+                // [I] run sql is read-only for ordinary users (cucm-ils.md §3.2).
+                return Effect::Print("Executed command unsuccessfully\nOnly SELECT statements are allowed".into());
+            }
+            let Some(db) = w.db(cluster) else { return unknown() };
+            match sql::query(db, &parsed) {
+                Ok(rows) => Effect::Print(sql::format_table(&rows)),
+                Err(e) => Effect::Print(e.message),
+            }
+        }
+        ["utils", "service", "list"] => Effect::Print(service_list(w.engine.service(cluster).unwrap_or(ServiceState::Started))),
+        ["utils", "ils", "showpeerinfo", rest @ ..] => Effect::Print(showpeerinfo(w, cluster, rest.first().copied())),
+        ["utils", "dbreplication", "runtimestate"] => Effect::Print(runtimestate(&c, w)),
+        ["file", "list", "activelog", dir, opts @ ..] => {
+            w.engine.advance_to(Utc::now());
+            Effect::Print(file_list(w, cluster, dir, opts.contains(&"detail")))
+        }
+        ["show", "cert", "own", unit] if unit.starts_with("tomcat") && !unit.starts_with("tomcat-ecdsa") => {
+            Effect::Print(cert_own(&c))
+        }
+        ["show", "cert", "list", "own"] => Effect::Print(cert_list_own(&c)),
+        ["show", "cert", "list", "trust"] => Effect::Print(cert_list_trust(w, &c)),
+        _ => unknown(),
+    }
+}
+
+fn service_list(ils: ServiceState) -> String {
+    let ils_line = match ils {
+        ServiceState::Started => format!("{ILS_SERVICE}[STARTED]"),
+        ServiceState::Stopped => format!("{ILS_SERVICE}[STOPPED]  Commanded Out of Service"),
+        ServiceState::NotActivated => format!("{ILS_SERVICE}[STOPPED]  Service Not Activated"),
+    };
+    let mut out = String::from("Requesting service status, please wait...\nService Manager is running\nGetting list of all services\n>> Return code = 0\n");
+    for s in [
+        "A Cisco DB[STARTED]",
+        "A Cisco DB Replicator[STARTED]",
+        "Cisco AMC Service[STARTED]",
+        "Cisco AXL Web Service[STARTED]",
+        "Cisco Audit Event Service[STARTED]",
+        "Cisco CallManager[STARTED]",
+        "Cisco CallManager Serviceability[STARTED]",
+        "Cisco CTIManager[STARTED]",
+        "Cisco DirSync[STOPPED]  Service Not Activated",
+    ] {
+        out.push_str(s);
+        out.push('\n');
+    }
+    out.push_str(&ils_line);
+    out.push('\n');
+    for s in [
+        "Cisco Tftp[STARTED]",
+        "Cisco Tomcat[STARTED]",
+        "Cisco User Data Services[STARTED]",
+        "SOAP -Log Collection APIs[STARTED]",
+        "System Application Agent[STARTED]",
+    ] {
+        out.push_str(s);
+        out.push('\n');
+    }
+    out.push_str("Primary Node =true\nCommand successful");
+    out
+}
+
+fn showpeerinfo(w: &World, cluster: &str, filter: Option<&str>) -> String {
+    if let Some(t) = w.scenario.cluster(cluster).and_then(|c| c.showpeerinfo.clone()) {
+        return t;
+    }
+    // Invented layout [NF: no real sample]: clustername, cluster ID and node IPs per peer.
+    let piv = w.engine.peer_info_vector(cluster);
+    let mut out = String::new();
+    for fqdn in piv {
+        if filter.is_some_and(|f| !f.eq_ignore_ascii_case(&fqdn)) {
+            continue;
+        }
+        if let Some(p) = w.scenario.clusters.iter().find(|c| c.fqdn.eq_ignore_ascii_case(&fqdn)) {
+            out.push_str(&format!("clustername: {}\n  clusterid: {}\n  nodes: {}\n", p.fqdn, p.cluster_id, p.ip));
+        }
+    }
+    if out.is_empty() {
+        out.push_str("No peer information found");
+    }
+    out
+}
+
+fn server_now(c: &crate::scenario::Cluster) -> chrono::NaiveDateTime {
+    (Utc::now() + Duration::milliseconds(c.clock.skew_ms) + Duration::minutes(i64::from(c.offset_minutes())))
+        .naive_utc()
+}
+
+fn zone(c: &crate::scenario::Cluster) -> String {
+    c.zone_abbrev()
+}
+
+fn runtimestate(c: &crate::scenario::Cluster, _w: &World) -> String {
+    let now = server_now(c);
+    let db_version = format!("ccm{}", c.version.replace(['.', '-'], "_"));
+    format!(
+        "\nServer Time: {} {} {}\n\nCluster Replication State: Replication status command started at: {}\n     Replication status command COMPLETED 681 tables checked out of 681\n     Last Completed Table: devicenumplanmapremdestmap\n     No Errors or Mismatches found.\n\nDB Version: {db_version}\nRepltimeout set to: 300s\nPROCESS option set to: 1\n\nCluster Detailed View from {} (1 Servers):\n\n                                PING      DB/RPC/   REPL.    Replication    REPLICATION SETUP\nSERVER-NAME      IP ADDRESS     (msec)    DbMon?    QUEUE    Group ID       (RTMT) & Details\n-----------      ----------     ------    -------   -----    -----------    ------------------\n{:<16} {:<14} 0.013     Y/Y/Y     0        (g_2)          (2) Setup Completed\n",
+        now.format("%a %b %d %H:%M:%S"),
+        zone(c),
+        now.format("%Y"),
+        (now - Duration::minutes(5)).format("%Y-%m-%d-%H-%M"),
+        c.hostname(),
+        c.hostname(),
+        c.ip
+    )
+}
+
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+fn file_list(w: &World, cluster: &str, dir: &str, detail: bool) -> String {
+    let d = dir.trim_matches('/').to_ascii_lowercase();
+    let Some(c) = w.scenario.cluster(cluster) else {
+        return String::new();
+    };
+    let off = Duration::minutes(i64::from(c.offset_minutes())) + Duration::milliseconds(c.clock.skew_ms);
+    match d.as_str() {
+        "cm/trace/ils/sdl" => {
+            let files = w.engine.files(cluster);
+            let mut out = String::new();
+            if detail {
+                for f in files {
+                    let t = (f.last_write + off).naive_utc();
+                    out.push_str(&format!(
+                        " {} {:>12}  {}\n",
+                        t.format("%d %b,%Y %H:%M:%S"),
+                        thousands(f.bytes().len()),
+                        f.name
+                    ));
+                }
+            } else {
+                for pair in files.chunks(2) {
+                    let a = pair.first().map(|f| f.name.as_str()).unwrap_or("");
+                    let b = pair.get(1).map(|f| f.name.as_str()).unwrap_or("");
+                    out.push_str(format!("{a:<40}{b}").trim_end());
+                    out.push('\n');
+                }
+            }
+            out.push_str(&format!("dir count = 0, file count = {}", files.len()));
+            out
+        }
+        "cm/trace/ils" => "<dir>    sdl\ndir count = 1, file count = 0".into(),
+        _ => "dir count = 0, file count = 0".into(),
+    }
+}
+
+fn java_date(d: chrono::NaiveDate, zone: &str) -> String {
+    d.and_hms_opt(12, 0, 0)
+        .map(|t| format!("{} {zone} {}", t.format("%a %b %d %H:%M:%S"), t.format("%Y")))
+        .unwrap_or_default()
+}
+
+fn cert_own(c: &crate::scenario::Cluster) -> String {
+    // Layout of cucm-ils.md §7.3 [3P: S36b]; key and signature dumps shortened, PEM omitted
+    // because the mock's HTTPS certificate is generated per run (see PublisherInfo::tomcat_pem).
+    let expired = c.tomcat.expired;
+    let (from, to) = if expired {
+        (chrono::NaiveDate::from_ymd_opt(2019, 1, 1), chrono::NaiveDate::from_ymd_opt(2021, 1, 1))
+    } else {
+        (chrono::NaiveDate::from_ymd_opt(2024, 1, 1), chrono::NaiveDate::from_ymd_opt(2044, 1, 1))
+    };
+    let z = zone(c);
+    let subject = format!("L=Mock, ST=Mock, CN={}, OU=UC, O=Mock Enterprise, C=US", c.fqdn);
+    let issuer = match c.tomcat.kind {
+        CertKind::SelfSigned => subject.clone(),
+        CertKind::CaSigned => format!("CN={}, O=Mock Enterprise", c.tomcat.ca),
+    };
+    format!(
+        "[\n  Version: V3\n  Serial Number: {}\n  SignatureAlgorithm: SHA256withECDSA (1.2.840.10045.4.3.2)\n  Issuer Name: {issuer}\n  Validity From: {}\n           To:   {}\n  Subject Name: {subject}\n  Key: EC (1.2.840.10045.2.1)\n    Key value: 3059301306072a8648ce3d020106082a8648ce3d03010703420004\n  Extensions: 2 present\n  [\n     Extension: KeyUsage (OID.2.5.29.15)\n     Critical: false\n     Usages: digitalSignature, keyEncipherment, dataEncipherment, keyCertSign,\n  ]\n  [\n     Extension: ExtKeyUsageSyntax (OID.2.5.29.37)\n     Critical: false\n     Usage oids: 1.3.6.1.5.5.7.3.1, 1.3.6.1.5.5.7.3.2,\n  ]\n\n]",
+        serial_hex(&c.fqdn),
+        from.map(|d| java_date(d, &z)).unwrap_or_default(),
+        to.map(|d| java_date(d, &z)).unwrap_or_default(),
+    )
+}
+
+fn cert_list_own(c: &crate::scenario::Cluster) -> String {
+    let tomcat = match c.tomcat.kind {
+        CertKind::SelfSigned => "Self-signed certificate generated by system".to_string(),
+        CertKind::CaSigned => format!("Certificate Signed by {}", c.tomcat.ca),
+    };
+    let mut out = format!("tomcat/tomcat.pem: {tomcat}\n");
+    for u in ["tomcat-ECDSA", "ipsec", "ITLRecovery", "CallManager-ECDSA", "CallManager", "CAPF", "TVS"] {
+        out.push_str(&format!("{u}/{u}.pem: Self-signed certificate generated by system\n"));
+    }
+    out
+}
+
+fn cert_list_trust(w: &World, c: &crate::scenario::Cluster) -> String {
+    // Names per cucm-ils.md §7.2; the description after ": " is unknown [NF].
+    let mut out =
+        format!("tomcat-trust/{}_{}.pem: Trust Certificate\n", c.fqdn, serial_hex(&c.fqdn).to_ascii_lowercase());
+    for name in &c.trust.tomcat_certs {
+        if let Some(p) = w.scenario.cluster(name) {
+            out.push_str(&format!(
+                "tomcat-trust/{}_{}.pem: Trust Certificate\n",
+                p.fqdn,
+                serial_hex(&p.fqdn).to_ascii_lowercase()
+            ));
+        }
+    }
+    for ca in &c.trust.ca_roots {
+        out.push_str(&format!("tomcat-trust/{}.pem: Trust Certificate\n", ca.replace(' ', "_")));
+    }
+    out.push_str("CallManager-trust/Cisco_Root_CA_M2_01.pem: Trust Certificate\nCAPF-trust/Cisco_Root_CA_2099_019a335878ce16c1c1.pem: Trust Certificate\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn world() -> World {
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/m2-spoke-cert-not-on-hub.toml"))
+                .unwrap();
+        World::new(crate::Scenario::from_toml(&text, "t").unwrap(), Utc::now())
+    }
+
+    fn print(e: Effect) -> String {
+        match e {
+            Effect::Print(s) => s,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn formats() {
+        let mut w = world();
+        let v = print(run(&mut w, "hub", "show version active"));
+        assert!(v.starts_with("Active Master Version: 14.0.1.11900-132\n"));
+        let n = print(run(&mut w, "hub", "show network cluster"));
+        assert!(
+            n.starts_with("10.106.104.220 cucm-hub.example.com cucm-hub Publisher callmanager DBPub authenticated\n")
+        );
+        let s = print(run(&mut w, "hub", "run sql select clusterid,fullyqualifiedname from remotecluster"));
+        assert_eq!(
+            s,
+            "clusterid fullyqualifiedname\n========= ======================\nSPOKE-CL  cucm-spoke.example.com\n"
+        );
+        let e = print(run(&mut w, "hub", "run sql select * from nosuch"));
+        assert_eq!(e, "The specified table (nosuch) is not in the database.");
+        let u = print(run(&mut w, "hub", "utils service list"));
+        assert!(u.contains("\nCisco Intercluster Lookup Service[STARTED]\n"));
+        assert!(u.ends_with("Primary Node =true\nCommand successful"));
+        let t = print(run(&mut w, "spoke", "show cert list trust"));
+        assert!(t.contains(&format!(
+            "tomcat-trust/cucm-hub.example.com_{}.pem",
+            serial_hex("cucm-hub.example.com").to_ascii_lowercase()
+        )));
+        let t = print(run(&mut w, "hub", "show cert list trust"));
+        assert!(!t.contains("cucm-spoke"));
+        let o = print(run(&mut w, "hub", "show cert own tomcat"));
+        assert!(o.contains(&format!("Serial Number: {}", serial_hex("cucm-hub.example.com"))));
+        assert!(print(run(&mut w, "hub", "show cert list own"))
+            .starts_with("tomcat/tomcat.pem: Self-signed certificate generated by system\n"));
+        assert_eq!(
+            print(run(&mut w, "hub", "bogus command")),
+            "Executed command unsuccessfully\nNo valid command entered"
+        );
+        assert!(print(run(&mut w, "hub", "utils dbreplication runtimestate")).contains("(2) Setup Completed"));
+        assert_eq!(run(&mut w, "hub", "exit"), Effect::Quit);
+        assert!(matches!(run(&mut w, "hub", "set cli pagination off"), Effect::Pagination(false, _)));
+    }
+
+    #[test]
+    fn file_list_shows_the_sdl_files() {
+        let mut w = world();
+        w.engine.set_trace_level("hub", crate::scenario::TraceLevel::Detailed);
+        w.engine.advance_to(Utc::now() + Duration::seconds(30));
+        let d = print(run(&mut w, "hub", "file list activelog cm/trace/ils/sdl detail"));
+        assert!(d.contains("SDL001_600_000001.txt.gzo"), "{d}");
+        assert!(d.trim_end().ends_with("dir count = 0, file count = 1"));
+        let p = print(run(&mut w, "hub", "file list activelog /cm/trace/ils/sdl/"));
+        assert!(p.starts_with("SDL001_600_000001.txt.gzo"));
+    }
+
+    #[test]
+    fn hang_fault_and_thousands() {
+        let mut w = world();
+        w.faults.hang_command = Some("utils dbreplication".into());
+        assert_eq!(run(&mut w, "hub", "utils dbreplication runtimestate"), Effect::Hang);
+        assert_eq!(thousands(559_502), "559,502");
+        assert_eq!(thousands(12), "12");
+    }
+}

@@ -1,0 +1,262 @@
+//! SSH server of one publisher (russh): host key, authentication, PTY shell with the `admin:` CLI.
+//!
+//! Follows `cucm-ils.md` §3 and `field-notes.md` §1 (SSH row): password and keyboard-interactive
+//! authentication (or keyboard-interactive only, per scenario), an optional pre-auth banner,
+//! "Command Line Interface is starting up, please wait ..." then a delay before the first prompt,
+//! no `exec` (CUCM has none), no SFTP. The Ed25519 host key is persisted per scenario and cluster
+//! so that clients' known_hosts stay valid across runs; the `host_key_changed` fault rotates it.
+//! Every connection has an inactivity timeout; handlers never panic on client input
+//! (style-anchors.md item 9 for the layout).
+
+pub mod cli;
+pub mod commands;
+
+use std::borrow::Cow;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use russh::keys::ssh_key::private::Ed25519Keypair;
+use russh::keys::PrivateKey;
+use russh::server::{Auth, Msg, Session};
+use russh::{Channel, ChannelId, MethodKind, MethodSet};
+use tokio::sync::Mutex as AsyncMutex;
+
+use crate::db::{lock, Shared};
+use cli::{Cli, Out};
+
+fn seed() -> [u8; 32] {
+    use std::io::Read;
+    let mut s = [0u8; 32];
+    if std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut s)).is_ok() {
+        return s;
+    }
+    let n = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(7);
+    for (i, b) in s.iter_mut().enumerate() {
+        *b = ((n >> (i % 16 * 8)) as u8) ^ (i as u8).wrapping_mul(151);
+    }
+    s
+}
+
+/// Loads or creates the host key `<dir>/<scenario>-<cluster>.key`; `rotate` replaces it.
+pub fn host_key(dir: &Path, scenario: &str, cluster: &str, rotate: bool) -> Result<PrivateKey, String> {
+    let safe =
+        |s: &str| s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect::<String>();
+    let path = dir.join(format!("{}-{}.key", safe(scenario), safe(cluster)));
+    if !rotate {
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            if let Ok(k) = PrivateKey::from_openssh(&text) {
+                return Ok(k);
+            }
+        }
+    }
+    let key = PrivateKey::from(Ed25519Keypair::from_seed(&seed()));
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let text = key.to_openssh(russh::keys::ssh_key::LineEnding::LF).map_err(|e| e.to_string())?;
+    std::fs::write(&path, text.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(key)
+}
+
+/// The public key in OpenSSH format (`ssh-ed25519 AAAA...`).
+pub fn public_openssh(key: &PrivateKey) -> String {
+    key.public_key().to_openssh().unwrap_or_default()
+}
+
+/// Accepts connections until the listener fails or the task is dropped.
+pub async fn serve(listener: tokio::net::TcpListener, world: Shared, cluster: String, key: PrivateKey) {
+    let (ki_only, banner) = {
+        let w = lock(&world);
+        w.scenario
+            .cluster(&cluster)
+            .map(|c| (c.access.keyboard_interactive_only, c.access.banner.clone()))
+            .unwrap_or((false, None))
+    };
+    let methods: &[MethodKind] = if ki_only {
+        &[MethodKind::KeyboardInteractive]
+    } else {
+        &[MethodKind::Password, MethodKind::KeyboardInteractive]
+    };
+    let config = Arc::new(russh::server::Config {
+        methods: MethodSet::from(methods),
+        auth_rejection_time: Duration::from_millis(200),
+        auth_rejection_time_initial: Some(Duration::from_millis(0)),
+        inactivity_timeout: Some(Duration::from_secs(600)),
+        keys: vec![key],
+        ..Default::default()
+    });
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let handler = Handler {
+            world: world.clone(),
+            cluster: cluster.clone(),
+            ki_only,
+            banner: banner.clone(),
+            cli: Arc::new(AsyncMutex::new(None)),
+            rows: 24,
+        };
+        let cfg = config.clone();
+        tokio::spawn(async move {
+            if let Ok(session) = russh::server::run_stream(cfg, stream, handler).await {
+                let _ = session.await;
+            }
+        });
+    }
+}
+
+struct Handler {
+    world: Shared,
+    cluster: String,
+    ki_only: bool,
+    banner: Option<String>,
+    cli: Arc<AsyncMutex<Option<Cli>>>,
+    rows: u32,
+}
+
+impl Handler {
+    fn check(&self, user: &str, password: &str) -> bool {
+        let w = lock(&self.world);
+        let Some(c) = w.scenario.cluster(&self.cluster) else {
+            return false;
+        };
+        !w.faults.wrong_password && user == c.access.admin_user && password == c.password()
+    }
+}
+
+fn send(session: &mut Session, channel: ChannelId, outs: Vec<Out>) -> Result<(), russh::Error> {
+    for o in outs {
+        match o {
+            Out::Send(b) => session.data(channel, b)?,
+            Out::Close => {
+                session.eof(channel)?;
+                session.close(channel)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+impl russh::server::Handler for Handler {
+    type Error = russh::Error;
+
+    async fn authentication_banner(&mut self) -> Result<Option<String>, Self::Error> {
+        Ok(self.banner.clone())
+    }
+
+    async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
+        if !self.ki_only && self.check(user, password) {
+            return Ok(Auth::Accept);
+        }
+        Ok(Auth::reject())
+    }
+
+    async fn auth_keyboard_interactive<'a>(
+        &'a mut self,
+        user: &str,
+        _submethods: &str,
+        response: Option<russh::server::Response<'a>>,
+    ) -> Result<Auth, Self::Error> {
+        match response {
+            None => Ok(Auth::Partial {
+                name: Cow::Borrowed(""),
+                instructions: Cow::Borrowed(""),
+                prompts: Cow::Owned(vec![(Cow::Borrowed("Password: "), false)]),
+            }),
+            Some(mut r) => {
+                let answer = r.next().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+                if self.check(user, &answer) {
+                    Ok(Auth::Accept)
+                } else {
+                    Ok(Auth::reject())
+                }
+            }
+        }
+    }
+
+    async fn channel_open_session(
+        &mut self,
+        _channel: Channel<Msg>,
+        reply: russh::server::ChannelOpenHandle,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        reply.accept().await;
+        Ok(())
+    }
+
+    async fn pty_request(
+        &mut self,
+        channel: ChannelId,
+        _term: &str,
+        _col_width: u32,
+        row_height: u32,
+        _pix_width: u32,
+        _pix_height: u32,
+        _modes: &[(russh::Pty, u32)],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if row_height > 0 {
+            self.rows = row_height;
+        }
+        session.channel_success(channel)?;
+        Ok(())
+    }
+
+    async fn window_change_request(
+        &mut self,
+        _channel: ChannelId,
+        _col_width: u32,
+        row_height: u32,
+        _pix_width: u32,
+        _pix_height: u32,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if let Some(c) = self.cli.lock().await.as_mut() {
+            if row_height > 0 {
+                c.set_rows(row_height);
+            }
+        }
+        Ok(())
+    }
+
+    async fn exec_request(
+        &mut self,
+        channel: ChannelId,
+        _data: &[u8],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        // CUCM's CLI has no exec (field-notes.md §1).
+        session.channel_failure(channel)?;
+        Ok(())
+    }
+
+    async fn shell_request(&mut self, channel: ChannelId, session: &mut Session) -> Result<(), Self::Error> {
+        session.channel_success(channel)?;
+        let delay = {
+            let w = lock(&self.world);
+            w.scenario.cluster(&self.cluster).map(|c| c.access.cli_start_delay_ms).unwrap_or(0)
+        };
+        let cli = Cli::new(self.world.clone(), self.cluster.clone(), self.rows);
+        let welcome = cli.welcome();
+        let slot = self.cli.clone();
+        let handle = session.handle();
+        session.data(channel, b"Command Line Interface is starting up, please wait ...\r\n".to_vec())?;
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(delay.min(120_000))).await;
+            let _ = handle.data(channel, welcome).await;
+            *slot.lock().await = Some(cli);
+        });
+        Ok(())
+    }
+
+    async fn data(&mut self, channel: ChannelId, data: &[u8], session: &mut Session) -> Result<(), Self::Error> {
+        // Input before the CLI has started is dropped, as a terminal still booting would.
+        let outs = match self.cli.lock().await.as_mut() {
+            Some(c) => c.feed(data),
+            None => return Ok(()),
+        };
+        send(session, channel, outs)
+    }
+}

@@ -1,0 +1,262 @@
+//! The `admin:` CLI over real SSH connections (russh client; OpenSSH's `ssh` when installed).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mock_server::scenario::Faults;
+use mock_server::{start_with, Options, PublisherInfo, Scenario};
+use russh::client;
+use russh::keys::PublicKeyOrCertificate;
+use russh::ChannelMsg;
+
+fn scenario(name: &str) -> Scenario {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.toml"));
+    Scenario::load(&p).unwrap()
+}
+
+fn opts(dir: &tempfile::TempDir) -> Options {
+    Options { state_dir: Some(dir.path().to_path_buf()), ..Options::default() }
+}
+
+/// Accepts exactly the host key the mock reports (pinning, never `Ok(true)` blindly).
+struct Pinned(String);
+
+impl client::Handler for Pinned {
+    type Error = russh::Error;
+    async fn check_server_key(&mut self, k: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
+        Ok(match k {
+            PublicKeyOrCertificate::PublicKey { key, .. } => key.to_openssh().ok().as_deref() == Some(self.0.as_str()),
+            PublicKeyOrCertificate::Certificate(_) => false,
+        })
+    }
+}
+
+async fn connect(p: &PublisherInfo) -> client::Handle<Pinned> {
+    let cfg = Arc::new(client::Config { inactivity_timeout: Some(Duration::from_secs(20)), ..Default::default() });
+    tokio::time::timeout(Duration::from_secs(10), client::connect(cfg, p.ssh, Pinned(p.host_key.clone())))
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+struct Shell {
+    ch: russh::Channel<client::Msg>,
+    buf: String,
+}
+
+impl Shell {
+    async fn open(h: &client::Handle<Pinned>, rows: u32) -> Shell {
+        let ch = h.channel_open_session().await.unwrap();
+        ch.request_pty(true, "vt100", 80, rows, 0, 0, &[]).await.unwrap();
+        ch.request_shell(true).await.unwrap();
+        Shell { ch, buf: String::new() }
+    }
+
+    /// Reads until `pat` appears; returns everything read so far and clears the buffer.
+    async fn until(&mut self, pat: &str, limit: Duration) -> Option<String> {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(i) = self.buf.find(pat) {
+                let end = i + pat.len();
+                let out = self.buf[..end].to_string();
+                self.buf.drain(..end);
+                return Some(out);
+            }
+            let left = deadline.checked_duration_since(Instant::now())?;
+            match tokio::time::timeout(left, self.ch.wait()).await {
+                Ok(Some(ChannelMsg::Data { data })) => self.buf.push_str(&String::from_utf8_lossy(&data)),
+                Ok(Some(ChannelMsg::Eof | ChannelMsg::Close)) | Ok(None) => return None,
+                Ok(Some(_)) => {}
+                Err(_) => return None,
+            }
+        }
+    }
+
+    async fn send(&self, s: &str) {
+        self.ch.data(s.as_bytes()).await.unwrap();
+    }
+
+    async fn cmd(&mut self, c: &str) -> String {
+        self.send(&format!("{c}\r")).await;
+        self.until("admin:", Duration::from_secs(10)).await.unwrap_or_else(|| panic!("no prompt after {c}"))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn password_login_prompt_commands_pager_and_quit() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = start_with(scenario("m1-password-success"), opts(&dir)).unwrap();
+    let p = run.publisher("hub").unwrap().clone();
+    let mut h = connect(&p).await;
+    assert!(!h.authenticate_password(&p.admin_user, "wrong").await.unwrap().success());
+    assert!(h.authenticate_password(&p.admin_user, &p.password).await.unwrap().success());
+    let mut sh = Shell::open(&h, 8).await;
+    let welcome = sh.until("admin:", Duration::from_secs(10)).await.unwrap();
+    assert!(welcome.starts_with("Command Line Interface is starting up, please wait ..."), "{welcome:?}");
+    assert!(welcome.ends_with("\r\n\x1b[Kadmin:"));
+    let v = sh.cmd("show version active").await;
+    assert!(v.contains("Active Master Version: 14.0.1.11900-132\r\n"), "{v:?}");
+    // Pagination is on: a long output stops at the pager prompt; q ends it.
+    sh.send("utils service list\r").await;
+    let page = sh.until("to quit\x1b[0m", Duration::from_secs(10)).await.unwrap();
+    assert!(page.contains("\x1b[1mPress <enter> for 1 line, <space> for one page, or <q> to quit"));
+    sh.send("q").await;
+    sh.until("admin:", Duration::from_secs(5)).await.unwrap();
+    assert!(sh.cmd("set cli pagination off").await.contains("Automatic pagination is turned off"));
+    let all = sh.cmd("utils service list").await;
+    assert!(all.contains("Cisco Intercluster Lookup Service[STARTED]") && !all.contains("Press <enter>"));
+    let sql = sh.cmd("run sql select clusterid,fullyqualifiedname from remotecluster").await;
+    assert!(
+        sql.contains(
+            "clusterid fullyqualifiedname\r\n========= ======================\r\nSPOKE-CL  cucm-spoke.example.com\r\n"
+        ),
+        "{sql:?}"
+    );
+    assert!(sh
+        .cmd("show network cluster")
+        .await
+        .contains("10.106.104.220 cucm-hub.example.com cucm-hub Publisher callmanager DBPub authenticated"));
+    assert!(sh.cmd("utils ils showpeerinfo").await.contains("admin:"));
+    assert!(sh.cmd("no such thing").await.contains("No valid command entered"));
+    sh.send("quit\r").await;
+    assert!(sh.until("admin:", Duration::from_secs(3)).await.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keyboard_interactive_only_start_delay_and_exec_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = scenario("m1-password-success");
+    s.clusters[0].access.keyboard_interactive_only = true;
+    s.clusters[0].access.cli_start_delay_ms = 700;
+    let run = start_with(s, opts(&dir)).unwrap();
+    let p = run.publisher("hub").unwrap().clone();
+    let mut h = connect(&p).await;
+    assert!(!h.authenticate_password(&p.admin_user, &p.password).await.unwrap().success());
+    let r = h.authenticate_keyboard_interactive_start(&p.admin_user, None).await.unwrap();
+    match r {
+        client::KeyboardInteractiveAuthResponse::InfoRequest { prompts, .. } => {
+            assert_eq!(prompts.len(), 1);
+            assert!(prompts[0].prompt.contains("Password"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let r = h.authenticate_keyboard_interactive_respond(vec![p.password.clone()]).await.unwrap();
+    assert!(matches!(r, client::KeyboardInteractiveAuthResponse::Success), "{r:?}");
+    // exec is refused (CUCM has none).
+    let ch = h.channel_open_session().await.unwrap();
+    ch.exec(true, "show version active").await.unwrap();
+    let mut ch = ch;
+    let mut refused = false;
+    while let Ok(Some(m)) = tokio::time::timeout(Duration::from_secs(3), ch.wait()).await {
+        if matches!(m, ChannelMsg::Failure) {
+            refused = true;
+            break;
+        }
+    }
+    assert!(refused);
+    let t0 = Instant::now();
+    let mut sh = Shell::open(&h, 24).await;
+    sh.until("starting up", Duration::from_secs(5)).await.unwrap();
+    assert!(t0.elapsed() < Duration::from_millis(600));
+    sh.until("admin:", Duration::from_secs(5)).await.unwrap();
+    assert!(t0.elapsed() >= Duration::from_millis(700));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn host_key_persists_and_the_fault_rotates_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let k1 =
+        start_with(scenario("m1-password-success"), opts(&dir)).unwrap().publisher("hub").unwrap().host_key.clone();
+    let k2 =
+        start_with(scenario("m1-password-success"), opts(&dir)).unwrap().publisher("hub").unwrap().host_key.clone();
+    assert_eq!(k1, k2);
+    assert!(k1.starts_with("ssh-ed25519 "));
+    let mut s = scenario("m1-password-success");
+    s.faults.host_key_changed = true;
+    let k3 = start_with(s, opts(&dir)).unwrap().publisher("hub").unwrap().host_key.clone();
+    assert_ne!(k1, k3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_wrong_password_hang_and_pager_without_pagination() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = start_with(scenario("m1-password-success"), opts(&dir)).unwrap();
+    let p = run.publisher("hub").unwrap().clone();
+    run.set_faults(Faults { wrong_password: true, ..Faults::default() });
+    let mut h = connect(&p).await;
+    assert!(!h.authenticate_password(&p.admin_user, &p.password).await.unwrap().success());
+    run.set_faults(Faults {
+        pager_ignores_off: true,
+        hang_command: Some("utils dbreplication".into()),
+        ..Faults::default()
+    });
+    let mut h = connect(&p).await;
+    assert!(h.authenticate_password(&p.admin_user, &p.password).await.unwrap().success());
+    let mut sh = Shell::open(&h, 6).await;
+    sh.until("admin:", Duration::from_secs(5)).await.unwrap();
+    sh.cmd("set cli pagination off").await;
+    sh.send("utils service list\r").await;
+    assert!(sh.until("to quit", Duration::from_secs(5)).await.is_some());
+    sh.send("q").await;
+    sh.until("admin:", Duration::from_secs(5)).await.unwrap();
+    sh.send("utils dbreplication runtimestate\r").await;
+    assert!(sh.until("admin:", Duration::from_millis(800)).await.is_none());
+}
+
+/// OpenSSH's own client logs in (SSH_ASKPASS), runs commands with a forced PTY and reads output.
+#[test]
+fn openssh_client_can_use_the_cli() {
+    let Ok(out) = std::process::Command::new("ssh").arg("-V").output() else {
+        println!("skipped: OpenSSH `ssh` is not installed (mock-server/ci-setup.sh installs it)");
+        return;
+    };
+    assert!(out.status.success() || !out.stderr.is_empty());
+    let dir = tempfile::tempdir().unwrap();
+    let run = start_with(scenario("m1-password-success"), opts(&dir)).unwrap();
+    let p = run.publisher("hub").unwrap().clone();
+    let askpass = dir.path().join("askpass.sh");
+    std::fs::write(&askpass, format!("#!/bin/sh\necho '{}'\n", p.password)).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&askpass, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let known = dir.path().join("known_hosts");
+    std::fs::write(&known, format!("[127.0.0.1]:{} {}\n", p.ssh.port(), p.host_key)).unwrap();
+    let mut child = std::process::Command::new("ssh")
+        .args(["-tt", "-p", &p.ssh.port().to_string()])
+        .args(["-o", &format!("UserKnownHostsFile={}", known.display())])
+        .args(["-o", "StrictHostKeyChecking=yes", "-o", "PubkeyAuthentication=no", "-o", "ConnectTimeout=10"])
+        .args(["-o", "NumberOfPasswordPrompts=1"])
+        .arg(format!("{}@127.0.0.1", p.admin_user))
+        .env("SSH_ASKPASS", &askpass)
+        .env("SSH_ASKPASS_REQUIRE", "force")
+        .env("DISPLAY", ":0")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(1500));
+            let _ = stdin.write_all(b"set cli pagination off\rshow version active\rquit\r");
+            std::thread::sleep(Duration::from_secs(3));
+        });
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if child.try_wait().unwrap().is_some() || Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("admin:"), "stdout {text:?} stderr {:?}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("Active Master Version: 14.0.1.11900-132"), "{text:?}");
+}
