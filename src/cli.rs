@@ -97,7 +97,20 @@ mod tests {
 
     #[test]
     fn hub_and_spoke_take_several_values() {
-        let cli = Cli::try_parse_from(["ils-doctor", "analyze", "--hub", "a", "b", "--spoke", "c", "--spoke", "d", "--method", "tls"]).unwrap();
+        let cli = Cli::try_parse_from([
+            "ils-doctor",
+            "analyze",
+            "--hub",
+            "a",
+            "b",
+            "--spoke",
+            "c",
+            "--spoke",
+            "d",
+            "--method",
+            "tls",
+        ])
+        .unwrap();
         let Command::Analyze(a) = cli.command else { panic!("not analyze") };
         assert_eq!(a.hub.len(), 2);
         assert_eq!(a.spoke.len(), 2);

@@ -6,9 +6,9 @@
 //! (signatures → attempts → diagnoses, pure) → `report` (terminal, JSON). `commands` wires them
 //! into the CLI's subcommands.
 
-pub mod parse;
 pub mod analyze;
 pub mod cli;
 pub mod collect;
 pub mod commands;
+pub mod parse;
 pub mod report;

@@ -86,9 +86,11 @@ fn emit(path: Option<&Path>, render: impl FnOnce(&mut dyn Write) -> io::Result<(
         file.sync_all()?;
         fs::rename(&tmp, path)
     };
-    write().map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        e
-    })
-    .with_context(|| format!("cannot write the report to {}: check the folder exists and is writable", path.display()))
+    write()
+        .inspect_err(|_| {
+            let _ = fs::remove_file(&tmp);
+        })
+        .with_context(|| {
+            format!("cannot write the report to {}: check the folder exists and is writable", path.display())
+        })
 }

@@ -10,6 +10,9 @@ use super::pairing::{self, EpisodeKey, Link};
 use super::types::{Method, Outcome, RootCause, Side};
 use super::{Catalog, Event, ScannedFile, TraceInfo};
 
+/// Below this, an estimated skew is taken as network latency, not as a clock difference.
+pub const SKEW_CORRECTION_MIN_MS: i64 = 1_000;
+
 pub(crate) struct Built {
     /// In time order, ids not yet assigned.
     pub attempts: Vec<model::Attempt>,
@@ -55,7 +58,8 @@ pub(crate) fn build(
         skews.iter().find(|s| s.hub_trace == hub_trace && s.spoke_trace == spoke_trace).map(|s| s.hub_minus_spoke_ms)
     };
     // Any estimate for a spoke trace, to place its lone attempts on the hub's clock.
-    let skew_of_spoke = |spoke_trace: usize| skews.iter().find(|s| s.spoke_trace == spoke_trace).map_or(0, |s| s.hub_minus_spoke_ms);
+    let skew_of_spoke =
+        |spoke_trace: usize| skews.iter().find(|s| s.spoke_trace == spoke_trace).map_or(0, |s| s.hub_minus_spoke_ms);
 
     let mut attempts: Vec<(i64, model::Attempt)> = links
         .iter()
@@ -124,7 +128,8 @@ fn attempt(
 ) -> (i64, model::Attempt) {
     let hub_events: &[usize] = link.hub.map_or(&[], |h| &episodes[h].events);
     let spoke_events: &[usize] = link.spoke.map_or(&[], |s| &episodes[s].events);
-    let all: Vec<usize> = hub_events.iter().chain(spoke_events).copied().collect();
+    // Spoke first: on equal times the spoke, which opens the connection, wrote first.
+    let all: Vec<usize> = spoke_events.iter().chain(hub_events).copied().collect();
     let clues: Vec<Clue<'_>> = all
         .iter()
         .filter_map(|&i| {
@@ -149,12 +154,15 @@ fn attempt(
     let spoke = hub_key.and_then(|k| k.spoke_ip.clone()).or_else(|| spoke_key.and_then(|k| k.spoke_ip.clone()));
     let spoke_fqdn = all.iter().find_map(|&i| events[i].hit.fields.fqdn.clone());
 
-    // Evidence on the hub's clock: spoke lines shifted by the estimated skew.
+    // Evidence on the hub's clock: spoke lines shifted by the estimated skew, but only when it is
+    // more than network latency could explain (the estimate is offset plus latency; shifting by
+    // a few milliseconds of latency would put answers before their questions).
+    let shift = if skew_ms.abs() > SKEW_CORRECTION_MIN_MS { skew_ms } else { 0 };
     let on_hub_clock = |i: usize| {
         let e = &events[i];
         let t = e.when.map_or(0, |w| w.order_key());
-        if e.role == Side::Spoke && link.hub.is_some() {
-            t + skew_ms
+        if e.role == Side::Spoke {
+            t + shift
         } else {
             t
         }
@@ -162,11 +170,7 @@ fn attempt(
     let mut ordered = all.clone();
     ordered.sort_by_key(|&i| on_hub_clock(i));
     let first = ordered.first().copied();
-    let sort_key = first.map_or(i64::MAX, |i| {
-        let e = &events[i];
-        let t = e.when.map_or(0, |w| w.order_key());
-        if e.role == Side::Spoke { t + skew_ms } else { t }
-    });
+    let sort_key = first.map_or(i64::MAX, on_hub_clock);
     let lead = hub_events.first().or(spoke_events.first()).map(|&i| &events[i]);
     let at = lead.and_then(|e| e.when).and_then(|w| w.rfc3339());
     let time_of_day = lead.and_then(|e| e.when).map(|w| w.time_of_day());
@@ -215,7 +219,11 @@ fn attempt(
         method_source: d.method_source,
         outcome: d.outcome,
         root_cause: d.root_cause,
-        verify_error: d.verify_code.map(|code| VerifyError { code, text: d.verify_text.clone(), meaning: verify_meaning(code) }),
+        verify_error: d.verify_code.map(|code| VerifyError {
+            code,
+            text: d.verify_text.clone(),
+            meaning: verify_meaning(code),
+        }),
         at,
         time_of_day,
         seen_on,
@@ -241,7 +249,9 @@ fn summary(d: &Diagnosis, hub: Option<&str>, spoke: Option<&str>) -> String {
         (Outcome::Incomplete, _) => format!("{spoke} and {hub}: an attempt whose outcome is not in the traces."),
         (Outcome::Failure, cause) => {
             let why = match cause.unwrap_or(RootCause::Unknown) {
-                RootCause::PasswordMismatch => "the ILS passwords differ (the hub could not decrypt the spoke's data)".to_string(),
+                RootCause::PasswordMismatch => {
+                    "the ILS passwords differ (the hub could not decrypt the spoke's data)".to_string()
+                }
                 RootCause::SpokeRejectsHubCertificate => "the spoke rejected the hub's Tomcat certificate".to_string(),
                 RootCause::HubRejectsSpokeCertificate => "the hub rejected the spoke's Tomcat certificate".to_string(),
                 RootCause::HubUnreachable => "the spoke could not reach the hub's ILS service".to_string(),

@@ -28,8 +28,17 @@ pub enum CatalogError {
 
 /// Capture names the analyzer understands; any other name in a regex is an error.
 const KNOWN_CAPTURES: &[&str] = &[
-    "peer_ip", "peer_port", "local_ip", "local_port", "tls", "pid", "peer_id", "fqdn",
-    "verify_code", "verify_text", "conn_reason",
+    "peer_ip",
+    "peer_port",
+    "local_ip",
+    "local_port",
+    "tls",
+    "pid",
+    "peer_id",
+    "fqdn",
+    "verify_code",
+    "verify_text",
+    "conn_reason",
 ];
 
 #[derive(Deserialize)]
@@ -105,22 +114,18 @@ impl Catalog {
     /// Applies an override file: same id replaces (in place), a new id is appended, `disabled`
     /// removes.
     pub fn apply(&mut self, text: &str, origin: &str) -> Result<(), CatalogError> {
-        let file: FileFormat = toml::from_str(text).map_err(|e| CatalogError::Syntax {
-            origin: origin.to_string(),
-            message: e.to_string(),
-        })?;
+        let file: FileFormat = toml::from_str(text)
+            .map_err(|e| CatalogError::Syntax { origin: origin.to_string(), message: e.to_string() })?;
         let mut seen: HashMap<String, usize> = HashMap::new();
         for (i, raw) in file.signature.into_iter().enumerate() {
             let label = match &raw.id {
                 Some(id) => format!("#{} (id \"{id}\")", i + 1),
                 None => format!("#{}", i + 1),
             };
-            let err = |message: String| CatalogError::Entry {
-                origin: origin.to_string(),
-                entry: label.clone(),
-                message,
-            };
-            let id = raw.id.clone().filter(|s| !s.trim().is_empty()).ok_or_else(|| err("field `id` is missing".into()))?;
+            let err =
+                |message: String| CatalogError::Entry { origin: origin.to_string(), entry: label.clone(), message };
+            let id =
+                raw.id.clone().filter(|s| !s.trim().is_empty()).ok_or_else(|| err("field `id` is missing".into()))?;
             if let Some(first) = seen.insert(id.clone(), i) {
                 return Err(err(format!("id is used again (first by entry #{})", first + 1)));
             }
@@ -180,10 +185,7 @@ fn compile(raw: RawEntry, id: String, origin: &str) -> Result<Signature, String>
     let regex = Regex::new(&pattern).map_err(|e| format!("field `regex` does not compile: {e}"))?;
     for name in regex.capture_names().flatten() {
         if !KNOWN_CAPTURES.contains(&name) {
-            return Err(format!(
-                "field `regex`: unknown capture name `{name}` (known: {})",
-                KNOWN_CAPTURES.join(", ")
-            ));
+            return Err(format!("field `regex`: unknown capture name `{name}` (known: {})", KNOWN_CAPTURES.join(", ")));
         }
     }
     let methods = need(raw.methods, "methods")?;
@@ -224,10 +226,15 @@ mod tests {
         let cat = Catalog::parse(BUILTIN, "built-in").unwrap();
         let ids: Vec<&str> = cat.signatures().iter().map(|s| s.id.as_str()).collect();
         for p in 1..=25 {
-            let found = ids.iter().any(|id| *id == format!("P{p}") || id.starts_with(&format!("P{p}")) && id.len() == format!("P{p}").len() + 1);
+            let found = ids.iter().any(|id| {
+                *id == format!("P{p}") || id.starts_with(&format!("P{p}")) && id.len() == format!("P{p}").len() + 1
+            });
             assert!(found, "P{p} missing from the catalog");
         }
-        assert!(cat.signatures().iter().any(|s| s.confidence == Confidence::Inferred && s.root_cause == Some(CauseSpec::HubUnreachable)));
+        assert!(cat
+            .signatures()
+            .iter()
+            .any(|s| s.confidence == Confidence::Inferred && s.root_cause == Some(CauseSpec::HubUnreachable)));
     }
 
     #[test]
@@ -306,7 +313,9 @@ examples = ["00000001.000 |10:00:00.000 |AppInfo  |IlsD connect: No route to hos
         assert!(e.contains("bad.toml") && e.contains("B1") && e.contains("`regex` does not compile"), "{e}");
         let e = entry_error(&format!("[[signature]]\nid = \"B2\"\n{base}regex = 'x'\n"));
         assert!(e.contains("B2") && e.contains("`anchor` is missing"), "{e}");
-        let e = entry_error(&format!("[[signature]]\nid = \"B3\"\n{base}anchor = \"abc\"\nregex = 'abc'\nexamples = [\"xyz\"]\n"));
+        let e = entry_error(&format!(
+            "[[signature]]\nid = \"B3\"\n{base}anchor = \"abc\"\nregex = 'abc'\nexamples = [\"xyz\"]\n"
+        ));
         assert!(e.contains("B3") && e.contains("examples[0]"), "{e}");
         let e = entry_error(&format!("[[signature]]\nid = \"B4\"\n{base}anchor = \"a\"\nregex = '(?P<who>a)'\n"));
         assert!(e.contains("unknown capture name `who`"), "{e}");

@@ -12,9 +12,9 @@
 //!   side that wrote it), most specific first; the inferred rules for an unreachable hub apply
 //!   only when no line says more.
 
+use super::episode::is_ils_port;
 use super::fields::Fields;
 use super::types::{CauseSpec, Confidence, Fact, Method, MethodSet, Outcome, OutcomeClass, RootCause, Side};
-use super::episode::is_ils_port;
 
 /// What diagnosis needs to know of a line.
 #[derive(Debug, Clone, Copy)]
@@ -205,8 +205,8 @@ pub fn verify_meaning(code: u32) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::super::catalog::Catalog;
+    use super::*;
 
     /// Diagnoses technote lines given as (role, line).
     fn run(lines: &[(Side, &str)], configured: Option<Method>) -> Diagnosis {
@@ -222,7 +222,15 @@ mod tests {
             .iter()
             .map(|(role, i, f)| {
                 let s = &cat.signatures()[*i];
-                Clue { role: *role, fact: s.fact, outcome: s.outcome, methods: s.methods, cause: s.root_cause, confidence: s.confidence, fields: f }
+                Clue {
+                    role: *role,
+                    fact: s.fact,
+                    outcome: s.outcome,
+                    methods: s.methods,
+                    cause: s.root_cause,
+                    confidence: s.confidence,
+                    fields: f,
+                }
             })
             .collect();
         diagnose(&clues, configured)
@@ -238,7 +246,10 @@ mod tests {
     #[test]
     fn method_3_success() {
         let d = run(&HUB_M3_OK.iter().map(|l| (Side::Hub, *l)).collect::<Vec<_>>(), None);
-        assert_eq!((d.outcome, d.method, d.tls, d.port), (Outcome::Success, Some(Method::TlsWithPassword), Some(true), Some(7501)));
+        assert_eq!(
+            (d.outcome, d.method, d.tls, d.port),
+            (Outcome::Success, Some(Method::TlsWithPassword), Some(true), Some(7501))
+        );
     }
 
     #[test]

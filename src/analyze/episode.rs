@@ -10,6 +10,7 @@
 //! - lines without any of these (`VerifyCertificateInfo`, `decryptData`, `X509_STORE...`) come just
 //!   before the line that names the connection (technote methods 3 and 4), so they join the next
 //!   connection of their burst.
+//!
 //! A burst is a run of lines with gaps under [`BURST_GAP_MS`]: the technote's attempts take
 //! milliseconds, spoke retries come seconds or minutes apart.
 
@@ -151,16 +152,21 @@ fn split_burst(lines: &[Line<'_>], burst: &[usize]) -> Vec<Vec<usize>> {
     for (k, &i) in burst.iter().enumerate() {
         let l = &lines[i];
         if l.role == Side::Hub && client_port(l).is_none() {
-            if let Some(&j) = l.fields.peer_ip.as_deref().and_then(|ip| by_conn.iter().find(|((cip, _), _)| *cip == ip).map(|(_, j)| j)) {
+            if let Some(&j) = l
+                .fields
+                .peer_ip
+                .as_deref()
+                .and_then(|ip| by_conn.iter().find(|((cip, _), _)| *cip == ip).map(|(_, j)| j))
+            {
                 sets.union(j, k);
             }
         }
     }
     // Groups with no keyed line join the next keyed group of the burst (or the last one).
     let mut group_keyed: HashMap<usize, bool> = HashMap::new();
-    for k in 0..n {
+    for (k, &is_keyed) in keyed.iter().enumerate() {
         let r = sets.find(k);
-        *group_keyed.entry(r).or_default() |= keyed[k];
+        *group_keyed.entry(r).or_default() |= is_keyed;
     }
     let mut next_keyed: Option<usize> = None;
     let mut attach: Vec<Option<usize>> = vec![None; n];
@@ -173,12 +179,12 @@ fn split_burst(lines: &[Line<'_>], burst: &[usize]) -> Vec<Vec<usize>> {
         }
     }
     let mut prev_keyed: Option<usize> = None;
-    for k in 0..n {
+    for (k, target) in attach.iter_mut().enumerate() {
         let r = sets.find(k);
         if group_keyed[&r] {
             prev_keyed = Some(r);
-        } else if attach[k].is_none() {
-            attach[k] = prev_keyed;
+        } else if target.is_none() {
+            *target = prev_keyed;
         }
     }
     for (k, target) in attach.into_iter().enumerate() {

@@ -137,7 +137,10 @@ pub fn when(date: &FileDate, stamp: Stamp) -> When {
     let day = date.day_offset + stamp.day;
     let local = date.base.and_then(|d| {
         let d = d.checked_add_signed(Duration::days(i64::from(day)))?;
-        let t = chrono::NaiveTime::from_num_seconds_from_midnight_opt(stamp.time_ms / 1000, (stamp.time_ms % 1000) * 1_000_000)?;
+        let t = chrono::NaiveTime::from_num_seconds_from_midnight_opt(
+            stamp.time_ms / 1000,
+            (stamp.time_ms % 1000) * 1_000_000,
+        )?;
         Some(NaiveDateTime::new(d, t))
     });
     let utc_ms = local.map(|l| l.and_utc().timestamp_millis() - i64::from(date.offset_min.unwrap_or(0)) * 60_000);

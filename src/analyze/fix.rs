@@ -45,11 +45,12 @@ pub fn fix(f: &FixInput<'_>) -> String {
         RootCause::SpokeRejectsHubCertificate => certificate_fix(f, &hub, &spoke, "hub", "spoke"),
         RootCause::HubRejectsSpokeCertificate => {
             let mut text = certificate_fix(f, &spoke, &hub, "spoke", "hub");
-            if f.candidates.contains(Method::Tls) && f.method != Some(Method::TlsWithPassword) {
-                text.push_str(&format!(
+            // P19/P20 (which name the FQDN) say the FQDN is not in the PeerInfoVector.
+            if f.spoke_fqdn.is_some() && f.method != Some(Method::TlsWithPassword) {
+                text.push_str(
                     " (For method 4 the spoke must first join with password so that its FQDN is in the hub's \
-                     PeerInfoVector; the hub reported that it is not.)"
-                ));
+                     PeerInfoVector; the hub reported that it is not.)",
+                );
             }
             text
         }
@@ -103,7 +104,11 @@ fn certificate_fix(f: &FixInput<'_>, owner: &str, verifier: &str, owner_role: &s
         (_, Some(Method::TlsWithPassword | Method::TlsAfterPassword)) => capitalize(&ca_sign),
         _ => {
             let methods = f.candidates.members().iter().map(|m| m.title()).collect::<Vec<_>>().join(", ");
-            let prefix = if methods.is_empty() { String::new() } else { format!("The traces leave the method open ({methods}). ") };
+            let prefix = if methods.is_empty() {
+                String::new()
+            } else {
+                format!("The traces leave the method open ({methods}). ")
+            };
             format!(
                 "{prefix}With TLS certificates only (method 2): {import} With CA-signed certificates (methods 3 and \
                  4): {ca_sign}"
@@ -143,13 +148,19 @@ mod tests {
         assert!(m3.contains("Get the hub's Tomcat certificate signed by the CA"), "{m3}");
         assert!(!m3.contains("Import the hub's"));
         let open = fix(&input(RootCause::SpokeRejectsHubCertificate, None, Some(18)));
-        assert!(open.contains("method 2") && open.contains("methods 3 and 4") && open.contains("self-signed"), "{open}");
+        assert!(
+            open.contains("method 2") && open.contains("methods 3 and 4") && open.contains("self-signed"),
+            "{open}"
+        );
     }
 
     #[test]
     fn hub_side_rejection_points_at_the_spoke_certificate() {
         let t = fix(&input(RootCause::HubRejectsSpokeCertificate, Some(Method::Tls), None));
-        assert!(t.contains("The hub (10.106.104.220) does not trust the Tomcat certificate of the spoke (10.106.104.201)"), "{t}");
+        assert!(
+            t.contains("The hub (10.106.104.220) does not trust the Tomcat certificate of the spoke (10.106.104.201)"),
+            "{t}"
+        );
         assert!(t.contains("Import the spoke's Tomcat certificate into the hub's tomcat-trust"), "{t}");
     }
 

@@ -99,7 +99,7 @@ pub fn analyze(catalog: &Catalog, files: &[ScannedFile], options: &Options) -> A
     let events = events_of(catalog, files, &traces, &dates, options, &mut warnings);
     let built = attempts::build(catalog, files, &traces, &events, options.configured_method);
     for s in &built.skews {
-        if s.hub_minus_spoke_ms.abs() > 1_000 {
+        if s.hub_minus_spoke_ms.abs() > attempts::SKEW_CORRECTION_MIN_MS {
             warnings.push(format!(
                 "the hub's clock ({}) and the spoke's clock ({}) differ by {:.1} s: check NTP on both publishers (utils ntp status)",
                 s.hub.as_deref().unwrap_or("?"),
@@ -110,7 +110,13 @@ pub fn analyze(catalog: &Catalog, files: &[ScannedFile], options: &Options) -> A
     }
     let summaries = files
         .iter()
-        .map(|f| model::FileSummary { side: f.side, path: f.path.clone(), bytes: f.bytes, lines: f.lines, matched: f.hits.len() })
+        .map(|f| model::FileSummary {
+            side: f.side,
+            path: f.path.clone(),
+            bytes: f.bytes,
+            lines: f.lines,
+            matched: f.hits.len(),
+        })
         .collect();
     let trace_models = traces.iter().map(|t| trace_model(t, files, &dates)).collect();
     verdict::conclude(built.attempts, built.skews, trace_models, summaries, options.window.clone(), warnings)

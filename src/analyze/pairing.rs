@@ -83,7 +83,10 @@ pub fn pair(keys: &[EpisodeKey]) -> (Vec<Link>, Vec<Skew>) {
         let Some(port) = sk.spoke_port else { continue };
         let found = hubs.iter().copied().find(|&h| {
             let hk = &keys[h];
-            !hub_taken[h] && hk.spoke_port == Some(port) && same(&hk.spoke_ip, &sk.spoke_ip) && compatible(&hk.hub_ip, &sk.hub_ip)
+            !hub_taken[h]
+                && hk.spoke_port == Some(port)
+                && same(&hk.spoke_ip, &sk.spoke_ip)
+                && compatible(&hk.hub_ip, &sk.hub_ip)
         });
         if let Some(h) = found {
             hub_taken[h] = true;

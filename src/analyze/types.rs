@@ -48,8 +48,7 @@ pub enum Method {
 }
 
 impl Method {
-    pub const ALL: [Method; 4] =
-        [Method::Password, Method::Tls, Method::TlsWithPassword, Method::TlsAfterPassword];
+    pub const ALL: [Method; 4] = [Method::Password, Method::Tls, Method::TlsWithPassword, Method::TlsAfterPassword];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -78,10 +77,9 @@ impl Method {
 impl std::str::FromStr for Method {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        Method::ALL
-            .into_iter()
-            .find(|m| m.as_str() == s)
-            .ok_or_else(|| format!("unknown method '{s}' (expected password, tls, tls_with_password or tls_after_password)"))
+        Method::ALL.into_iter().find(|m| m.as_str() == s).ok_or_else(|| {
+            format!("unknown method '{s}' (expected password, tls, tls_with_password or tls_after_password)")
+        })
     }
 }
 
@@ -295,7 +293,10 @@ mod tests {
         assert_eq!(s.single(), Some(Method::TlsWithPassword));
         assert!(MethodSet::NON_TLS.intersect(MethodSet::TLS).is_empty());
         assert_eq!(MethodSet::ALL.members().len(), 4);
-        assert_eq!(MethodSet::TLS.without(Method::Tls).members(), vec![Method::TlsWithPassword, Method::TlsAfterPassword]);
+        assert_eq!(
+            MethodSet::TLS.without(Method::Tls).members(),
+            vec![Method::TlsWithPassword, Method::TlsAfterPassword]
+        );
     }
 
     #[test]

@@ -83,9 +83,8 @@ fn summary(status: Status, pairs: &[Pair], attempts: &[model::Attempt]) -> Strin
     if attempts.is_empty() {
         return "UNKNOWN: no ILS registration attempt in the traces".into();
     }
-    let name = |p: &Pair| {
-        format!("{} -> {}", p.spoke.as_deref().unwrap_or("spoke ?"), p.hub.as_deref().unwrap_or("hub ?"))
-    };
+    let name =
+        |p: &Pair| format!("{} -> {}", p.spoke.as_deref().unwrap_or("spoke ?"), p.hub.as_deref().unwrap_or("hub ?"));
     let failing: Vec<String> = pairs
         .iter()
         .filter(|p| p.status == Status::Critical)
@@ -94,7 +93,9 @@ fn summary(status: Status, pairs: &[Pair], attempts: &[model::Attempt]) -> Strin
     let tail = format!("{} attempt(s), {} pair(s)", attempts.len(), pairs.len());
     match status {
         Status::Critical => format!("CRITICAL: {} failing: {}; {tail}", failing.len(), failing.join(", ")),
-        Status::Unknown => format!("UNKNOWN: the outcome of the latest attempt is not in the traces for some pair; {tail}"),
+        Status::Unknown => {
+            format!("UNKNOWN: the outcome of the latest attempt is not in the traces for some pair; {tail}")
+        }
         Status::Warning => {
             let failed: usize = pairs.iter().map(|p| p.failures).sum();
             format!("WARNING: every pair registered, after {failed} failed attempt(s) in the window; {tail}")

@@ -61,7 +61,8 @@ mod tests {
 
     #[test]
     fn whole_and_streamed_agree() {
-        let text: Vec<u8> = (0..20_000).flat_map(|i| format!("{i:08}.000 |10:00:00.000 |AppInfo  |line {i}\n").into_bytes()).collect();
+        let text: Vec<u8> =
+            (0..20_000).flat_map(|i| format!("{i:08}.000 |10:00:00.000 |AppInfo  |line {i}\n").into_bytes()).collect();
         let packed = gz(&text);
         let mut d = libdeflater::Decompressor::new();
         let mut out = Vec::new();
@@ -74,7 +75,8 @@ mod tests {
 
     #[test]
     fn truncated_gzip_is_declined_whole_and_salvaged_streamed() {
-        let text: Vec<u8> = (0..20_000).flat_map(|i| format!("{i:08}.000 |10:00:00.000 |AppInfo  |line {i}\n").into_bytes()).collect();
+        let text: Vec<u8> =
+            (0..20_000).flat_map(|i| format!("{i:08}.000 |10:00:00.000 |AppInfo  |line {i}\n").into_bytes()).collect();
         let packed = gz(&text);
         let cut = &packed[..packed.len() / 2];
         let mut d = libdeflater::Decompressor::new();

@@ -69,7 +69,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let sdl = dir.path().join("10.0.0.1/2026-11-25_10-00-00/cm/trace/ils/sdl");
         fs::create_dir_all(&sdl).unwrap();
-        for name in ["SDL001_600_000002.txt.gz", "SDL001_600_000001.txt.gz", "SDL001_600_000003.txt.gzo", "SDL001_600.index", "notes.pdf"] {
+        for name in [
+            "SDL001_600_000002.txt.gz",
+            "SDL001_600_000001.txt.gz",
+            "SDL001_600_000003.txt.gzo",
+            "SDL001_600.index",
+            "notes.pdf",
+        ] {
             fs::write(sdl.join(name), b"x").unwrap();
         }
         let found = find(dir.path()).unwrap();

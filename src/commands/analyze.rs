@@ -24,7 +24,8 @@ pub fn load_catalog(extra: Option<&PathBuf>) -> Result<Catalog, Error> {
     let mut catalog = Catalog::builtin();
     if let Some(path) = extra {
         let display = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| Error::SignatureFile { path: display.clone(), source })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| Error::SignatureFile { path: display.clone(), source })?;
         catalog.apply(&text, &display)?;
     }
     Ok(catalog)

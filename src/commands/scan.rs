@@ -32,12 +32,15 @@ pub struct Job {
     pub arg: usize,
 }
 
+/// One file's result and the warnings it raised.
+type Scanned = (ScannedFile, Vec<String>);
+
 /// Scans the files with `threads` workers; results come back in the order of `jobs`.
 pub fn scan_all(catalog: &Catalog, jobs: &[Job], threads: usize) -> (Vec<ScannedFile>, Vec<String>) {
     let prefilter = catalog.prefilter();
     let next = AtomicUsize::new(0);
     let matched = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<(ScannedFile, Vec<String>)>>> = Mutex::new(vec![None; jobs.len()]);
+    let results: Mutex<Vec<Option<Scanned>>> = Mutex::new(vec![None; jobs.len()]);
     let threads = threads.clamp(1, jobs.len().max(1));
     std::thread::scope(|s| {
         for _ in 0..threads {
@@ -79,10 +82,17 @@ struct Worker<'a> {
 
 impl<'a> Worker<'a> {
     fn new(catalog: &'a Catalog, prefilter: &'a Prefilter, matched: &'a AtomicUsize) -> Self {
-        Worker { catalog, prefilter, matched, decompressor: libdeflater::Decompressor::new(), compressed: Vec::new(), plain: Vec::new() }
+        Worker {
+            catalog,
+            prefilter,
+            matched,
+            decompressor: libdeflater::Decompressor::new(),
+            compressed: Vec::new(),
+            plain: Vec::new(),
+        }
     }
 
-    fn scan(&mut self, job: &Job) -> (ScannedFile, Vec<String>) {
+    fn scan(&mut self, job: &Job) -> Scanned {
         let display = job.path.display().to_string();
         let mut file = ScannedFile {
             path: display.clone(),
@@ -99,7 +109,10 @@ impl<'a> Worker<'a> {
         let report = match self.read(job, &mut file.hits) {
             Ok(r) => r,
             Err(e) => {
-                warnings.push(format!("{} file {display}: cannot read it ({e}); check the path and its permissions", job.side.as_str()));
+                warnings.push(format!(
+                    "{} file {display}: cannot read it ({e}); check the path and its permissions",
+                    job.side.as_str()
+                ));
                 return (file, warnings);
             }
         };
@@ -116,7 +129,11 @@ impl<'a> Worker<'a> {
             warnings.push(format!(
                 "{} file {display}: {e}{}; analysed the {} line(s) before that",
                 job.side.as_str(),
-                if still_written { " (a .gzo file is the one CUCM is still writing)" } else { ": the file is truncated or corrupt" },
+                if still_written {
+                    " (a .gzo file is the one CUCM is still writing)"
+                } else {
+                    ": the file is truncated or corrupt"
+                },
                 report.lines
             ));
         }
@@ -146,7 +163,8 @@ impl<'a> Worker<'a> {
             self.compressed.clear();
             self.compressed.extend_from_slice(&head[..n]);
             f.read_to_end(&mut self.compressed)?;
-            let whole = decompress::gunzip_whole(&mut self.decompressor, &self.compressed, &mut self.plain, MAX_WHOLE_OUTPUT);
+            let whole =
+                decompress::gunzip_whole(&mut self.decompressor, &self.compressed, &mut self.plain, MAX_WHOLE_OUTPUT);
             let report = match whole {
                 Some(size) => scanner.scan_slice(&self.plain[..size], &mut sink),
                 None => scanner.scan_reader(decompress::gunzip_stream(&self.compressed[..]), CHUNK, &mut sink),

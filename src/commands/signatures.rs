@@ -50,7 +50,15 @@ pub fn write(out: &mut dyn Write, catalog: &Catalog, json: bool) -> io::Result<(
         let side = serde_json::to_string(&e.side).unwrap_or_default();
         let outcome = serde_json::to_string(&e.outcome).unwrap_or_default();
         let methods: Vec<&str> = e.methods.iter().map(|m| m.as_str()).collect();
-        writeln!(out, "{:<5} {:<6} {:<8} {:<10} {}", e.id, side.trim_matches('"'), outcome.trim_matches('"'), format!("{:?}", e.confidence).to_lowercase(), clean(e.anchor))?;
+        writeln!(
+            out,
+            "{:<5} {:<6} {:<8} {:<10} {}",
+            e.id,
+            side.trim_matches('"'),
+            outcome.trim_matches('"'),
+            format!("{:?}", e.confidence).to_lowercase(),
+            clean(e.anchor)
+        )?;
         writeln!(out, "      methods: {}; {}", methods.join(", "), clean(e.meaning))?;
     }
     Ok(())

@@ -29,14 +29,7 @@ impl<R: Read> Chunker<R> {
     }
 
     pub fn with_capacity(reader: R, capacity: usize) -> Self {
-        Chunker {
-            reader,
-            buf: vec![0; capacity.max(64)],
-            carry: 0,
-            handed: 0,
-            eof: false,
-            pending_error: None,
-        }
+        Chunker { reader, buf: vec![0; capacity.max(64)], carry: 0, handed: 0, eof: false, pending_error: None }
     }
 
     /// The next chunk, or `Ok(None)` at the end. A read error is reported after the bytes read
@@ -99,7 +92,8 @@ mod tests {
 
     #[test]
     fn chunks_end_at_newlines_and_cover_everything() {
-        let data = b"aaaa\nbbbbbbbbbb\ncc\nddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd\ne";
+        let data =
+            b"aaaa\nbbbbbbbbbb\ncc\nddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd\ne";
         let out = chunks(data, 64);
         assert_eq!(out.concat(), data.to_vec());
         for ch in &out[..out.len() - 1] {

@@ -36,9 +36,7 @@ impl Prefilter {
         I: IntoIterator<Item = P>,
         P: AsRef<[u8]>,
     {
-        let ac = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostFirst)
-            .build(anchors)?;
+        let ac = AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostFirst).build(anchors)?;
         Ok(Prefilter { ac })
     }
 }
@@ -109,12 +107,7 @@ impl<'p> Scanner<'p> {
 
     /// Scans a reader chunk by chunk. A read error ends the scan; what was read before it is
     /// scanned and the error is recorded in the report.
-    pub fn scan_reader<R: Read>(
-        mut self,
-        reader: R,
-        chunk_size: usize,
-        mut sink: impl FnMut(Hit<'_>),
-    ) -> ScanReport {
+    pub fn scan_reader<R: Read>(mut self, reader: R, chunk_size: usize, mut sink: impl FnMut(Hit<'_>)) -> ScanReport {
         let mut chunker = Chunker::with_capacity(reader, chunk_size);
         loop {
             match chunker.next_chunk() {

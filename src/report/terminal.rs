@@ -110,7 +110,15 @@ fn write_attempt(out: &mut dyn Write, a: &Attempt) -> io::Result<()> {
     )?;
     wrap(out, &clean(&a.summary), 2, 2)?;
     let method = match a.method {
-        Some(m) => format!("{} (from the {})", m.title(), if matches!(a.method_source, crate::analyze::diagnose::MethodSource::Configuration) { "configuration given" } else { "traces" }),
+        Some(m) => format!(
+            "{} (from the {})",
+            m.title(),
+            if matches!(a.method_source, crate::analyze::diagnose::MethodSource::Configuration) {
+                "configuration given"
+            } else {
+                "traces"
+            }
+        ),
         None if a.method_candidates.is_empty() => "not determined".into(),
         None => format!(
             "not determined by the traces; possible: {}",
@@ -122,10 +130,21 @@ fn write_attempt(out: &mut dyn Write, a: &Attempt) -> io::Result<()> {
         writeln!(out, "  {d}cause{d:#}     {}", c.as_str(), d = dim())?;
     }
     if let Some(v) = &a.verify_error {
-        writeln!(out, "  {d}verify{d:#}    OpenSSL error {}: {} ({})", v.code, clean(v.text.as_deref().unwrap_or("")), v.meaning, d = dim())?;
+        writeln!(
+            out,
+            "  {d}verify{d:#}    OpenSSL error {}: {} ({})",
+            v.code,
+            clean(v.text.as_deref().unwrap_or("")),
+            v.meaning,
+            d = dim()
+        )?;
     }
     if matches!(a.confidence, crate::analyze::types::Confidence::Inferred) {
-        writeln!(out, "  {d}confidence{d:#} inferred: the deciding lines or rule are not in Cisco's technote", d = dim())?;
+        writeln!(
+            out,
+            "  {d}confidence{d:#} inferred: the deciding lines or rule are not in Cisco's technote",
+            d = dim()
+        )?;
     }
     writeln!(out, "  {d}evidence{d:#}", d = dim())?;
     for e in &a.evidence {

@@ -1,0 +1,116 @@
+//! The binary as a user or a monitoring system runs it: exit codes, formats, errors.
+
+mod support;
+
+use assert_cmd::Command;
+use support::fixture;
+
+fn bin() -> Command {
+    let mut c = Command::cargo_bin("ils-doctor").unwrap();
+    c.env("NO_COLOR", "1").env_remove("ILS_DOCTOR_SIGNATURES");
+    c
+}
+
+fn analyze_as(scenario: &str, format: &str) -> std::process::Output {
+    let (hub, spoke) = fixture(scenario);
+    bin().args(["analyze", "--format", format, "--hub"]).arg(hub).arg("--spoke").arg(spoke).output().unwrap()
+}
+
+fn analyze(scenario: &str) -> std::process::Output {
+    analyze_as(scenario, "text")
+}
+
+#[test]
+fn exit_codes_follow_the_monitoring_plugin_convention() {
+    assert_eq!(analyze("m1_password_success").status.code(), Some(0));
+    assert_eq!(analyze("password_mismatch").status.code(), Some(2));
+    let out = bin().args(["analyze", "--hub", "/no/such/traces"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("/no/such/traces") && err.contains("hub"), "{err}");
+    let out = bin().args(["analyze"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "bad arguments are 'unknown' too");
+}
+
+#[test]
+fn text_report_shows_verdict_evidence_and_fix_without_colour_when_asked() {
+    let out = analyze("password_mismatch");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("CRITICAL"), "{text}");
+    assert!(text.contains("password_mismatch"));
+    assert!(text.contains("hub.txt:"), "evidence with file:line");
+    assert!(text.contains("decryptData failed"));
+    assert!(text.contains("same password"), "the fix");
+    assert!(!text.contains('\u{1b}'), "NO_COLOR and a pipe: no escape codes");
+}
+
+#[test]
+fn json_follows_the_contract() {
+    let out = analyze_as("m2_spoke_cert_not_in_hub", "json");
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["schema"], "ils-doctor/analysis/1");
+    assert_eq!(v["status"], "critical");
+    assert!(v["warnings"].is_array());
+    let a = &v["attempts"][0];
+    for key in ["hub", "spoke", "port", "tls", "method", "outcome", "root_cause", "at", "fix", "evidence"] {
+        assert!(a.get(key).is_some(), "attempt.{key} missing");
+    }
+    assert_eq!(a["hub"], "10.106.104.220");
+    assert_eq!(a["spoke"], "10.106.104.201");
+    assert_eq!(a["method"], "tls");
+    assert_eq!(a["outcome"], "failure");
+    assert_eq!(a["root_cause"], "hub_rejects_spoke_certificate");
+    assert_eq!(a["at"], "2016-09-20T17:06:30.877+05:30");
+    let ev = &a["evidence"][1];
+    assert_eq!(ev["side"], "hub");
+    assert!(ev["file"].as_str().unwrap().ends_with("hub.txt"));
+    assert!(ev["line_no"].as_u64().unwrap() > 1);
+    assert!(ev["text"].as_str().unwrap().contains("is not in the peer info vector"));
+}
+
+#[test]
+fn output_file_is_written_whole_and_plain() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.txt");
+    let (hub, spoke) = fixture("m3_hub_self_signed");
+    let st = bin()
+        .env_remove("NO_COLOR")
+        .env("CLICOLOR_FORCE", "1")
+        .args(["analyze", "--hub"])
+        .arg(hub)
+        .arg("--spoke")
+        .arg(spoke)
+        .arg("-o")
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert_eq!(st.status.code(), Some(2));
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(text.starts_with("CRITICAL") && !text.contains('\u{1b}'));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left");
+}
+
+#[test]
+fn a_bad_signature_file_names_the_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let sig = dir.path().join("bad.toml");
+    std::fs::write(&sig, "[[signature]]\nid = \"MINE\"\nside = \"hub\"\nmethods = [\"tls\"]\noutcome = \"failure\"\nanchor = \"x\"\nregex = '(('\n").unwrap();
+    let (hub, _) = fixture("m1_password_success");
+    let out = bin().args(["analyze", "--hub"]).arg(hub).arg("--signatures").arg(&sig).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.toml") && err.contains("MINE") && err.contains("regex"), "{err}");
+}
+
+#[test]
+fn help_has_examples_and_signatures_lists_the_catalog() {
+    let out = bin().args(["analyze", "--help"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(help.contains("Examples:") && help.contains("--spoke") && help.contains("Exit codes"));
+    let out = bin().args(["signatures", "--format", "json"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = v.as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"P1") && ids.contains(&"P25") && ids.contains(&"I1"));
+}
