@@ -1,0 +1,364 @@
+//! AXL and Serviceability over real HTTPS connections (reqwest + rustls), one test per fault.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use mock_server::scenario::Faults;
+use mock_server::{start_with, Options, PublisherInfo, Running, Scenario};
+use reqwest::blocking::{Client, Response};
+
+fn scenario(name: &str) -> Scenario {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.toml"));
+    Scenario::load(&p).unwrap()
+}
+
+fn run(s: Scenario) -> (Running, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let r =
+        start_with(s, Options { state_dir: Some(dir.path().to_path_buf()), tick: Duration::from_millis(50) }).unwrap();
+    (r, dir)
+}
+
+/// A client that accepts the mock's self-signed certificate; no cookie jar.
+fn insecure() -> Client {
+    Client::builder().danger_accept_invalid_certs(true).timeout(Duration::from_secs(20)).build().unwrap()
+}
+
+fn axl_body(ver: &str, op: &str, inner: &str) -> String {
+    format!(
+        "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:ns=\"http://www.cisco.com/AXL/API/{ver}\"><soapenv:Header/><soapenv:Body><ns:{op} sequence=\"42\">{inner}</ns:{op}></soapenv:Body></soapenv:Envelope>"
+    )
+}
+
+fn axl(c: &Client, p: &PublisherInfo, ver: &str, op: &str, inner: &str) -> Response {
+    c.post(format!("https://{}/axl/", p.https))
+        .basic_auth(&p.app_user, Some(&p.password))
+        .header("Content-Type", "text/xml;charset=UTF-8")
+        .header("SOAPAction", format!("\"CUCM:DB ver={ver} {op}\""))
+        .body(axl_body(ver, op, inner))
+        .send()
+        .unwrap()
+}
+
+fn sql(c: &Client, p: &PublisherInfo, q: &str) -> (u16, String) {
+    let r = axl(c, p, "14.0", "executeSQLQuery", &format!("<sql><![CDATA[{q}]]></sql>"));
+    (r.status().as_u16(), r.text().unwrap())
+}
+
+const LOGS: &str = "logcollectionservice2/services/LogCollectionPortTypeService";
+
+fn select_files(c: &Client, p: &PublisherInfo, from: &str, to: &str) -> String {
+    let body = format!(
+        "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:soap=\"http://schemas.cisco.com/ast/soap\"><soapenv:Header/><soapenv:Body><soap:selectLogFiles><soap:FileSelectionCriteria><soap:ServiceLogs><soap:item>Cisco Intercluster Lookup Service</soap:item></soap:ServiceLogs><soap:SystemLogs><soap:item></soap:item></soap:SystemLogs><soap:SearchStr></soap:SearchStr><soap:Frequency>OnDemand</soap:Frequency><soap:JobType>DownloadtoClient</soap:JobType><soap:ToDate>{to}</soap:ToDate><soap:FromDate>{from}</soap:FromDate><soap:TimeZone>Client: (GMT+0:0)Greenwich Mean Time-Europe/London</soap:TimeZone><soap:RelText>None</soap:RelText><soap:RelTime>0</soap:RelTime><soap:Port>0</soap:Port><soap:IPAddress></soap:IPAddress><soap:UserName></soap:UserName><soap:Password></soap:Password><soap:ZipInfo>false</soap:ZipInfo><soap:RemoteFolder></soap:RemoteFolder></soap:FileSelectionCriteria></soap:selectLogFiles></soapenv:Body></soapenv:Envelope>"
+    );
+    let r = c
+        .post(format!("https://{}/{LOGS}", p.https))
+        .basic_auth(&p.app_user, Some(&p.password))
+        .header("SOAPAction", "selectLogFiles")
+        .body(body)
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    r.text().unwrap()
+}
+
+fn between<'a>(s: &'a str, a: &str, b: &str) -> Vec<&'a str> {
+    s.split(a).skip(1).filter_map(|x| x.split(b).next()).collect()
+}
+
+/// Downloads through DimeGetFileService; returns (content-type, body bytes).
+fn get_one_file(c: &Client, p: &PublisherInfo, path: &str) -> reqwest::Result<(String, Vec<u8>)> {
+    let body = format!(
+        "<soapenv:Envelope xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:soap=\"http://schemas.cisco.com/ast/soap/\"><soapenv:Header/><soapenv:Body><soap:GetOneFile soapenv:encodingStyle=\"http://schemas.xmlsoap.org/soap/encoding/\"><FileName xsi:type=\"get:FileName\" xmlns:get=\"http://cisco.com/ccm/serviceability/soap/LogCollection/GetFile/\">{path}</FileName></soap:GetOneFile></soapenv:Body></soapenv:Envelope>"
+    );
+    let r = c
+        .post(format!("https://{}/logcollectionservice/services/DimeGetFileService", p.https))
+        .basic_auth(&p.app_user, Some(&p.password))
+        .header("SOAPAction", "http://schemas.cisco.com/ast/soap/action/#LogCollectionPort#GetOneFile")
+        .body(body)
+        .send()?;
+    let ct = r.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let b = r.bytes()?;
+    Ok((ct, b.to_vec()))
+}
+
+/// The second MIME part of a multipart/related body.
+fn second_part(ct: &str, body: &[u8]) -> Vec<u8> {
+    let boundary = ct.split("boundary=\"").nth(1).and_then(|b| b.split('"').next()).unwrap();
+    let delim = format!("--{boundary}");
+    let positions: Vec<usize> =
+        body.windows(delim.len()).enumerate().filter(|(_, w)| *w == delim.as_bytes()).map(|(i, _)| i).collect();
+    assert_eq!(positions.len(), 3, "two parts and the closing delimiter");
+    let part = &body[positions[1]..positions[2]];
+    let hdr_end = part.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    part[hdr_end..part.len() - 2].to_vec()
+}
+
+#[test]
+fn axl_version_auth_sql_and_session_cookie() {
+    let (r, _d) = run(scenario("m1-password-mismatch"));
+    let p = r.publisher("hub").unwrap().clone();
+    let c = insecure();
+    let v = axl(&c, &p, "14.0", "getCCMVersion", "<processNodeName></processNodeName>");
+    assert_eq!(v.status().as_u16(), 200);
+    let cookie = v.headers().get("set-cookie").and_then(|h| h.to_str().ok()).unwrap().to_string();
+    assert!(cookie.starts_with("JSESSIONIDSSO=") && cookie.contains("Secure; HttpOnly"), "{cookie}");
+    let t = v.text().unwrap();
+    assert!(t.contains("<ns:getCCMVersionResponse xmlns:ns=\"http://www.cisco.com/AXL/API/14.0\" sequence=\"42\"><return><componentVersion><version>14.0.1.11900(132)</version>"), "{t}");
+    // Unsupported version: 599 listing the supported ones.
+    let v = axl(&c, &p, "9.1", "getCCMVersion", "");
+    assert_eq!(v.status().as_u16(), 599);
+    assert!(v.text().unwrap().contains("Incorrect axl version. Supported axl versions are 11.x, 12.x and 14.0"));
+    // Unquoted SOAPAction without the operation also works.
+    let v = c
+        .post(format!("https://{}/axl/", p.https))
+        .basic_auth(&p.app_user, Some(&p.password))
+        .header("SOAPAction", "CUCM:DB ver=12.5")
+        .body(axl_body("12.5", "getCCMVersion", ""))
+        .send()
+        .unwrap();
+    assert_eq!(v.status().as_u16(), 200);
+    // Wrong password: 401 with the realm and an HTML body.
+    let v = c
+        .post(format!("https://{}/axl/", p.https))
+        .basic_auth(&p.app_user, Some("nope"))
+        .header("SOAPAction", "CUCM:DB ver=14.0 getCCMVersion")
+        .body(axl_body("14.0", "getCCMVersion", ""))
+        .send()
+        .unwrap();
+    assert_eq!(v.status().as_u16(), 401);
+    assert_eq!(v.headers().get("www-authenticate").unwrap(), "Basic realm=\"Cisco Web Services Realm\"");
+    assert!(v.text().unwrap().contains("<html>"));
+    // SQL rows and Informix faults.
+    let (st, t) = sql(&c, &p, "select clusterid, fullyqualifiedname from remotecluster");
+    assert_eq!(st, 200);
+    assert!(t.contains("<return><row><clusterid>SPOKE-CL</clusterid><fullyqualifiedname>cucm-spoke.example.com</fullyqualifiedname></row></return>"), "{t}");
+    let (st, t) = sql(&c, &p, "select * from nosuch");
+    assert_eq!(st, 500);
+    assert!(t.contains("<axlcode>-206</axlcode>") && t.contains("<request>executeSQLQuery</request>"), "{t}");
+    let (st, t) = sql(&c, &p, "select name from processnode where name = 'x'");
+    assert_eq!(st, 200);
+    assert!(t.contains("<return></return>"), "{t}");
+    // The session cookie alone is accepted by AXL, refused (500) by another service, and an
+    // unknown session without credentials gets 404.
+    let id = cookie.split(';').next().unwrap().to_string();
+    let v = c
+        .post(format!("https://{}/axl/", p.https))
+        .header("Cookie", &id)
+        .header("SOAPAction", "CUCM:DB ver=14.0 getCCMVersion")
+        .body(axl_body("14.0", "getCCMVersion", ""))
+        .send()
+        .unwrap();
+    assert_eq!(v.status().as_u16(), 200);
+    let v = c
+        .post(format!("https://{}/{LOGS}", p.https))
+        .header("Cookie", &id)
+        .basic_auth(&p.app_user, Some(&p.password))
+        .header("SOAPAction", "listNodeServiceLogs")
+        .body("<x/>")
+        .send()
+        .unwrap();
+    assert_eq!(v.status().as_u16(), 500);
+    let v = c
+        .post(format!("https://{}/axl/", p.https))
+        .header("Cookie", "JSESSIONIDSSO=STALE")
+        .header("SOAPAction", "CUCM:DB ver=14.0 getCCMVersion")
+        .body(axl_body("14.0", "getCCMVersion", ""))
+        .send()
+        .unwrap();
+    assert_eq!(v.status().as_u16(), 404);
+    // Malformed XML is a SOAP fault, not a crash.
+    let v = c
+        .post(format!("https://{}/axl/", p.https))
+        .basic_auth(&p.app_user, Some(&p.password))
+        .header("SOAPAction", "CUCM:DB ver=14.0 executeSQLQuery")
+        .body("<soapenv:Envelope><broken")
+        .send()
+        .unwrap();
+    assert_eq!(v.status().as_u16(), 500);
+    assert!(v.text().unwrap().contains("<faultstring>"));
+}
+
+#[test]
+fn raising_the_trace_level_then_listing_and_downloading_the_ils_traces() {
+    let mut s = scenario("m1-password-mismatch");
+    for cl in &mut s.clusters {
+        cl.ils.retry_interval_s = 1;
+    }
+    let (r, _d) = run(s);
+    let hub = r.publisher("hub").unwrap().clone();
+    let c = insecure();
+    let get = axl(
+        &c,
+        &hub,
+        "14.0",
+        "getProcessNodeService",
+        "<processNodeName>cucm-hub.example.com</processNodeName><service>Cisco Intercluster Lookup Service</service>",
+    );
+    let t = get.text().unwrap();
+    assert!(t.contains("<traceLevel>15</traceLevel>"), "{t}");
+    let up = axl(&c, &hub, "14.0", "updateProcessNodeService", "<processNodeName>cucm-hub.example.com</processNodeName><service>Cisco Intercluster Lookup Service</service><traceLevel>127</traceLevel><enable>true</enable>");
+    assert_eq!(up.status().as_u16(), 200);
+    // The trace-level join now reads Detailed.
+    let (_, t) = sql(&c, &hub, "select ts.nameforcontrol as service, ttlg.name as trace_level from typeservice as ts, typetracelevelgrouping as ttlg, processnodeservice as pns where ts.enum=pns.tkservice and ttlg.tktracelevelgroups=ts.tktracelevelgroups and pns.tracelevel=ttlg.value and ts.name = 'Cisco Intercluster Lookup Service'");
+    assert!(t.contains("<trace_level>Detailed</trace_level>"), "{t}");
+    // Wait for the spoke's retries to write the hub's decryptData lines.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while r.with_world(|w| w.engine.attempts().iter().filter(|a| a.written_hub).count()) < 2 {
+        assert!(Instant::now() < deadline, "no attempt written");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let now = chrono::Utc::now();
+    let from = (now - chrono::Duration::minutes(10)).format("%m/%d/%y %I:%M %p").to_string();
+    let to = (now + chrono::Duration::minutes(10)).format("%m/%d/%y %I:%M %p").to_string();
+    let list = select_files(&c, &hub, &from, &to);
+    let paths = between(&list, "<ns1:absolutepath>", "</ns1:absolutepath>");
+    assert!(!paths.is_empty(), "{list}");
+    assert!(paths[0].starts_with("/var/log/active/cm/trace/ils/sdl/SDL001_600_0000"), "{list}");
+    assert!(list.contains("<ns1:modifiedDate>"));
+    // A window in the past selects nothing.
+    let empty = select_files(&c, &hub, "01/01/20 10:00 AM", "01/01/20 11:00 AM");
+    assert!(empty.contains("<ns1:SetOfFiles></ns1:SetOfFiles>"), "{empty}");
+    // Download the active file: multipart/related, SOAP part first, gzip second.
+    let (ct, body) = get_one_file(&c, &hub, paths.last().unwrap()).unwrap();
+    assert!(ct.starts_with("multipart/related; type=\"text/xml\"; start=\"<"), "{ct}");
+    let gz = second_part(&ct, &body);
+    let mut text = String::new();
+    // The .gzo stream has no trailer yet: read what decodes.
+    let _ = flate2::read::GzDecoder::new(&gz[..]).read_to_string(&mut text);
+    assert!(text.contains("|FileHead |UTC:+01:00"), "{text}");
+    assert!(text.contains("EncrUtil:: decryptData failed . DeviceName="), "{text}");
+    // A missing file is a fault.
+    let r2 = c
+        .post(format!("https://{}/logcollectionservice/services/DimeGetFileService", hub.https))
+        .basic_auth(&hub.app_user, Some(&hub.password))
+        .body("<Envelope><Body><GetOneFile><FileName>/nope</FileName></GetOneFile></Body></Envelope>")
+        .send()
+        .unwrap();
+    assert_eq!(r2.status().as_u16(), 500);
+    assert!(r2.text().unwrap().contains("FileName /nope do not exist"));
+    // listNodeServiceLogs names the ILS service; the WSDL is served with this host's address.
+    let l = c
+        .post(format!("https://{}/{LOGS}", hub.https))
+        .basic_auth(&hub.app_user, Some(&hub.password))
+        .header("SOAPAction", "listNodeServiceLogs")
+        .body("<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:soap=\"http://schemas.cisco.com/ast/soap\"><soapenv:Body><soap:listNodeServiceLogs><soap:ListRequest></soap:ListRequest></soap:listNodeServiceLogs></soapenv:Body></soapenv:Envelope>")
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        l.contains("<ns1:item>Cisco Intercluster Lookup Service</ns1:item>")
+            && l.contains("<ns1:name>cucm-hub</ns1:name>")
+    );
+    let w = c.get(format!("https://{}/{LOGS}?wsdl", hub.https)).send().unwrap().text().unwrap();
+    assert!(w.contains(&format!("location=\"https://{}/logcollectionservice2", hub.https)), "{}", &w[w.len() - 400..]);
+}
+
+#[test]
+fn ca_signed_certificate_verifies_and_expired_does_not() {
+    let (r, _d) = run(scenario("m3-tls-password-success"));
+    let p = r.publisher("hub").unwrap().clone();
+    let ca = reqwest::Certificate::from_pem(p.ca_pem.as_ref().unwrap().as_bytes()).unwrap();
+    let strict = Client::builder()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(ca.clone())
+        .resolve(&p.fqdn, p.https)
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let url = format!("https://{}:{}/cucm-uds/version", p.fqdn, p.https.port());
+    let v = strict.get(&url).send().unwrap();
+    assert_eq!(v.status().as_u16(), 200);
+    assert!(v.text().unwrap().contains("<version>14.0.1</version>"));
+    drop(r);
+    let mut s = scenario("m3-tls-password-success");
+    s.faults.https_cert = Some("expired".into());
+    let (r, _d) = run(s);
+    let p = r.publisher("hub").unwrap().clone();
+    let ca = reqwest::Certificate::from_pem(p.ca_pem.as_ref().unwrap().as_bytes()).unwrap();
+    let strict = Client::builder()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(ca)
+        .resolve(&p.fqdn, p.https)
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let err = strict.get(format!("https://{}:{}/cucm-uds/version", p.fqdn, p.https.port())).send().unwrap_err();
+    let chain = format!("{err:?}");
+    assert!(chain.contains("Expired") || chain.contains("expired"), "{chain}");
+}
+
+#[test]
+fn fault_throttle_every_nth_request() {
+    let (r, _d) = run(scenario("m1-password-success"));
+    let p = r.publisher("hub").unwrap().clone();
+    r.set_faults(Faults { throttle_every_nth: Some(3), ..Faults::default() });
+    let c = insecure();
+    let codes: Vec<u16> = (0..6).map(|_| axl(&c, &p, "14.0", "getCCMVersion", "").status().as_u16()).collect();
+    assert_eq!(codes, [200, 200, 503, 200, 200, 503]);
+    r.set_faults(Faults { throttle_every_nth: Some(2), throttle_status: Some(599), ..Faults::default() });
+    let codes: Vec<u16> = (0..2).map(|_| axl(&c, &p, "14.0", "getCCMVersion", "").status().as_u16()).collect();
+    assert!(codes.contains(&599), "{codes:?}");
+}
+
+#[test]
+fn fault_soap_fault_and_query_too_large_and_wrong_password() {
+    let (r, _d) = run(scenario("m1-password-success"));
+    let p = r.publisher("hub").unwrap().clone();
+    let c = insecure();
+    r.set_faults(Faults { query_too_large_rows: Some(2), ..Faults::default() });
+    let (st, t) = sql(&c, &p, "select * from typeservice");
+    assert_eq!(st, 500);
+    assert!(
+        t.contains("Query request too large. Total rows matched: 6 rows. Suggestive Row Fetch: less than 2 rows"),
+        "{t}"
+    );
+    assert!(t.contains("<axlcode>-1</axlcode>"));
+    r.set_faults(Faults { soap_fault_operations: vec!["getCCMVersion".into()], ..Faults::default() });
+    assert_eq!(axl(&c, &p, "14.0", "getCCMVersion", "").status().as_u16(), 500);
+    r.set_faults(Faults { wrong_password: true, ..Faults::default() });
+    assert_eq!(axl(&c, &p, "14.0", "getCCMVersion", "").status().as_u16(), 401);
+}
+
+/// The first closed trace file of the hub: (absolute path, gzip length).
+fn closed_file(r: &Running) -> (String, usize) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let f = r.with_world(|w| {
+            let files = w.engine.files("hub");
+            files.iter().find(|f| !f.active).map(|f| (f.absolute_path(), f.bytes().len()))
+        });
+        if let Some(f) = f {
+            return f;
+        }
+        assert!(Instant::now() < deadline, "no closed file");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn fault_drop_download_and_slow_transfer() {
+    let mut s = scenario("m1-password-mismatch");
+    s.simulation.roll_size_bytes = 2048;
+    for cl in &mut s.clusters {
+        cl.ils.trace_level = mock_server::scenario::TraceLevel::Detailed;
+        cl.ils.retry_interval_s = 1;
+    }
+    let (r, _d) = run(s);
+    let p = r.publisher("hub").unwrap().clone();
+    let (path, len) = closed_file(&r);
+    assert!(len > 300, "{len}");
+    let c = insecure();
+    let (ct, body) = get_one_file(&c, &p, &path).unwrap();
+    assert_eq!(second_part(&ct, &body).len(), len);
+    r.set_faults(Faults { drop_download_after_bytes: Some(100), ..Faults::default() });
+    assert!(get_one_file(&c, &p, &path).is_err(), "the body must end early");
+    let bps = 1000;
+    r.set_faults(Faults { download_bytes_per_sec: Some(bps), ..Faults::default() });
+    let t0 = Instant::now();
+    get_one_file(&c, &p, &path).unwrap();
+    let want = Duration::from_millis(len as u64 * 1000 / bps);
+    assert!(t0.elapsed() + Duration::from_millis(150) >= want, "{:?} < {want:?}", t0.elapsed());
+}
