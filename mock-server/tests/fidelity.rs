@@ -1,0 +1,51 @@
+//! Clients nobody here wrote: python-zeep built from Cisco's WSDLs (the log-collection WSDL served
+//! by the mock itself, Cisco's AXL 14.0 WSDL from `shared/cisco-wsdl/`). Skips with a reason when
+//! python3 or zeep is missing (`mock-server/ci-setup.sh` installs zeep). OpenSSH's `ssh` is
+//! exercised in `tests/ssh.rs`.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use mock_server::scenario::TraceLevel;
+use mock_server::{start_with, Options, Scenario};
+
+#[test]
+fn zeep_with_ciscos_wsdls() {
+    let have =
+        Command::new("python3").args(["-c", "import zeep"]).output().map(|o| o.status.success()).unwrap_or(false);
+    if !have {
+        println!("skipped: python3 with zeep is not installed (run mock-server/ci-setup.sh)");
+        return;
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut s = Scenario::load(&root.join("scenarios/m1-password-mismatch.toml")).unwrap();
+    s = s.with_trace_level(TraceLevel::Detailed);
+    let dir = tempfile::tempdir().unwrap();
+    let run =
+        start_with(s, Options { state_dir: Some(dir.path().to_path_buf()), tick: Duration::from_millis(50) }).unwrap();
+    // Let the simulator write a file.
+    std::thread::sleep(Duration::from_millis(300));
+    let p = run.publisher("hub").unwrap();
+    let wsdl = root.join("../../shared/cisco-wsdl/axl-14.0/AXLAPI.wsdl");
+    let axl = if wsdl.exists() {
+        wsdl.display().to_string()
+    } else {
+        println!("note: {} not found, AXL checks skipped", wsdl.display());
+        "-".into()
+    };
+    let pem = dir.path().join("tomcat.pem");
+    std::fs::write(&pem, &p.tomcat_pem).unwrap();
+    let out = Command::new("python3")
+        .arg(root.join("tests/fidelity/zeep_client.py"))
+        .args([&p.https.to_string(), &p.app_user, &p.password, &axl, &pem.display().to_string()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "zeep failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("OK listNodeServiceLogs") && stdout.contains("OK selectLogFiles"), "{stdout}");
+    if axl != "-" {
+        assert!(stdout.contains("OK getCCMVersion") && stdout.contains("OK executeSQLQuery"), "{stdout}");
+    }
+}
