@@ -207,6 +207,8 @@ pub struct World {
     pub dbs: BTreeMap<String, Db>,
     /// HTTPS requests seen, per cluster (for `throttle_every_nth`).
     pub requests: BTreeMap<String, u64>,
+    /// Tomcat certificates per cluster name (filled by the server; empty offline).
+    pub tomcat: BTreeMap<String, crate::tls::ServerCert>,
 }
 
 impl World {
@@ -214,7 +216,14 @@ impl World {
     pub fn new(scenario: Scenario, start: chrono::DateTime<chrono::Utc>) -> World {
         let engine = Engine::new(&scenario, start);
         let dbs = scenario.clusters.iter().map(|c| (c.name.clone(), initial_tables(&scenario, c))).collect();
-        World { faults: scenario.faults.clone(), engine, dbs, requests: BTreeMap::new(), scenario }
+        World {
+            faults: scenario.faults.clone(),
+            engine,
+            dbs,
+            requests: BTreeMap::new(),
+            tomcat: BTreeMap::new(),
+            scenario,
+        }
     }
 
     /// The database of `cluster` with the live ILS trace level filled in.

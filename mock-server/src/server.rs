@@ -133,6 +133,7 @@ pub fn start_with(scenario: Scenario, opts: Options) -> Result<Running, StartErr
     let mut pki = crate::tls::Pki::default();
     let mut prepared = Vec::new();
     let mut infos = Vec::new();
+    let mut certs = std::collections::BTreeMap::new();
     let https_override = scenario.faults.https_cert.clone();
     for c in &scenario.clusters {
         let cert = pki.tomcat(c, https_override.as_deref())?;
@@ -156,9 +157,12 @@ pub fn start_with(scenario: Scenario, opts: Options) -> Result<Running, StartErr
             ca_pem: cert.ca_pem.clone(),
             host_key: crate::ssh::public_openssh(&key),
         });
+        certs.insert(c.name.clone(), cert);
         prepared.push((c.name.clone(), ssh_l, https_l, tls, key));
     }
-    let world: Shared = Arc::new(Mutex::new(World::new(scenario, Utc::now())));
+    let mut w = World::new(scenario, Utc::now());
+    w.tomcat = certs;
+    let world: Shared = Arc::new(Mutex::new(w));
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let w2 = world.clone();
     let rt = tokio::runtime::Builder::new_multi_thread()

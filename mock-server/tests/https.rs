@@ -362,3 +362,57 @@ fn fault_drop_download_and_slow_transfer() {
     let want = Duration::from_millis(len as u64 * 1000 / bps);
     assert!(t0.elapsed() + Duration::from_millis(150) >= want, "{:?} < {want:?}", t0.elapsed());
 }
+
+#[test]
+fn certmgr_snapshot_lists_the_pems_in_use() {
+    let (r, _d) = run(scenario("m2-tls-success"));
+    let hub = r.publisher("hub").unwrap().clone();
+    let spoke = r.publisher("spoke").unwrap().clone();
+    let c = insecure();
+    let t = c
+        .get(format!("https://{}/platformcom/api/v1/certmgr/config/snapshot/server", hub.https))
+        .basic_auth(&hub.admin_user, Some(&hub.password))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let esc = |p: &str| p.trim_end().replace('\n', "\\n");
+    assert!(t.contains(&format!("\"certificate\":\"{}", esc(&hub.tomcat_pem))), "{t}");
+    assert!(t.contains("\"filename\":\"cucm-spoke.example.com_"), "{t}");
+    assert!(t.contains(&esc(&spoke.tomcat_pem)), "{t}");
+}
+
+#[test]
+fn mtom_get_one_file_on_logcollectionservice2() {
+    let mut s = scenario("m1-password-mismatch");
+    for cl in &mut s.clusters {
+        cl.ils.trace_level = mock_server::scenario::TraceLevel::Detailed;
+    }
+    let (r, _d) = run(s);
+    let p = r.publisher("hub").unwrap().clone();
+    let path = {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            if let Some(f) = r.with_world(|w| w.engine.files("hub").first().map(|f| f.absolute_path())) {
+                break f;
+            }
+            assert!(Instant::now() < deadline);
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let c = insecure();
+    let resp = c
+        .post(format!("https://{}/{LOGS}", p.https))
+        .basic_auth(&p.app_user, Some(&p.password))
+        .header("SOAPAction", "GetOneFile")
+        .body(format!("<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:soap=\"http://schemas.cisco.com/ast/soap\"><soapenv:Body><soap:FileName>{path}</soap:FileName></soapenv:Body></soapenv:Envelope>"))
+        .send()
+        .unwrap();
+    let ct = resp.headers().get("content-type").unwrap().to_str().unwrap().to_string();
+    assert!(ct.starts_with("multipart/related; type=\"application/xop+xml\""), "{ct}");
+    let body = resp.bytes().unwrap();
+    let text = String::from_utf8_lossy(&body);
+    assert!(text.contains("<xop:Include"), "{text}");
+    let gz = second_part(&ct, &body);
+    assert_eq!(&gz[..2], &[0x1f, 0x8b], "gzip magic");
+}

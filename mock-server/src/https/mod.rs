@@ -6,6 +6,7 @@
 //! Handlers live in `axl.rs` (AXL) and `logs.rs` (Serviceability log collection and DIME).
 
 pub mod axl;
+pub mod certmgr;
 pub mod logs;
 pub mod xml;
 
@@ -32,6 +33,8 @@ pub enum Service {
     LogCollection,
     /// `/logcollectionservice/services/DimeGetFileService`
     Dime,
+    /// `/platformcom/api/v1/certmgr/...` (CUCM 14+).
+    Platform,
 }
 
 /// State of one publisher's HTTPS server.
@@ -61,6 +64,7 @@ pub fn router(world: Shared, cluster: String) -> Router {
             post(logs::log_collection).get(logs::wsdl),
         )
         .route("/logcollectionservice/services/DimeGetFileService", post(logs::dime))
+        .route("/platformcom/api/v1/certmgr/config/snapshot/server", get(certmgr::snapshot))
         .route("/cucm-uds/version", get(uds_version))
         .route("/cucm-uds/servers", get(uds_servers))
         .fallback(not_found)

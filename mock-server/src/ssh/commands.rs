@@ -92,7 +92,11 @@ pub fn run(w: &mut World, cluster: &str, line: &str) -> Effect {
             Effect::Print(file_list(w, cluster, dir, opts.contains(&"detail")))
         }
         ["show", "cert", "own", unit] if unit.starts_with("tomcat") && !unit.starts_with("tomcat-ecdsa") => {
-            Effect::Print(cert_own(&c))
+            Effect::Print(cert_own(w, &c))
+        }
+        ["show", "cert", "trust", _] => {
+            let name = words.get(3).copied().unwrap_or("");
+            Effect::Print(cert_trust(w, &c, name))
         }
         ["show", "cert", "list", "own"] => Effect::Print(cert_list_own(&c)),
         ["show", "cert", "list", "trust"] => Effect::Print(cert_list_trust(w, &c)),
@@ -236,27 +240,71 @@ fn java_date(d: chrono::NaiveDate, zone: &str) -> String {
         .unwrap_or_default()
 }
 
-fn cert_own(c: &crate::scenario::Cluster) -> String {
-    // Layout of cucm-ils.md §7.3 [3P: S36b]; key and signature dumps shortened, PEM omitted
-    // because the mock's HTTPS certificate is generated per run (see PublisherInfo::tomcat_pem).
-    let expired = c.tomcat.expired;
-    let (from, to) = if expired {
-        (chrono::NaiveDate::from_ymd_opt(2019, 1, 1), chrono::NaiveDate::from_ymd_opt(2021, 1, 1))
-    } else {
-        (chrono::NaiveDate::from_ymd_opt(2024, 1, 1), chrono::NaiveDate::from_ymd_opt(2044, 1, 1))
+/// The decoded block of cucm-ils.md §7.3 [3P: S36b] for `cluster`'s Tomcat certificate; with the
+/// PEM appended right after the closing `]` (same line) for `show cert own`, without it for
+/// `show cert trust` ("decoded...no PEM" [3P: S36e]). Key and signature dumps are shortened.
+fn cert_block(w: &World, cluster: &crate::scenario::Cluster, viewer: &crate::scenario::Cluster, pem: bool) -> String {
+    let z = zone(viewer);
+    let subject = format!("CN={}, OU=UC, O=Mock Enterprise", cluster.fqdn);
+    let cert = w.tomcat.get(&cluster.name);
+    let (issuer, from, to) = match cert {
+        Some(c) => (
+            if c.issuer_cn == cluster.fqdn {
+                subject.clone()
+            } else {
+                format!("CN={}, O=Mock Enterprise", c.issuer_cn)
+            },
+            c.not_before,
+            c.not_after,
+        ),
+        None => {
+            let issuer = match cluster.tomcat.kind {
+                CertKind::SelfSigned => subject.clone(),
+                CertKind::CaSigned => format!("CN={}, O=Mock Enterprise", cluster.tomcat.ca),
+            };
+            let (a, b) = if cluster.tomcat.expired { (2019, 2021) } else { (2024, 2044) };
+            (
+                issuer,
+                chrono::NaiveDate::from_ymd_opt(a, 1, 1).unwrap_or_default(),
+                chrono::NaiveDate::from_ymd_opt(b, 1, 1).unwrap_or_default(),
+            )
+        }
     };
-    let z = zone(c);
-    let subject = format!("L=Mock, ST=Mock, CN={}, OU=UC, O=Mock Enterprise, C=US", c.fqdn);
-    let issuer = match c.tomcat.kind {
-        CertKind::SelfSigned => subject.clone(),
-        CertKind::CaSigned => format!("CN={}, O=Mock Enterprise", c.tomcat.ca),
-    };
-    format!(
-        "[\n  Version: V3\n  Serial Number: {}\n  SignatureAlgorithm: SHA256withECDSA (1.2.840.10045.4.3.2)\n  Issuer Name: {issuer}\n  Validity From: {}\n           To:   {}\n  Subject Name: {subject}\n  Key: EC (1.2.840.10045.2.1)\n    Key value: 3059301306072a8648ce3d020106082a8648ce3d03010703420004\n  Extensions: 2 present\n  [\n     Extension: KeyUsage (OID.2.5.29.15)\n     Critical: false\n     Usages: digitalSignature, keyEncipherment, dataEncipherment, keyCertSign,\n  ]\n  [\n     Extension: ExtKeyUsageSyntax (OID.2.5.29.37)\n     Critical: false\n     Usage oids: 1.3.6.1.5.5.7.3.1, 1.3.6.1.5.5.7.3.2,\n  ]\n\n]",
-        serial_hex(&c.fqdn),
-        from.map(|d| java_date(d, &z)).unwrap_or_default(),
-        to.map(|d| java_date(d, &z)).unwrap_or_default(),
-    )
+    let mut out = format!(
+        "[\n  Version: V3\n  Serial Number: {}\n  SignatureAlgorithm: SHA256withECDSA (1.2.840.10045.4.3.2)\n  Issuer Name: {issuer}\n  Validity From: {}\n           To:   {}\n  Subject Name: {subject}\n  Key: EC (1.2.840.10045.2.1)\n    Key value: 3059301306072a8648ce3d020106082a8648ce3d03010703420004\n  Extensions: 2 present\n  [\n     Extension: KeyUsage (OID.2.5.29.15)\n     Critical: false\n     Usages: digitalSignature, keyEncipherment, dataEncipherment,\n  ]\n  [\n     Extension: ExtKeyUsageSyntax (OID.2.5.29.37)\n     Critical: false\n     Usage oids: 1.3.6.1.5.5.7.3.1, 1.3.6.1.5.5.7.3.2,\n  ]\n\n]",
+        serial_hex(&cluster.fqdn),
+        java_date(from, &z),
+        java_date(to, &z),
+    );
+    if pem {
+        if let Some(c) = cert {
+            out.push_str(c.cert_pem.trim_end());
+        }
+    }
+    out
+}
+
+fn cert_own(w: &World, c: &crate::scenario::Cluster) -> String {
+    cert_block(w, c, c, true)
+}
+
+/// `show cert trust tomcat-trust/<fqdn>_<serial>.pem`: a peer's imported Tomcat certificate.
+fn cert_trust(w: &World, c: &crate::scenario::Cluster, name: &str) -> String {
+    let want = name.to_ascii_lowercase();
+    for peer in &c.trust.tomcat_certs {
+        if let Some(p) = w.scenario.cluster(peer) {
+            let file = format!("tomcat-trust/{}_{}.pem", p.fqdn, serial_hex(&p.fqdn)).to_ascii_lowercase();
+            if want == file {
+                return cert_block(w, p, c, false);
+            }
+        }
+    }
+    let own = format!("tomcat-trust/{}_{}.pem", c.fqdn, serial_hex(&c.fqdn)).to_ascii_lowercase();
+    if want == own {
+        return cert_block(w, c, c, false);
+    }
+    // Wording not known [I].
+    format!("Executed command unsuccessfully\nCertificate {name} not found")
 }
 
 fn cert_list_own(c: &crate::scenario::Cluster) -> String {
@@ -358,6 +406,25 @@ mod tests {
         assert!(d.trim_end().ends_with("dir count = 0, file count = 1"));
         let p = print(run(&mut w, "hub", "file list activelog /cm/trace/ils/sdl/"));
         assert!(p.starts_with("SDL001_600_000001.txt.gzo"));
+    }
+
+    #[test]
+    fn cert_own_has_the_pem_and_cert_trust_the_peer() {
+        let mut w = world();
+        let hub = w.scenario.cluster("hub").unwrap().clone();
+        let cert = crate::tls::Pki::default().tomcat(&hub, None).unwrap();
+        let pem = cert.cert_pem.clone();
+        w.tomcat.insert("hub".into(), cert);
+        let o = print(run(&mut w, "hub", "show cert own tomcat"));
+        assert!(o.contains(&format!("]{}", pem.trim_end())), "{o}");
+        let entry = format!(
+            "tomcat-trust/cucm-hub.example.com_{}.pem",
+            serial_hex("cucm-hub.example.com").to_ascii_lowercase()
+        );
+        let t = print(run(&mut w, "spoke", &format!("show cert trust {entry}")));
+        assert!(t.contains("Subject Name: CN=cucm-hub.example.com"), "{t}");
+        assert!(!t.contains("BEGIN CERTIFICATE"));
+        assert!(print(run(&mut w, "hub", &format!("show cert trust {entry}x"))).contains("not found"));
     }
 
     #[test]
