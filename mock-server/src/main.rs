@@ -1,6 +1,8 @@
 //! `mock-server --scenario FILE`: starts every publisher of a scenario and prints how to reach it.
 //! `mock-server --scenario FILE --simulate DIR`: writes the simulated SDL files of the scenario's
 //! default window (all clusters at trace level Detailed) to `DIR/<cluster>/` and exits.
+//! `--fault KEY=VALUE` (repeatable) sets a `[faults]` entry for this run, in TOML syntax, e.g.
+//! `--fault throttle_every_nth=3 --fault 'hang_command="utils dbreplication"'`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,18 +10,20 @@ use std::process::ExitCode;
 use mock_server::scenario::TraceLevel;
 use mock_server::{simulate, start_with, Options, Scenario, Window};
 
-const USAGE: &str = "usage: mock-server --scenario FILE [--state-dir DIR] [--simulate OUT_DIR]";
+const USAGE: &str = "usage: mock-server --scenario FILE [--state-dir DIR] [--fault KEY=VALUE]... [--simulate OUT_DIR]";
 
 fn main() -> ExitCode {
     let mut scenario = None;
     let mut state_dir = None;
     let mut simulate_dir = None;
+    let mut faults = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--scenario" => scenario = args.next().map(PathBuf::from),
             "--state-dir" => state_dir = args.next().map(PathBuf::from),
             "--simulate" => simulate_dir = args.next().map(PathBuf::from),
+            "--fault" => faults.extend(args.next()),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return ExitCode::SUCCESS;
@@ -34,13 +38,34 @@ fn main() -> ExitCode {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
-    let s = match Scenario::load(&path) {
+    let mut s = match Scenario::load(&path) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("mock-server: {e}");
             return ExitCode::from(2);
         }
     };
+    if !faults.is_empty() {
+        // Merge the scenario's faults with the command line's, the latter winning.
+        let mut table: toml::Table =
+            toml::to_string(&s.faults).ok().and_then(|t| toml::from_str(&t).ok()).unwrap_or_default();
+        for f in &faults {
+            match toml::from_str::<toml::Table>(f) {
+                Ok(t) => table.extend(t),
+                Err(e) => {
+                    eprintln!("mock-server: --fault {f:?}: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        match toml::Value::Table(table).try_into() {
+            Ok(f) => s.faults = f,
+            Err(e) => {
+                eprintln!("mock-server: --fault: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     if let Some(out) = simulate_dir {
         let s = s.with_trace_level(TraceLevel::Detailed);
         let sim = simulate(&s, Window::of(&s));

@@ -429,7 +429,7 @@ pub struct Table {
 }
 
 /// Faults (issue 4, item 7). All off by default.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Faults {
     /// Close a GetOneFile download after this many bytes of the file.
@@ -454,6 +454,13 @@ pub struct Faults {
     pub hang_command: Option<String>,
     /// HTTPS certificate override: `expired` or `self_signed` regardless of the Tomcat setting.
     pub https_cert: Option<String>,
+}
+
+impl Faults {
+    /// True when no fault is set.
+    pub fn is_empty(&self) -> bool {
+        self == &Faults::default()
+    }
 }
 
 impl Scenario {

@@ -179,7 +179,15 @@ pub fn start_with(scenario: Scenario, opts: Options) -> Result<Running, StartErr
                 let cfg = axum_server::tls_rustls::RustlsConfig::from_config(tls);
                 let h2 = handle.clone();
                 tokio::spawn(async move {
-                    let _ = axum_server::from_tcp_rustls(https_l, cfg).handle(h2).serve(app.into_make_service()).await;
+                    let mut server = axum_server::from_tcp_rustls(https_l, cfg).handle(h2);
+                    // Slow or silent clients are cut off: 30 s to send the request head (the TLS
+                    // handshake has axum-server's own 10 s limit).
+                    server
+                        .http_builder()
+                        .http1()
+                        .timer(hyper_util::rt::TokioTimer::new())
+                        .header_read_timeout(Duration::from_secs(30));
+                    let _ = server.serve(app.into_make_service()).await;
                 });
                 handles.push(handle);
                 if let Ok(l) = tokio::net::TcpListener::from_std(ssh_l) {

@@ -169,6 +169,27 @@ impl Engine {
         self.idx(cluster).and_then(|i| self.states.get(i)).map(|s| s.service)
     }
 
+    /// Starts, stops or restarts a cluster's ILS service (`utils service ...`). A stopped service
+    /// neither registers nor answers; a (re)start drops the cluster's registrations (its own and
+    /// those of clusters registered to it), which then retry: the spoke at once, as after a
+    /// restart of the real service [I].
+    pub fn control_service(&mut self, cluster: &str, state: ServiceState) -> bool {
+        let Some(i) = self.idx(cluster) else { return false };
+        let now = self.now;
+        let name = cluster.to_string();
+        for (k, s) in self.states.iter_mut().enumerate() {
+            let registers_here = s.cfg.ils.registration_server.as_deref() == Some(name.as_str());
+            if (k == i || registers_here) && s.cfg.ils.registration_server.is_some() {
+                s.registered = false;
+                s.next_attempt = Some(now + Duration::seconds(1));
+            }
+            if k == i {
+                s.service = state;
+            }
+        }
+        true
+    }
+
     /// True once `cluster` has registered to its registration server.
     pub fn is_registered(&self, cluster: &str) -> bool {
         self.idx(cluster).and_then(|i| self.states.get(i)).is_some_and(|s| s.registered)
@@ -229,13 +250,32 @@ impl Engine {
                 )],
             );
             if s.level == TraceLevel::Detailed && s.service == ServiceState::Started {
-                // Invented noise, not a technote line [I].
+                // Invented noise in the SdlSig layout of S1's P25 and an AppInfo line; neither is
+                // a technote line [I].
+                let node = s.cfg.node_id;
+                let pid = format!("Ils({node},600,20,1)");
                 s.writer.write(
                     t,
-                    &[(
-                        Tag::AppInfo,
-                        format!("IlsD Ils::wait_SdlTimerInd(): ILS sync timer expired, peers known={}", s.piv.len()),
-                    )],
+                    &[
+                        (
+                            Tag::SdlSig,
+                            format!(
+                                "{:<39}|{:<31}|{:<32}|{:<33}|{:<41}|*TraceFlagOverrode",
+                                "SdlTimerExpired",
+                                "ready",
+                                pid,
+                                pid,
+                                format!("{node},600,20,1.{}^*^*", s.instance + 1)
+                            ),
+                        ),
+                        (
+                            Tag::AppInfo,
+                            format!(
+                                "IlsD Ils::wait_SdlTimerInd(): ILS sync timer expired, peers known={}",
+                                s.piv.len()
+                            ),
+                        ),
+                    ],
                 );
             }
         }

@@ -28,3 +28,13 @@ fn simulate_writes_gzip_files_per_cluster() {
     assert!(!spoke.is_empty());
     assert!(spoke.iter().all(|e| e.file_name().to_string_lossy().starts_with("SDL001_600_")));
 }
+
+#[test]
+fn a_bad_fault_flag_is_refused_with_its_name() {
+    let scen = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/m1-password-success.toml");
+    let out = Command::new(BIN).args(["--scenario", scen, "--fault", "no_such_fault=1"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no_such_fault"));
+    let out = Command::new(BIN).args(["--scenario", scen, "--fault", "throttle_every_nth=\"x\""]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -214,3 +214,58 @@ fn raising_the_level_mid_run_starts_the_ils_lines() {
         assert_eq!(s, f.text);
     }
 }
+
+#[test]
+fn restarting_the_ils_service_makes_a_registered_spoke_register_again() {
+    let s = Scenario::load(&dir().join("m1-password-success.toml")).unwrap();
+    let w = Window::of(&s);
+    let mut e = mock_server::sim::Engine::new(&s, w.start);
+    e.advance_to(w.start + chrono::Duration::seconds(30));
+    assert_eq!(e.attempts().len(), 1);
+    assert!(e.is_registered("spoke"));
+    // The engineer raises the level on both sides, then restarts ILS on the hub.
+    e.set_trace_level("hub", TraceLevel::Detailed);
+    e.set_trace_level("spoke", TraceLevel::Detailed);
+    assert!(e.control_service("hub", mock_server::scenario::ServiceState::Started));
+    e.advance_to(w.start + chrono::Duration::seconds(60));
+    assert_eq!(e.attempts().len(), 2);
+    assert!(e.attempts()[1].written_hub && e.attempts()[1].written_spoke);
+    assert!(all_text(e.files("hub")).contains("Server Connection to PeerId("));
+    // Stopped hub: the spoke's next attempts fail as unreachable.
+    e.control_service("hub", mock_server::scenario::ServiceState::Stopped);
+    e.advance_to(w.start + chrono::Duration::seconds(90));
+    assert_eq!(e.attempts().last().map(|a| a.outcome), Some(Outcome::HubUnreachable));
+}
+
+#[test]
+fn scenario_tables_override_and_extend_the_database() {
+    let mut s = Scenario::load(&dir().join("m1-password-success.toml")).unwrap();
+    s.clusters[0].tables.insert(
+        "remotecluster".into(),
+        mock_server::scenario::Table {
+            columns: vec!["clusterid".into(), "fullyqualifiedname".into()],
+            rows: vec![vec!["X-CL".into(), "NULL".into()]],
+        },
+    );
+    let mut w = mock_server::db::World::new(s, chrono::Utc::now());
+    let db = w.db("hub").unwrap();
+    let q = mock_server::sql::parse("select * from remotecluster").unwrap();
+    let r = mock_server::sql::query(db, &q).unwrap();
+    assert_eq!(r.rows, vec![vec![Some("X-CL".to_string()), None]]);
+    assert_eq!(
+        mock_server::sql::format_table(&r),
+        "clusterid fullyqualifiedname\n========= ==================\nX-CL      NULL\n"
+    );
+}
+
+#[test]
+fn two_hubs_in_a_mesh_all_register() {
+    let s = load("mesh-two-hubs");
+    let sim = simulate(&s, Window::of(&s));
+    assert_eq!(sim.attempts.len(), 3);
+    assert!(sim.attempts.iter().all(|a| a.outcome == Outcome::Registered(Method::Password)));
+    // hub-b writes the client side of its join in its own time zone (-05:00, 0.8 s behind).
+    let hb = all_text(&sim.files["hub-b"]);
+    assert!(hb.contains("|FileHead |UTC:-05:00,"));
+    assert!(hb.contains("starting  to PeerId(") && hb.contains("Server Connection to PeerId("));
+}

@@ -84,6 +84,10 @@ pub fn run(w: &mut World, cluster: &str, line: &str) -> Effect {
                 Err(e) => Effect::Print(e.message),
             }
         }
+        ["utils", "service", verb @ ("start" | "stop" | "restart"), _, ..] => {
+            let name = words.get(3..).map(|w| w.join(" ")).unwrap_or_default();
+            Effect::Print(control(w, cluster, verb, &name))
+        }
         ["utils", "service", "list"] => Effect::Print(service_list(w.engine.service(cluster).unwrap_or(ServiceState::Started))),
         ["utils", "ils", "showpeerinfo", rest @ ..] => Effect::Print(showpeerinfo(w, cluster, rest.first().copied())),
         ["utils", "dbreplication", "runtimestate"] => Effect::Print(runtimestate(&c, w)),
@@ -102,6 +106,27 @@ pub fn run(w: &mut World, cluster: &str, line: &str) -> Effect {
         ["show", "cert", "list", "trust"] => Effect::Print(cert_list_trust(w, &c)),
         _ => unknown(),
     }
+}
+
+/// `utils service start|stop|restart <name>`: output modelled on VOS [I: not in the research
+/// notes]; only the ILS service changes state.
+fn control(w: &mut World, cluster: &str, verb: &str, name: &str) -> String {
+    let mut out = String::new();
+    if verb == "restart" {
+        out.push_str("Do not press Ctrl+C while the service is restarting. If the service has not restarted properly, execute the same command again.\n");
+    }
+    if verb != "start" {
+        out.push_str(&format!("Service Manager is running\n{name}[STOPPING]\n{name}[STOPPING]\nCommanded Out of Service\n{name}[NOTRUNNING]\n"));
+    }
+    if verb != "stop" {
+        out.push_str(&format!("Service Manager is running\n{name}[STARTING]\n{name}[STARTING]\n{name}[STARTED]\n"));
+    }
+    if name.eq_ignore_ascii_case(ILS_SERVICE) {
+        w.engine.advance_to(Utc::now());
+        let state = if verb == "stop" { ServiceState::Stopped } else { ServiceState::Started };
+        w.engine.control_service(cluster, state);
+    }
+    out.trim_end().to_string()
 }
 
 fn service_list(ils: ServiceState) -> String {
@@ -425,6 +450,18 @@ mod tests {
         assert!(t.contains("Subject Name: CN=cucm-hub.example.com"), "{t}");
         assert!(!t.contains("BEGIN CERTIFICATE"));
         assert!(print(run(&mut w, "hub", &format!("show cert trust {entry}x"))).contains("not found"));
+    }
+
+    #[test]
+    fn service_stop_and_start_reach_the_simulator() {
+        let mut w = world();
+        let o = print(run(&mut w, "hub", "utils service stop Cisco Intercluster Lookup Service"));
+        assert!(o.contains("Cisco Intercluster Lookup Service[NOTRUNNING]"));
+        assert_eq!(w.engine.service("hub"), Some(ServiceState::Stopped));
+        assert!(print(run(&mut w, "hub", "utils service list"))
+            .contains("Lookup Service[STOPPED]  Commanded Out of Service"));
+        print(run(&mut w, "hub", "utils service restart Cisco Intercluster Lookup Service"));
+        assert_eq!(w.engine.service("hub"), Some(ServiceState::Started));
     }
 
     #[test]
