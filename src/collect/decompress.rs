@@ -22,8 +22,8 @@ pub fn gzip_claimed_size(data: &[u8]) -> Option<usize> {
     usize::try_from(u32::from_le_bytes(tail)).ok()
 }
 
-/// Decompresses a whole single-member gzip file into `out` (resized to fit). `None` when it does
-/// not decompress cleanly in one piece or would be larger than `max`: stream it instead.
+/// Decompresses a whole single-member gzip file into `out[..n]` (grown to fit; its length is not
+/// the file's). Returns `n`; `None` when it does not decompress cleanly in one piece or would be larger than `max`: stream it instead.
 pub fn gunzip_whole(
     decompressor: &mut libdeflater::Decompressor,
     data: &[u8],
@@ -35,9 +35,11 @@ pub fn gunzip_whole(
     if claimed > max || claimed < data.len() / 4 {
         return None;
     }
-    out.clear();
-    out.resize(claimed, 0);
-    match decompressor.gzip_decompress(data, out) {
+    // Grow only: zero-filling a 1 MiB buffer for every file costs more than the bytes it saves.
+    if out.len() < claimed {
+        out.resize(claimed, 0);
+    }
+    match decompressor.gzip_decompress(data, &mut out[..claimed]) {
         Ok(n) if n == claimed => Some(n),
         _ => None,
     }
@@ -68,6 +70,13 @@ mod tests {
         let mut out = Vec::new();
         assert_eq!(gunzip_whole(&mut d, &packed, &mut out, MAX_WHOLE_OUTPUT), Some(text.len()));
         assert_eq!(out, text);
+        // A smaller file after a bigger one: the buffer is reused, the size returned is exact.
+        let small = b"00000001.000 |10:00:00.000 |AppInfo  |x\n";
+        assert_eq!(gunzip_whole(&mut d, &gz(small), &mut out, MAX_WHOLE_OUTPUT), Some(small.len()));
+        assert_eq!(&out[..small.len()], small);
+        let mid: Vec<u8> = text[..text.len() / 2].to_vec();
+        let n = gunzip_whole(&mut d, &gz(&mid), &mut out, MAX_WHOLE_OUTPUT).unwrap();
+        assert_eq!(&out[..n], &mid[..]);
         let mut streamed = Vec::new();
         gunzip_stream(&packed[..]).read_to_end(&mut streamed).unwrap();
         assert_eq!(streamed, text);

@@ -15,7 +15,7 @@ const MAX_DEPTH: usize = 16;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FindError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {source}; give a file or a folder of SDL traces (activelog cm/trace/ils/sdl)")]
     Unreadable { path: String, source: io::Error },
     #[error("{path} holds no trace files (looked for *.txt, *.txt.gz, *.gz, *.gzo, *.log in it and its sub-folders)")]
     Empty { path: String },

@@ -40,11 +40,13 @@ pub fn for_each_line<R: Read>(
             Ok(None) => return (line_no, None),
             Err(e) => return (line_no, Some(e)),
         };
-        for line in ch.split_inclusive(|&b| b == b'\n') {
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', ch).chain((ch.last() != Some(&b'\n')).then_some(ch.len())) {
             line_no += 1;
-            let line = line.strip_suffix(b"\n").unwrap_or(line);
+            let line = &ch[start..end];
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             f(LineRef { line_no, line, header: header::parse(line) });
+            start = end + 1;
         }
     }
 }
