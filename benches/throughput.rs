@@ -203,7 +203,7 @@ fn time_cmd_once(prog: &Path, args: &[String]) -> f64 {
 }
 
 fn which(name: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").map(|p| std::env::split_paths(&p).map(|d| d.join(name)).find(|p| p.is_file())).flatten()
+    std::env::var_os("PATH").and_then(|p| std::env::split_paths(&p).map(|d| d.join(name)).find(|p| p.is_file()))
 }
 
 /// ripgrep 15: on PATH, in target/bench-tools, or installed there.
