@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what mock-server's fidelity tests use, if missing (idempotent):
 #  - OpenSSH's client `ssh` (tests/ssh.rs: openssh_client_can_use_the_cli)
-#  - python3 with zeep (tests/fidelity.rs: zeep_with_ciscos_wsdls)
+#  - python3 with zeep and netmiko (tests/fidelity.rs)
 # Tests that need them skip with a printed reason when they are absent.
 set -euo pipefail
 
@@ -15,10 +15,13 @@ if ! command -v ssh >/dev/null 2>&1; then
 fi
 
 if command -v python3 >/dev/null 2>&1; then
-    if ! python3 -c 'import zeep' >/dev/null 2>&1; then
-        python3 -m pip install --quiet --disable-pip-version-check 'zeep>=4.2,<5' \
-            || echo "mock-server/ci-setup.sh: pip install zeep failed; zeep fidelity test will skip" >&2
-    fi
+    for pkg in 'zeep>=4.2,<5' 'netmiko>=4,<5'; do
+        mod="${pkg%%>*}"
+        if ! python3 -c "import $mod" >/dev/null 2>&1; then
+            python3 -m pip install --quiet --disable-pip-version-check "$pkg" \
+                || echo "mock-server/ci-setup.sh: pip install $pkg failed; its fidelity test will skip" >&2
+        fi
+    done
 else
     echo "mock-server/ci-setup.sh: no python3; zeep fidelity test will skip" >&2
 fi

@@ -49,3 +49,28 @@ fn zeep_with_ciscos_wsdls() {
         assert!(stdout.contains("OK getCCMVersion") && stdout.contains("OK executeSQLQuery"), "{stdout}");
     }
 }
+
+/// netmiko (paramiko underneath) logs in, disables the pager and reads command output.
+#[test]
+fn netmiko_terminal_server_driver() {
+    let have =
+        Command::new("python3").args(["-c", "import netmiko"]).output().map(|o| o.status.success()).unwrap_or(false);
+    if !have {
+        println!("skipped: python3 with netmiko is not installed (run mock-server/ci-setup.sh)");
+        return;
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let s = Scenario::load(&root.join("scenarios/m1-password-success.toml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let run = start_with(s, Options { state_dir: Some(dir.path().to_path_buf()), ..Options::default() }).unwrap();
+    let p = run.publisher("hub").unwrap();
+    let out = Command::new("python3")
+        .arg(root.join("tests/fidelity/netmiko_client.py"))
+        .args([&p.ssh.port().to_string(), &p.admin_user, &p.password])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "netmiko failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("OK show version active") && stdout.contains("OK utils service list"), "{stdout}");
+}
