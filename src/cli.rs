@@ -16,6 +16,9 @@ Examples:
   Only the last hour of a support case, as JSON for a ticket or a script:
     ils-doctor analyze --hub hub/ --spoke spoke/ --from '2026-11-25 09:00' --format json
 
+  A report to attach to a case (one self-contained HTML file, or Markdown for the ticket):
+    ils-doctor analyze --hub hub/ --spoke spoke/ --format html -o report.html
+
   Tell the analyzer the configured method when the traces leave it open:
     ils-doctor analyze --hub hub/ --spoke spoke/ --method tls_with_password
 
@@ -64,6 +67,9 @@ pub struct AnalyzeArgs {
     /// Write the report to this file instead of standard output.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Take report.md / report.html from this folder instead of the built-in templates.
+    #[arg(long, value_name = "DIR")]
+    pub template: Option<PathBuf>,
     /// Extra signatures (TOML, same format as the built-in catalog): same id replaces, new id adds.
     #[arg(long, value_name = "FILE", env = "ILS_DOCTOR_SIGNATURES")]
     pub signatures: Option<PathBuf>,

@@ -10,6 +10,8 @@ use anyhow::Context;
 use clap::Parser;
 use ils_doctor::cli::{AnalyzeArgs, Cli, Command, SignaturesArgs};
 use ils_doctor::commands::{self, analyze::Request};
+use ils_doctor::report::model::Report;
+use ils_doctor::report::template::{self, Kind};
 use ils_doctor::report::{self, Format};
 
 /// Exit code for errors that prevent a verdict.
@@ -51,9 +53,19 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
         jobs: args.jobs.map(usize::from),
     };
     let analysis = commands::analyze::run(&request).context("analyze: no verdict")?;
-    emit(args.output.as_deref(), |out| match args.format {
-        Format::Text => report::terminal::write(out, &analysis),
-        Format::Json => report::json::write(out, &analysis),
+    let rendered = match args.format {
+        Format::Markdown | Format::Html => {
+            let kind = if args.format == Format::Html { Kind::Html } else { Kind::Markdown };
+            let report =
+                Report::new(&analysis, chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false));
+            Some(template::render(kind, &report, args.template.as_deref()).context("analyze: report")?)
+        }
+        _ => None,
+    };
+    emit(args.output.as_deref(), |out| match (&rendered, args.format) {
+        (Some(text), _) => out.write_all(text.as_bytes()),
+        (None, Format::Json) => report::json::write(out, &analysis),
+        (None, _) => report::terminal::write(out, &analysis),
     })?;
     Ok(analysis.exit_code)
 }

@@ -1,8 +1,12 @@
-//! Rendering an [`Analysis`](crate::analyze::Analysis): for a person at a terminal, or as the
-//! JSON contract `ils-doctor/analysis/1` (docs/json-contract.md).
+//! Rendering an [`Analysis`](crate::analyze::Analysis): for a person at a terminal, as the JSON
+//! contract `ils-doctor/analysis/1` (docs/json-contract.md), or as Markdown and HTML from the
+//! templates in `templates/`. All read the same [`model::Report`].
 
 pub mod json;
+pub mod model;
+pub mod template;
 pub mod terminal;
+pub mod timeline;
 
 /// The output formats of a verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -11,4 +15,8 @@ pub enum Format {
     Text,
     /// The documented JSON contract, for programs and audits.
     Json,
+    /// GitHub-flavoured Markdown that pastes into a ticket.
+    Markdown,
+    /// One self-contained HTML file with a timeline of the attempts.
+    Html,
 }

@@ -1,0 +1,123 @@
+//! The report model: one serde structure that every renderer reads (terminal, Markdown, HTML).
+//!
+//! It holds the analysis as is, plus what the live `check` adds (each side's configuration and
+//! the configuration findings, empty for offline analysis), the timeline's geometry and one
+//! ladder per attempt. Secrets never enter it: nothing here has a field for a password, and the
+//! types that carry one (issue 5) do not implement `Serialize`.
+
+use serde::Serialize;
+
+use super::timeline::{self, Timeline};
+use crate::analyze::model::{Analysis, Evidence};
+use crate::analyze::Side;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report<'a> {
+    pub title: String,
+    /// The analysis summary without its leading `STATUS: ` (the status is shown on its own).
+    pub headline: String,
+    /// When the report was made (RFC 3339).
+    pub generated_at: String,
+    pub analysis: &'a Analysis,
+    /// Each publisher's facts, when ils-doctor read them itself (`check`); empty offline.
+    pub sides: Vec<SideFacts>,
+    /// Configuration findings (`check`); empty offline.
+    pub findings: Vec<Finding>,
+    pub timeline: Timeline,
+    /// One ladder per attempt, in attempt order.
+    pub ladders: Vec<Ladder>,
+}
+
+/// What `check` learns of one publisher. Every field is optional: a side may not be reachable.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SideFacts {
+    pub side: Option<Side>,
+    pub host: String,
+    pub version: Option<String>,
+    pub ils_role: Option<String>,
+    pub cluster_id: Option<String>,
+    pub use_tls: Option<bool>,
+    pub use_password: Option<bool>,
+    pub trace_level_before: Option<String>,
+    pub trace_level_after: Option<String>,
+    pub certificates: Vec<String>,
+}
+
+/// A configuration finding (`check`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub severity: String,
+    pub code: String,
+    pub message: String,
+    pub fix: Option<String>,
+}
+
+/// One attempt as a whiteboard ladder: each evidence line in order, in the spoke's or the hub's
+/// column.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ladder {
+    pub attempt: usize,
+    pub rows: Vec<Rung>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Rung {
+    /// `spoke` or `hub`: the column.
+    pub side: Side,
+    pub at: Option<String>,
+    pub signature: String,
+    pub meaning: String,
+    /// Where to find the line.
+    pub location: String,
+}
+
+impl<'a> Report<'a> {
+    pub fn new(analysis: &'a Analysis, generated_at: String) -> Report<'a> {
+        let ladders = analysis
+            .attempts
+            .iter()
+            .map(|a| Ladder { attempt: a.id, rows: a.evidence.iter().map(rung).collect() })
+            .collect();
+        let summary = &analysis.summary;
+        let headline = summary.split_once(": ").map_or(summary.as_str(), |(_, rest)| rest).to_string();
+        Report {
+            title: "ILS registration report".into(),
+            headline,
+            generated_at,
+            analysis,
+            sides: Vec::new(),
+            findings: Vec::new(),
+            timeline: timeline::layout(analysis),
+            ladders,
+        }
+    }
+}
+
+fn rung(e: &Evidence) -> Rung {
+    Rung {
+        side: e.side,
+        at: e.at.as_ref().map(|t| short_time(t)),
+        signature: e.signature.clone(),
+        meaning: e.meaning.clone(),
+        location: format!("{}:{}", e.file, e.line_no),
+    }
+}
+
+/// `2026-11-24T09:00:00.012+01:00` → `09:00:00.012`; a bare time of day stays as it is.
+fn short_time(t: &str) -> String {
+    match t.split_once('T') {
+        Some((_, rest)) => rest.get(..12).unwrap_or(rest).to_string(),
+        None => t.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_times() {
+        assert_eq!(short_time("2026-11-24T09:00:00.012+01:00"), "09:00:00.012");
+        assert_eq!(short_time("16:58:42.888"), "16:58:42.888");
+    }
+}

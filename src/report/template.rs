@@ -1,0 +1,117 @@
+//! Markdown and HTML reports from the templates in `templates/` (minijinja).
+//!
+//! The built-in templates are compiled in; `--template DIR` takes `report.md` / `report.html`
+//! from DIR instead, so a team can brand or trim its own copies. Escaping is on for HTML (every
+//! value from a trace or a remote host is escaped by the engine), and the Markdown template
+//! passes untrusted text through the `md` and `codeblock` filters defined here. A template's own
+//! syntax is never applied to values: a trace line holding `{{` stays text.
+
+use std::path::{Path, PathBuf};
+
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+
+use super::model::Report;
+
+pub const BUILTIN_MD: &str = include_str!("../../templates/report.md");
+pub const BUILTIN_HTML: &str = include_str!("../../templates/report.html");
+
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("cannot read the template {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("template {name}: {source:#}; fix the template or drop --template to use the built-in one")]
+    Render { name: String, source: minijinja::Error },
+}
+
+/// The two template formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Markdown,
+    Html,
+}
+
+impl Kind {
+    fn file_name(self) -> &'static str {
+        match self {
+            Kind::Markdown => "report.md",
+            Kind::Html => "report.html",
+        }
+    }
+}
+
+/// Renders the report with the built-in template, or with `dir`'s copy when it has one.
+pub fn render(kind: Kind, report: &Report<'_>, dir: Option<&Path>) -> Result<String, TemplateError> {
+    let name = kind.file_name();
+    let (source, shown) = match dir.map(|d| d.join(name)).filter(|p| p.is_file()) {
+        Some(path) => (read(&path)?, path.display().to_string()),
+        None => (builtin(kind).to_string(), format!("built-in {name}")),
+    };
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|name| if name.ends_with(".html") { AutoEscape::Html } else { AutoEscape::None });
+    env.add_filter("md", md);
+    env.add_filter("codeblock", codeblock);
+    let err = |source| TemplateError::Render { name: shown.clone(), source };
+    env.add_template_owned(name, source).map_err(err)?;
+    env.get_template(name).and_then(|t| t.render(report)).map_err(err)
+}
+
+fn builtin(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Markdown => BUILTIN_MD,
+        Kind::Html => BUILTIN_HTML,
+    }
+}
+
+fn read(path: &PathBuf) -> Result<String, TemplateError> {
+    std::fs::read_to_string(path).map_err(|source| TemplateError::Read { path: path.display().to_string(), source })
+}
+
+/// Untrusted text for inline Markdown (GitHub-flavoured): no HTML, no emphasis, links or table
+/// breaks; one line.
+pub fn md(value: String) -> String {
+    let mut out = String::with_capacity(value.len() + 8);
+    for c in value.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '{' | '}' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\r' | '\n' => out.push(' '),
+            c if c.is_control() => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Untrusted text as a fenced code block: the fence is longer than any backtick run inside, so
+/// the text cannot close it.
+pub fn codeblock(value: String) -> String {
+    let longest = value.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    let body: String =
+        value.chars().map(|c| if c.is_control() && c != '\n' && c != '\t' { '\u{fffd}' } else { c }).collect();
+    format!("{fence}text\n{body}\n{fence}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_inline_escaping() {
+        assert_eq!(md("<script>|*x*|".into()), "&lt;script&gt;\\|\\*x\\*\\|");
+        assert_eq!(md("a\nb {{ x }}".into()), "a b \\{\\{ x \\}\\}");
+    }
+
+    #[test]
+    fn code_fences_outgrow_the_content() {
+        assert_eq!(codeblock("plain".into()), "```text\nplain\n```");
+        let c = codeblock("a ```` b".into());
+        assert!(c.starts_with("`````text\n") && c.ends_with("\n`````"), "{c}");
+    }
+}

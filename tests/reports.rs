@@ -1,0 +1,198 @@
+//! Markdown and HTML reports: snapshots, escaping of hostile trace text, custom templates, a real
+//! browser rendering the HTML, and the example report in docs/ kept current.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+
+use ils_doctor::analyze::Analysis;
+use ils_doctor::commands::analyze::Request;
+use ils_doctor::report::model::Report;
+use ils_doctor::report::template::{render, Kind};
+use support::*;
+
+const FIXED_TIME: &str = "2026-11-25T00:00:00+00:00";
+
+/// Analyzes with paths relative to the package root, so snapshots do not depend on the checkout.
+fn analyze_rel(hub: &[&str], spoke: &[&str]) -> Analysis {
+    analyze_with(Request {
+        hub: hub.iter().map(Into::into).collect(),
+        spoke: spoke.iter().map(Into::into).collect(),
+        ..Request::default()
+    })
+}
+
+fn both(a: &Analysis) -> (String, String) {
+    let r = Report::new(a, FIXED_TIME.into());
+    (render(Kind::Markdown, &r, None).unwrap(), render(Kind::Html, &r, None).unwrap())
+}
+
+fn scenario(name: &str) -> Analysis {
+    let dir = format!("tests/fixtures/sdl/{name}");
+    analyze_rel(&[&format!("{dir}/hub.txt")], &[&format!("{dir}/spoke.txt")])
+}
+
+#[test]
+fn snapshots() {
+    for name in ["m1_password_success", "m2_spoke_cert_not_in_hub", "m3_hub_self_signed"] {
+        let (md, html) = both(&scenario(name));
+        insta::assert_snapshot!(format!("{name}.md"), md);
+        insta::assert_snapshot!(format!("{name}.html"), html);
+    }
+}
+
+#[test]
+fn the_three_formats_tell_the_same_story_in_the_same_order() {
+    let a = analyze_rel(&["examples/traces/hub"], &["examples/traces/spoke-a", "examples/traces/spoke-b"]);
+    let (md, html) = both(&a);
+    let mut text = Vec::new();
+    ils_doctor::report::terminal::write(&mut text, &a).unwrap();
+    let text = String::from_utf8(text).unwrap();
+    let order = |s: &str, marker: &dyn Fn(usize) -> String| -> Vec<usize> {
+        let mut ids: Vec<(usize, usize)> =
+            a.attempts.iter().map(|x| (s.find(&marker(x.id)).unwrap_or(usize::MAX), x.id)).collect();
+        ids.sort();
+        ids.into_iter().map(|(_, id)| id).collect()
+    };
+    let expected: Vec<usize> = a.attempts.iter().map(|x| x.id).collect();
+    assert_eq!(order(&text, &|id| format!("Attempt {id} ")), expected);
+    assert_eq!(order(&md, &|id| format!("### Attempt {id}:")), expected);
+    assert_eq!(order(&html, &|id| format!("id=\"attempt-{id}\"")), expected);
+    for fix in a.attempts.iter().filter_map(|x| x.fix.as_deref()) {
+        let first_words: String = fix.split_whitespace().take(6).collect::<Vec<_>>().join(" ");
+        assert!(html.contains(&first_words), "html lacks the fix {first_words}");
+    }
+}
+
+#[test]
+fn hostile_trace_text_stays_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut hub = Trace::new("2026/11/24", "+00:00", "hub<script>", "192.0.2.1", t(8, 0, 0, 0));
+    let evil = "<script>alert(1)</script></svg>{{ 7*7 }}``` `|*x*|";
+    hub.app(t(8, 0, 1, 0), &format!("IlsD IlsHandler: wait_SdlDataInd EncrUtil:: decryptData failed . DeviceName={evil}, TCPPid = [1.600.13.7], IPAddr=198.51.100.7, Port=40001, Controller=[1,20,1]"));
+    hub.app(t(8, 0, 1, 0), "IlsD wait_SdlDataInd sending ILSPwdAuthenticationFailed alarm with IPAddress= 198.51.100.7<b>; mAlarmedConnections count= 1");
+    let a = analyze(&[&hub.write(dir.path(), "hub.txt")], &[]);
+    // The altered alarm names another peer (`198.51.100.7<b>`), so it is an attempt of its own.
+    assert_eq!(a.attempts.len(), 2);
+    let (md, html) = both(&a);
+    assert!(!html.contains("<script>") && !html.contains("alert(1)</script>"));
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;")
+            || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "escaped"
+    );
+    assert_eq!(html.matches("</svg>").count(), 1, "only the timeline's own </svg>");
+    assert!(html.contains("{{ 7*7 }}") && !html.contains(">49<"), "template syntax in a value is text");
+    assert!(!html.contains("<b>"));
+    // Markdown: the evidence is fenced with a longer fence than the ``` inside it.
+    assert!(md.contains("````text\n"), "{md}");
+    // Outside the fences (where Markdown would render HTML) no tag survives.
+    let mut outside = String::new();
+    let mut fence: Option<String> = None;
+    for line in md.lines() {
+        let ticks: String = line.chars().take_while(|&c| c == '`').collect();
+        match &fence {
+            None if ticks.len() >= 3 => fence = Some(ticks),
+            Some(f) if line == f.as_str() => fence = None,
+            None => outside.push_str(line),
+            Some(_) => {}
+        }
+    }
+    assert!(fence.is_none(), "every fence is closed");
+    assert!(outside.contains("198.51.100.7&lt;b&gt;"), "the peer name is escaped inline");
+    assert!(!outside.contains("<script>") && !outside.contains("<b>"), "{outside}");
+}
+
+#[test]
+fn a_team_template_replaces_the_built_in_one() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("report.md"),
+        "ACME ILS {{ analysis.status }} {% for a in analysis.attempts %}[{{ a.id }}:{{ a.root_cause }}]{% endfor %}",
+    )
+    .unwrap();
+    let a = scenario("password_mismatch");
+    let r = Report::new(&a, FIXED_TIME.into());
+    assert_eq!(render(Kind::Markdown, &r, Some(dir.path())).unwrap(), "ACME ILS critical [1:password_mismatch]");
+    // No report.html there: the built-in one is used.
+    assert!(render(Kind::Html, &r, Some(dir.path())).unwrap().starts_with("<!DOCTYPE html>"));
+    std::fs::write(dir.path().join("report.md"), "{{ analysis.no_such_field }}").unwrap();
+    let e = render(Kind::Markdown, &r, Some(dir.path())).unwrap_err().to_string();
+    assert!(e.contains("report.md") && e.contains("no_such_field") || e.contains("undefined"), "{e}");
+}
+
+fn chromium() -> Option<&'static str> {
+    ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|c| Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()))
+}
+
+fn headless(browser: &str, profile: &Path) -> Command {
+    let mut c = Command::new(browser);
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--enable-logging=stderr",
+        "--v=0",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()));
+    c
+}
+
+#[test]
+fn the_html_report_renders_in_a_real_browser() {
+    let Some(browser) = chromium() else {
+        assert!(std::env::var_os("CI").is_none(), "CI must install chromium (.ci/run does)");
+        eprintln!("skipped: no chromium on this machine (apt-get install chromium)");
+        return;
+    };
+    let a = analyze_rel(&["examples/traces/hub"], &["examples/traces/spoke-a", "examples/traces/spoke-b"]);
+    let (_, html) = both(&a);
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("report.html");
+    std::fs::write(&page, &html).unwrap();
+    let url = format!("file://{}", page.display());
+
+    let out = headless(browser, &dir.path().join("p1")).arg("--dump-dom").arg(&url).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(dom.contains("id=\"timeline\""), "the page loaded");
+    assert_eq!(dom.matches("class=\"mark mark-").count(), a.attempts.len(), "one timeline mark per attempt");
+    assert_eq!(dom.matches("class=\"mark mark-failure\"").count(), 5);
+    assert_eq!(dom.matches("class=\"mark mark-success\"").count(), 1);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let console: Vec<&str> = stderr.lines().filter(|l| l.contains(":CONSOLE")).collect();
+    assert!(console.is_empty(), "console messages: {console:?}");
+
+    let shot = dir.path().join("report.png");
+    let out = headless(browser, &dir.path().join("p2"))
+        .arg("--window-size=1100,1400")
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(&url)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let png = std::fs::read(&shot).unwrap();
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 20_000, "a real screenshot ({} bytes)", png.len());
+}
+
+#[test]
+fn the_example_report_in_docs_is_current() {
+    let a = analyze_rel(&["examples/traces/hub"], &["examples/traces/spoke-a", "examples/traces/spoke-b"]);
+    let r = Report::new(&a, FIXED_TIME.into());
+    for (kind, path) in [(Kind::Html, "docs/example-report.html"), (Kind::Markdown, "docs/example-report.md")] {
+        let fresh = render(kind, &r, None).unwrap();
+        if std::env::var_os("UPDATE_DOCS").is_some() {
+            std::fs::write(path, &fresh).unwrap();
+        }
+        let kept = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(kept == fresh, "{path} is stale: run UPDATE_DOCS=1 cargo test --test reports");
+    }
+}
