@@ -69,19 +69,12 @@ fn main() -> ExitCode {
     if let Some(out) = simulate_dir {
         let s = s.with_trace_level(TraceLevel::Detailed);
         let sim = simulate(&s, Window::of(&s));
-        for (cluster, files) in &sim.files {
-            let dir = out.join(cluster);
-            if let Err(e) = std::fs::create_dir_all(&dir) {
-                eprintln!("mock-server: {}: {e}", dir.display());
+        match sim.write_flat(&out) {
+            Ok(paths) => println!("{} files under {}", paths.len(), out.display()),
+            Err(e) => {
+                eprintln!("mock-server: {}: {e}", out.display());
                 return ExitCode::FAILURE;
             }
-            for f in files {
-                if let Err(e) = std::fs::write(dir.join(&f.name), f.bytes()) {
-                    eprintln!("mock-server: {e}");
-                    return ExitCode::FAILURE;
-                }
-            }
-            println!("{}: {} files", dir.display(), files.len());
         }
         for a in &sim.attempts {
             println!("{} {} -> {}: {:?}", a.time.format("%H:%M:%S"), a.spoke, a.hub, a.outcome);

@@ -413,6 +413,44 @@ pub struct Simulation {
     pub attempts: Vec<Attempt>,
 }
 
+impl Simulation {
+    /// Writes every cluster's files into the directory `dir_of(cluster)`.
+    fn write_each(&self, dir_of: impl Fn(&str) -> std::path::PathBuf) -> std::io::Result<Vec<std::path::PathBuf>> {
+        let mut out = Vec::new();
+        for (cluster, files) in &self.files {
+            let d = dir_of(cluster);
+            std::fs::create_dir_all(&d)?;
+            for f in files {
+                let p = d.join(&f.name);
+                std::fs::write(&p, f.bytes())?;
+                out.push(p);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Writes every file as `<dir>/<cluster>/<file name>` (gzip bytes, `.gzo` as written so far).
+    pub fn write_flat(&self, dir: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+        self.write_each(|cluster| dir.join(cluster))
+    }
+
+    /// Writes every file the way an RTMT download lays it out:
+    /// `<dir>/<node>/<YYYY-MM-DD_HH-MM-SS>/cm/trace/ils/sdl/<file>`, with `node` the cluster's
+    /// publisher IP (cucm-ils.md §7.6; the layout is inferred from a CCM download [I]).
+    pub fn write_rtmt(
+        &self,
+        scenario: &Scenario,
+        dir: &std::path::Path,
+        download_time: DateTime<Utc>,
+    ) -> std::io::Result<Vec<std::path::PathBuf>> {
+        let stamp = download_time.format("%Y-%m-%d_%H-%M-%S").to_string();
+        self.write_each(|cluster| {
+            let node = scenario.cluster(cluster).map_or(cluster, |c| c.ip.as_str());
+            dir.join(node).join(&stamp).join("cm/trace/ils/sdl")
+        })
+    }
+}
+
 /// Simulates `scenario` from true time `start` to `end` without starting servers.
 pub fn simulate_window(scenario: &Scenario, start: DateTime<Utc>, end: DateTime<Utc>) -> Simulation {
     let mut e = Engine::new(scenario, start);

@@ -416,3 +416,40 @@ fn mtom_get_one_file_on_logcollectionservice2() {
     let gz = second_part(&ct, &body);
     assert_eq!(&gz[..2], &[0x1f, 0x8b], "gzip magic");
 }
+
+#[test]
+fn list_remote_cluster_and_get_ils_config() {
+    let (r, _d) = run(scenario("m1-password-success"));
+    let p = r.publisher("spoke").unwrap().clone();
+    let c = insecure();
+    let t = axl(&c, &p, "14.0", "listRemoteCluster", "<searchCriteria><clusterId>%</clusterId></searchCriteria><returnedTags><clusterId/><fullyQualifiedName/></returnedTags>").text().unwrap();
+    assert!(t.contains("<clusterId>HUB-CL</clusterId><description></description><fullyQualifiedName>cucm-hub.example.com</fullyQualifiedName><emcc><enabled>true</enabled></emcc>"), "{t}");
+    let t = axl(&c, &p, "14.0", "listRemoteCluster", "<searchCriteria><clusterId>NOPE%</clusterId></searchCriteria>")
+        .text()
+        .unwrap();
+    assert!(t.contains("<return></return>"), "{t}");
+    let t = axl(&c, &p, "14.0", "getIlsConfig", "<returnedTags><role/></returnedTags>").text().unwrap();
+    assert!(t.contains("<clusterId>SPOKE-CL</clusterId>") && t.contains("<role>Spoke Cluster</role>"), "{t}");
+}
+
+#[test]
+fn control_center_reports_and_controls_the_ils_service() {
+    let (r, _d) = run(scenario("hc-ils-stopped"));
+    let p = r.publisher("hub").unwrap().clone();
+    let c = insecure();
+    let post = |body: &str, action: &str| {
+        c.post(format!("https://{}/controlcenterservice2/services/ControlCenterServices", p.https))
+            .basic_auth(&p.app_user, Some(&p.password))
+            .header("SOAPAction", action)
+            .body(format!("<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:soap=\"http://schemas.cisco.com/ast/soap\"><soapenv:Body>{body}</soapenv:Body></soapenv:Envelope>"))
+            .send()
+            .unwrap()
+            .text()
+            .unwrap()
+    };
+    let t = post("<soap:soapGetServiceStatus><soap:ServiceStatus>Cisco Intercluster Lookup Service</soap:ServiceStatus></soap:soapGetServiceStatus>", "soapGetServiceStatus");
+    assert!(t.contains("<ns1:ServiceName>Cisco Intercluster Lookup Service</ns1:ServiceName><ns1:ServiceStatus>Stopped</ns1:ServiceStatus>"), "{t}");
+    let t = post("<soap:soapDoControlServices><soap:ControlServiceRequest><soap:NodeName>cucm-hub.example.com</soap:NodeName><soap:ControlType>Start</soap:ControlType><soap:ServiceList><soap:item>Cisco Intercluster Lookup Service</soap:item></soap:ServiceList></soap:ControlServiceRequest></soap:soapDoControlServices>", "soapDoControlServices");
+    assert!(t.contains("<ns1:ServiceStatus>Started</ns1:ServiceStatus>"), "{t}");
+    assert_eq!(r.with_world(|w| w.engine.service("hub")), Some(mock_server::scenario::ServiceState::Started));
+}

@@ -270,3 +270,20 @@ fn two_hubs_in_a_mesh_all_register() {
     assert!(hb.contains("|FileHead |UTC:-05:00,"));
     assert!(hb.contains("starting  to PeerId(") && hb.contains("Server Connection to PeerId("));
 }
+
+#[test]
+fn simulations_write_flat_and_rtmt_layouts() {
+    let s = load("m1-password-success");
+    let sim = simulate(&s, Window::of(&s));
+    let d = tempfile::tempdir().unwrap();
+    let flat = sim.write_flat(d.path()).unwrap();
+    assert!(flat.iter().any(|p| p.ends_with("hub/SDL001_600_000001.txt.gzo")), "{flat:?}");
+    let t = Window::of(&s).end;
+    let rtmt = sim.write_rtmt(&s, d.path(), t).unwrap();
+    let want = format!("10.106.104.201/{}/cm/trace/ils/sdl/SDL001_600_000001.txt.gzo", t.format("%Y-%m-%d_%H-%M-%S"));
+    assert!(rtmt.iter().any(|p| p.ends_with(&want)), "{rtmt:?}");
+    let mut text = String::new();
+    let bytes = std::fs::read(&rtmt[0]).unwrap();
+    let _ = flate2::read::GzDecoder::new(&bytes[..]).read_to_string(&mut text);
+    assert!(text.starts_with("00000000.000 |"), "{text}");
+}

@@ -230,6 +230,40 @@ fn respond(st: &AppState, headers: &HeaderMap, body: &str) -> Response {
                 c.role.label()
             ))
         }
+        "listRemoteCluster" => {
+            // Shape from cucm-apis.md §1.7; rows from the remotecluster table. Only `%`-style
+            // matching on clusterId is honoured [I].
+            let pattern = xml::text(&elems, "clusterId").unwrap_or("%").to_string();
+            let mut w = lock(&st.world);
+            let Some(db) = w.db(&st.cluster) else {
+                return fault("no database", None);
+            };
+            let q = format!(
+                "select pkid, clusterid, description, fullyqualifiedname from remotecluster where clusterid like '{}'",
+                pattern.replace('\'', "''")
+            );
+            let rows = match sql::parse(&q).and_then(|s| sql::query(db, &s)) {
+                Ok(r) => r,
+                Err(e) => return fault(&e.message, Some((e.code, &op))),
+            };
+            let mut inner = String::from("<return>");
+            for r in &rows.rows {
+                let v = |i: usize| r.get(i).cloned().flatten().unwrap_or_default();
+                let flags: String = ["emcc", "pstnAccess", "rsvpAgent", "tftp", "lbm", "uds"]
+                    .iter()
+                    .map(|f| format!("<{f}><enabled>true</enabled></{f}>"))
+                    .collect();
+                inner.push_str(&format!(
+                    "<remoteCluster uuid=\"{{{}}}\"><clusterId>{}</clusterId><description>{}</description><fullyQualifiedName>{}</fullyQualifiedName>{flags}</remoteCluster>",
+                    v(0).to_ascii_uppercase(),
+                    esc(&v(1)),
+                    esc(&v(2)),
+                    esc(&v(3))
+                ));
+            }
+            inner.push_str("</return>");
+            ok(inner)
+        }
         other => fault(&format!("No such operation '{other}'"), None),
     }
 }

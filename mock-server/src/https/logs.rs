@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 
 use super::xml::{self, esc};
-use super::{fault, gate, soap, soap_action, stream_body, with_cookie, AppState, Service};
+use super::{fault, soap, soap_action, soap_request, stream_body, with_cookie, AppState, Service};
 use crate::db::{lock, ILS_SERVICE};
 use crate::sdl_writer::TraceFile;
 
@@ -104,14 +104,9 @@ fn node(st: &AppState) -> Option<Node> {
 
 /// `POST /logcollectionservice2/services/LogCollectionPortTypeService`.
 pub async fn log_collection(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let cookie = match gate(&st, &headers, Service::LogCollection) {
-        Ok(c) => c,
+    let (cookie, elems) = match soap_request(&st, &headers, Service::LogCollection, &body) {
+        Ok(x) => x,
         Err(r) => return r,
-    };
-    let text = super::body_text(&body);
-    let elems = match xml::scan(&text) {
-        Ok(e) => e,
-        Err(e) => return fault(&format!("Error parsing request: {e}"), None),
     };
     let action = soap_action(&headers);
     let op = xml::body_op(&elems).map(|e| e.local.clone()).unwrap_or_default();
@@ -206,14 +201,9 @@ fn select_log_files(n: &Node, elems: &[xml::Elem]) -> Response {
 
 /// `POST /logcollectionservice/services/DimeGetFileService` (rpc/encoded request, SwA answer).
 pub async fn dime(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let cookie = match gate(&st, &headers, Service::Dime) {
-        Ok(c) => c,
+    let (cookie, elems) = match soap_request(&st, &headers, Service::Dime, &body) {
+        Ok(x) => x,
         Err(r) => return r,
-    };
-    let text = super::body_text(&body);
-    let elems = match xml::scan(&text) {
-        Ok(e) => e,
-        Err(e) => return fault(&format!("Error parsing request: {e}"), None),
     };
     let path = xml::text(&elems, "FileName").unwrap_or("").to_string();
     let Some(n) = node(&st) else {

@@ -7,6 +7,7 @@
 
 pub mod axl;
 pub mod certmgr;
+pub mod controlcenter;
 pub mod logs;
 pub mod xml;
 
@@ -35,6 +36,8 @@ pub enum Service {
     Dime,
     /// `/platformcom/api/v1/certmgr/...` (CUCM 14+).
     Platform,
+    /// `/controlcenterservice2/services/ControlCenterServices`
+    ControlCenter,
 }
 
 /// State of one publisher's HTTPS server.
@@ -65,6 +68,7 @@ pub fn router(world: Shared, cluster: String) -> Router {
         )
         .route("/logcollectionservice/services/DimeGetFileService", post(logs::dime))
         .route("/platformcom/api/v1/certmgr/config/snapshot/server", get(certmgr::snapshot))
+        .route("/controlcenterservice2/services/ControlCenterServices", post(controlcenter::handle))
         .route("/cucm-uds/version", get(uds_version))
         .route("/cucm-uds/servers", get(uds_servers))
         .fallback(not_found)
@@ -191,6 +195,22 @@ pub fn gate(st: &AppState, headers: &HeaderMap, service: Service) -> Gate {
     let id = format!("{:016X}{:016X}", n.wrapping_mul(0x9E37_79B9_7F4A_7C15), (nanos as u64) ^ 0xA5A5_5A5A_1234_5678);
     st.sessions.lock().unwrap_or_else(|e| e.into_inner()).insert(id.clone(), service);
     Ok(HeaderValue::from_str(&format!("JSESSIONIDSSO={id}; Path=/; Secure; HttpOnly")).ok())
+}
+
+/// [`gate`] then parse the SOAP body: the session cookie to set and the request's elements, or
+/// the response to send (auth failure, throttling, or a fault for malformed XML).
+#[allow(clippy::result_large_err)] // one response per request
+pub fn soap_request(
+    st: &AppState,
+    headers: &HeaderMap,
+    service: Service,
+    body: &Bytes,
+) -> Result<(Option<HeaderValue>, Vec<xml::Elem>), Response> {
+    let cookie = gate(st, headers, service)?;
+    match xml::scan(&body_text(body)) {
+        Ok(e) => Ok((cookie, e)),
+        Err(e) => Err(with_cookie(fault(&format!("Error parsing request: {e}"), None), cookie)),
+    }
 }
 
 /// Adds the `Set-Cookie` from [`gate`] to a response.

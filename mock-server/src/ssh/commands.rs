@@ -224,7 +224,7 @@ fn thousands(n: usize) -> String {
 }
 
 fn file_list(w: &World, cluster: &str, dir: &str, detail: bool) -> String {
-    let d = dir.trim_matches('/').to_ascii_lowercase();
+    let d = dir.trim_end_matches('*').trim_matches('/').to_ascii_lowercase();
     let Some(c) = w.scenario.cluster(cluster) else {
         return String::new();
     };
