@@ -260,3 +260,19 @@ fn openssh_client_can_use_the_cli() {
     assert!(text.contains("admin:"), "stdout {text:?} stderr {:?}", String::from_utf8_lossy(&out.stderr));
     assert!(text.contains("Active Master Version: 14.0.1.11900-132"), "{text:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn type_ahead_during_start_up_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = scenario("m1-password-success");
+    s.clusters[0].access.cli_start_delay_ms = 500;
+    let run = start_with(s, opts(&dir)).unwrap();
+    let p = run.publisher("hub").unwrap().clone();
+    let mut h = connect(&p).await;
+    assert!(h.authenticate_password(&p.admin_user, &p.password).await.unwrap().success());
+    let mut sh = Shell::open(&h, 24).await;
+    sh.until("starting up", Duration::from_secs(5)).await.unwrap();
+    sh.send("show version active\r").await;
+    let out = sh.until("Active Master Version", Duration::from_secs(5)).await;
+    assert!(out.is_some_and(|o| o.contains("Welcome to the Platform Command Line Interface")));
+}

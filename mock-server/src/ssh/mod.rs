@@ -95,7 +95,7 @@ pub async fn serve(listener: tokio::net::TcpListener, world: Shared, cluster: St
             cluster: cluster.clone(),
             ki_only,
             banner: banner.clone(),
-            cli: Arc::new(AsyncMutex::new(None)),
+            shell: Arc::new(AsyncMutex::new(ShellState::default())),
             rows: 24,
         };
         let cfg = config.clone();
@@ -107,12 +107,21 @@ pub async fn serve(listener: tokio::net::TcpListener, world: Shared, cluster: St
     }
 }
 
+/// The CLI once started, and type-ahead received before (bounded).
+#[derive(Default)]
+struct ShellState {
+    cli: Option<Cli>,
+    pending: Vec<u8>,
+}
+
+const MAX_TYPE_AHEAD: usize = 8 * 1024;
+
 struct Handler {
     world: Shared,
     cluster: String,
     ki_only: bool,
     banner: Option<String>,
-    cli: Arc<AsyncMutex<Option<Cli>>>,
+    shell: Arc<AsyncMutex<ShellState>>,
     rows: u32,
 }
 
@@ -213,7 +222,7 @@ impl russh::server::Handler for Handler {
         _pix_height: u32,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        if let Some(c) = self.cli.lock().await.as_mut() {
+        if let Some(c) = self.shell.lock().await.cli.as_mut() {
             if row_height > 0 {
                 c.set_rows(row_height);
             }
@@ -240,23 +249,44 @@ impl russh::server::Handler for Handler {
         };
         let cli = Cli::new(self.world.clone(), self.cluster.clone(), self.rows);
         let welcome = cli.welcome();
-        let slot = self.cli.clone();
+        let slot = self.shell.clone();
         let handle = session.handle();
         session.data(channel, b"Command Line Interface is starting up, please wait ...\r\n".to_vec())?;
         tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(delay.min(120_000))).await;
             let _ = handle.data(channel, welcome).await;
-            *slot.lock().await = Some(cli);
+            let mut shell = slot.lock().await;
+            let mut cli = cli;
+            // Type-ahead sent while the CLI was starting is processed now, in order.
+            let typed = std::mem::take(&mut shell.pending);
+            for o in cli.feed(&typed) {
+                match o {
+                    Out::Send(b) => {
+                        let _ = handle.data(channel, b).await;
+                    }
+                    Out::Close => {
+                        let _ = handle.eof(channel).await;
+                        let _ = handle.close(channel).await;
+                    }
+                }
+            }
+            shell.cli = Some(cli);
         });
         Ok(())
     }
 
     async fn data(&mut self, channel: ChannelId, data: &[u8], session: &mut Session) -> Result<(), Self::Error> {
-        // Input before the CLI has started is dropped, as a terminal still booting would.
-        let outs = match self.cli.lock().await.as_mut() {
+        let mut shell = self.shell.lock().await;
+        let outs = match shell.cli.as_mut() {
             Some(c) => c.feed(data),
-            None => return Ok(()),
+            None => {
+                // Kept until the CLI has started (bounded; the excess is dropped).
+                let room = MAX_TYPE_AHEAD.saturating_sub(shell.pending.len());
+                shell.pending.extend(data.iter().take(room));
+                return Ok(());
+            }
         };
+        drop(shell);
         send(session, channel, outs)
     }
 }
