@@ -165,6 +165,39 @@ pub enum Line {
     P25SdlConnectRsp,
 }
 
+impl Line {
+    /// The catalog id of cucm-ils.md §1.4 (`"P1"` .. `"P25"`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Line::P1NewConnectionAccepted => "P1",
+            Line::P2ConnectInd => "P2",
+            Line::P3ServerEstablished => "P3",
+            Line::P4ConnectReq => "P4",
+            Line::P5ConnectReqPub => "P5",
+            Line::P6InitiatingNonTls => "P6",
+            Line::P7ConnectRes => "P7",
+            Line::P8ClientSucceeded => "P8",
+            Line::P9ClientEstablished => "P9",
+            Line::P10DecryptFailed => "P10",
+            Line::P11PwdAlarm => "P11",
+            Line::P12CertInStore => "P12",
+            Line::P13SslVerifyDetail(_) => "P13",
+            Line::P14SslVerifyFailed => "P14",
+            Line::P15TlsProtocolError => "P15",
+            Line::P16TlsAlarmSpoke => "P16",
+            Line::P17ConnectionFailed(_) => "P17",
+            Line::P18NotInLocalStore => "P18",
+            Line::P19NotInStoreNorPiv => "P19",
+            Line::P20TlsAlarmHub => "P20",
+            Line::P21CloseReq => "P21",
+            Line::P22RootCaUploaded => "P22",
+            Line::P23DecryptSucceeded => "P23",
+            Line::P24FqdnInPiv => "P24",
+            Line::P25SdlConnectRsp => "P25",
+        }
+    }
+}
+
 /// Whether the technote shows a line for the case at hand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Source {

@@ -30,7 +30,7 @@ pub use combos::scenario_for_link;
 pub use scenario::{Scenario, ScenarioError};
 pub use sdl_writer::TraceFile;
 pub use server::{start, start_with, Options, PublisherInfo, Running, StartError};
-pub use sim::{Attempt, Simulation};
+pub use sim::{Attempt, AttemptLine, Simulation};
 
 /// A time window of true (UTC) time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

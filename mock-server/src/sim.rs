@@ -41,8 +41,21 @@ pub struct Attempt {
     pub written_hub: bool,
     /// Lines were written on the spoke.
     pub written_spoke: bool,
-    /// The rendered payloads, per side, with their provenance.
-    pub lines: Vec<(Side, Source, String)>,
+    /// Every line the attempt implies, rendered, on both sides (written or not).
+    pub lines: Vec<AttemptLine>,
+}
+
+/// One rendered line of an attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptLine {
+    /// Hub or spoke.
+    pub side: Side,
+    /// Catalog entry ([`Line::id`] gives `"P1"`..`"P25"`).
+    pub line: Line,
+    /// Shown by the technote for this case, or inferred.
+    pub source: Source,
+    /// The payload after `|AppInfo  |` (or `|SdlSig   |`).
+    pub payload: String,
 }
 
 #[derive(Debug, Clone)]
@@ -355,7 +368,7 @@ impl Engine {
             let at = t + Duration::milliseconds(3 * k as i64 + 1);
             let recs = render(e.side, e.line, &ctx);
             for (_, p) in &recs {
-                rendered.push((e.side, e.source, p.clone()));
+                rendered.push(AttemptLine { side: e.side, line: e.line, source: e.source, payload: p.clone() });
             }
             let (idx, on) = match e.side {
                 Side::Hub => (hi, hub_detailed),

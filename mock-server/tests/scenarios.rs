@@ -287,3 +287,16 @@ fn simulations_write_flat_and_rtmt_layouts() {
     let _ = flate2::read::GzDecoder::new(&bytes[..]).read_to_string(&mut text);
     assert!(text.starts_with("00000000.000 |"), "{text}");
 }
+
+#[test]
+fn attempts_carry_catalog_ids_and_payloads_for_both_sides() {
+    let s = load("m2-spoke-cert-not-on-hub");
+    let sim = simulate(&s, Window::of(&s));
+    let a = &sim.attempts[0];
+    let hub: Vec<&str> =
+        a.lines.iter().filter(|l| l.side == mock_server::decision::Side::Hub).map(|l| l.line.id()).collect();
+    assert_eq!(hub, ["P18", "P19", "P20", "P21"]);
+    let p21 = a.lines.iter().find(|l| l.line.id() == "P21").unwrap();
+    assert!(p21.payload.ends_with("Controller=[1,20,1"), "{}", p21.payload);
+    assert!(all_text(&sim.files["hub"]).contains(&p21.payload));
+}

@@ -53,7 +53,10 @@ pub fn host_key(dir: &Path, scenario: &str, cluster: &str, rotate: bool) -> Resu
     let key = PrivateKey::from(Ed25519Keypair::from_seed(&seed()));
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let text = key.to_openssh(russh::keys::ssh_key::LineEnding::LF).map_err(|e| e.to_string())?;
-    std::fs::write(&path, text.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
+    // Write then rename, so a concurrent reader never sees half a key.
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, text.as_bytes()).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, &path).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(key)
 }
 
