@@ -10,5 +10,7 @@ pub mod analyze;
 pub mod cli;
 pub mod collect;
 pub mod commands;
+pub mod connect;
 pub mod parse;
 pub mod report;
+pub mod secret;
