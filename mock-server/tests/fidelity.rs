@@ -46,7 +46,12 @@ fn zeep_with_ciscos_wsdls() {
     assert!(out.status.success(), "zeep failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("OK listNodeServiceLogs") && stdout.contains("OK selectLogFiles"), "{stdout}");
     if axl != "-" {
-        assert!(stdout.contains("OK getCCMVersion") && stdout.contains("OK executeSQLQuery"), "{stdout}");
+        assert!(
+            stdout.contains("OK executeSQLQuery")
+                && stdout.contains("OK updateProcessNodeService")
+                && stdout.contains("OK listProcessNode"),
+            "{stdout}"
+        );
     }
 }
 

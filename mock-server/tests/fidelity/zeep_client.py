@@ -54,7 +54,7 @@ assert int(files[0].filesize) > 0
 print(f"OK selectLogFiles {len(files)}")
 
 if axl_wsdl != "-":
-    axl = Client(axl_wsdl, transport=transport(), settings=Settings(strict=False, xml_huge_tree=True))
+    axl = Client(axl_wsdl, transport=transport(), settings=Settings(strict=True, xml_huge_tree=True))
     a = axl.create_service("{http://www.cisco.com/AXLAPIService/}AXLAPIBinding", f"https://{addr}/axl/")
     v = a.getCCMVersion()
     assert v["return"].componentVersion.version == "14.0.1.11900(132)", v
@@ -64,3 +64,18 @@ if axl_wsdl != "-":
     values = {c.tag: c.text for c in row}
     assert values["clusterid"] == "SPOKE-CL", values
     print("OK executeSQLQuery")
+    pns = a.getProcessNodeService(processNodeName="cucm-hub.example.com",
+                                  service="Cisco Intercluster Lookup Service")
+    assert int(pns["return"].processNodeService.traceLevel) == 127, pns
+    print("OK getProcessNodeService")
+    up = a.updateProcessNodeService(processNodeName="cucm-hub.example.com",
+                                    service="Cisco Intercluster Lookup Service", traceLevel=15)
+    assert up["return"], up
+    pns = a.getProcessNodeService(processNodeName="cucm-hub.example.com",
+                                  service="Cisco Intercluster Lookup Service")
+    assert int(pns["return"].processNodeService.traceLevel) == 15, pns
+    print("OK updateProcessNodeService")
+    nodes = a.listProcessNode(searchCriteria={"name": "%"}, returnedTags={"name": "", "nodeUsage": ""})
+    usages = {n.name: n.nodeUsage for n in nodes["return"].processNode}
+    assert usages.get("cucm-hub.example.com") == "Publisher", usages
+    print("OK listProcessNode")
