@@ -103,6 +103,21 @@ impl Running {
         lock(&self.world).faults = faults;
     }
 
+    /// Polls `done` on the live world every 50 ms until it holds or `timeout` passes; returns
+    /// whether it held (e.g. `|w| w.engine.attempts().len() >= 2`).
+    pub fn wait_for(&self, timeout: Duration, done: impl Fn(&World) -> bool) -> bool {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            if self.with_world(|w| done(w)) {
+                return true;
+            }
+            if std::time::Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Runs `f` on the live world (scenario, simulator, tables), e.g. to read attempts or files.
     pub fn with_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
         let mut w = lock(&self.world);

@@ -204,11 +204,8 @@ fn raising_the_trace_level_then_listing_and_downloading_the_ils_traces() {
     let (_, t) = sql(&c, &hub, "select ts.nameforcontrol as service, ttlg.name as trace_level from typeservice as ts, typetracelevelgrouping as ttlg, processnodeservice as pns where ts.enum=pns.tkservice and ttlg.tktracelevelgroups=ts.tktracelevelgroups and pns.tracelevel=ttlg.value and ts.name = 'Cisco Intercluster Lookup Service'");
     assert!(t.contains("<trace_level>Detailed</trace_level>"), "{t}");
     // Wait for the spoke's retries to write the hub's decryptData lines.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while r.with_world(|w| w.engine.attempts().iter().filter(|a| a.written_hub).count()) < 2 {
-        assert!(Instant::now() < deadline, "no attempt written");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let written = |w: &mock_server::db::World| w.engine.attempts().iter().filter(|a| a.written_hub).count() >= 2;
+    assert!(r.wait_for(Duration::from_secs(10), written), "no attempt written");
     let now = chrono::Utc::now();
     let from = (now - chrono::Duration::minutes(10)).format("%m/%d/%y %I:%M %p").to_string();
     let to = (now + chrono::Duration::minutes(10)).format("%m/%d/%y %I:%M %p").to_string();

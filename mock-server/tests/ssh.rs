@@ -276,3 +276,33 @@ async fn type_ahead_during_start_up_is_kept() {
     let out = sh.until("Active Master Version", Duration::from_secs(5)).await;
     assert!(out.is_some_and(|o| o.contains("Welcome to the Platform Command Line Interface")));
 }
+
+/// Records the pre-authentication banner.
+struct BannerSeen(String, std::sync::Arc<std::sync::Mutex<String>>);
+
+impl client::Handler for BannerSeen {
+    type Error = russh::Error;
+    async fn check_server_key(&mut self, k: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
+        Ok(
+            matches!(k, PublicKeyOrCertificate::PublicKey { key, .. } if key.to_openssh().ok().as_deref() == Some(self.0.as_str())),
+        )
+    }
+    async fn auth_banner(&mut self, banner: &str, _session: &mut client::Session) -> Result<(), Self::Error> {
+        *self.1.lock().unwrap() = banner.to_string();
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_banner_is_sent_before_authentication() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = scenario("m1-password-success");
+    s.clusters[0].access.banner = Some("Authorized use only.\n".into());
+    let run = start_with(s, opts(&dir)).unwrap();
+    let p = run.publisher("hub").unwrap().clone();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let cfg = Arc::new(client::Config::default());
+    let mut h = client::connect(cfg, p.ssh, BannerSeen(p.host_key.clone(), seen.clone())).await.unwrap();
+    assert!(h.authenticate_password(&p.admin_user, &p.password).await.unwrap().success());
+    assert_eq!(seen.lock().unwrap().as_str(), "Authorized use only.\n");
+}

@@ -157,7 +157,7 @@ fn server_time(n: &Node, t: DateTime<Utc>) -> NaiveDateTime {
 }
 
 fn select_log_files(n: &Node, elems: &[xml::Elem]) -> Response {
-    let wanted = xml::texts(elems, "item");
+    let wanted = xml::child_texts(elems, "ServiceLogs", "item");
     let ils = wanted.iter().any(|w| w.eq_ignore_ascii_case(ILS_SERVICE));
     let zone = xml::text(elems, "TimeZone").and_then(parse_client_zone).unwrap_or(n.offset_min);
     // Client-local → UTC → the server's skewed clock (what CUCM compares file times with).
@@ -185,11 +185,18 @@ fn select_log_files(n: &Node, elems: &[xml::Elem]) -> Response {
             ));
         }
     }
-    let service_logs = if ils {
-        format!("<ns1:ServiceLogs><ns1:name>{ILS_SERVICE}</ns1:name><ns1:SetOfFiles>{files}</ns1:SetOfFiles></ns1:ServiceLogs>")
-    } else {
-        String::new()
-    };
+    // One ServiceLogs per requested service; only the ILS one has files here.
+    let service_logs: String = wanted
+        .iter()
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let set = if w.eq_ignore_ascii_case(ILS_SERVICE) { files.as_str() } else { "" };
+            format!(
+                "<ns1:ServiceLogs><ns1:name>{}</ns1:name><ns1:SetOfFiles>{set}</ns1:SetOfFiles></ns1:ServiceLogs>",
+                esc(w)
+            )
+        })
+        .collect();
     soap(
         StatusCode::OK,
         env(&format!(

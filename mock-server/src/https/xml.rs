@@ -165,6 +165,21 @@ pub fn texts<'a>(elems: &'a [Elem], local: &str) -> Vec<&'a str> {
     elems.iter().filter(|e| e.local == local).map(|e| e.text.trim()).collect()
 }
 
+/// Texts of the `child` elements directly inside the first `parent` element.
+pub fn child_texts<'a>(elems: &'a [Elem], parent: &str, child: &str) -> Vec<&'a str> {
+    let Some(pi) = elems.iter().position(|e| e.local == parent) else {
+        return Vec::new();
+    };
+    let depth = elems.get(pi).map_or(0, |e| e.depth);
+    elems
+        .iter()
+        .skip(pi + 1)
+        .take_while(|e| e.depth > depth)
+        .filter(|e| e.depth == depth + 1 && e.local == child)
+        .map(|e| e.text.trim())
+        .collect()
+}
+
 /// Escapes text for element content and attributes.
 pub fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
@@ -192,6 +207,10 @@ mod tests {
         assert_eq!(body_op(&e).unwrap().local, "executeSQLQuery");
         assert_eq!(text(&e, "sql"), Some("select * from t where a = 'x<y'"));
         assert_eq!(text(&e, "b"), Some("a & b AB"));
+        let e = scan("<r><S><item>a</item><item>b</item></S><Y><item>c</item></Y></r>").unwrap();
+        assert_eq!(child_texts(&e, "S", "item"), ["a", "b"]);
+        assert_eq!(child_texts(&e, "Y", "item"), ["c"]);
+        assert!(child_texts(&e, "Z", "item").is_empty());
     }
 
     #[test]
