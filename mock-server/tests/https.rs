@@ -450,3 +450,28 @@ fn control_center_reports_and_controls_the_ils_service() {
     assert!(t.contains("<ns1:ServiceStatus>Started</ns1:ServiceStatus>"), "{t}");
     assert_eq!(r.with_world(|w| w.engine.service("hub")), Some(mock_server::scenario::ServiceState::Started));
 }
+
+#[test]
+fn results_over_8_mb_get_the_query_too_large_fault() {
+    let mut s = scenario("m1-password-success");
+    let big = "x".repeat(1000);
+    s.clusters[0].tables.insert(
+        "bigtable".into(),
+        mock_server::scenario::Table {
+            columns: vec!["v".into()],
+            rows: (0..9000).map(|_| vec![big.clone()]).collect(),
+        },
+    );
+    let (r, _d) = run(s);
+    let p = r.publisher("hub").unwrap().clone();
+    let c = insecure();
+    let (st, t) = sql(&c, &p, "select v from bigtable");
+    assert_eq!(st, 500);
+    assert!(
+        t.contains("Query request too large. Total rows matched: 9000 rows. Suggestive Row Fetch: less than 8"),
+        "{}",
+        &t[..t.len().min(500)]
+    );
+    let (st, _) = sql(&c, &p, "select first 100 v from bigtable");
+    assert_eq!(st, 200);
+}

@@ -178,6 +178,16 @@ fn respond(st: &AppState, headers: &HeaderMap, body: &str) -> Response {
                 inner.push_str("</row>");
             }
             inner.push_str("</return>");
+            // The real cap: results over 8 MB get the same fault (cucm-apis.md §1.9 [C: A1]).
+            const AXL_MAX_RESULT: usize = 8 * 1024 * 1024;
+            if inner.len() > AXL_MAX_RESULT {
+                let n = rows.rows.len();
+                let fit = n.saturating_mul(AXL_MAX_RESULT) / inner.len().max(1);
+                let msg = format!(
+                    "Query request too large. Total rows matched: {n} rows. Suggestive Row Fetch: less than {fit} rows"
+                );
+                return fault(&msg, Some((-1, &op)));
+            }
             ok(inner)
         }
         "executeSQLUpdate" => {
