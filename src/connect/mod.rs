@@ -6,4 +6,5 @@
 pub mod envelope;
 pub mod multipart;
 pub mod shell;
+pub mod ssh;
 pub mod sql_table;

@@ -1,0 +1,295 @@
+//! The SSH `admin:` session to a CUCM publisher (russh client).
+//!
+//! Field facts (research `field-notes.md` §1, `cucm-ils.md` §3.1, §7.5): some releases offer only
+//! keyboard-interactive authentication; the CLI can take a while to start ("Command Line
+//! Interface is starting up"); there is no `exec`, only an interactive shell with a PTY; output
+//! has CRLF, ANSI codes and a pager. So: password, then keyboard-interactive, each tried once (a
+//! wrong password must not lock the account); a wide PTY so tables do not wrap; one shell per
+//! host for the whole run, driven by the sans-IO [`Dialog`](super::shell::Dialog); a timeout on
+//! connect, authentication, CLI start and every command.
+//!
+//! Host keys are checked against an OpenSSH known_hosts file. An unknown host is refused unless
+//! the caller allows learning it (`--accept-new-host-key`); a changed key is always refused, with
+//! both fingerprints.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use russh::client::{self, KeyboardInteractiveAuthResponse};
+use russh::keys::{HashAlg, PublicKeyOrCertificate};
+use russh::ChannelMsg;
+
+use super::shell::{Dialog, Event};
+use crate::secret::Secret;
+
+/// Where and how to log in.
+#[derive(Debug, Clone)]
+pub struct SshTarget {
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    pub password: Secret,
+    pub known_hosts: PathBuf,
+    /// Learn the key of a host not yet in known_hosts (never a changed one).
+    pub accept_new_host_key: bool,
+    pub timeouts: Timeouts,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    pub connect: Duration,
+    /// From authentication to the first `admin:` prompt (the CLI may be starting up).
+    pub login: Duration,
+    pub command: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts { connect: Duration::from_secs(15), login: Duration::from_secs(120), command: Duration::from_secs(120) }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SshError {
+    #[error("ssh {host}: {op} timed out after {secs} s; check the address, port 22 and that the CLI answers")]
+    Timeout { host: String, op: &'static str, secs: u64 },
+    #[error("ssh {host}: cannot connect: {reason}; check the address and that port {port} is reachable")]
+    Connect { host: String, port: u16, reason: String },
+    #[error("ssh {host}: unknown host key {fingerprint}; verify it on the publisher (show network cluster, or the OS admin page) and run again with --accept-new-host-key to record it in {known_hosts}")]
+    UnknownHostKey { host: String, fingerprint: String, known_hosts: String },
+    #[error("ssh {host}: THE HOST KEY CHANGED: {known_hosts} line {line} holds another key ({recorded}); the host presented {fingerprint}. If the publisher was reinstalled or its key regenerated, remove that line; otherwise someone may be intercepting the connection")]
+    HostKeyChanged { host: String, known_hosts: String, line: usize, recorded: String, fingerprint: String },
+    #[error("ssh {host}: cannot read the known_hosts file {known_hosts}: {reason}")]
+    KnownHosts { host: String, known_hosts: String, reason: String },
+    #[error("ssh {host}: the OS administrator {user} was refused (password and keyboard-interactive); check the user name and password; not retried, so the account is not locked")]
+    AuthFailed { host: String, user: String },
+    #[error("ssh {host}: {op}: {reason}")]
+    Protocol { host: String, op: &'static str, reason: String },
+    #[error("ssh {host}: `{command}` asked `{question}`; ils-doctor answers no: it never changes a publisher through the CLI")]
+    Confirmation { host: String, command: String, question: String },
+}
+
+/// The outcome of the host key check, kept for the error message.
+#[derive(Debug, Clone)]
+enum KeyVerdict {
+    Unknown(String),
+    Changed { line: usize, recorded: String, presented: String },
+    Unreadable(String),
+}
+
+struct Verifier {
+    host: String,
+    port: u16,
+    known_hosts: PathBuf,
+    accept_new: bool,
+    verdict: Arc<Mutex<Option<KeyVerdict>>>,
+}
+
+impl client::Handler for Verifier {
+    type Error = russh::Error;
+
+    async fn check_server_key(&mut self, key: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
+        let PublicKeyOrCertificate::PublicKey { key, .. } = key else {
+            self.set(KeyVerdict::Unreadable("the host presented an SSH certificate, which ils-doctor does not accept".into()));
+            return Ok(false);
+        };
+        let presented = key.fingerprint(HashAlg::Sha256).to_string();
+        match russh::keys::check_known_hosts_path(&self.host, self.port, key, &self.known_hosts) {
+            Ok(true) => Ok(true),
+            Ok(false) if self.accept_new => {
+                match russh::keys::known_hosts::learn_known_hosts_path(&self.host, self.port, key, &self.known_hosts) {
+                    Ok(()) => Ok(true),
+                    Err(e) => {
+                        self.set(KeyVerdict::Unreadable(e.to_string()));
+                        Ok(false)
+                    }
+                }
+            }
+            Ok(false) => {
+                self.set(KeyVerdict::Unknown(presented));
+                Ok(false)
+            }
+            Err(russh::keys::Error::KeyChanged { line }) => {
+                let recorded = russh::keys::known_hosts::known_host_keys_path(&self.host, self.port, &self.known_hosts)
+                    .ok()
+                    .and_then(|keys| keys.into_iter().find(|(l, _)| *l == line))
+                    .map_or_else(|| "unreadable".to_string(), |(_, k)| k.fingerprint(HashAlg::Sha256).to_string());
+                self.set(KeyVerdict::Changed { line, recorded, presented });
+                Ok(false)
+            }
+            // A missing known_hosts file is an empty one.
+            Err(russh::keys::Error::IO(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                if self.accept_new {
+                    let learnt = russh::keys::known_hosts::learn_known_hosts_path(&self.host, self.port, key, &self.known_hosts);
+                    return Ok(learnt.is_ok());
+                }
+                self.set(KeyVerdict::Unknown(presented));
+                Ok(false)
+            }
+            Err(e) => {
+                self.set(KeyVerdict::Unreadable(e.to_string()));
+                Ok(false)
+            }
+        }
+    }
+}
+
+impl Verifier {
+    fn set(&self, v: KeyVerdict) {
+        if let Ok(mut slot) = self.verdict.lock() {
+            *slot = Some(v);
+        }
+    }
+}
+
+/// A logged-in `admin:` shell.
+pub struct SshSession {
+    host: String,
+    handle: client::Handle<Verifier>,
+    channel: russh::Channel<client::Msg>,
+    dialog: Dialog,
+    command_timeout: Duration,
+    /// The banner and the outputs read, in order (for bundles and debugging; no secrets: the
+    /// CLI never echoes the password, which is sent in the SSH authentication, not the shell).
+    pub transcript: Vec<(String, String)>,
+}
+
+async fn within<T>(host: &str, op: &'static str, limit: Duration, f: impl std::future::Future<Output = T>) -> Result<T, SshError> {
+    tokio::time::timeout(limit, f).await.map_err(|_| SshError::Timeout { host: host.to_string(), op, secs: limit.as_secs() })
+}
+
+impl SshSession {
+    /// Connects, verifies the host key, logs in, waits for the first prompt and turns the pager
+    /// off.
+    pub async fn open(t: &SshTarget) -> Result<SshSession, SshError> {
+        let host = t.host.clone();
+        let verdict = Arc::new(Mutex::new(None));
+        let verifier = Verifier {
+            host: t.host.clone(),
+            port: t.port,
+            known_hosts: t.known_hosts.clone(),
+            accept_new: t.accept_new_host_key,
+            verdict: verdict.clone(),
+        };
+        let config = Arc::new(client::Config {
+            inactivity_timeout: Some(t.timeouts.command + Duration::from_secs(30)),
+            keepalive_interval: Some(Duration::from_secs(30)),
+            ..client::Config::default()
+        });
+        let connected = within(&host, "connect", t.timeouts.connect, client::connect(config, (t.host.as_str(), t.port), verifier)).await?;
+        let mut handle = match connected {
+            Ok(h) => h,
+            Err(e) => {
+                let v = verdict.lock().ok().and_then(|mut v| v.take());
+                let known_hosts = t.known_hosts.display().to_string();
+                return Err(match v {
+                    Some(KeyVerdict::Unknown(fingerprint)) => SshError::UnknownHostKey { host, fingerprint, known_hosts },
+                    Some(KeyVerdict::Changed { line, recorded, presented }) => {
+                        SshError::HostKeyChanged { host, known_hosts, line, recorded, fingerprint: presented }
+                    }
+                    Some(KeyVerdict::Unreadable(reason)) => SshError::KnownHosts { host, known_hosts, reason },
+                    None => SshError::Connect { host, port: t.port, reason: e.to_string() },
+                });
+            }
+        };
+        within(&host, "authentication", t.timeouts.connect, authenticate(&mut handle, &host, &t.user, &t.password)).await??;
+        let channel = within(&host, "opening a shell", t.timeouts.connect, async {
+            let ch = handle.channel_open_session().await?;
+            // Wide, so that `run sql` tables and `file list` lines do not wrap.
+            ch.request_pty(false, "vt100", 1000, 200, 0, 0, &[]).await?;
+            ch.request_shell(false).await?;
+            Ok::<_, russh::Error>(ch)
+        })
+        .await?
+        .map_err(|e| SshError::Protocol { host: host.clone(), op: "opening a shell", reason: e.to_string() })?;
+        let mut s = SshSession { host, handle, channel, dialog: Dialog::new(), command_timeout: t.timeouts.command, transcript: Vec::new() };
+        let banner = s.until_prompt("", t.timeouts.login, "waiting for the admin: prompt").await?;
+        s.transcript.push((String::new(), banner));
+        s.run("set cli pagination off").await?;
+        Ok(s)
+    }
+
+    /// Runs one CLI command and returns its output (without the echoed command line).
+    pub async fn run(&mut self, command: &str) -> Result<String, SshError> {
+        self.channel
+            .data(format!("{command}\n").as_bytes())
+            .await
+            .map_err(|e| SshError::Protocol { host: self.host.clone(), op: "sending a command", reason: e.to_string() })?;
+        let raw = self.until_prompt(command, self.command_timeout, "a command").await?;
+        // The CLI echoes the command on the first line.
+        let output = match raw.split_once('\n') {
+            Some((first, rest)) if first.trim_end().ends_with(command.trim()) => rest.to_string(),
+            _ => raw,
+        };
+        self.transcript.push((command.to_string(), output.clone()));
+        Ok(output)
+    }
+
+    async fn until_prompt(&mut self, command: &str, limit: Duration, op: &'static str) -> Result<String, SshError> {
+        let host = self.host.clone();
+        within(&host, op, limit, async {
+            loop {
+                let Some(msg) = self.channel.wait().await else {
+                    return Err(SshError::Protocol { host: self.host.clone(), op, reason: "the publisher closed the session".into() });
+                };
+                let bytes = match msg {
+                    ChannelMsg::Data { ref data } => data.to_vec(),
+                    ChannelMsg::ExtendedData { ref data, .. } => data.to_vec(),
+                    ChannelMsg::Eof | ChannelMsg::Close => {
+                        return Err(SshError::Protocol { host: self.host.clone(), op, reason: "the publisher closed the session".into() })
+                    }
+                    _ => continue,
+                };
+                match self.dialog.feed(&bytes) {
+                    Some(Event::Prompt(out)) => return Ok(out),
+                    Some(Event::Pager) => self.send(" ").await?,
+                    Some(Event::ViewPager) => self.send("n").await?,
+                    Some(Event::Confirm(question)) => {
+                        self.send("n\n").await?;
+                        return Err(SshError::Confirmation { host: self.host.clone(), command: command.to_string(), question });
+                    }
+                    None => {}
+                }
+            }
+        })
+        .await?
+    }
+
+    async fn send(&mut self, text: &str) -> Result<(), SshError> {
+        self.channel
+            .data(text.as_bytes())
+            .await
+            .map_err(|e| SshError::Protocol { host: self.host.clone(), op: "answering the CLI", reason: e.to_string() })
+    }
+
+    /// Leaves the CLI and closes the connection.
+    pub async fn close(self) {
+        let _ = tokio::time::timeout(Duration::from_secs(3), async {
+            let _ = self.channel.data(&b"quit\n"[..]).await;
+            let _ = self.channel.eof().await;
+            let _ = self.handle.disconnect(russh::Disconnect::ByApplication, "", "en").await;
+        })
+        .await;
+    }
+}
+
+async fn authenticate(handle: &mut client::Handle<Verifier>, host: &str, user: &str, password: &Secret) -> Result<(), SshError> {
+    let proto = |e: russh::Error| SshError::Protocol { host: host.to_string(), op: "authentication", reason: e.to_string() };
+    if handle.authenticate_password(user, password.expose()).await.map_err(proto)?.success() {
+        return Ok(());
+    }
+    // Keyboard-interactive: answer every prompt that hides its echo with the password, once.
+    let mut reply = handle.authenticate_keyboard_interactive_start(user, None).await.map_err(proto)?;
+    for _ in 0..4 {
+        match reply {
+            KeyboardInteractiveAuthResponse::Success => return Ok(()),
+            KeyboardInteractiveAuthResponse::Failure { .. } => break,
+            KeyboardInteractiveAuthResponse::InfoRequest { prompts, .. } => {
+                let answers = prompts.iter().map(|p| if p.echo { String::new() } else { password.expose().to_string() }).collect();
+                reply = handle.authenticate_keyboard_interactive_respond(answers).await.map_err(proto)?;
+            }
+        }
+    }
+    Err(SshError::AuthFailed { host: host.to_string(), user: user.to_string() })
+}
