@@ -454,6 +454,8 @@ pub struct Faults {
     pub hang_command: Option<String>,
     /// HTTPS certificate override: `expired` or `self_signed` regardless of the Tomcat setting.
     pub https_cert: Option<String>,
+    /// Answer listNodeServiceLogs/selectLogFiles as MTOM `multipart/related` instead of `text/xml`.
+    pub mtom_soap: bool,
 }
 
 impl Faults {

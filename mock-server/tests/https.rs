@@ -475,3 +475,26 @@ fn results_over_8_mb_get_the_query_too_large_fault() {
     let (st, _) = sql(&c, &p, "select first 100 v from bigtable");
     assert_eq!(st, 200);
 }
+
+#[test]
+fn mtom_option_wraps_list_and_select_answers() {
+    let (r, _d) = run(scenario("m1-password-success"));
+    let p = r.publisher("hub").unwrap().clone();
+    r.set_faults(Faults { mtom_soap: true, ..Faults::default() });
+    let c = insecure();
+    let resp = c
+        .post(format!("https://{}/{LOGS}", p.https))
+        .basic_auth(&p.app_user, Some(&p.password))
+        .header("SOAPAction", "listNodeServiceLogs")
+        .body("<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:soap=\"http://schemas.cisco.com/ast/soap\"><soapenv:Body><soap:listNodeServiceLogs><soap:ListRequest/></soap:listNodeServiceLogs></soapenv:Body></soapenv:Envelope>")
+        .send()
+        .unwrap();
+    let ct = resp.headers().get("content-type").unwrap().to_str().unwrap().to_string();
+    assert!(ct.starts_with("multipart/related; boundary=\"MIMEBoundaryurn_uuid_"), "{ct}");
+    let body = resp.text().unwrap();
+    assert!(
+        body.contains("Content-Type: application/xop+xml") && body.contains("<ns1:listNodeServiceLogsResponse"),
+        "{body}"
+    );
+    assert!(body.trim_end().ends_with("--"));
+}

@@ -113,9 +113,10 @@ pub async fn log_collection(State(st): State<AppState>, headers: HeaderMap, body
     let Some(n) = node(&st) else {
         return fault("no such node", None);
     };
+    let mtom = lock(&st.world).faults.mtom_soap;
     let r = match (action.as_str(), op.as_str()) {
-        (_, "listNodeServiceLogs") => list_node_service_logs(&n),
-        (_, "selectLogFiles") => select_log_files(&n, &elems),
+        (_, "listNodeServiceLogs") => soap_or_mtom(list_node_service_logs(&n), mtom),
+        (_, "selectLogFiles") => soap_or_mtom(select_log_files(&n, &elems), mtom),
         (_, "LocalHost") | ("getTimeZone", _) => soap(
             StatusCode::OK,
             env(&format!(
@@ -132,7 +133,28 @@ pub async fn log_collection(State(st): State<AppState>, headers: HeaderMap, body
     with_cookie(r, cookie)
 }
 
-fn list_node_service_logs(n: &Node) -> Response {
+/// Plain `text/xml`, or the envelope as the root part of an Axis2-style MTOM `multipart/related`
+/// body (the `mtom_soap` option; both major clients expect either, cucm-apis.md §2.1 [3P]).
+fn soap_or_mtom(envelope: String, mtom: bool) -> Response {
+    if !mtom {
+        return soap(StatusCode::OK, envelope);
+    }
+    let id = format!("{:032X}", u128::from(Utc::now().timestamp_subsec_nanos()) * 0x9E37_79B9_7F4A_7C15_u128);
+    let boundary = format!("MIMEBoundaryurn_uuid_{id}");
+    let body = format!(
+        "--{boundary}\r\nContent-Type: application/xop+xml; charset=UTF-8; type=\"text/xml\"\r\nContent-Transfer-Encoding: binary\r\nContent-ID: <0.urn:uuid:{id}@apache.org>\r\n\r\n{envelope}\r\n--{boundary}--\r\n"
+    );
+    let ct = format!(
+        "multipart/related; boundary=\"{boundary}\"; type=\"application/xop+xml\"; start=\"<0.urn:uuid:{id}@apache.org>\"; start-info=\"text/xml\""
+    );
+    let mut r = (StatusCode::OK, body).into_response();
+    if let Ok(v) = HeaderValue::from_str(&ct) {
+        r.headers_mut().insert(header::CONTENT_TYPE, v);
+    }
+    r
+}
+
+fn list_node_service_logs(n: &Node) -> String {
     // A plausible subset; the ILS item name is assumed [I].
     let services = [
         "Cisco AXL Web Service",
@@ -143,20 +165,17 @@ fn list_node_service_logs(n: &Node) -> Response {
         "Cisco User Data Services",
     ];
     let items: String = services.iter().map(|s| format!("<ns1:item>{}</ns1:item>", esc(s))).collect();
-    soap(
-        StatusCode::OK,
-        env(&format!(
+    env(&format!(
             "<ns1:listNodeServiceLogsResponse xmlns:ns1=\"{NS}\"><ns1:listNodeServiceLogsReturn><ns1:name>{}</ns1:name><ns1:ServiceLog>{items}</ns1:ServiceLog><ns1:SystemLog><ns1:item>Syslog</ns1:item></ns1:SystemLog></ns1:listNodeServiceLogsReturn></ns1:listNodeServiceLogsResponse>",
             esc(&n.host)
-        )),
-    )
+    ))
 }
 
 fn server_time(n: &Node, t: DateTime<Utc>) -> NaiveDateTime {
     (t + Duration::milliseconds(n.skew_ms) + Duration::minutes(i64::from(n.offset_min))).naive_utc()
 }
 
-fn select_log_files(n: &Node, elems: &[xml::Elem]) -> Response {
+fn select_log_files(n: &Node, elems: &[xml::Elem]) -> String {
     let wanted = xml::child_texts(elems, "ServiceLogs", "item");
     let ils = wanted.iter().any(|w| w.eq_ignore_ascii_case(ILS_SERVICE));
     let zone = xml::text(elems, "TimeZone").and_then(parse_client_zone).unwrap_or(n.offset_min);
@@ -197,13 +216,10 @@ fn select_log_files(n: &Node, elems: &[xml::Elem]) -> Response {
             )
         })
         .collect();
-    soap(
-        StatusCode::OK,
-        env(&format!(
+    env(&format!(
             "<ns1:selectLogFilesResponse xmlns:ns1=\"{NS}\"><ns1:ResultSet><ns1:SchemaFileSelectionResult><ns1:Node><ns1:name>{}</ns1:name><ns1:ServiceList>{service_logs}</ns1:ServiceList></ns1:Node></ns1:SchemaFileSelectionResult></ns1:ResultSet></ns1:selectLogFilesResponse>",
             esc(&n.host)
-        )),
-    )
+    ))
 }
 
 /// `POST /logcollectionservice/services/DimeGetFileService` (rpc/encoded request, SwA answer).
