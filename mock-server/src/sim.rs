@@ -203,6 +203,19 @@ impl Engine {
         true
     }
 
+    /// Changes a cluster's configuration at run time (e.g. the ILS Authentication settings after a
+    /// password join: technote method 4), as saving the ILS Configuration page would. Like a
+    /// restart, it makes the cluster and those registered to it register again [I]. The
+    /// PeerInfoVector learned so far is kept.
+    pub fn reconfigure(&mut self, cluster: &str, change: impl FnOnce(&mut Cluster)) -> bool {
+        let Some(s) = self.idx(cluster).and_then(|i| self.states.get_mut(i)) else {
+            return false;
+        };
+        change(&mut s.cfg);
+        let state = s.service;
+        self.control_service(cluster, state)
+    }
+
     /// True once `cluster` has registered to its registration server.
     pub fn is_registered(&self, cluster: &str) -> bool {
         self.idx(cluster).and_then(|i| self.states.get(i)).is_some_and(|s| s.registered)

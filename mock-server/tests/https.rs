@@ -498,3 +498,23 @@ fn mtom_option_wraps_list_and_select_answers() {
     );
     assert!(body.trim_end().ends_with("--"));
 }
+
+#[test]
+fn update_ils_config_reaches_the_simulator() {
+    let mut s = scenario("m1-password-mismatch");
+    for cl in &mut s.clusters {
+        cl.ils.retry_interval_s = 1;
+    }
+    let (r, _d) = run(s);
+    let spoke = r.publisher("spoke").unwrap().clone();
+    let c = insecure();
+    assert!(r.wait_for(Duration::from_secs(10), |w| !w.engine.attempts().is_empty()));
+    // Fix the spoke's password through AXL: the next attempt registers.
+    let body = "<role>Spoke Cluster</role><registrationServer>cucm-hub.example.com</registrationServer><activateIls>true</activateIls><synchronizeClustersEvery>10</synchronizeClustersEvery><activatedServers></activatedServers><deactivatedServers></deactivatedServers><useTls>false</useTls><enableUsePassword>true</enableUsePassword><usePassword>ils-Secret1</usePassword>";
+    let t = axl(&c, &spoke, "14.0", "updateIlsConfig", body).text().unwrap();
+    assert!(t.contains("<return>true</return>"), "{t}");
+    assert!(r.wait_for(Duration::from_secs(10), |w| w.engine.is_registered("spoke")));
+    let bad =
+        axl(&c, &spoke, "14.0", "updateIlsConfig", "<registrationServer>nowhere.example.com</registrationServer>");
+    assert_eq!(bad.status().as_u16(), 500);
+}

@@ -300,3 +300,25 @@ fn attempts_carry_catalog_ids_and_payloads_for_both_sides() {
     assert!(p21.payload.ends_with("Controller=[1,20,1"), "{}", p21.payload);
     assert!(all_text(&sim.files["hub"]).contains(&p21.payload));
 }
+
+#[test]
+fn switching_to_tls_after_a_password_join_is_method_4() {
+    use mock_server::scenario::CertKind;
+    let s = load("m1-password-success");
+    let w = Window::of(&s);
+    let mut e = mock_server::sim::Engine::new(&s, w.start);
+    e.advance_to(w.start + chrono::Duration::seconds(10));
+    assert_eq!(e.attempts()[0].outcome, Outcome::Registered(Method::Password));
+    // Both clusters get CA-signed Tomcat certificates and switch to "Use TLS Certificates" only.
+    for name in ["hub", "spoke"] {
+        assert!(e.reconfigure(name, |c| {
+            c.ils.use_tls = true;
+            c.ils.use_password = false;
+            c.tomcat.kind = CertKind::CaSigned;
+            c.trust.ca_roots = vec![c.tomcat.ca.clone()];
+        }));
+    }
+    e.advance_to(w.start + chrono::Duration::seconds(30));
+    assert_eq!(e.attempts().last().map(|a| a.outcome), Some(Outcome::Registered(Method::SwitchToTls)));
+    assert!(all_text(e.files("hub")).contains("IlsD Ils::VerifyCertificateInfo(): FQDN is in PeerInfoVector"));
+}

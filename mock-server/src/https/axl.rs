@@ -240,6 +240,52 @@ fn respond(st: &AppState, headers: &HeaderMap, body: &str) -> Response {
                 c.role.label()
             ))
         }
+        "updateIlsConfig" => {
+            // cucm-apis.md §1.7 / cucm-ils.md §4.3: role, registrationServer, useTls,
+            // enableUsePassword, usePassword; saving re-registers [I]. Absent fields keep their value.
+            let mut w = lock(&st.world);
+            let reg = xml::text(&elems, "registrationServer").map(str::to_string);
+            let reg_name = reg.as_deref().filter(|r| !r.is_empty()).map(|r| {
+                w.scenario
+                    .clusters
+                    .iter()
+                    .find(|c| c.fqdn.eq_ignore_ascii_case(r) || c.ip == r || c.hostname().eq_ignore_ascii_case(r))
+                    .map(|c| c.name.clone())
+            });
+            if let Some(None) = reg_name {
+                return fault("Item not valid: The specified registrationServer was not found", Some((5007, &op)));
+            }
+            let flag = |name: &str| xml::text(&elems, name).map(|v| v.eq_ignore_ascii_case("true"));
+            let (use_tls, use_pw) = (flag("useTls"), flag("enableUsePassword"));
+            let password = xml::text(&elems, "usePassword").map(str::to_string);
+            let role = match xml::text(&elems, "role") {
+                Some("Hub Cluster") => Some(crate::scenario::Role::Hub),
+                Some("Spoke Cluster") => Some(crate::scenario::Role::Spoke),
+                _ => None,
+            };
+            let apply = |c: &mut crate::scenario::Cluster| {
+                if let Some(v) = use_tls {
+                    c.ils.use_tls = v;
+                }
+                if let Some(v) = use_pw {
+                    c.ils.use_password = v;
+                }
+                if let Some(p) = &password {
+                    c.ils.password = p.clone();
+                }
+                if let Some(r) = role {
+                    c.role = r;
+                }
+                if let Some(n) = reg_name.clone() {
+                    c.ils.registration_server = n;
+                }
+            };
+            if let Some(c) = w.scenario.clusters.iter_mut().find(|c| c.name == st.cluster) {
+                apply(c);
+            }
+            w.engine.reconfigure(&st.cluster, apply);
+            ok("<return>true</return>".into())
+        }
         "listRemoteCluster" => {
             // Shape from cucm-apis.md §1.7; rows from the remotecluster table. Only `%`-style
             // matching on clusterId is honoured [I].
