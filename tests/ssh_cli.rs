@@ -9,7 +9,8 @@ use ils_doctor::secret::Secret;
 use mock_server::{PublisherInfo, Scenario};
 
 fn scenario(name: &str) -> Scenario {
-    Scenario::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("mock-server/scenarios").join(format!("{name}.toml"))).unwrap()
+    Scenario::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("mock-server/scenarios").join(format!("{name}.toml")))
+        .unwrap()
 }
 
 fn target(p: &PublisherInfo, known_hosts: &Path, accept_new: bool, password: &str) -> SshTarget {

@@ -252,7 +252,7 @@ pub fn supported_versions(body: &str) -> Vec<String> {
             }
         }
     }
-    out.sort_by(|a, b| version_key(b).cmp(&version_key(a)));
+    out.sort_by_key(|v| std::cmp::Reverse(version_key(v)));
     out
 }
 

@@ -6,5 +6,7 @@
 pub mod envelope;
 pub mod multipart;
 pub mod shell;
-pub mod ssh;
+pub mod soap;
 pub mod sql_table;
+pub mod ssh;
+pub mod tls;

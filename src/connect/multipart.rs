@@ -188,9 +188,11 @@ mod tests {
 
     const BODY: &[u8] = b"------=_Part_366_11478797.1549799463853\r\nContent-Type: text/xml; charset=UTF-8\r\nContent-Transfer-Encoding: binary\r\nContent-Id: <56DECC3E5DF28D149DCB8ED0B2E06147>\r\n\r\n<soapenv:Envelope/>\r\n------=_Part_366_11478797.1549799463853\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\nContent-Id: <file>\r\n\r\n\x1f\x8b\x08 binary \r\n--not-the-boundary \r\n\x00\xff end\r\n------=_Part_366_11478797.1549799463853--\r\n";
 
-    fn parts(body: &[u8], chunk: usize) -> (Vec<Vec<(String, String)>>, Vec<Vec<u8>>) {
+    type Headers = Vec<(String, String)>;
+
+    fn parts(body: &[u8], chunk: usize) -> (Vec<Headers>, Vec<Vec<u8>>) {
         let mut m = Multipart::new("----=_Part_366_11478797.1549799463853");
-        let (mut heads, mut bodies): (Vec<Vec<(String, String)>>, Vec<Vec<u8>>) = (Vec::new(), Vec::new());
+        let (mut heads, mut bodies): (Vec<Headers>, Vec<Vec<u8>>) = (Vec::new(), Vec::new());
         for c in body.chunks(chunk) {
             m.feed(c, |p| match p {
                 Piece::Headers(h) => {

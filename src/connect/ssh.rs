@@ -46,7 +46,11 @@ pub struct Timeouts {
 
 impl Default for Timeouts {
     fn default() -> Self {
-        Timeouts { connect: Duration::from_secs(15), login: Duration::from_secs(120), command: Duration::from_secs(120) }
+        Timeouts {
+            connect: Duration::from_secs(15),
+            login: Duration::from_secs(120),
+            command: Duration::from_secs(120),
+        }
     }
 }
 
@@ -91,7 +95,9 @@ impl client::Handler for Verifier {
 
     async fn check_server_key(&mut self, key: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
         let PublicKeyOrCertificate::PublicKey { key, .. } = key else {
-            self.set(KeyVerdict::Unreadable("the host presented an SSH certificate, which ils-doctor does not accept".into()));
+            self.set(KeyVerdict::Unreadable(
+                "the host presented an SSH certificate, which ils-doctor does not accept".into(),
+            ));
             return Ok(false);
         };
         let presented = key.fingerprint(HashAlg::Sha256).to_string();
@@ -121,7 +127,8 @@ impl client::Handler for Verifier {
             // A missing known_hosts file is an empty one.
             Err(russh::keys::Error::IO(e)) if e.kind() == std::io::ErrorKind::NotFound => {
                 if self.accept_new {
-                    let learnt = russh::keys::known_hosts::learn_known_hosts_path(&self.host, self.port, key, &self.known_hosts);
+                    let learnt =
+                        russh::keys::known_hosts::learn_known_hosts_path(&self.host, self.port, key, &self.known_hosts);
                     return Ok(learnt.is_ok());
                 }
                 self.set(KeyVerdict::Unknown(presented));
@@ -155,8 +162,17 @@ pub struct SshSession {
     pub transcript: Vec<(String, String)>,
 }
 
-async fn within<T>(host: &str, op: &'static str, limit: Duration, f: impl std::future::Future<Output = T>) -> Result<T, SshError> {
-    tokio::time::timeout(limit, f).await.map_err(|_| SshError::Timeout { host: host.to_string(), op, secs: limit.as_secs() })
+async fn within<T>(
+    host: &str,
+    op: &'static str,
+    limit: Duration,
+    f: impl std::future::Future<Output = T>,
+) -> Result<T, SshError> {
+    tokio::time::timeout(limit, f).await.map_err(|_| SshError::Timeout {
+        host: host.to_string(),
+        op,
+        secs: limit.as_secs(),
+    })
 }
 
 impl SshSession {
@@ -177,14 +193,18 @@ impl SshSession {
             keepalive_interval: Some(Duration::from_secs(30)),
             ..client::Config::default()
         });
-        let connected = within(&host, "connect", t.timeouts.connect, client::connect(config, (t.host.as_str(), t.port), verifier)).await?;
+        let connected =
+            within(&host, "connect", t.timeouts.connect, client::connect(config, (t.host.as_str(), t.port), verifier))
+                .await?;
         let mut handle = match connected {
             Ok(h) => h,
             Err(e) => {
                 let v = verdict.lock().ok().and_then(|mut v| v.take());
                 let known_hosts = t.known_hosts.display().to_string();
                 return Err(match v {
-                    Some(KeyVerdict::Unknown(fingerprint)) => SshError::UnknownHostKey { host, fingerprint, known_hosts },
+                    Some(KeyVerdict::Unknown(fingerprint)) => {
+                        SshError::UnknownHostKey { host, fingerprint, known_hosts }
+                    }
                     Some(KeyVerdict::Changed { line, recorded, presented }) => {
                         SshError::HostKeyChanged { host, known_hosts, line, recorded, fingerprint: presented }
                     }
@@ -193,7 +213,8 @@ impl SshSession {
                 });
             }
         };
-        within(&host, "authentication", t.timeouts.connect, authenticate(&mut handle, &host, &t.user, &t.password)).await??;
+        within(&host, "authentication", t.timeouts.connect, authenticate(&mut handle, &host, &t.user, &t.password))
+            .await??;
         let channel = within(&host, "opening a shell", t.timeouts.connect, async {
             let ch = handle.channel_open_session().await?;
             // Wide, so that `run sql` tables and `file list` lines do not wrap.
@@ -202,8 +223,19 @@ impl SshSession {
             Ok::<_, russh::Error>(ch)
         })
         .await?
-        .map_err(|e| SshError::Protocol { host: host.clone(), op: "opening a shell", reason: e.to_string() })?;
-        let mut s = SshSession { host, handle, channel, dialog: Dialog::new(), command_timeout: t.timeouts.command, transcript: Vec::new() };
+        .map_err(|e| SshError::Protocol {
+            host: host.clone(),
+            op: "opening a shell",
+            reason: e.to_string(),
+        })?;
+        let mut s = SshSession {
+            host,
+            handle,
+            channel,
+            dialog: Dialog::new(),
+            command_timeout: t.timeouts.command,
+            transcript: Vec::new(),
+        };
         let banner = s.until_prompt("", t.timeouts.login, "waiting for the admin: prompt").await?;
         s.transcript.push((String::new(), banner));
         s.run("set cli pagination off").await?;
@@ -212,10 +244,11 @@ impl SshSession {
 
     /// Runs one CLI command and returns its output (without the echoed command line).
     pub async fn run(&mut self, command: &str) -> Result<String, SshError> {
-        self.channel
-            .data(format!("{command}\n").as_bytes())
-            .await
-            .map_err(|e| SshError::Protocol { host: self.host.clone(), op: "sending a command", reason: e.to_string() })?;
+        self.channel.data(format!("{command}\n").as_bytes()).await.map_err(|e| SshError::Protocol {
+            host: self.host.clone(),
+            op: "sending a command",
+            reason: e.to_string(),
+        })?;
         let raw = self.until_prompt(command, self.command_timeout, "a command").await?;
         // The CLI echoes the command on the first line.
         let output = match raw.split_once('\n') {
@@ -231,13 +264,21 @@ impl SshSession {
         within(&host, op, limit, async {
             loop {
                 let Some(msg) = self.channel.wait().await else {
-                    return Err(SshError::Protocol { host: self.host.clone(), op, reason: "the publisher closed the session".into() });
+                    return Err(SshError::Protocol {
+                        host: self.host.clone(),
+                        op,
+                        reason: "the publisher closed the session".into(),
+                    });
                 };
                 let bytes = match msg {
                     ChannelMsg::Data { ref data } => data.to_vec(),
                     ChannelMsg::ExtendedData { ref data, .. } => data.to_vec(),
                     ChannelMsg::Eof | ChannelMsg::Close => {
-                        return Err(SshError::Protocol { host: self.host.clone(), op, reason: "the publisher closed the session".into() })
+                        return Err(SshError::Protocol {
+                            host: self.host.clone(),
+                            op,
+                            reason: "the publisher closed the session".into(),
+                        })
                     }
                     _ => continue,
                 };
@@ -247,7 +288,11 @@ impl SshSession {
                     Some(Event::ViewPager) => self.send("n").await?,
                     Some(Event::Confirm(question)) => {
                         self.send("n\n").await?;
-                        return Err(SshError::Confirmation { host: self.host.clone(), command: command.to_string(), question });
+                        return Err(SshError::Confirmation {
+                            host: self.host.clone(),
+                            command: command.to_string(),
+                            question,
+                        });
                     }
                     None => {}
                 }
@@ -257,10 +302,11 @@ impl SshSession {
     }
 
     async fn send(&mut self, text: &str) -> Result<(), SshError> {
-        self.channel
-            .data(text.as_bytes())
-            .await
-            .map_err(|e| SshError::Protocol { host: self.host.clone(), op: "answering the CLI", reason: e.to_string() })
+        self.channel.data(text.as_bytes()).await.map_err(|e| SshError::Protocol {
+            host: self.host.clone(),
+            op: "answering the CLI",
+            reason: e.to_string(),
+        })
     }
 
     /// Leaves the CLI and closes the connection.
@@ -274,8 +320,14 @@ impl SshSession {
     }
 }
 
-async fn authenticate(handle: &mut client::Handle<Verifier>, host: &str, user: &str, password: &Secret) -> Result<(), SshError> {
-    let proto = |e: russh::Error| SshError::Protocol { host: host.to_string(), op: "authentication", reason: e.to_string() };
+async fn authenticate(
+    handle: &mut client::Handle<Verifier>,
+    host: &str,
+    user: &str,
+    password: &Secret,
+) -> Result<(), SshError> {
+    let proto =
+        |e: russh::Error| SshError::Protocol { host: host.to_string(), op: "authentication", reason: e.to_string() };
     if handle.authenticate_password(user, password.expose()).await.map_err(proto)?.success() {
         return Ok(());
     }
@@ -286,7 +338,10 @@ async fn authenticate(handle: &mut client::Handle<Verifier>, host: &str, user: &
             KeyboardInteractiveAuthResponse::Success => return Ok(()),
             KeyboardInteractiveAuthResponse::Failure { .. } => break,
             KeyboardInteractiveAuthResponse::InfoRequest { prompts, .. } => {
-                let answers = prompts.iter().map(|p| if p.echo { String::new() } else { password.expose().to_string() }).collect();
+                let answers = prompts
+                    .iter()
+                    .map(|p| if p.echo { String::new() } else { password.expose().to_string() })
+                    .collect();
                 reply = handle.authenticate_keyboard_interactive_respond(answers).await.map_err(proto)?;
             }
         }
