@@ -2,4 +2,8 @@
 //! (issue 5). Nothing here parses SDL: it finds files and hands out their bytes.
 
 pub mod decompress;
+pub mod download;
+pub mod facts;
 pub mod local;
+pub mod publisher;
+pub mod trace_level;

@@ -1,6 +1,8 @@
 //! The subcommands: each wires collect → parse → analyze → report for one job.
 
 pub mod analyze;
+pub mod check;
+pub mod demo;
 pub mod scan;
 pub mod signatures;
 pub mod time;

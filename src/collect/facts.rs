@@ -1,0 +1,139 @@
+//! What a publisher says about itself and its ILS network: version, cluster ID, ILS role, the
+//! ILS service state, `remotecluster`, the cluster's nodes. Read with AXL where there is an
+//! operation or a table, with the CLI otherwise (research `cucm-ils.md` §3.4-3.6, §4, §7.8-7.9).
+
+use serde::Serialize;
+
+use super::publisher::Publisher;
+use crate::connect::envelope;
+
+pub const ILS_SERVICE: &str = "Cisco Intercluster Lookup Service";
+
+/// The facts of one side, every one optional: a failed read is recorded, not fatal.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Facts {
+    pub host: String,
+    pub version: Option<String>,
+    pub cluster_id: Option<String>,
+    pub ils_role: Option<String>,
+    pub ils_sync_status: Option<String>,
+    /// `STARTED`, `STOPPED`, ... from `utils service list`, with its reason.
+    pub ils_service: Option<String>,
+    /// The publisher's processnode name (the key of its trace settings).
+    pub node_name: Option<String>,
+    /// `remotecluster` rows: (clusterid, fullyqualifiedname).
+    pub remote_clusters: Vec<(String, String)>,
+    /// Nodes from `show network cluster`: (ip, fqdn, role).
+    pub nodes: Vec<(String, String, String)>,
+    /// What could not be read, with the reason.
+    pub errors: Vec<String>,
+}
+
+/// Reads every fact, recording failures instead of stopping.
+pub async fn read(p: &mut Publisher) -> Facts {
+    let mut f = Facts { host: p.access.host.clone(), ..Facts::default() };
+    match p.soap.ccm_version().await {
+        Ok(v) => f.version = Some(v),
+        Err(e) => f.errors.push(format!("version: {e}")),
+    }
+    match p.soap.sql_query("select paramvalue from processconfig where paramname = 'ClusterID'").await {
+        Ok(rows) => f.cluster_id = rows.first().and_then(|r| r.first()).map(|(_, v)| v.clone()),
+        Err(e) => f.errors.push(format!("cluster ID: {e}")),
+    }
+    match p
+        .soap
+        .axl("getIlsConfig", "<returnedTags><clusterId/><role/><syncronizationStatus/></returnedTags>", true)
+        .await
+    {
+        Ok(xml) => {
+            f.ils_role = envelope::first_text(&xml, "role");
+            f.ils_sync_status = envelope::first_text(&xml, "syncronizationStatus").filter(|s| !s.is_empty());
+        }
+        Err(e) => f.errors.push(format!("ILS configuration: {e}")),
+    }
+    match p
+        .soap
+        .sql_query("select name, tknodeusage from processnode where tknodeusage = 0 and name != 'EnterpriseWideData'")
+        .await
+    {
+        Ok(rows) => {
+            f.node_name = rows.first().and_then(|r| r.iter().find(|(k, _)| k == "name")).map(|(_, v)| v.clone())
+        }
+        Err(e) => f.errors.push(format!("publisher node name: {e}")),
+    }
+    match p.soap.sql_query("select clusterid, fullyqualifiedname from remotecluster").await {
+        Ok(rows) => {
+            f.remote_clusters = rows
+                .iter()
+                .map(|r| {
+                    let get = |k: &str| r.iter().find(|(c, _)| c == k).map(|(_, v)| v.clone()).unwrap_or_default();
+                    (get("clusterid"), get("fullyqualifiedname"))
+                })
+                .collect()
+        }
+        Err(e) => f.errors.push(format!("remotecluster: {e}")),
+    }
+    match p.ssh.run("utils service list").await {
+        Ok(out) => f.ils_service = service_state(&out, ILS_SERVICE),
+        Err(e) => f.errors.push(format!("utils service list: {e}")),
+    }
+    match p.ssh.run("show network cluster").await {
+        Ok(out) => f.nodes = network_cluster(&out),
+        Err(e) => f.errors.push(format!("show network cluster: {e}")),
+    }
+    f
+}
+
+/// The state of one service in `utils service list` output: `STARTED`, or `STOPPED  Service Not
+/// Activated`. Tolerates spaces inside and before the brackets (research §7.9).
+pub fn service_state(output: &str, service: &str) -> Option<String> {
+    output.lines().find_map(|l| {
+        let (name, rest) = l.split_once('[')?;
+        if name.trim() != service {
+            return None;
+        }
+        let (state, reason) = rest.split_once(']')?;
+        let reason = reason.trim();
+        Some(if reason.is_empty() { state.trim().to_string() } else { format!("{} ({reason})", state.trim()) })
+    })
+}
+
+/// The node lines of `show network cluster`: `<ip> <fqdn> <hostname> <role> <product> ...`,
+/// with an empty FQDN when no domain is set (research §7.8).
+pub fn network_cluster(output: &str) -> Vec<(String, String, String)> {
+    output
+        .lines()
+        .take_while(|l| !l.starts_with("Server Table"))
+        .filter_map(|l| {
+            let parts: Vec<&str> = l.split(' ').collect();
+            let ip = *parts.first()?;
+            if ip.parse::<std::net::IpAddr>().is_err() {
+                return None;
+            }
+            let role = parts.iter().find(|p| **p == "Publisher" || **p == "Subscriber")?;
+            Some((ip.to_string(), parts.get(1).copied().unwrap_or("").to_string(), role.to_string()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_lines() {
+        let out = "Requesting service status, please wait...\nCisco AMC Service[STARTED]\nCisco Intercluster Lookup Service[STOPPED]  Service Not Activated\nSystem SSH [STARTED]\n";
+        assert_eq!(service_state(out, ILS_SERVICE).as_deref(), Some("STOPPED (Service Not Activated)"));
+        assert_eq!(service_state(out, "System SSH").as_deref(), Some("STARTED"));
+        assert_eq!(service_state(out, "Cisco Tftp"), None);
+    }
+
+    #[test]
+    fn cluster_nodes() {
+        let out = "192.168.125.10 cucm15-cluster1.calltelemetry.local cucm15-cluster1 Publisher callmanager DBPub authenticated\n10.106.61.120 CUCMPUB  Publisher callmanager DBPub authenticated\n\nServer Table (processnode) Entries\n----------------------------------\n10.1.1.1 Publisher\n";
+        let n = network_cluster(out);
+        assert_eq!(n.len(), 2);
+        assert_eq!(n[0], ("192.168.125.10".into(), "cucm15-cluster1.calltelemetry.local".into(), "Publisher".into()));
+        assert_eq!(n[1].1, "CUCMPUB");
+    }
+}

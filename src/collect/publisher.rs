@@ -1,0 +1,81 @@
+//! One publisher for the length of a run: one SSH `admin:` session and one HTTPS connection pool,
+//! opened once and reused for every command (issue 5: one session per host per run).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::connect::soap::{HttpsTarget, SoapClient, SoapError};
+use crate::connect::ssh::{SshError, SshSession, SshTarget, Timeouts};
+use crate::connect::tls::TlsMode;
+use crate::secret::Secret;
+
+/// How to reach one publisher.
+#[derive(Debug, Clone)]
+pub struct Access {
+    /// The address used to connect (host name or IP).
+    pub host: String,
+    pub ssh_port: u16,
+    pub https_port: u16,
+    /// OS administrator (SSH CLI).
+    pub admin_user: String,
+    pub admin_password: Secret,
+    /// Application user (AXL, Serviceability).
+    pub app_user: String,
+    pub app_password: Secret,
+    pub tls: TlsMode,
+    pub known_hosts: PathBuf,
+    pub accept_new_host_key: bool,
+    pub command_timeout: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublisherError {
+    #[error(transparent)]
+    Ssh(#[from] SshError),
+    #[error(transparent)]
+    Soap(#[from] SoapError),
+}
+
+pub struct Publisher {
+    pub access: Access,
+    pub soap: SoapClient,
+    pub ssh: SshSession,
+    /// The publisher's processnode name, once read (the key of its trace settings).
+    pub node_name: Option<String>,
+}
+
+impl Publisher {
+    /// Opens the HTTPS client and the SSH session (both checked: TLS trust, host key, login).
+    pub async fn open(access: Access) -> Result<Publisher, PublisherError> {
+        let soap = SoapClient::new(&HttpsTarget {
+            host: access.host.clone(),
+            port: access.https_port,
+            user: access.app_user.clone(),
+            password: access.app_password.clone(),
+            tls: access.tls.clone(),
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: access.command_timeout,
+        })?;
+        let ssh = SshSession::open(&SshTarget {
+            host: access.host.clone(),
+            port: access.ssh_port,
+            user: access.admin_user.clone(),
+            password: access.admin_password.clone(),
+            known_hosts: access.known_hosts.clone(),
+            accept_new_host_key: access.accept_new_host_key,
+            timeouts: Timeouts { command: access.command_timeout, ..Timeouts::default() },
+        })
+        .await?;
+        Ok(Publisher { access, soap, ssh, node_name: None })
+    }
+
+    /// Restarts the ILS service through the CLI, so that a registered spoke registers again.
+    /// Only on request (`--force-registration`): it interrupts ILS on that cluster briefly.
+    pub async fn restart_ils(&mut self) -> Result<String, SshError> {
+        self.ssh.run("utils service restart Cisco Intercluster Lookup Service").await
+    }
+
+    pub async fn close(self) {
+        self.ssh.close().await;
+    }
+}

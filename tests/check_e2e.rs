@@ -1,0 +1,87 @@
+//! `check` end to end against mock publishers: connect, read, raise, capture, download,
+//! diagnose, restore; the trace levels on the mock must read as before afterwards.
+
+use std::time::Duration;
+
+use ils_doctor::analyze::{Outcome, RootCause, Status};
+use ils_doctor::collect::publisher::Access;
+use ils_doctor::commands::check::{self, Request};
+use ils_doctor::commands::demo::access_for;
+use ils_doctor::connect::soap::{HttpsTarget, SoapClient};
+
+const ILS: &str = "Cisco Intercluster Lookup Service";
+
+fn request(hub: Access, spokes: Vec<Access>, dir: &std::path::Path) -> Request {
+    Request {
+        hub,
+        spokes,
+        capture: Duration::from_secs(40),
+        since: Duration::from_secs(7200),
+        keep_trace_level: false,
+        detailed_value: None,
+        force_registration: true,
+        method: None,
+        download_dir: dir.join("traces"),
+        journal: dir.join("journal.json"),
+        progress: false,
+        poll: Duration::from_secs(2),
+    }
+}
+
+async fn level(a: &Access, node: &str) -> String {
+    let c = SoapClient::new(&HttpsTarget {
+        host: a.host.clone(),
+        port: a.https_port,
+        user: a.app_user.clone(),
+        password: a.app_password.clone(),
+        tls: a.tls.clone(),
+        connect_timeout: Duration::from_secs(5),
+        request_timeout: Duration::from_secs(20),
+    })
+    .unwrap();
+    c.trace_settings(node, ILS).await.unwrap().trace_level
+}
+
+async fn run(scenario: &str) -> (check::Outcome, Vec<(String, String)>, Vec<(String, String)>) {
+    let s = mock_server::bundled::load(scenario).unwrap().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mock = mock_server::start_with(
+        s,
+        mock_server::Options { state_dir: Some(dir.path().join("state")), ..Default::default() },
+    )
+    .unwrap();
+    let kh = dir.path().join("known_hosts");
+    let hub = access_for(mock.publisher("hub").unwrap(), &kh).unwrap();
+    let spoke = access_for(mock.publisher("spoke").unwrap(), &kh).unwrap();
+    let nodes = [mock.publisher("hub").unwrap().fqdn.clone(), mock.publisher("spoke").unwrap().fqdn.clone()];
+    let before =
+        vec![(nodes[0].clone(), level(&hub, &nodes[0]).await), (nodes[1].clone(), level(&spoke, &nodes[1]).await)];
+    let out = check::run(&request(hub.clone(), vec![spoke.clone()], dir.path()), std::future::pending()).await.unwrap();
+    let after =
+        vec![(nodes[0].clone(), level(&hub, &nodes[0]).await), (nodes[1].clone(), level(&spoke, &nodes[1]).await)];
+    assert!(!dir.path().join("journal.json").exists(), "the journal is emptied after the restore");
+    (out, before, after)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spoke_rejects_the_hubs_certificate_and_levels_are_restored() {
+    let (out, before, after) = run("m2-hub-cert-not-on-spoke").await;
+    assert_eq!(before, after, "trace levels restored");
+    assert!(out.trace_levels.iter().all(|l| l.during == "127" && l.restored == Some(true)), "{:?}", out.trace_levels);
+    let a = &out.analysis;
+    assert_eq!(a.status, Status::Critical, "{}\n{:?}", a.summary, a.warnings);
+    let failed = a.attempts.iter().find(|x| x.outcome == Outcome::Failure).expect("a failed attempt");
+    assert_eq!(failed.root_cause, Some(RootCause::SpokeRejectsHubCertificate));
+    assert!(failed.evidence.iter().any(|e| e.signature == "P13"));
+    assert_eq!(out.config.len(), 2);
+    assert!(out.config.iter().all(|c| c.facts.version.is_some() && c.facts.cluster_id.is_some()), "{:?}", out.config);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn password_success_is_ok() {
+    let (out, before, after) = run("m1-password-success").await;
+    assert_eq!(before, after);
+    let a = &out.analysis;
+    assert_eq!(a.status, Status::Ok, "{}\n{:?}\n{:?}", a.summary, a.warnings, out.findings);
+    assert!(a.attempts.iter().any(|x| x.outcome == Outcome::Success && x.seen_on.len() == 2));
+}
