@@ -40,11 +40,177 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Check live publishers: read both sides, raise the ILS trace level, capture, diagnose, restore.
+    #[command(after_help = CHECK_EXAMPLES)]
+    Check(CheckArgs),
+    /// Run `check` against an embedded mock CUCM publisher pair, with no set-up.
+    Demo(DemoArgs),
     /// Diagnose ILS registration from hub and spoke SDL traces on disk.
     #[command(after_help = EXAMPLES)]
     Analyze(AnalyzeArgs),
+    /// Put back the ILS trace levels a run left raised (from the journal).
+    Restore(RestoreArgs),
+    /// Show the HTTPS certificate a publisher presents and pin it (like ssh's known_hosts).
+    Trust(TrustArgs),
+    /// Store or delete a password in the OS keyring.
+    Credentials(CredentialsArgs),
     /// List the signature catalog (the trace lines ils-doctor recognises).
     Signatures(SignaturesArgs),
+}
+
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  One hub and one spoke (passwords from ILS_DOCTOR_ADMIN_PASSWORD / ILS_DOCTOR_APP_PASSWORD,
+  the keyring, or a prompt):
+    ils-doctor trust cucm-hub.example.com        # once per publisher: pin its Tomcat certificate
+    ils-doctor check --hub cucm-hub.example.com --spoke cucm-spoke.example.com --app-user axladmin
+
+  Force a fresh registration of an already registered spoke (restarts ILS on the spoke):
+    ils-doctor check --hub hub --spoke spoke --force-registration --format html -o report.html
+
+  A run that died left a trace level raised:
+    ils-doctor restore
+
+Exit codes: 0 ok, 1 warning, 2 critical, 3 unknown or error. The ILS trace level is restored on
+success, error, Ctrl-C and SIGTERM; --keep-trace-level leaves Detailed on, on purpose.";
+
+/// How to reach and trust publishers (shared by check, restore and trust).
+#[derive(Debug, Args)]
+pub struct ConnArgs {
+    /// SSH port, when a host spec does not give one.
+    #[arg(long, default_value_t = 22, value_name = "PORT")]
+    pub ssh_port: u16,
+    /// HTTPS port (AXL, Serviceability), when a host spec does not give one.
+    #[arg(long, default_value_t = 8443, value_name = "PORT")]
+    pub https_port: u16,
+    /// OS administrator for the SSH admin: CLI.
+    #[arg(long, default_value = "admin", env = "ILS_DOCTOR_ADMIN_USER", value_name = "USER")]
+    pub admin_user: String,
+    /// Application user with the AXL and Serviceability API roles.
+    #[arg(long, default_value = "administrator", env = "ILS_DOCTOR_APP_USER", value_name = "USER")]
+    pub app_user: String,
+    /// Trust this CA (PEM) for HTTPS besides the system roots (e.g. the enterprise CA).
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Pin a publisher's HTTPS certificate: HOST=SHA256 (repeatable); see `ils-doctor trust`.
+    #[arg(long, value_name = "HOST=SHA256", action = ArgAction::Append)]
+    pub pin: Vec<String>,
+    /// Accept any HTTPS certificate (NOT recommended: anyone on the path can read the passwords).
+    #[arg(long)]
+    pub insecure: bool,
+    /// OpenSSH known_hosts file for the publishers' SSH host keys [default: ~/.ssh/known_hosts].
+    #[arg(long, value_name = "FILE")]
+    pub known_hosts: Option<PathBuf>,
+    /// Record the SSH host key of a publisher seen for the first time (never a changed one).
+    #[arg(long)]
+    pub accept_new_host_key: bool,
+    /// Timeout of each CLI command and SOAP request.
+    #[arg(long, default_value = "120s", value_name = "DURATION")]
+    pub command_timeout: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The hub publisher: HOST, HOST:SSH_PORT or HOST:SSH_PORT:HTTPS_PORT.
+    #[arg(long, value_name = "HOST")]
+    pub hub: String,
+    /// A spoke publisher (same forms); repeat for several spokes.
+    #[arg(long, value_name = "HOST", required = true, num_args = 1.., action = ArgAction::Append)]
+    pub spoke: Vec<String>,
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// How long to wait for registration attempts after raising the trace level.
+    #[arg(long, default_value = "5m", value_name = "DURATION")]
+    pub capture: String,
+    /// When the level already was Detailed: how far back to read the traces instead of waiting.
+    #[arg(long, default_value = "2h", value_name = "DURATION")]
+    pub since: String,
+    /// Leave the ILS trace level at Detailed afterwards (on purpose; the journal keeps the old one).
+    #[arg(long)]
+    pub keep_trace_level: bool,
+    /// Restart the ILS service on the spokes to force a registration (a registered pair is quiet).
+    #[arg(long)]
+    pub force_registration: bool,
+    /// Numeric value of Detailed when the publisher does not say [default: read, else 127].
+    #[arg(long, value_name = "N")]
+    pub detailed_value: Option<u32>,
+    /// The ILS authentication method configured, when known.
+    #[arg(long, value_name = "METHOD")]
+    pub method: Option<Method>,
+    /// Where to keep the downloaded traces [default: ./ils-doctor-<time>].
+    #[arg(long, value_name = "DIR")]
+    pub download_dir: Option<PathBuf>,
+    /// The trace-level journal [default: $XDG_STATE_HOME/ils-doctor/trace-journal.json].
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+/// Report output (shared).
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Take report.md / report.html from this folder instead of the built-in templates.
+    #[arg(long, value_name = "DIR")]
+    pub template: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// List the scenarios.
+    #[arg(long)]
+    pub list: bool,
+    /// The scenario to run.
+    #[arg(long, value_name = "NAME", default_value = crate::commands::demo::DEFAULT_SCENARIO)]
+    pub scenario: String,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// The trace-level journal [default: $XDG_STATE_HOME/ils-doctor/trace-journal.json].
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    /// The publisher: HOST or HOST:HTTPS_PORT.
+    pub host: String,
+    /// Pin without asking (after checking the fingerprint another way).
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CredentialsArgs {
+    #[command(subcommand)]
+    pub action: CredentialsAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CredentialsAction {
+    /// Ask for a password (no echo) and store it in the OS keyring.
+    Set {
+        host: String,
+        #[arg(long, value_enum)]
+        kind: crate::credentials::Kind,
+    },
+    /// Remove a stored password.
+    Delete {
+        host: String,
+        #[arg(long, value_enum)]
+        kind: crate::credentials::Kind,
+    },
 }
 
 #[derive(Debug, Args)]

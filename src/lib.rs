@@ -11,6 +11,7 @@ pub mod cli;
 pub mod collect;
 pub mod commands;
 pub mod connect;
+pub mod credentials;
 pub mod parse;
 pub mod report;
 pub mod secret;

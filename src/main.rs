@@ -3,16 +3,22 @@
 
 use std::fs;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use clap::Parser;
-use ils_doctor::cli::{AnalyzeArgs, Cli, Command, SignaturesArgs};
-use ils_doctor::commands::{self, analyze::Request};
-use ils_doctor::report::model::Report;
-use ils_doctor::report::template::{self, Kind};
-use ils_doctor::report::{self, Format};
+use ils_doctor::cli::{
+    AnalyzeArgs, CheckArgs, Cli, Command, ConnArgs, CredentialsAction, DemoArgs, OutputArgs, RestoreArgs,
+    SignaturesArgs, TrustArgs,
+};
+use ils_doctor::collect::trace_level::{self, Journal};
+use ils_doctor::commands::live::{self, ConnOptions, HostSpec};
+use ils_doctor::commands::{self, analyze::Request, check, demo, render};
+use ils_doctor::connect::soap::{HttpsTarget, SoapClient};
+use ils_doctor::connect::tls::{fingerprint, TlsMode};
+use ils_doctor::credentials;
+use ils_doctor::report::Format;
 
 /// Exit code for errors that prevent a verdict.
 const UNKNOWN: u8 = 3;
@@ -38,8 +44,23 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Analyze(args) => analyze(args),
+        Command::Check(args) => check(args),
+        Command::Demo(args) => demo(args),
+        Command::Restore(args) => restore(args),
+        Command::Trust(args) => trust(args),
+        Command::Credentials(args) => {
+            match args.action {
+                CredentialsAction::Set { host, kind } => credentials::set(kind, &host)?,
+                CredentialsAction::Delete { host, kind } => credentials::delete(kind, &host)?,
+            }
+            Ok(0)
+        }
         Command::Signatures(args) => signatures(args),
     }
+}
+
+fn now() -> String {
+    chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
 fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
@@ -53,21 +74,195 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
         jobs: args.jobs.map(usize::from),
     };
     let analysis = commands::analyze::run(&request).context("analyze: no verdict")?;
-    let rendered = match args.format {
-        Format::Markdown | Format::Html => {
-            let kind = if args.format == Format::Html { Kind::Html } else { Kind::Markdown };
-            let report =
-                Report::new(&analysis, chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false));
-            Some(template::render(kind, &report, args.template.as_deref()).context("analyze: report")?)
-        }
-        _ => None,
-    };
-    emit(args.output.as_deref(), |out| match (&rendered, args.format) {
-        (Some(text), _) => out.write_all(text.as_bytes()),
-        (None, Format::Json) => report::json::write(out, &analysis),
-        (None, _) => report::terminal::write(out, &analysis),
-    })?;
+    let bytes =
+        render::render(args.format, &analysis, Vec::new(), Vec::new(), &analysis, args.template.as_deref(), now())
+            .context("analyze: report")?;
+    emit(args.output.as_deref(), |out| out.write_all(&bytes))?;
     Ok(analysis.exit_code)
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// Resolves on Ctrl-C or SIGTERM: the capture stops and the trace levels are restored.
+async fn interrupted() {
+    #[cfg(unix)]
+    {
+        if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+fn conn_options(c: &ConnArgs) -> anyhow::Result<ConnOptions> {
+    if c.insecure {
+        eprintln!("ils-doctor: warning: --insecure: HTTPS certificates are not verified; anyone on the path can read the passwords");
+    }
+    Ok(ConnOptions {
+        ssh_port: c.ssh_port,
+        https_port: c.https_port,
+        admin_user: c.admin_user.clone(),
+        app_user: c.app_user.clone(),
+        ca_file: c.ca_file.clone(),
+        pins: c.pin.clone(),
+        pins_file: live::default_config_dir().join("pins"),
+        insecure: c.insecure,
+        known_hosts: c.known_hosts.clone().unwrap_or_else(live::default_known_hosts),
+        accept_new_host_key: c.accept_new_host_key,
+        command_timeout: live::parse_duration(&c.command_timeout)
+            .map_err(anyhow::Error::msg)
+            .context("--command-timeout")?,
+    })
+}
+
+fn spec(s: &str, flag: &str) -> anyhow::Result<HostSpec> {
+    s.parse().map_err(anyhow::Error::msg).with_context(|| format!("{flag} {s}"))
+}
+
+fn check(args: CheckArgs) -> anyhow::Result<u8> {
+    let opts = conn_options(&args.conn)?;
+    let hub = opts.access(&spec(&args.hub, "--hub")?)?;
+    let spokes = args
+        .spoke
+        .iter()
+        .map(|s| opts.access(&spec(s, "--spoke")?).map_err(anyhow::Error::from))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S").to_string();
+    let req = check::Request {
+        hub,
+        spokes,
+        capture: live::parse_duration(&args.capture).map_err(anyhow::Error::msg).context("--capture")?,
+        since: live::parse_duration(&args.since).map_err(anyhow::Error::msg).context("--since")?,
+        keep_trace_level: args.keep_trace_level,
+        detailed_value: args.detailed_value.map(|v| v.to_string()),
+        force_registration: args.force_registration,
+        method: args.method,
+        download_dir: args.download_dir.unwrap_or_else(|| PathBuf::from(format!("ils-doctor-{stamp}"))),
+        journal: args.journal.unwrap_or_else(trace_level::default_journal_path),
+        progress: true,
+        poll: std::time::Duration::from_secs(10),
+    };
+    let outcome = runtime()?.block_on(check::run(&req, interrupted())).context("check: no verdict")?;
+    output(&args.out, &outcome)
+}
+
+fn output(out: &OutputArgs, outcome: &check::Outcome) -> anyhow::Result<u8> {
+    let (sides, findings) = render::check_parts(outcome);
+    let bytes = render::render(out.format, &outcome.analysis, sides, findings, outcome, out.template.as_deref(), now())
+        .context("report")?;
+    emit(out.output.as_deref(), |w| w.write_all(&bytes))?;
+    Ok(outcome.analysis.exit_code)
+}
+
+fn demo(args: DemoArgs) -> anyhow::Result<u8> {
+    if args.list {
+        for (name, description) in demo::scenarios() {
+            println!("{name:<28} {description}");
+        }
+        return Ok(0);
+    }
+    let work =
+        tempfile::Builder::new().prefix("ils-doctor-demo-").tempdir().context("demo: cannot create a work folder")?;
+    eprintln!(
+        "ils-doctor demo: scenario {} on mock publishers (loopback); work folder {}",
+        args.scenario,
+        work.path().display()
+    );
+    let outcome = runtime()?.block_on(demo::run(&args.scenario, work.path(), true, interrupted())).context("demo")?;
+    let code = output(&args.out, &outcome)?;
+    if args.out.format == Format::Text {
+        eprintln!("\n(exit code {code}: 0 ok, 1 warning, 2 critical, 3 unknown; `ils-doctor demo --list` shows other scenarios)");
+    }
+    Ok(code)
+}
+
+fn restore(args: RestoreArgs) -> anyhow::Result<u8> {
+    let opts = conn_options(&args.conn)?;
+    let path = args.journal.unwrap_or_else(trace_level::default_journal_path);
+    let mut journal = Journal::load(&path)?;
+    if journal.entries.is_empty() {
+        println!("nothing to restore: the journal {} is empty", path.display());
+        return Ok(0);
+    }
+    let rt = runtime()?;
+    let mut failed = 0;
+    for (key, entry) in journal.entries.clone() {
+        let access =
+            opts.access(&HostSpec { host: entry.host.clone(), ssh_port: None, https_port: Some(entry.https_port) })?;
+        let client = SoapClient::new(&HttpsTarget {
+            host: access.host.clone(),
+            port: access.https_port,
+            user: access.app_user.clone(),
+            password: access.app_password.clone(),
+            tls: access.tls.clone(),
+            connect_timeout: std::time::Duration::from_secs(10),
+            request_timeout: access.command_timeout,
+        })?;
+        match rt.block_on(client.set_trace_settings(&entry.node, &entry.service, &entry.original)) {
+            Ok(()) => {
+                println!("{key}: ILS trace level restored to {}", entry.original.trace_level);
+                journal.entries.remove(&key);
+                journal.save(&path)?;
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!("ils-doctor: error: {key}: {e}");
+            }
+        }
+    }
+    Ok(if failed == 0 { 0 } else { UNKNOWN })
+}
+
+fn trust(args: TrustArgs) -> anyhow::Result<u8> {
+    let (host, port) = match args.host.rsplit_once(':') {
+        Some((h, p)) if p.parse::<u16>().is_ok() && !h.contains(':') => {
+            (h.to_string(), p.parse::<u16>().unwrap_or(8443))
+        }
+        _ => (args.host.clone(), 8443),
+    };
+    let client = SoapClient::new(&HttpsTarget {
+        host: host.clone(),
+        port,
+        user: String::new(),
+        password: ils_doctor::secret::Secret::new(""),
+        tls: TlsMode::Insecure,
+        connect_timeout: std::time::Duration::from_secs(10),
+        request_timeout: std::time::Duration::from_secs(20),
+    })?;
+    let _ = runtime()?.block_on(client.probe());
+    let Some(der) = client.presented_certificate.lock().ok().and_then(|c| c.clone()) else {
+        bail!("trust {host}:{port}: no certificate received; check the address and port");
+    };
+    let fp = fingerprint(&der);
+    println!("{host}:{port} presents a certificate with SHA-256 fingerprint\n  {fp}");
+    println!("Compare it with Cisco Unified OS Administration > Security > Certificate Management > tomcat on that publisher.");
+    if !args.yes {
+        if !io::IsTerminal::is_terminal(&io::stdin()) {
+            bail!("trust {host}: not pinned; run again with --yes once you have compared the fingerprint");
+        }
+        print!("Pin it? [y/N] ");
+        io::stdout().flush()?;
+        let mut answer = String::new();
+        io::stdin().read_line(&mut answer)?;
+        if !answer.trim().eq_ignore_ascii_case("y") {
+            println!("not pinned");
+            return Ok(UNKNOWN);
+        }
+    }
+    let pins = live::default_config_dir().join("pins");
+    live::record_pin(&pins, &host, port, &fp).with_context(|| format!("cannot write {}", pins.display()))?;
+    println!("pinned in {}", pins.display());
+    Ok(0)
 }
 
 fn signatures(args: SignaturesArgs) -> anyhow::Result<u8> {

@@ -137,11 +137,7 @@ fn gzip_gzo_truncation_crlf_and_junk() {
     assert_eq!(r.files.len(), 4);
     let gzo = r.files.iter().find(|f| f.path.ends_with(".gzo")).unwrap();
     assert!(gzo.lines > 1000, "the readable half of the .gzo is scanned: {}", gzo.lines);
-    assert!(
-        r.warnings.iter().any(|w| w.contains("SDL001_600_000002.txt.gzo") && w.contains("still writing")),
-        "{:?}",
-        r.warnings
-    );
+    assert!(!r.warnings.iter().any(|w| w.contains(".gzo")), "a .gzo ending mid-stream is normal: {:?}", r.warnings);
     assert!(
         r.warnings
             .iter()

@@ -3,6 +3,8 @@
 pub mod analyze;
 pub mod check;
 pub mod demo;
+pub mod live;
+pub mod render;
 pub mod scan;
 pub mod signatures;
 pub mod time;

@@ -124,16 +124,12 @@ impl<'a> Worker<'a> {
                 job.side.as_str()
             ));
         }
-        if let Some(e) = &report.read_error {
-            let still_written = display.ends_with(".gzo");
+        // A `.gzo` is the file CUCM is still writing: a gzip stream without its end is its normal
+        // state, not damage (field notes §1), so only other files are reported.
+        if let Some(e) = report.read_error.as_ref().filter(|_| !display.ends_with(".gzo")) {
             warnings.push(format!(
-                "{} file {display}: {e}{}; analysed the {} line(s) before that",
+                "{} file {display}: {e}: the file is truncated or corrupt; analysed the {} line(s) before that",
                 job.side.as_str(),
-                if still_written {
-                    " (a .gzo file is the one CUCM is still writing)"
-                } else {
-                    ": the file is truncated or corrupt"
-                },
                 report.lines
             ));
         }

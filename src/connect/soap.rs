@@ -122,6 +122,17 @@ impl SoapClient {
         })
     }
 
+    /// An unauthenticated request (UDS version), to see the certificate the server presents.
+    pub async fn probe(&self) -> Result<(), SoapError> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        self.http
+            .get(format!("{}/cucm-uds/version", self.base))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| self.err_of("TLS probe", e))
+    }
+
     pub fn host(&self) -> &str {
         &self.host
     }

@@ -11,6 +11,7 @@ use anstyle::{AnsiColor, Style};
 
 use crate::analyze::model::{Analysis, Attempt};
 use crate::analyze::{Outcome, Status};
+use crate::report::model::{Finding, SideFacts};
 
 const WIDTH: usize = 100;
 
@@ -34,8 +35,38 @@ fn status_style(s: Status) -> Style {
 }
 
 pub fn write(out: &mut dyn Write, a: &Analysis) -> io::Result<()> {
+    write_with(out, a, &[], &[])
+}
+
+/// The report with what `check` read of each side and its configuration findings.
+pub fn write_with(out: &mut dyn Write, a: &Analysis, sides: &[SideFacts], findings: &[Finding]) -> io::Result<()> {
     let st = status_style(a.status);
     writeln!(out, "{st}{}{st:#}", clean(&a.summary))?;
+    for s in sides {
+        writeln!(
+            out,
+            "  {b}{:<5}{b:#} {}  version {}  cluster ID {}  ILS role {}  trace level {} -> {}",
+            s.side.map_or("?", |x| x.as_str()),
+            clean(&s.host),
+            clean(s.version.as_deref().unwrap_or("?")),
+            clean(s.cluster_id.as_deref().unwrap_or("?")),
+            clean(s.ils_role.as_deref().unwrap_or("?")),
+            clean(s.trace_level_before.as_deref().unwrap_or("?")),
+            clean(s.trace_level_after.as_deref().unwrap_or("?")),
+            b = bold()
+        )?;
+    }
+    for f in findings {
+        let fs = match f.severity.as_str() {
+            "critical" => color(AnsiColor::Red),
+            "warning" => color(AnsiColor::Yellow),
+            _ => dim(),
+        };
+        wrap(out, &format!("{fs}{}{fs:#} {}", f.severity.to_uppercase(), clean(&f.message)), 2, 6)?;
+        if let Some(fix) = &f.fix {
+            wrap(out, &format!("fix: {}", clean(fix)), 6, 6)?;
+        }
+    }
     for p in &a.pairs {
         let ps = status_style(p.status);
         writeln!(
