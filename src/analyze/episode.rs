@@ -23,6 +23,10 @@ use super::types::{Fact, Side};
 /// Lines further apart than this never belong to one attempt.
 pub const BURST_GAP_MS: i64 = 2_000;
 
+/// On the spoke `ConnectReq` starts each attempt, and a failing TCP connect can take tens of
+/// seconds before its error line: a longer gap bounds its attempts.
+pub const SPOKE_BURST_GAP_MS: i64 = 60_000;
+
 /// The ILS listening ports: 7501 TLS, 7502 non-TLS (research §6, confirmed).
 pub const ILS_TLS_PORT: u16 = 7501;
 pub const ILS_PLAIN_PORT: u16 = 7502;
@@ -55,8 +59,9 @@ fn bursts(lines: &[Line<'_>]) -> Vec<Vec<usize>> {
     let mut bursts: Vec<Vec<usize>> = Vec::new();
     let mut last_when: Option<When> = None;
     for (i, l) in lines.iter().enumerate() {
+        let limit = if l.role == Side::Spoke { SPOKE_BURST_GAP_MS } else { BURST_GAP_MS };
         let gap = match (l.when, last_when) {
-            (Some(a), Some(b)) => a.diff_ms(&b).abs() > BURST_GAP_MS,
+            (Some(a), Some(b)) => a.diff_ms(&b).abs() > limit,
             _ => false,
         };
         let starts_attempt = l.role == Side::Spoke && l.fact == Fact::ConnectRequest;
@@ -103,63 +108,63 @@ fn split_burst(lines: &[Line<'_>], burst: &[usize]) -> Vec<Vec<usize>> {
     let mut sets = Sets((0..n).collect());
     let mut keyed = vec![false; n];
     let mut by_seq: HashMap<u32, usize> = HashMap::new();
-    let mut by_pid: HashMap<[u32; 4], usize> = HashMap::new();
+    let mut by_pid: HashMap<([u32; 4], &str), usize> = HashMap::new();
     let mut by_conn: HashMap<(&str, u16), usize> = HashMap::new();
-    let mut by_ip: HashMap<&str, usize> = HashMap::new();
+    let mut by_spoke_peer: HashMap<&str, usize> = HashMap::new();
+    // Hub connections (address, port, first line) in order of appearance.
+    let mut connections: Vec<(&str, usize)> = Vec::new();
+    let join = |map_hit: Option<usize>, k: usize, sets: &mut Sets| {
+        if let Some(j) = map_hit {
+            sets.union(j, k);
+        }
+    };
     for (k, &i) in burst.iter().enumerate() {
         let l = &lines[i];
         if let Some(seq) = l.seq {
-            match by_seq.get(&seq) {
-                Some(&j) => sets.union(j, k),
-                None => {
-                    by_seq.insert(seq, k);
-                }
-            }
+            join(by_seq.get(&seq).copied(), k, &mut sets);
+            by_seq.entry(seq).or_insert(k);
         }
+        let ip = l.fields.peer_ip.as_deref();
         if let Some(pid) = l.fields.pid {
             keyed[k] = true;
-            match by_pid.get(&pid) {
-                Some(&j) => sets.union(j, k),
-                None => {
-                    by_pid.insert(pid, k);
-                }
-            }
+            // Handler instances are reused: a pid names one connection only with its peer.
+            let key = (pid, ip.unwrap_or(""));
+            join(by_pid.get(&key).copied(), k, &mut sets);
+            by_pid.entry(key).or_insert(k);
         }
-        if let Some(ip) = l.fields.peer_ip.as_deref() {
-            keyed[k] = true;
-            match (l.role, client_port(l)) {
-                // A spoke registers to one hub: its lines naming that hub are one attempt.
-                (Side::Spoke, _) | (Side::Hub, None) => match by_ip.get(ip) {
-                    Some(&j) => sets.union(j, k),
-                    None => {
-                        by_ip.insert(ip, k);
-                    }
-                },
-                (Side::Hub, Some(port)) => {
-                    match by_conn.get(&(ip, port)) {
-                        Some(&j) => sets.union(j, k),
-                        None => {
-                            by_conn.insert((ip, port), k);
-                        }
-                    }
-                    // A hub line with the address only (the password alarm) joins the connection.
-                    by_ip.entry(ip).or_insert(k);
+        let Some(ip) = ip else { continue };
+        keyed[k] = true;
+        match (l.role, client_port(l)) {
+            // A spoke registers to one hub: its lines naming that hub are one attempt.
+            (Side::Spoke, _) => {
+                join(by_spoke_peer.get(ip).copied(), k, &mut sets);
+                by_spoke_peer.entry(ip).or_insert(k);
+            }
+            (Side::Hub, Some(port)) => {
+                join(by_conn.get(&(ip, port)).copied(), k, &mut sets);
+                if let std::collections::hash_map::Entry::Vacant(slot) = by_conn.entry((ip, port)) {
+                    slot.insert(k);
+                    connections.push((ip, k));
                 }
             }
+            (Side::Hub, None) => {}
         }
     }
-    // Hub lines naming only the address join the first connection from that address.
+    // A hub line naming only the address (the password alarm) belongs to the connection its
+    // record names (same seq, already joined); otherwise to the latest connection from that
+    // address before it, else the first one after it. In order, never by hash order.
     for (k, &i) in burst.iter().enumerate() {
         let l = &lines[i];
-        if l.role == Side::Hub && client_port(l).is_none() {
-            if let Some(&j) = l
-                .fields
-                .peer_ip
-                .as_deref()
-                .and_then(|ip| by_conn.iter().find(|((cip, _), _)| *cip == ip).map(|(_, j)| j))
-            {
-                sets.union(j, k);
-            }
+        let (Side::Hub, None, Some(ip)) = (l.role, client_port(l), l.fields.peer_ip.as_deref()) else { continue };
+        let root = sets.find(k);
+        let has_connection = connections.iter().any(|&(_, c)| sets.find(c) == root);
+        if has_connection {
+            continue;
+        }
+        let before = connections.iter().rev().find(|&&(cip, c)| cip == ip && c < k);
+        let after = connections.iter().find(|&&(cip, c)| cip == ip && c > k);
+        if let Some(&(_, c)) = before.or(after) {
+            sets.union(c, k);
         }
     }
     // Groups with no keyed line join the next keyed group of the burst (or the last one).
@@ -192,15 +197,17 @@ fn split_burst(lines: &[Line<'_>], burst: &[usize]) -> Vec<Vec<usize>> {
             sets.union(k, t);
         }
     }
-    let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
+    let mut index: HashMap<usize, usize> = HashMap::new();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
     for (k, &i) in burst.iter().enumerate() {
         let r = sets.find(k);
-        match groups.iter_mut().find(|(root, _)| *root == r) {
-            Some((_, g)) => g.push(i),
-            None => groups.push((r, vec![i])),
-        }
+        let g = *index.entry(r).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[g].push(i);
     }
-    groups.into_iter().map(|(_, g)| g).collect()
+    groups
 }
 
 #[cfg(test)]
@@ -234,6 +241,27 @@ mod tests {
         ];
         let groups = group(&lines);
         assert_eq!(groups, vec![vec![0, 1, 2, 3], vec![4, 5, 6], vec![7]]);
+    }
+
+    #[test]
+    fn an_address_only_alarm_joins_its_own_connection_in_order() {
+        // Two connections from one spoke in one burst: A fails on the password, B succeeds.
+        let a = fields(Some("10.0.0.2"), Some(40000), Some([1, 600, 13, 7]));
+        let b = fields(Some("10.0.0.2"), Some(40002), Some([1, 600, 13, 5]));
+        let alarm = fields(Some("10.0.0.2"), None, None);
+        let l = |fact, seq, ms, f| Line { role: Side::Hub, fact, seq: Some(seq), when: w(ms), fields: f };
+        // As in the technote, the alarm shares its record number with its decryptData line;
+        // the last alarm has no record partner and follows the latest connection before it.
+        let lines = vec![
+            l(Fact::ConnectionAccepted, 3, 0, &b),
+            l(Fact::PasswordFailed, 1, 100, &a),
+            l(Fact::Established, 4, 101, &b),
+            l(Fact::PasswordAlarm, 1, 102, &alarm),
+            l(Fact::PasswordAlarm, 9, 900, &alarm),
+        ];
+        for _ in 0..20 {
+            assert_eq!(group(&lines), vec![vec![0, 2], vec![1, 3, 4]], "deterministic and by order");
+        }
     }
 
     #[test]

@@ -53,7 +53,7 @@ pub struct When {
     /// Local time of day in milliseconds (always known for a line with a header).
     pub tod_ms: u32,
     /// Midnights since the first file of the trace (orders lines when the date is unknown).
-    pub day: u32,
+    pub day: i32,
 }
 
 const DAY_MS: i64 = 86_400_000;
@@ -100,7 +100,7 @@ impl When {
 pub struct FileDate {
     pub base: Option<NaiveDate>,
     /// Days to add to the file's own day count (files without FileHead continuing a trace).
-    pub day_offset: u32,
+    pub day_offset: i32,
     pub offset_min: Option<i32>,
 }
 
@@ -117,7 +117,7 @@ pub fn resolve_dates(files: &[ScannedFile], traces: &[Vec<usize>]) -> Vec<FileDa
                     Some((p, last)) => {
                         let last_day = p.day_offset + last.map_or(0, |s| s.day);
                         let wrapped = match (last, f.first) {
-                            (Some(l), Some(first)) => u32::from(first.time_ms + 3_600_000 < l.time_ms),
+                            (Some(l), Some(first)) => i32::from(first.time_ms + 3_600_000 < l.time_ms),
                             _ => 0,
                         };
                         FileDate { base: p.base, day_offset: last_day + wrapped, offset_min: p.offset_min }
@@ -134,7 +134,7 @@ pub fn resolve_dates(files: &[ScannedFile], traces: &[Vec<usize>]) -> Vec<FileDa
 
 /// Places a stamp of a file on the timeline.
 pub fn when(date: &FileDate, stamp: Stamp) -> When {
-    let day = date.day_offset + stamp.day;
+    let day = date.day_offset.saturating_add(stamp.day);
     let local = date.base.and_then(|d| {
         let d = d.checked_add_signed(Duration::days(i64::from(day)))?;
         let t = chrono::NaiveTime::from_num_seconds_from_midnight_opt(
@@ -143,7 +143,8 @@ pub fn when(date: &FileDate, stamp: Stamp) -> When {
         )?;
         Some(NaiveDateTime::new(d, t))
     });
-    let utc_ms = local.map(|l| l.and_utc().timestamp_millis() - i64::from(date.offset_min.unwrap_or(0)) * 60_000);
+    // Without the FileHead's UTC offset the instant is unknown: no guessing it as UTC.
+    let utc_ms = local.zip(date.offset_min).map(|(l, off)| l.and_utc().timestamp_millis() - i64::from(off) * 60_000);
     When { utc_ms, offset_min: date.offset_min, local, tod_ms: stamp.time_ms, day }
 }
 
@@ -151,7 +152,7 @@ pub fn when(date: &FileDate, stamp: Stamp) -> When {
 mod tests {
     use super::*;
 
-    fn file(head: Option<(&str, i32)>, first: u32, last: (u32, u32)) -> ScannedFile {
+    fn file(head: Option<(&str, i32)>, first: u32, last: (i32, u32)) -> ScannedFile {
         ScannedFile {
             path: "f".into(),
             side: Side::Hub,

@@ -46,7 +46,7 @@ pub fn fix(f: &FixInput<'_>) -> String {
         RootCause::HubRejectsSpokeCertificate => {
             let mut text = certificate_fix(f, &spoke, &hub, "spoke", "hub");
             // P19/P20 (which name the FQDN) say the FQDN is not in the PeerInfoVector.
-            if f.spoke_fqdn.is_some() && f.method != Some(Method::TlsWithPassword) {
+            if f.spoke_fqdn.is_some() && matches!(f.method, None | Some(Method::TlsAfterPassword)) {
                 text.push_str(
                     " (For method 4 the spoke must first join with password so that its FQDN is in the hub's \
                      PeerInfoVector; the hub reported that it is not.)",

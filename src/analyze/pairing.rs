@@ -16,6 +16,9 @@ use super::types::Side;
 /// How far apart (after skew correction) two episodes may start and still be one attempt.
 pub const TIME_TOLERANCE_MS: i64 = 3_000;
 
+/// The most two views of one connection may be apart (clock skew included).
+pub const EXACT_MAX_APART_MS: i64 = 3_600_000;
+
 /// What pairing needs to know of an episode.
 #[derive(Debug, Clone)]
 pub struct EpisodeKey {
@@ -77,17 +80,27 @@ pub fn pair(keys: &[EpisodeKey]) -> (Vec<Link>, Vec<Skew>) {
     let mut links = Vec::new();
     let mut samples: HashMap<(usize, usize), Vec<i64>> = HashMap::new();
 
-    // 1. Exact: same hub, spoke and ephemeral port.
+    // 1. Exact: same hub, spoke and ephemeral port, the closest in time (ports are reused over
+    // days, so a match further apart than an hour is another connection).
     for &s in &spokes {
         let sk = &keys[s];
         let Some(port) = sk.spoke_port else { continue };
-        let found = hubs.iter().copied().find(|&h| {
-            let hk = &keys[h];
-            !hub_taken[h]
-                && hk.spoke_port == Some(port)
-                && same(&hk.spoke_ip, &sk.spoke_ip)
-                && compatible(&hk.hub_ip, &sk.hub_ip)
-        });
+        let distance = |h: usize| match (keys[h].start, sk.start) {
+            (Some(a), Some(b)) => a.diff_ms(&b).abs(),
+            _ => 0,
+        };
+        let found = hubs
+            .iter()
+            .copied()
+            .filter(|&h| {
+                let hk = &keys[h];
+                !hub_taken[h]
+                    && hk.spoke_port == Some(port)
+                    && same(&hk.spoke_ip, &sk.spoke_ip)
+                    && compatible(&hk.hub_ip, &sk.hub_ip)
+                    && distance(h) <= EXACT_MAX_APART_MS
+            })
+            .min_by_key(|&h| distance(h));
         if let Some(h) = found {
             hub_taken[h] = true;
             spoke_taken[s] = true;
@@ -185,5 +198,17 @@ mod tests {
         assert!(links.contains(&Link { hub: None, spoke: Some(4), kind: LinkKind::OneSide }));
         assert!(links.contains(&Link { hub: Some(5), spoke: None, kind: LinkKind::OneSide }));
         assert_eq!(links.len(), 4);
+    }
+
+    #[test]
+    fn a_reused_port_hours_later_is_another_connection() {
+        let keys = vec![
+            key(Side::Spoke, 1, 10_000, "h", "s", Some(40000)),
+            key(Side::Hub, 0, 43_210_000, "h", "s", Some(40000)),
+            key(Side::Hub, 0, 10_020, "h", "s", Some(40000)),
+        ];
+        let (links, skews) = pair(&keys);
+        assert!(links.contains(&Link { hub: Some(2), spoke: Some(0), kind: LinkKind::Connection }), "{links:?}");
+        assert_eq!(skews[0].hub_minus_spoke_ms, 20);
     }
 }

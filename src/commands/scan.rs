@@ -17,10 +17,11 @@ use crate::parse::{Hit, Prefilter, ScanReport, Scanner};
 
 /// Chunk size for streamed input.
 const CHUNK: usize = 1 << 20;
-/// Longest line text kept as evidence.
-const MAX_EVIDENCE_LINE: usize = 4096;
-/// Matched lines kept for a whole run: bounds memory when a file is nothing but ILS lines.
-pub const MAX_MATCHED_LINES: usize = 200_000;
+/// Longest line text kept as evidence (bytes, cut at a character boundary).
+const MAX_EVIDENCE_LINE: usize = 1024;
+/// Matched lines kept per trace (one side's files from one argument): bounds memory when files
+/// hold nothing but ILS lines. The newest are kept: the latest attempt decides the verdict.
+pub const MAX_MATCHED_PER_TRACE: usize = 100_000;
 /// Compressed files up to this size are read whole (then decompressed at once when small enough).
 const MAX_WHOLE_INPUT: u64 = 8 << 20;
 
@@ -39,13 +40,12 @@ type Scanned = (ScannedFile, Vec<String>);
 pub fn scan_all(catalog: &Catalog, jobs: &[Job], threads: usize) -> (Vec<ScannedFile>, Vec<String>) {
     let prefilter = catalog.prefilter();
     let next = AtomicUsize::new(0);
-    let matched = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Scanned>>> = Mutex::new(vec![None; jobs.len()]);
     let threads = threads.clamp(1, jobs.len().max(1));
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| {
-                let mut worker = Worker::new(catalog, &prefilter, &matched);
+                let mut worker = Worker::new(catalog, &prefilter);
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(job) = jobs.get(i) else { break };
@@ -63,29 +63,50 @@ pub fn scan_all(catalog: &Catalog, jobs: &[Job], threads: usize) -> (Vec<Scanned
         files.push(file);
         warnings.extend(w);
     }
-    if matched.load(Ordering::Relaxed) > MAX_MATCHED_LINES {
+    keep_newest(&mut files, MAX_MATCHED_PER_TRACE, &mut warnings);
+    (files, warnings)
+}
+
+/// Drops the oldest matched lines of a trace beyond `cap` (files are in name order, which is
+/// CUCM's sequence order, and lines in file order): deterministic, and the newest stay.
+fn keep_newest(files: &mut [ScannedFile], cap: usize, warnings: &mut Vec<String>) {
+    let mut traces: Vec<(Side, usize)> = files.iter().map(|f| (f.side, f.arg)).collect();
+    traces.dedup();
+    for (side, arg) in traces {
+        let idx: Vec<usize> = (0..files.len()).filter(|&i| files[i].side == side && files[i].arg == arg).collect();
+        let total: usize = idx.iter().map(|&i| files[i].hits.len()).sum();
+        if total <= cap {
+            continue;
+        }
+        let mut excess = total - cap;
+        for &i in &idx {
+            let n = excess.min(files[i].hits.len());
+            files[i].hits.drain(..n);
+            excess -= n;
+            if excess == 0 {
+                break;
+            }
+        }
         warnings.push(format!(
-            "more than {MAX_MATCHED_LINES} ILS lines matched: only the first {MAX_MATCHED_LINES} were analysed; narrow the time window with --from/--to"
+            "{} trace: {total} ILS lines matched; only the newest {cap} were analysed; narrow the window with --from/--to",
+            side.as_str()
         ));
     }
-    (files, warnings)
 }
 
 struct Worker<'a> {
     catalog: &'a Catalog,
     prefilter: &'a Prefilter,
-    matched: &'a AtomicUsize,
     decompressor: libdeflater::Decompressor,
     compressed: Vec<u8>,
     plain: Vec<u8>,
 }
 
 impl<'a> Worker<'a> {
-    fn new(catalog: &'a Catalog, prefilter: &'a Prefilter, matched: &'a AtomicUsize) -> Self {
+    fn new(catalog: &'a Catalog, prefilter: &'a Prefilter) -> Self {
         Worker {
             catalog,
             prefilter,
-            matched,
             decompressor: libdeflater::Decompressor::new(),
             compressed: Vec::new(),
             plain: Vec::new(),
@@ -148,8 +169,7 @@ impl<'a> Worker<'a> {
         let n = read_up_to(&mut f, &mut head)?;
         let gzip = decompress::is_gzip(&head[..n]);
         let catalog = self.catalog;
-        let matched = self.matched;
-        let mut sink = |h: Hit<'_>| collect_hit(catalog, matched, h, hits);
+        let mut sink = |h: Hit<'_>| collect_hit(catalog, h, hits);
         let scanner = Scanner::new(self.prefilter);
         if !gzip {
             let reader = io::Cursor::new(head[..n].to_vec()).chain(f);
@@ -187,18 +207,19 @@ fn read_up_to(f: &mut File, buf: &mut [u8]) -> io::Result<usize> {
     Ok(n)
 }
 
-fn collect_hit(catalog: &Catalog, matched: &AtomicUsize, h: Hit<'_>, hits: &mut Vec<RawHit>) {
+fn collect_hit(catalog: &Catalog, h: Hit<'_>, hits: &mut Vec<RawHit>) {
     let Some((sig, fields)) = catalog.match_line(h.line) else { return };
-    if matched.fetch_add(1, Ordering::Relaxed) >= MAX_MATCHED_LINES {
-        return;
+    // A file that is nothing but ILS lines: keep the newest, in bounded memory.
+    if hits.len() >= 2 * MAX_MATCHED_PER_TRACE {
+        hits.drain(..MAX_MATCHED_PER_TRACE);
     }
-    let text = &h.line[..h.line.len().min(MAX_EVIDENCE_LINE)];
-    hits.push(RawHit {
-        line_no: h.line_no,
-        stamp: h.stamp,
-        seq: h.header.map(|h| h.seq),
-        sig,
-        fields,
-        text: String::from_utf8_lossy(text).into_owned(),
-    });
+    let mut text = String::from_utf8_lossy(&h.line[..h.line.len().min(MAX_EVIDENCE_LINE)]).into_owned();
+    if text.len() > MAX_EVIDENCE_LINE {
+        let mut cut = MAX_EVIDENCE_LINE;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+    }
+    hits.push(RawHit { line_no: h.line_no, stamp: h.stamp, seq: h.header.map(|h| h.seq), sig, fields, text });
 }

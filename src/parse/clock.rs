@@ -9,7 +9,8 @@
 /// time of day in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Stamp {
-    pub day: u32,
+    /// Midnights since the file's first line; -1 for a line from before it written late.
+    pub day: i32,
     pub time_ms: u32,
 }
 
@@ -18,7 +19,7 @@ const HOUR_MS: u32 = 3_600_000;
 /// Follows one file's times in order.
 #[derive(Debug, Clone, Default)]
 pub struct Clock {
-    day: u32,
+    day: i32,
     last_ms: Option<u32>,
 }
 
@@ -32,12 +33,13 @@ impl Clock {
     pub fn observe(&mut self, time_ms: u32) -> Stamp {
         match self.last_ms {
             Some(last) if time_ms + HOUR_MS < last => {
-                self.day += 1;
+                self.day = self.day.saturating_add(1);
                 self.last_ms = Some(time_ms);
             }
-            // A line from just before midnight written after the first line of the new day:
-            // it belongs to the previous day and does not move the clock.
-            Some(last) if self.day > 0 && time_ms > last + 23 * HOUR_MS => {
+            // A line from just before midnight written after the first line of the new day (or
+            // of a file that starts at midnight): it belongs to the previous day and does not
+            // move the clock.
+            Some(last) if time_ms > last + 23 * HOUR_MS => {
                 return Stamp { day: self.day - 1, time_ms };
             }
             _ => self.last_ms = Some(time_ms),
@@ -69,6 +71,15 @@ mod tests {
         assert_eq!(c.observe(ms(0, 0, 2)).day, 1);
         assert_eq!(c.observe(ms(12, 0, 0)).day, 1);
         assert_eq!(c.observe(ms(0, 0, 0)).day, 2);
+    }
+
+    #[test]
+    fn a_late_line_from_before_midnight_at_a_file_start() {
+        // CUCM starts a file at midnight; a thread's line from 23:59:59.950 comes after it.
+        let mut c = Clock::default();
+        assert_eq!(c.observe(206).day, 0);
+        assert_eq!(c.observe(ms(23, 59, 59) + 950), Stamp { day: -1, time_ms: ms(23, 59, 59) + 950 });
+        assert_eq!(c.observe(300).day, 0, "the file stays on its own date");
     }
 
     #[test]

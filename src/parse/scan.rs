@@ -153,7 +153,12 @@ impl<'p> Scanner<'p> {
             let line = trim_cr(&ch[line_start..line_end]);
             let (header, stamp) = match header::parse(line) {
                 Some(h) => (Some(h), Some(self.clock.observe(h.time_ms))),
-                None => (record_header(ch, line_start), self.clock.last()),
+                // A continuation line: the time is its record's.
+                None => {
+                    let h = record_header(ch, line_start);
+                    let stamp = h.map(|h| self.clock.observe(h.time_ms)).or(self.clock.last());
+                    (h, stamp)
+                }
             };
             if self.report.first.is_none() {
                 self.report.first = stamp;
