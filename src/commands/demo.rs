@@ -69,7 +69,7 @@ pub fn access_for(p: &PublisherInfo, known_hosts: &Path) -> std::io::Result<Acce
 
 /// Which clusters play hub and spoke: the spokes are the clusters that register somewhere, the
 /// hub is where they register (even when that cluster is misconfigured as a spoke).
-fn roles(s: &Scenario) -> (String, Vec<String>) {
+pub fn roles(s: &Scenario) -> (String, Vec<String>) {
     let spokes: Vec<String> =
         s.clusters.iter().filter(|c| c.ils.registration_server.is_some()).map(|c| c.name.clone()).collect();
     let hub = s

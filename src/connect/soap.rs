@@ -215,7 +215,7 @@ impl SoapClient {
         action: &str,
         body: &str,
         op: &str,
-        read_only: bool,
+        idempotent: bool,
     ) -> Result<String, SoapError> {
         let mut delay = Duration::from_millis(500);
         let mut tries = 0;
@@ -235,7 +235,7 @@ impl SoapClient {
                         status: status.as_u16(),
                     })
                 }
-                503 if read_only && tries < 4 => {
+                503 if idempotent && tries < 4 => {
                     tokio::time::sleep(delay).await;
                     delay *= 2;
                 }
@@ -308,11 +308,11 @@ impl SoapClient {
     }
 
     /// An AXL operation, negotiating the schema version on 599.
-    pub async fn axl(&self, op: &str, inner: &str, read_only: bool) -> Result<String, SoapError> {
+    pub async fn axl(&self, op: &str, inner: &str, idempotent: bool) -> Result<String, SoapError> {
         let current = self.axl_version.lock().ok().and_then(|v| v.clone());
         let first = current.clone().unwrap_or_else(|| AXL_VERSIONS[0].to_string());
         match self
-            .call(AXL_PATH, &envelope::axl_action(&first, op), &envelope::axl(&first, op, inner), op, read_only)
+            .call(AXL_PATH, &envelope::axl_action(&first, op), &envelope::axl(&first, op, inner), op, idempotent)
             .await
         {
             Err(SoapError::Http { status: 599, detail, .. }) => {
@@ -328,7 +328,7 @@ impl SoapClient {
                 if let Ok(mut v) = self.axl_version.lock() {
                     *v = Some(next.clone());
                 }
-                self.call(AXL_PATH, &envelope::axl_action(&next, op), &envelope::axl(&next, op, inner), op, read_only)
+                self.call(AXL_PATH, &envelope::axl_action(&next, op), &envelope::axl(&next, op, inner), op, idempotent)
                     .await
             }
             Ok(text) => {
@@ -376,9 +376,10 @@ impl SoapClient {
         })
     }
 
-    /// Writes trace settings (never retried: a write on a busy publisher is reported instead).
+    /// Writes trace settings. Setting a value is idempotent, so a 503 (Cisco's write throttle:
+    /// "sleep and continue") is retried like a read.
     pub async fn set_trace_settings(&self, node: &str, service: &str, s: &TraceSettings) -> Result<(), SoapError> {
-        self.axl("updateProcessNodeService", &envelope::process_node_service(node, service, Some(s)), false)
+        self.axl("updateProcessNodeService", &envelope::process_node_service(node, service, Some(s)), true)
             .await
             .map(|_| ())
     }

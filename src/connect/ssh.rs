@@ -157,6 +157,9 @@ pub struct SshSession {
     channel: russh::Channel<client::Msg>,
     dialog: Dialog,
     command_timeout: Duration,
+    /// A command timed out: the CLI may still be busy with it, so its later output would be
+    /// taken for the next command's. The session is not used again.
+    broken: bool,
     /// The banner and the outputs read, in order (for bundles and debugging; no secrets: the
     /// CLI never echoes the password, which is sent in the SSH authentication, not the shell).
     pub transcript: Vec<(String, String)>,
@@ -234,6 +237,7 @@ impl SshSession {
             channel,
             dialog: Dialog::new(),
             command_timeout: t.timeouts.command,
+            broken: false,
             transcript: Vec::new(),
         };
         let banner = s.until_prompt("", t.timeouts.login, "waiting for the admin: prompt").await?;
@@ -244,12 +248,25 @@ impl SshSession {
 
     /// Runs one CLI command and returns its output (without the echoed command line).
     pub async fn run(&mut self, command: &str) -> Result<String, SshError> {
+        if self.broken {
+            return Err(SshError::Protocol {
+                host: self.host.clone(),
+                op: "a command",
+                reason: format!("not sent (`{command}`): an earlier command timed out and the CLI did not come back"),
+            });
+        }
         self.channel.data(format!("{command}\n").as_bytes()).await.map_err(|e| SshError::Protocol {
             host: self.host.clone(),
             op: "sending a command",
             reason: e.to_string(),
         })?;
-        let raw = self.until_prompt(command, self.command_timeout, "a command").await?;
+        let raw = match self.until_prompt(command, self.command_timeout, "a command").await {
+            Ok(raw) => raw,
+            Err(e) => {
+                self.broken = matches!(e, SshError::Timeout { .. });
+                return Err(e);
+            }
+        };
         // The CLI echoes the command on the first line.
         let output = match raw.split_once('\n') {
             Some((first, rest)) if first.trim_end().ends_with(command.trim()) => rest.to_string(),

@@ -1,0 +1,114 @@
+//! `check` against every bundled mock scenario, compared with the mock's own ground truth: the
+//! decision its simulator made for the latest attempt of each spoke (`mock-server`'s decision
+//! table, written without ils-doctor's code), plus the configuration findings of the health
+//! checks.
+
+use std::time::Duration;
+
+use ils_doctor::analyze::{Outcome, RootCause, Status};
+use ils_doctor::commands::check::{self, Request};
+use ils_doctor::commands::demo::{access_for, roles};
+use mock_server::decision::Outcome as Truth;
+
+fn expected_cause(t: &Truth) -> Option<Option<RootCause>> {
+    Some(match t {
+        Truth::Registered(_) => None,
+        Truth::PasswordMismatch(_) => Some(RootCause::PasswordMismatch),
+        Truth::HubCertRejected(..) => Some(RootCause::SpokeRejectsHubCertificate),
+        Truth::SpokeCertRejected(..) => Some(RootCause::HubRejectsSpokeCertificate),
+        Truth::HubUnreachable => Some(RootCause::HubUnreachable),
+        // No documented lines: nothing to compare.
+        Truth::ConfigMismatch => return None,
+    })
+}
+
+/// The finding each health-check scenario must raise.
+fn expected_finding(scenario: &str) -> Option<&'static str> {
+    match scenario {
+        "hc-standalone-cluster-id" => Some("cluster_id_default"),
+        "hc-duplicate-cluster-id" => Some("duplicate_cluster_id"),
+        "hc-ils-stopped" => Some("ils_service_not_running"),
+        "hc-spoke-to-spoke" => Some("ils_role_mismatch"),
+        _ => None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_scenario_matches_the_mocks_ground_truth() {
+    let mut checked = 0;
+    let mut compared = Vec::new();
+    for name in mock_server::bundled::names() {
+        // A hub mesh has no spoke to check (hub-to-hub links are for a later audit).
+        if name == "mesh-two-hubs" {
+            continue;
+        }
+        let scenario = mock_server::bundled::load(name).unwrap().unwrap();
+        let (hub_name, spoke_names) = roles(&scenario);
+        let dir = tempfile::tempdir().unwrap();
+        let mock = mock_server::start_with(
+            scenario,
+            mock_server::Options { state_dir: Some(dir.path().join("state")), ..Default::default() },
+        )
+        .unwrap();
+        let kh = dir.path().join("known_hosts");
+        let hub = access_for(mock.publisher(&hub_name).unwrap(), &kh).unwrap();
+        let spokes = spoke_names.iter().map(|s| access_for(mock.publisher(s).unwrap(), &kh).unwrap()).collect();
+        let req = Request {
+            hub,
+            spokes,
+            capture: Duration::from_secs(15),
+            since: Duration::from_secs(7200),
+            keep_trace_level: false,
+            detailed_value: None,
+            force_registration: true,
+            method: None,
+            download_dir: dir.path().join("traces"),
+            journal: dir.path().join("journal.json"),
+            progress: false,
+            poll: Duration::from_secs(1),
+        };
+        let out = check::run(&req, std::future::pending()).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+        let a = &out.analysis;
+        assert!(out.trace_levels.iter().all(|l| l.restored != Some(false)), "{name}: levels restored");
+        assert!(!dir.path().join("journal.json").exists(), "{name}: journal emptied");
+
+        if let Some(code) = expected_finding(name) {
+            assert!(out.findings.iter().any(|f| f.code == code), "{name}: expected finding {code}: {:?}", out.findings);
+            assert_eq!(a.status, Status::Critical, "{name}: {}", a.summary);
+        }
+        // The mock's latest written attempt per spoke, against ils-doctor's latest decided one.
+        let truth: Vec<(String, Truth)> = mock.with_world(|w| {
+            let mut latest: Vec<(String, Truth)> = Vec::new();
+            for t in w.engine.attempts().iter().filter(|t| t.written_hub || t.written_spoke) {
+                latest.retain(|(s, _)| s != &t.spoke);
+                latest.push((t.spoke.clone(), t.outcome.clone()));
+            }
+            latest
+        });
+        for (spoke, outcome) in &truth {
+            let Some(want) = expected_cause(outcome) else { continue };
+            let decided: Vec<_> = a.attempts.iter().filter(|x| x.outcome != Outcome::Incomplete).collect();
+            compared.push(format!("{name}:{spoke}"));
+            let got = decided.last().unwrap_or_else(|| {
+                panic!("{name}: no decided attempt for {spoke}; mock says {outcome:?}; {}", a.summary)
+            });
+            assert_eq!(
+                got.root_cause, want,
+                "{name}: spoke {spoke}: mock decided {outcome:?}; ils-doctor: {}",
+                got.summary
+            );
+            if want.is_none() {
+                assert_eq!(got.outcome, Outcome::Success, "{name}");
+            }
+            if let Truth::HubCertRejected(_, code) | Truth::SpokeCertRejected(_, code) = outcome {
+                if *code != 0 {
+                    assert_eq!(got.verify_error.as_ref().map(|v| v.code), Some(*code), "{name}: OpenSSL code");
+                }
+            }
+        }
+        checked += 1;
+        drop(mock);
+    }
+    assert!(checked >= 17, "checked {checked} scenarios");
+    assert!(compared.len() >= 14, "only {} spokes had a mock decision to compare: {compared:?}", compared.len());
+}
