@@ -81,7 +81,7 @@ async fn every_scenario_matches_the_mocks_ground_truth() {
             let mut latest: Vec<(String, Truth)> = Vec::new();
             for t in w.engine.attempts().iter().filter(|t| t.written_hub || t.written_spoke) {
                 latest.retain(|(s, _)| s != &t.spoke);
-                latest.push((t.spoke.clone(), t.outcome.clone()));
+                latest.push((t.spoke.clone(), t.outcome));
             }
             latest
         });
