@@ -246,3 +246,24 @@ async fn sigint_during_the_capture_restores_the_level() {
     assert_eq!(levels(&s).await, before);
     assert!(!s.dir.path().join("journal.json").exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remotecluster_falls_back_to_run_sql_when_axl_sql_fails() {
+    let s = setup("m1-password-success");
+    s.mock.set_faults(Faults { soap_fault_operations: vec!["executeSQLQuery".into()], ..Faults::default() });
+    let mut p = ils_doctor::collect::publisher::Publisher::open(s.spoke.clone()).await.unwrap();
+    let f = ils_doctor::collect::facts::read(&mut p).await;
+    p.close().await;
+    assert!(f.remote_clusters.iter().any(|(id, _)| id == "HUB-CL"), "{:?} / {:?}", f.remote_clusters, f.errors);
+    assert!(!f.errors.iter().any(|e| e.starts_with("remotecluster")), "{:?}", f.errors);
+    assert!(
+        f.errors.iter().any(|e| e.starts_with("cluster ID")),
+        "the AXL-only reads report the fault: {:?}",
+        f.errors
+    );
+    assert!(
+        f.db_replication.iter().all(|(_, code, _)| *code == 2) && !f.db_replication.is_empty(),
+        "{:?}",
+        f.db_replication
+    );
+}

@@ -25,6 +25,9 @@ pub struct Facts {
     pub remote_clusters: Vec<(String, String)>,
     /// Nodes from `show network cluster`: (ip, fqdn, role).
     pub nodes: Vec<(String, String, String)>,
+    /// `utils dbreplication runtimestate` per node: (server, state code, state text). State 2,
+    /// "Setup Completed", is healthy (research §3.6, Cisco technote 215013).
+    pub db_replication: Vec<(String, u8, String)>,
     /// What could not be read, with the reason.
     pub errors: Vec<String>,
 }
@@ -61,7 +64,17 @@ pub async fn read(p: &mut Publisher) -> Facts {
         }
         Err(e) => f.errors.push(format!("publisher node name: {e}")),
     }
-    match p.soap.sql_query("select clusterid, fullyqualifiedname from remotecluster").await {
+    let remote = match p.soap.sql_query("select clusterid, fullyqualifiedname from remotecluster").await {
+        Ok(rows) => Ok(rows),
+        // AXL's SQL may be refused (role, throttling): the CLI's `run sql` reads the same table.
+        Err(axl) => match p.ssh.run("run sql select clusterid, fullyqualifiedname from remotecluster").await {
+            Ok(out) => crate::connect::sql_table::parse(&out)
+                .map(|t| t.rows.iter().map(|r| t.columns.iter().cloned().zip(r.iter().cloned()).collect()).collect())
+                .map_err(|e| format!("{axl}; run sql: {e}")),
+            Err(e) => Err(format!("{axl}; run sql: {e}")),
+        },
+    };
+    match remote {
         Ok(rows) => {
             f.remote_clusters = rows
                 .iter()
@@ -81,7 +94,30 @@ pub async fn read(p: &mut Publisher) -> Facts {
         Ok(out) => f.nodes = network_cluster(&out),
         Err(e) => f.errors.push(format!("show network cluster: {e}")),
     }
+    match p.ssh.run("utils dbreplication runtimestate").await {
+        Ok(out) => f.db_replication = replication(&out),
+        Err(e) => f.errors.push(format!("utils dbreplication runtimestate: {e}")),
+    }
     f
+}
+
+/// The per-node rows of `utils dbreplication runtimestate`: `SERVER IP (msec) DbMon? QUEUE
+/// Group (RTMT) & Details`, ending in a state like `(2) Setup Completed`.
+pub fn replication(output: &str) -> Vec<(String, u8, String)> {
+    output
+        .lines()
+        .filter_map(|l| {
+            let mut words = l.split_whitespace();
+            let server = words.next()?;
+            let ip = words.next()?;
+            ip.parse::<std::net::IpAddr>().ok()?;
+            // The last "(n)" on the line is the RTMT replication state.
+            let at = l.rfind('(')?;
+            let (code, text) = l[at + 1..].split_once(')')?;
+            let code: u8 = code.trim().parse().ok()?;
+            Some((server.to_string(), code, text.trim().to_string()))
+        })
+        .collect()
 }
 
 /// The state of one service in `utils service list` output: `STARTED`, or `STOPPED  Service Not
@@ -126,6 +162,16 @@ mod tests {
         assert_eq!(service_state(out, ILS_SERVICE).as_deref(), Some("STOPPED (Service Not Activated)"));
         assert_eq!(service_state(out, "System SSH").as_deref(), Some("STARTED"));
         assert_eq!(service_state(out, "Cisco Tftp"), None);
+    }
+
+    #[test]
+    fn replication_rows() {
+        let out = "Server Time: Mon Nov 24 10:00:00 CET 2026\n\nCluster Replication State: Replication status command COMPLETED 681 tables checked out of 681\nNo Errors or Mismatches found.\n\nDB Version: ccm14_0_1\nRepltimeout set to: 300s\n\nSERVER-NAME  IP ADDRESS  (msec) DbMon? QUEUE Group ID  (RTMT) & Details\n-----------  ----------  ------ ------ ----- -----------  ------------------\nCUCM10  10.1.89.20  0.013  Y/Y/Y  0  (g_2)  (2) Setup Completed\nCUCM11  10.1.89.30  0.200  Y/Y/Y  0  (g_3)  (4) Setup Failed\n";
+        let r = replication(out);
+        assert_eq!(
+            r,
+            vec![("CUCM10".into(), 2, "Setup Completed".into()), ("CUCM11".into(), 4, "Setup Failed".into())]
+        );
     }
 
     #[test]

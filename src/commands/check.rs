@@ -406,6 +406,15 @@ pub fn findings(config: &[SideConfig], levels: &[LevelChange]) -> Vec<Finding> {
                 }
             }
         }
+        for (server, code, text) in f.db_replication.iter().filter(|(_, code, _)| *code != 2) {
+            out.push(Finding {
+                severity: Status::Warning,
+                code: "db_replication_incomplete",
+                host: host.clone(),
+                message: format!("{host}: database replication of {server} is in state ({code}) {text}; a cluster does not write learned ILS data until replication is complete"),
+                fix: "See Cisco technote 215013 (utils dbreplication runtimestate, then utils dbreplication repair/reset as it advises)".into(),
+            });
+        }
         for e in &f.errors {
             out.push(Finding {
                 severity: Status::Warning,
