@@ -112,11 +112,23 @@ pub struct ConnArgs {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// The hub publisher: HOST, HOST:SSH_PORT or HOST:SSH_PORT:HTTPS_PORT.
-    #[arg(long, value_name = "HOST")]
-    pub hub: String,
+    #[arg(
+        long,
+        value_name = "HOST",
+        required_unless_present = "cluster",
+        conflicts_with = "cluster",
+        requires = "spoke"
+    )]
+    pub hub: Option<String>,
     /// A spoke publisher (same forms); repeat for several spokes.
-    #[arg(long, value_name = "HOST", required = true, num_args = 1.., action = ArgAction::Append)]
+    #[arg(long, value_name = "HOST", num_args = 1.., action = ArgAction::Append, conflicts_with = "cluster")]
     pub spoke: Vec<String>,
+    /// Take the hub, spokes and users of this cluster from the config file.
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
+    /// The config file [default: $XDG_CONFIG_HOME/ils-doctor/config.toml].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     #[command(flatten)]
     pub conn: ConnArgs,
     /// How long to wait for registration attempts after raising the trace level.

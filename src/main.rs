@@ -130,13 +130,23 @@ fn spec(s: &str, flag: &str) -> anyhow::Result<HostSpec> {
 }
 
 fn check(args: CheckArgs) -> anyhow::Result<u8> {
-    let opts = conn_options(&args.conn)?;
-    let hub = opts.access(&spec(&args.hub, "--hub")?)?;
-    let spokes = args
-        .spoke
-        .iter()
-        .map(|s| opts.access(&spec(s, "--spoke")?).map_err(anyhow::Error::from))
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut opts = conn_options(&args.conn)?;
+    let (hub_spec, spoke_specs) = match (&args.cluster, &args.hub) {
+        (Some(name), _) => {
+            let path = args.config.clone().unwrap_or_else(|| live::default_config_dir().join("config.toml"));
+            let (c, hub, spokes) = commands::config::cluster(&path, name)?;
+            opts.admin_user = c.admin_user.unwrap_or(opts.admin_user);
+            opts.app_user = c.app_user.unwrap_or(opts.app_user);
+            (hub, spokes)
+        }
+        (None, Some(hub)) => {
+            (spec(hub, "--hub")?, args.spoke.iter().map(|s| spec(s, "--spoke")).collect::<anyhow::Result<Vec<_>>>()?)
+        }
+        (None, None) => bail!("give --hub and --spoke, or --cluster NAME"),
+    };
+    let hub = opts.access(&hub_spec)?;
+    let spokes =
+        spoke_specs.iter().map(|s| opts.access(s).map_err(anyhow::Error::from)).collect::<anyhow::Result<Vec<_>>>()?;
     let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S").to_string();
     let req = check::Request {
         hub,

@@ -114,3 +114,28 @@ fn help_has_examples_and_signatures_lists_the_catalog() {
     let ids: Vec<&str> = v.as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap()).collect();
     assert!(ids.contains(&"P1") && ids.contains(&"P25") && ids.contains(&"I1"));
 }
+
+#[test]
+fn check_reads_a_named_cluster_and_refuses_passwords_in_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, "[[cluster]]\nname = \"prod\"\nhub = \"hq:notaport\"\nspokes = [\"br1\"]\n").unwrap();
+    let out = bin().args(["check", "--cluster", "prod", "--config"]).arg(&cfg).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("config.toml") && err.contains("field `hub`"), "{err}");
+    std::fs::write(
+        &cfg,
+        "[[cluster]]\nname = \"prod\"\nhub = \"hq\"\nspokes = [\"br1\"]\nadmin_password = \"hunter2\"\n",
+    )
+    .unwrap();
+    let out = bin().args(["check", "--cluster", "prod", "--config"]).arg(&cfg).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        err.contains("line 5") && err.contains("passwords never go in the config file") && !err.contains("hunter2"),
+        "{err}"
+    );
+    let out = bin().args(["check", "--hub", "hq", "--cluster", "prod"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "--hub and --cluster conflict");
+}

@@ -2,6 +2,7 @@
 
 pub mod analyze;
 pub mod check;
+pub mod config;
 pub mod demo;
 pub mod live;
 pub mod render;

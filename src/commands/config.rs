@@ -1,0 +1,111 @@
+//! The cluster config file: named ILS networks so that `check --cluster NAME` needs no long
+//! command line. `$XDG_CONFIG_HOME/ils-doctor/config.toml` by default, `--config FILE` else.
+//!
+//! ```toml
+//! [[cluster]]
+//! name = "prod"
+//! hub = "cucm-hq.example.com"                 # HOST, HOST:SSH_PORT or HOST:SSH_PORT:HTTPS_PORT
+//! spokes = ["cucm-br1.example.com", "cucm-br2.example.com:22:8443"]
+//! admin_user = "admin"                        # optional
+//! app_user = "axladmin"                       # optional
+//! ```
+//!
+//! Passwords never go here (files get copied and backed up): a `password` key is refused by name.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::live::HostSpec;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    cluster: Vec<Cluster>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cluster {
+    pub name: String,
+    pub hub: String,
+    pub spokes: Vec<String>,
+    pub admin_user: Option<String>,
+    pub app_user: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the config file {path}: {reason}")]
+    Read { path: String, reason: String },
+    #[error("config file {path}: {reason}")]
+    Invalid { path: String, reason: String },
+    #[error("config file {path}: no cluster named {name:?} (it has: {known})")]
+    Unknown { path: String, name: String, known: String },
+}
+
+/// The named cluster, validated (host specs parse, at least one spoke).
+pub fn cluster(path: &Path, name: &str) -> Result<(Cluster, HostSpec, Vec<HostSpec>), ConfigError> {
+    let shown = path.display().to_string();
+    let text =
+        std::fs::read_to_string(path).map_err(|e| ConfigError::Read { path: shown.clone(), reason: e.to_string() })?;
+    parse(&text, &shown, name)
+}
+
+pub fn parse(text: &str, shown: &str, name: &str) -> Result<(Cluster, HostSpec, Vec<HostSpec>), ConfigError> {
+    let invalid = |reason: String| ConfigError::Invalid { path: shown.to_string(), reason };
+    // Refused before parsing, by line number only: a parse error would quote the secret.
+    if let Some(n) =
+        text.lines().position(|l| l.split_once('=').is_some_and(|(k, _)| k.to_ascii_lowercase().contains("password")))
+    {
+        return Err(invalid(format!(
+            "line {}: a password key is not allowed: passwords never go in the config file; use the environment, `ils-doctor credentials set`, or the prompt",
+            n + 1
+        )));
+    }
+    let file: File = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+    let known = file.cluster.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ");
+    let c = file.cluster.iter().find(|c| c.name == name).cloned().ok_or_else(|| ConfigError::Unknown {
+        path: shown.to_string(),
+        name: name.to_string(),
+        known,
+    })?;
+    let hub = c.hub.parse::<HostSpec>().map_err(|e| invalid(format!("cluster {name}: field `hub`: {e}")))?;
+    if c.spokes.is_empty() {
+        return Err(invalid(format!("cluster {name}: field `spokes` is empty")));
+    }
+    let spokes = c
+        .spokes
+        .iter()
+        .enumerate()
+        .map(|(i, s)| s.parse::<HostSpec>().map_err(|e| invalid(format!("cluster {name}: field `spokes[{i}]`: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((c, hub, spokes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "[[cluster]]\nname = \"prod\"\nhub = \"hq:22:8443\"\nspokes = [\"br1\", \"br2:2222\"]\napp_user = \"axladmin\"\n";
+
+    #[test]
+    fn a_named_cluster() {
+        let (c, hub, spokes) = parse(GOOD, "c.toml", "prod").unwrap();
+        assert_eq!(hub.host, "hq");
+        assert_eq!(spokes[1].ssh_port, Some(2222));
+        assert_eq!(c.app_user.as_deref(), Some("axladmin"));
+    }
+
+    #[test]
+    fn errors_name_the_file_the_cluster_and_the_field() {
+        let e = parse(GOOD, "c.toml", "lab").unwrap_err().to_string();
+        assert!(e.contains("c.toml") && e.contains("\"lab\"") && e.contains("prod"), "{e}");
+        let e = parse(&GOOD.replace("hq:22:8443", "hq:x"), "c.toml", "prod").unwrap_err().to_string();
+        assert!(e.contains("field `hub`"), "{e}");
+        let e = parse(&format!("{GOOD}password = \"secret\"\n"), "c.toml", "prod").unwrap_err().to_string();
+        assert!(e.contains("passwords never go in the config file") && e.contains("line 6"), "{e}");
+        assert!(!e.contains("secret"), "the refused value is never echoed: {e}");
+    }
+}
