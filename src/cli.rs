@@ -42,7 +42,7 @@ pub struct Cli {
 pub enum Command {
     /// Check live publishers: read both sides, raise the ILS trace level, capture, diagnose, restore.
     #[command(after_help = CHECK_EXAMPLES)]
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Run `check` against an embedded mock CUCM publisher pair, with no set-up.
     Demo(DemoArgs),
     /// Diagnose ILS registration from hub and spoke SDL traces on disk.

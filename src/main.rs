@@ -44,7 +44,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Analyze(args) => analyze(args),
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(*args),
         Command::Demo(args) => demo(args),
         Command::Restore(args) => restore(args),
         Command::Trust(args) => trust(args),
