@@ -75,6 +75,39 @@ async fn spoke_rejects_the_hubs_certificate_and_levels_are_restored() {
     assert!(failed.evidence.iter().any(|e| e.signature == "P13"));
     assert_eq!(out.config.len(), 2);
     assert!(out.config.iter().all(|c| c.facts.version.is_some() && c.facts.cluster_id.is_some()), "{:?}", out.config);
+
+    // The check's report carries both sides' facts; JSON extends the analysis contract.
+    let (sides, findings) = ils_doctor::commands::render::check_parts(&out);
+    let html = ils_doctor::commands::render::render(
+        ils_doctor::report::Format::Html,
+        &out.analysis,
+        sides.clone(),
+        findings.clone(),
+        &out,
+        None,
+        "t".into(),
+    )
+    .unwrap();
+    let html = String::from_utf8(html).unwrap();
+    assert!(
+        html.contains("<h2>Clusters</h2>") && html.contains("HUB-CL") && html.contains("SPOKE-CL"),
+        "sides in the HTML"
+    );
+    assert!(html.contains("15 → 15"), "trace level before and after");
+    let json = ils_doctor::commands::render::render(
+        ils_doctor::report::Format::Json,
+        &out.analysis,
+        sides,
+        findings,
+        &out,
+        None,
+        "t".into(),
+    )
+    .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(v["schema"], "ils-doctor/analysis/1");
+    assert_eq!(v["config"].as_array().unwrap().len(), 2);
+    assert!(v["findings"].is_array() && v["trace_levels"][0]["restored"] == true);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
