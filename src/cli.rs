@@ -239,15 +239,8 @@ pub struct AnalyzeArgs {
     /// Only lines before this time (same forms as --from).
     #[arg(long, value_name = "TIME")]
     pub to: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-    /// Write the report to this file instead of standard output.
-    #[arg(short = 'o', long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Take report.md / report.html from this folder instead of the built-in templates.
-    #[arg(long, value_name = "DIR")]
-    pub template: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputArgs,
     /// Extra signatures (TOML, same format as the built-in catalog): same id replaces, new id adds.
     #[arg(long, value_name = "FILE", env = "ILS_DOCTOR_SIGNATURES")]
     pub signatures: Option<PathBuf>,

@@ -74,10 +74,17 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
         jobs: args.jobs.map(usize::from),
     };
     let analysis = commands::analyze::run(&request).context("analyze: no verdict")?;
-    let bytes =
-        render::render(args.format, &analysis, Vec::new(), Vec::new(), &analysis, args.template.as_deref(), now())
-            .context("analyze: report")?;
-    emit(args.output.as_deref(), |out| out.write_all(&bytes))?;
+    let bytes = render::render(
+        args.out.format,
+        &analysis,
+        Vec::new(),
+        Vec::new(),
+        &analysis,
+        args.out.template.as_deref(),
+        now(),
+    )
+    .context("analyze: report")?;
+    emit(args.out.output.as_deref(), |out| out.write_all(&bytes))?;
     Ok(analysis.exit_code)
 }
 

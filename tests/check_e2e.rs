@@ -1,15 +1,14 @@
 //! `check` end to end against mock publishers: connect, read, raise, capture, download,
 //! diagnose, restore; the trace levels on the mock must read as before afterwards.
 
+mod support;
+
 use std::time::Duration;
 
 use ils_doctor::analyze::{Outcome, RootCause, Status};
 use ils_doctor::collect::publisher::Access;
 use ils_doctor::commands::check::{self, Request};
 use ils_doctor::commands::demo::access_for;
-use ils_doctor::connect::soap::{HttpsTarget, SoapClient};
-
-const ILS: &str = "Cisco Intercluster Lookup Service";
 
 fn request(hub: Access, spokes: Vec<Access>, dir: &std::path::Path) -> Request {
     Request {
@@ -29,17 +28,7 @@ fn request(hub: Access, spokes: Vec<Access>, dir: &std::path::Path) -> Request {
 }
 
 async fn level(a: &Access, node: &str) -> String {
-    let c = SoapClient::new(&HttpsTarget {
-        host: a.host.clone(),
-        port: a.https_port,
-        user: a.app_user.clone(),
-        password: a.app_password.clone(),
-        tls: a.tls.clone(),
-        connect_timeout: Duration::from_secs(5),
-        request_timeout: Duration::from_secs(20),
-    })
-    .unwrap();
-    c.trace_settings(node, ILS).await.unwrap().trace_level
+    support::ils_trace_level(a, node).await
 }
 
 async fn run(scenario: &str) -> (check::Outcome, Vec<(String, String)>, Vec<(String, String)>) {

@@ -2,6 +2,8 @@
 //! that never returns, wrong password, changed host key, untrusted certificate, and SIGINT
 //! during the capture. In every case the trace level ends as it was found.
 
+mod support;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -10,11 +12,8 @@ use ils_doctor::analyze::{RootCause, Status};
 use ils_doctor::collect::publisher::Access;
 use ils_doctor::commands::check::{self, CheckError, Request};
 use ils_doctor::commands::demo::access_for;
-use ils_doctor::connect::soap::{HttpsTarget, SoapClient};
 use ils_doctor::connect::tls::TlsMode;
 use mock_server::scenario::Faults;
-
-const ILS: &str = "Cisco Intercluster Lookup Service";
 
 struct Setup {
     mock: mock_server::Running,
@@ -55,17 +54,7 @@ fn request(s: &Setup, capture: u64) -> Request {
 }
 
 async fn level(a: &Access, node: &str) -> String {
-    let c = SoapClient::new(&HttpsTarget {
-        host: a.host.clone(),
-        port: a.https_port,
-        user: a.app_user.clone(),
-        password: a.app_password.clone(),
-        tls: a.tls.clone(),
-        connect_timeout: Duration::from_secs(5),
-        request_timeout: Duration::from_secs(20),
-    })
-    .unwrap();
-    c.trace_settings(node, ILS).await.unwrap().trace_level
+    support::ils_trace_level(a, node).await
 }
 
 async fn levels(s: &Setup) -> (String, String) {

@@ -126,3 +126,18 @@ pub fn fixture(scenario: &str) -> (PathBuf, PathBuf) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sdl").join(scenario);
     (dir.join("hub.txt"), dir.join("spoke.txt"))
 }
+
+/// The ILS trace level a publisher reports now (for asserting it was restored).
+pub async fn ils_trace_level(a: &ils_doctor::collect::publisher::Access, node: &str) -> String {
+    let c = ils_doctor::connect::soap::SoapClient::new(&ils_doctor::connect::soap::HttpsTarget {
+        host: a.host.clone(),
+        port: a.https_port,
+        user: a.app_user.clone(),
+        password: a.app_password.clone(),
+        tls: a.tls.clone(),
+        connect_timeout: std::time::Duration::from_secs(5),
+        request_timeout: std::time::Duration::from_secs(20),
+    })
+    .unwrap();
+    c.trace_settings(node, "Cisco Intercluster Lookup Service").await.unwrap().trace_level
+}
