@@ -29,6 +29,7 @@ fn expected_finding(scenario: &str) -> Option<&'static str> {
         "hc-duplicate-cluster-id" => Some("duplicate_cluster_id"),
         "hc-ils-stopped" => Some("ils_service_not_running"),
         "hc-spoke-to-spoke" => Some("ils_role_mismatch"),
+        "hc-expired-tomcat" => Some("tomcat_certificate_expired"),
         _ => None,
     }
 }

@@ -28,6 +28,11 @@ pub struct Facts {
     /// `utils dbreplication runtimestate` per node: (server, state code, state text). State 2,
     /// "Setup Completed", is healthy (research §3.6, Cisco technote 215013).
     pub db_replication: Vec<(String, u8, String)>,
+    /// The Tomcat certificate's end of validity as `show cert own tomcat` prints it, and parsed
+    /// (the server's local time; the zone abbreviation is ignored, a day's precision is enough).
+    pub tomcat_valid_to: Option<String>,
+    #[serde(skip)]
+    pub tomcat_valid_to_parsed: Option<chrono::NaiveDateTime>,
     /// What could not be read, with the reason.
     pub errors: Vec<String>,
 }
@@ -94,11 +99,42 @@ pub async fn read(p: &mut Publisher) -> Facts {
         Ok(out) => f.nodes = network_cluster(&out),
         Err(e) => f.errors.push(format!("show network cluster: {e}")),
     }
+    match p.ssh.run("show cert own tomcat").await {
+        Ok(out) => {
+            if let Some((text, parsed)) = cert_valid_to(&out) {
+                f.tomcat_valid_to = Some(text);
+                f.tomcat_valid_to_parsed = parsed;
+            }
+        }
+        Err(e) => f.errors.push(format!("show cert own tomcat: {e}")),
+    }
     match p.ssh.run("utils dbreplication runtimestate").await {
         Ok(out) => f.db_replication = replication(&out),
         Err(e) => f.errors.push(format!("utils dbreplication runtimestate: {e}")),
     }
     f
+}
+
+/// The `To:` of `show cert own tomcat` (`Validity From: Sun Jul 08 13:05:19 BST 2018` then
+/// `To:   Fri Jul 07 13:05:18 BST 2023`, research §7.3), or an OpenSSL-style `Not After :` line.
+pub fn cert_valid_to(output: &str) -> Option<(String, Option<chrono::NaiveDateTime>)> {
+    let line = output.lines().find_map(|l| {
+        let t = l.trim_start();
+        t.strip_prefix("To:").or_else(|| t.strip_prefix("Not After :")).or_else(|| t.strip_prefix("Not After:"))
+    })?;
+    let text = line.trim().to_string();
+    // Drop the weekday and the zone abbreviation: `Jul 07 13:05:18 2023`.
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let parsed = match words.as_slice() {
+        [_, mon, day, time, _zone, year] => {
+            chrono::NaiveDateTime::parse_from_str(&format!("{mon} {day} {time} {year}"), "%b %d %H:%M:%S %Y").ok()
+        }
+        [mon, day, time, year, _zone] => {
+            chrono::NaiveDateTime::parse_from_str(&format!("{mon} {day} {time} {year}"), "%b %d %H:%M:%S %Y").ok()
+        }
+        _ => None,
+    };
+    Some((text, parsed))
 }
 
 /// The per-node rows of `utils dbreplication runtimestate`: `SERVER IP (msec) DbMon? QUEUE
@@ -162,6 +198,17 @@ mod tests {
         assert_eq!(service_state(out, ILS_SERVICE).as_deref(), Some("STOPPED (Service Not Activated)"));
         assert_eq!(service_state(out, "System SSH").as_deref(), Some("STARTED"));
         assert_eq!(service_state(out, "Cisco Tftp"), None);
+    }
+
+    #[test]
+    fn certificate_validity() {
+        let out = "[\n  Version: V3\n  Validity From: Sun Jul 08 13:05:19 BST 2018\n           To:   Fri Jul 07 13:05:18 BST 2023\n";
+        let (text, parsed) = cert_valid_to(out).unwrap();
+        assert_eq!(text, "Fri Jul 07 13:05:18 BST 2023");
+        assert_eq!(parsed.unwrap().to_string(), "2023-07-07 13:05:18");
+        let (_, parsed) = cert_valid_to("  Not After : Mar 30 02:19:31 2021 GMT\n").unwrap();
+        assert_eq!(parsed.unwrap().date().to_string(), "2021-03-30");
+        assert_eq!(cert_valid_to("no certificate here"), None);
     }
 
     #[test]

@@ -406,6 +406,27 @@ pub fn findings(config: &[SideConfig], levels: &[LevelChange]) -> Vec<Finding> {
                 }
             }
         }
+        if let Some(to) = f.tomcat_valid_to_parsed {
+            let days = (to - Utc::now().naive_utc()).num_days();
+            let shown = f.tomcat_valid_to.clone().unwrap_or_default();
+            if days < 0 {
+                out.push(Finding {
+                    severity: Status::Critical,
+                    code: "tomcat_certificate_expired",
+                    host: host.clone(),
+                    message: format!("{host}: the Tomcat certificate expired on {shown}; ILS over TLS (7501) presents it, so peers refuse it"),
+                    fix: "Cisco Unified OS Administration > Security > Certificate Management: regenerate the tomcat certificate (or have the CA sign a new CSR), import it where peers trust it, then restart Cisco Tomcat and the Cisco Intercluster Lookup Service".into(),
+                });
+            } else if days < 30 {
+                out.push(Finding {
+                    severity: Status::Warning,
+                    code: "tomcat_certificate_expiring",
+                    host: host.clone(),
+                    message: format!("{host}: the Tomcat certificate expires in {days} day(s) ({shown})"),
+                    fix: "Renew the tomcat certificate before it expires (Certificate Management), and re-import it where peers trust it".into(),
+                });
+            }
+        }
         for (server, code, text) in f.db_replication.iter().filter(|(_, code, _)| *code != 2) {
             out.push(Finding {
                 severity: Status::Warning,
