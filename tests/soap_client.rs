@@ -100,3 +100,15 @@ async fn axl_trace_level_and_log_download() {
     c.set_trace_settings(&hub.fqdn, ILS, &before).await.unwrap();
     assert_eq!(c.trace_settings(&hub.fqdn, ILS).await.unwrap(), before);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_result_too_large_is_fetched_in_pages() {
+    let mock = mock_server::start(scenario("m1-password-success")).unwrap();
+    let hub = mock.publisher("hub").unwrap().clone();
+    let c = client(&hub, TlsMode::Pin(pin_of(&hub)), &hub.password);
+    let all = c.sql_query("select name from typeservice").await.unwrap();
+    assert!(all.len() > 3, "{all:?}");
+    mock.set_faults(mock_server::scenario::Faults { query_too_large_rows: Some(2), ..Default::default() });
+    let paged = c.sql_query("select name from typeservice").await.unwrap();
+    assert_eq!(paged, all, "the same rows, fetched two at a time");
+}

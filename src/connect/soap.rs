@@ -92,6 +92,26 @@ pub struct SoapClient {
     pub requests: AtomicUsize,
 }
 
+/// "Suggestive Row Fetch: less than 7000 rows" → 7000 minus a margin.
+pub fn suggested_rows(message: &str) -> Option<usize> {
+    let at = message.find("less than")?;
+    let n: usize =
+        message[at + 9..].split_whitespace().next()?.trim_matches(|c: char| !c.is_ascii_digit()).parse().ok()?;
+    Some(n.saturating_sub(n / 10).max(1))
+}
+
+/// `select a from t` → `select skip 2000 first 1000 a from t` (Informix paging). None when the
+/// statement is not a plain SELECT or already pages.
+pub fn paged_select(sql: &str, skip: usize, first: usize) -> Option<String> {
+    let trimmed = sql.trim_start();
+    let (kw, rest) = trimmed.split_at(trimmed.find(char::is_whitespace)?);
+    let rest_l = rest.trim_start().to_ascii_lowercase();
+    if !kw.eq_ignore_ascii_case("select") || rest_l.starts_with("skip") || rest_l.starts_with("first") {
+        return None;
+    }
+    Some(format!("{kw} skip {skip} first {first}{rest}"))
+}
+
 enum Body {
     Text(String),
 }
@@ -352,9 +372,32 @@ impl SoapClient {
         SoapError::Response { host: self.host.clone(), op: op.into(), reason: e.to_string() }
     }
 
+    /// A SELECT through AXL. When CUCM answers "Query request too large" (its ~8 MB cap, field
+    /// notes §1), the query is re-sent in pages with Informix `SKIP n FIRST m`, the page size
+    /// taken from the fault's "Suggestive Row Fetch".
     pub async fn sql_query(&self, sql: &str) -> Result<Vec<Row>, SoapError> {
-        let text = self.axl("executeSQLQuery", &envelope::sql(sql), true).await?;
-        envelope::sql_rows(&text).map_err(|e| self.xml_err("executeSQLQuery", e))
+        match self.axl("executeSQLQuery", &envelope::sql(sql), true).await {
+            Ok(text) => envelope::sql_rows(&text).map_err(|e| self.xml_err("executeSQLQuery", e)),
+            Err(SoapError::Fault { message, .. }) if message.contains("Query request too large") => {
+                let page = suggested_rows(&message).unwrap_or(1000).max(1);
+                let mut rows = Vec::new();
+                loop {
+                    let paged = paged_select(sql, rows.len(), page).ok_or_else(|| SoapError::Response {
+                        host: self.host.clone(),
+                        op: "executeSQLQuery".into(),
+                        reason: format!("the result is too large and the query cannot be paged: {sql}"),
+                    })?;
+                    let text = self.axl("executeSQLQuery", &envelope::sql(&paged), true).await?;
+                    let got = envelope::sql_rows(&text).map_err(|e| self.xml_err("executeSQLQuery", e))?;
+                    let n = got.len();
+                    rows.extend(got);
+                    if n < page || rows.len() > 5_000_000 {
+                        return Ok(rows);
+                    }
+                }
+            }
+            Err(e) => Err(e),
+        }
     }
 
     pub async fn ccm_version(&self) -> Result<String, SoapError> {
@@ -522,5 +565,22 @@ impl SoapClient {
         }
         file.sync_all().await.map_err(write_err)?;
         Ok(written)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paging_from_the_fault() {
+        let m = "Query request too large. Total rows matched: 210000 rows. Suggestive Row Fetch: less than 7000 rows";
+        assert_eq!(suggested_rows(m), Some(6300));
+        assert_eq!(
+            paged_select("select * from numplan", 6300, 6300).as_deref(),
+            Some("select skip 6300 first 6300 * from numplan")
+        );
+        assert_eq!(paged_select("SELECT skip 1 first 2 a from t", 0, 5), None);
+        assert_eq!(paged_select("update t set a=1", 0, 5), None);
     }
 }
