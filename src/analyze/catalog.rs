@@ -250,6 +250,22 @@ mod tests {
     }
 
     #[test]
+    fn ipv6_and_host_names_in_ip_port_fields() {
+        let cat = Catalog::builtin();
+        let (i, f) = cat
+            .match_line(b"00001821.000 |16:34:01.765 |AppInfo  |[1, 600, 17, 5]: HandleSSLError - Certificate verification failed:(Verification error:18)- self signed certificate for 2001:db8::20:7501")
+            .unwrap();
+        assert_eq!(cat.signatures()[i].id, "P13");
+        assert_eq!((f.peer_ip.as_deref(), f.peer_port), (Some("2001:db8::20"), Some(7501)));
+        let (i, f) = cat
+            .match_line(b"00154618.012 |16:58:42.889 |AppInfo  |IlsD ::ConnectIndInner Server Connection to PeerId(f7f8), TCPPid([1, 600, 13, 5]), PeerIP/Port(2001:db8::1:37816), LocalIP/Port(hub.example.com:7502) TLSReq(f) established")
+            .unwrap();
+        assert_eq!(cat.signatures()[i].id, "P3");
+        assert_eq!((f.peer_ip.as_deref(), f.peer_port), (Some("2001:db8::1"), Some(37816)));
+        assert_eq!((f.local_ip.as_deref(), f.local_port), (Some("hub.example.com"), Some(7502)));
+    }
+
+    #[test]
     fn every_anchor_is_in_the_prefilter() {
         let cat = Catalog::builtin();
         let pf = cat.prefilter();
