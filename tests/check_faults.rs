@@ -170,6 +170,15 @@ async fn wrong_password_changed_host_key_and_untrusted_certificate_are_refused()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigint_during_the_capture_restores_the_level() {
+    interrupted_capture_restores_the_level("-INT").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_the_capture_restores_the_level() {
+    interrupted_capture_restores_the_level("-TERM").await;
+}
+
+async fn interrupted_capture_restores_the_level(signal: &str) {
     // A registered pair is quiet: without --force-registration the capture waits, and is
     // interrupted while the level is raised.
     let s = setup("m1-password-success");
@@ -219,14 +228,14 @@ async fn sigint_during_the_capture_restores_the_level() {
     rx.recv_timeout(Duration::from_secs(60)).expect("the level was raised");
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(levels(&s).await.0, "127", "raised while capturing");
-    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let kill = Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
     assert!(kill.success());
     let started = Instant::now();
     let status = loop {
         if let Some(st) = child.try_wait().unwrap() {
             break st;
         }
-        assert!(started.elapsed() < Duration::from_secs(30), "check did not stop after SIGINT");
+        assert!(started.elapsed() < Duration::from_secs(30), "check did not stop after {signal}");
         std::thread::sleep(Duration::from_millis(100));
     };
     let err = reader.join().unwrap();
