@@ -83,6 +83,16 @@ async fn spoke_rejects_the_hubs_certificate_and_levels_are_restored() {
         "sides in the HTML"
     );
     assert!(html.contains("15 → 15"), "trace level before and after");
+    // Both mock publishers are 127.0.0.1: each side's level is its own (matched by host and port).
+    assert_eq!(sides.len(), 2);
+    for s in &sides {
+        let l = out
+            .trace_levels
+            .iter()
+            .find(|l| l.host == s.host && s.trace_level_before.as_deref() == Some(l.before.as_str()));
+        assert!(l.is_some(), "{s:?}");
+    }
+    assert!(out.config.iter().map(|c| c.facts.https_port).collect::<std::collections::BTreeSet<_>>().len() == 2);
     let json = ils_doctor::commands::render::render(
         ils_doctor::report::Format::Json,
         &out.analysis,

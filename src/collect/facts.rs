@@ -13,6 +13,8 @@ pub const ILS_SERVICE: &str = "Cisco Intercluster Lookup Service";
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Facts {
     pub host: String,
+    /// With `host`, identifies the publisher (several can share an address, e.g. behind NAT).
+    pub https_port: u16,
     pub version: Option<String>,
     pub cluster_id: Option<String>,
     pub ils_role: Option<String>,
@@ -39,7 +41,7 @@ pub struct Facts {
 
 /// Reads every fact, recording failures instead of stopping.
 pub async fn read(p: &mut Publisher) -> Facts {
-    let mut f = Facts { host: p.access.host.clone(), ..Facts::default() };
+    let mut f = Facts { host: p.access.host.clone(), https_port: p.access.https_port, ..Facts::default() };
     match p.soap.ccm_version().await {
         Ok(v) => f.version = Some(v),
         Err(e) => f.errors.push(format!("version: {e}")),

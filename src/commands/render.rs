@@ -14,7 +14,7 @@ pub fn check_parts(o: &Outcome) -> (Vec<SideFacts>, Vec<Finding>) {
         .config
         .iter()
         .map(|c| {
-            let level = o.trace_levels.iter().find(|l| l.host == c.facts.host);
+            let level = o.trace_levels.iter().find(|l| l.host == c.facts.host && l.https_port == c.facts.https_port);
             SideFacts {
                 side: Some(c.side),
                 host: c.facts.host.clone(),

@@ -112,10 +112,6 @@ pub fn paged_select(sql: &str, skip: usize, first: usize) -> Option<String> {
     Some(format!("{kw} skip {skip} first {first}{rest}"))
 }
 
-enum Body {
-    Text(String),
-}
-
 impl SoapClient {
     pub fn new(t: &HttpsTarget) -> Result<SoapClient, SoapError> {
         let (config, seen) = tls::client_config(&t.tls).map_err(|e| SoapError::TlsSetup(t.host.clone(), e))?;
@@ -244,7 +240,7 @@ impl SoapClient {
             let resp = self.send(path, action, body, op).await?;
             let status = resp.status();
             let ct = resp.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-            let Body::Text(text) = self.read_body(resp, &ct, op).await?;
+            let text = self.read_body(resp, &ct, op).await?;
             match status.as_u16() {
                 200..=299 => return Ok(text),
                 401 | 403 => {
@@ -289,7 +285,7 @@ impl SoapClient {
     }
 
     /// The response text; for an MTOM/SwA answer, its XML part.
-    async fn read_body(&self, resp: reqwest::Response, content_type: &str, op: &str) -> Result<Body, SoapError> {
+    async fn read_body(&self, resp: reqwest::Response, content_type: &str, op: &str) -> Result<String, SoapError> {
         let mut stream = resp.bytes_stream();
         let mut raw = Vec::new();
         while let Some(chunk) = stream.next().await {
@@ -322,9 +318,9 @@ impl SoapClient {
                 op: op.into(),
                 reason: e.to_string(),
             })?;
-            return Ok(Body::Text(String::from_utf8_lossy(&first.unwrap_or_default()).into_owned()));
+            return Ok(String::from_utf8_lossy(&first.unwrap_or_default()).into_owned());
         }
-        Ok(Body::Text(String::from_utf8_lossy(&raw).into_owned()))
+        Ok(String::from_utf8_lossy(&raw).into_owned())
     }
 
     /// An AXL operation, negotiating the schema version on 599.
@@ -473,7 +469,7 @@ impl SoapClient {
                     status: status.as_u16(),
                 });
             }
-            let Body::Text(text) = self.read_body(resp, &ct, op).await?;
+            let text = self.read_body(resp, &ct, op).await?;
             return Err(match envelope::fault(&text) {
                 Some(f) => {
                     SoapError::Fault { host: self.host.clone(), op: op.into(), message: f.message, code: f.code }

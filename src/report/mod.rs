@@ -2,7 +2,6 @@
 //! contract `ils-doctor/analysis/1` (docs/json-contract.md), or as Markdown and HTML from the
 //! templates in `templates/`. All read the same [`model::Report`].
 
-pub mod json;
 pub mod model;
 pub mod template;
 pub mod terminal;
