@@ -265,3 +265,20 @@ async fn remotecluster_falls_back_to_run_sql_when_axl_sql_fails() {
         f.db_replication
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trace_listing_falls_back_to_the_cli_when_select_log_files_fails() {
+    let s = setup("m2-hub-cert-not-on-spoke");
+    s.mock.set_faults(Faults { soap_fault_operations: vec!["selectLogFiles".into()], ..Faults::default() });
+    let out = check::run(&request(&s, 20), std::future::pending()).await.unwrap();
+    let a = &out.analysis;
+    assert!(
+        a.warnings.iter().any(|w| w.contains("file list activelog cm/trace/ils/sdl detail")),
+        "the fallback is said: {:?}",
+        a.warnings
+    );
+    assert!(!a.files.is_empty(), "files listed by the CLI were downloaded");
+    let last = a.attempts.iter().rev().find(|x| x.root_cause.is_some()).expect("a diagnosed attempt");
+    assert_eq!(last.root_cause, Some(RootCause::SpokeRejectsHubCertificate), "{}", last.summary);
+    assert!(no_part_files(s.dir.path()));
+}

@@ -45,6 +45,7 @@ async fn every_scenario_matches_the_mocks_ground_truth() {
         }
         let scenario = mock_server::bundled::load(name).unwrap().unwrap();
         let (hub_name, spoke_names) = roles(&scenario);
+        let trust_expect = trust_truth(&scenario, &hub_name, &spoke_names);
         let dir = tempfile::tempdir().unwrap();
         let mock = mock_server::start_with(
             scenario,
@@ -76,6 +77,23 @@ async fn every_scenario_matches_the_mocks_ground_truth() {
         if let Some(code) = expected_finding(name) {
             assert!(out.findings.iter().any(|f| f.code == code), "{name}: expected finding {code}: {:?}", out.findings);
             assert_eq!(a.status, Status::Critical, "{name}: {}", a.summary);
+        }
+        // Certificate trust predicted from the trust lists, against the scenario's own trust.
+        // (Left out, and said, when the traces show a password-only registration without TLS.)
+        let moot = a.warnings.iter().any(|w| w.starts_with("certificate trust findings left out"));
+        if moot {
+            assert!(a.attempts.iter().all(|x| x.tls != Some(true)), "{name}: left out although TLS was tried");
+        }
+        for (verifier_role, peer_role, trusted) in trust_expect.iter().filter(|_| !moot) {
+            let flagged = out
+                .findings
+                .iter()
+                .any(|f| f.code.starts_with("peer_certificate_") && f.message.contains(&format!("the {peer_role} ")));
+            assert_eq!(
+                flagged, !trusted,
+                "{name}: does the {verifier_role} trust the {peer_role}'s certificate? findings: {:?}",
+                out.findings
+            );
         }
         // The mock's latest written attempt per spoke, against ils-doctor's latest decided one.
         let truth: Vec<(String, Truth)> = mock.with_world(|w| {
@@ -112,4 +130,18 @@ async fn every_scenario_matches_the_mocks_ground_truth() {
     }
     assert!(checked >= 17, "checked {checked} scenarios");
     assert!(compared.len() >= 14, "only {} spokes had a mock decision to compare: {compared:?}", compared.len());
+}
+
+/// For each direction of the (single-spoke) scenarios: (verifier, peer, whether the verifier's
+/// tomcat-trust holds the peer's certificate or its CA), from the scenario file itself.
+fn trust_truth(s: &mock_server::Scenario, hub: &str, spokes: &[String]) -> Vec<(&'static str, &'static str, bool)> {
+    if spokes.len() != 1 {
+        return Vec::new();
+    }
+    let (Some(h), Some(sp)) = (s.cluster(hub), s.cluster(&spokes[0])) else { return Vec::new() };
+    let trusts = |v: &mock_server::scenario::Cluster, p: &mock_server::scenario::Cluster| {
+        v.trust.tomcat_certs.contains(&p.name)
+            || (p.tomcat.kind == mock_server::scenario::CertKind::CaSigned && v.trust.ca_roots.contains(&p.tomcat.ca))
+    };
+    vec![("spoke", "hub", trusts(sp, h)), ("hub", "spoke", trusts(h, sp))]
 }

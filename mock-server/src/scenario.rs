@@ -440,7 +440,8 @@ pub struct Faults {
     pub throttle_every_nth: Option<u64>,
     /// 503 (write throttle) or 599 (version) for throttled requests; 503 when absent.
     pub throttle_status: Option<u16>,
-    /// AXL operations (e.g. `executeSQLQuery`) that always answer a SOAP fault.
+    /// SOAP operations (AXL's `executeSQLQuery`, log collection's `selectLogFiles`) that always
+    /// answer a SOAP fault.
     pub soap_fault_operations: Vec<String>,
     /// Row count above which executeSQLQuery answers "Query request too large".
     pub query_too_large_rows: Option<usize>,

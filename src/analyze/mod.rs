@@ -15,6 +15,7 @@ pub mod diagnose;
 pub mod episode;
 pub mod event;
 pub mod fields;
+pub mod findings;
 pub mod fix;
 pub mod model;
 pub mod pairing;

@@ -113,15 +113,36 @@ pub async fn ils_log_name(p: &Publisher) -> String {
 
 /// Lists and downloads the ILS traces of `[from, to]` into `dir`.
 pub async fn fetch(
-    p: &Publisher,
+    p: &mut Publisher,
     log_name: &str,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     dir: &Path,
     progress: &Progress,
 ) -> Result<Fetched, SoapError> {
-    let listed = p.soap.select_log_files(log_name, &cucm_date(from), &cucm_date(to), UTC_ZONE).await?;
     let mut out = Fetched::default();
+    let listed = match p.soap.select_log_files(log_name, &cucm_date(from), &cucm_date(to), UTC_ZONE).await {
+        Ok(listed) => listed,
+        // Log collection refused (a fault, a service name this release spells differently):
+        // the CLI lists the same directory; GetOneFile still downloads.
+        Err(soap) => match p.ssh.run(&format!("file list activelog {ILS_DIR} detail")).await {
+            Ok(text) => {
+                out.warnings.push(format!(
+                    "{}: selectLogFiles failed ({soap}); listed the traces with `file list activelog {ILS_DIR} detail` instead",
+                    p.access.host
+                ));
+                let margin = chrono::Duration::hours(15); // any UTC offset: the listing is server-local time
+                file_list_detail(&text)
+                    .into_iter()
+                    .filter(|(t, _)| {
+                        t.is_none_or(|t| t >= (from - margin).naive_utc() && t <= (to + margin).naive_utc())
+                    })
+                    .map(|(_, f)| f)
+                    .collect()
+            }
+            Err(ssh) => return Err(with_cli_failure(soap, &ssh.to_string())),
+        },
+    };
     std::fs::create_dir_all(dir).map_err(|e| SoapError::Write {
         host: p.access.host.clone(),
         op: "saving traces".into(),
@@ -144,6 +165,7 @@ pub async fn fetch(
             todo.push((f, dest));
         }
     }
+    let p = &*p;
     let results: Vec<Result<(PathBuf, u64), String>> = futures_util::stream::iter(todo)
         .map(|(f, dest)| async move { one(p, &f, &dest, progress).await.map(|n| (dest, n)) })
         .buffer_unordered(CONCURRENCY)
@@ -160,6 +182,42 @@ pub async fn fetch(
     }
     out.files.sort();
     Ok(out)
+}
+
+/// The ILS trace directory under `activelog` (research `cucm-ils.md` §5.1 [I]).
+pub const ILS_DIR: &str = "cm/trace/ils/sdl";
+
+fn with_cli_failure(e: SoapError, cli: &str) -> SoapError {
+    match e {
+        SoapError::Fault { host, op, message, code } => {
+            SoapError::Fault { host, op, message: format!("{message}; the CLI fallback failed too: {cli}"), code }
+        }
+        other => other,
+    }
+}
+
+/// The files of `file list activelog <dir> detail`: lines like ` 25 Jul,2019 13:12:01
+/// 559,502  cdrrepmgr00073.log` (research §3.5 [3P: S16d]), with their server-local time.
+/// Lines of another shape (the `dir count` footer, `<dir>` entries) are skipped.
+pub fn file_list_detail(text: &str) -> Vec<(Option<chrono::NaiveDateTime>, RemoteFile)> {
+    text.lines()
+        .filter_map(|line| {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let [day, mon_year, time, size, name] = words.as_slice() else { return None };
+            let size: u64 = size.replace(',', "").parse().ok()?;
+            safe_name(name).filter(|n| n == name)?;
+            let when =
+                chrono::NaiveDateTime::parse_from_str(&format!("{day} {mon_year} {time}"), "%d %b,%Y %H:%M:%S").ok();
+            when?;
+            let file = RemoteFile {
+                name: name.to_string(),
+                absolute_path: format!("/var/log/active/{ILS_DIR}/{name}"),
+                size: Some(size),
+                modified: format!("{day} {mon_year} {time}"),
+            };
+            Some((when, file))
+        })
+        .collect()
 }
 
 /// One file, with one restart if the transfer was cut or its size is wrong.
@@ -207,6 +265,17 @@ mod tests {
         for bad in ["..", ".hidden", "a b", "x;rm", "", "dir/"] {
             assert_eq!(safe_name(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn cli_listing_with_detail() {
+        let text = "file list activelog cm/trace/ils/sdl detail\r\n 25 Jul,2019 13:12:01      559,502  SDL001_600_000012.txt.gz\n 25 Jul,2019 13:20:00          120  SDL001_600_000013.txt.gzo\n 25 Jul,2019 13:20:00          120  ../x\n<dir>    sdl\ndir count = 0, file count = 2\n";
+        let files = file_list_detail(text);
+        assert_eq!(files.len(), 2, "{files:?}");
+        assert_eq!(files[0].1.size, Some(559_502));
+        assert_eq!(files[0].1.absolute_path, "/var/log/active/cm/trace/ils/sdl/SDL001_600_000012.txt.gz");
+        assert_eq!(files[1].0.unwrap().to_string(), "2019-07-25 13:20:00");
+        assert!(file_list_detail("Executed command unsuccessfully\n").is_empty());
     }
 
     #[test]

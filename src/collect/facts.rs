@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::certs::{self, OwnCert, TrustEntry};
 use super::publisher::Publisher;
 use crate::connect::envelope;
 
@@ -35,6 +36,10 @@ pub struct Facts {
     pub tomcat_valid_to: Option<String>,
     #[serde(skip)]
     pub tomcat_valid_to_parsed: Option<chrono::NaiveDateTime>,
+    /// Serial, subject and issuer of the Tomcat certificate (what a peer must trust).
+    pub tomcat_cert: Option<OwnCert>,
+    /// The `tomcat-trust` entries (which peers' certificates this side accepts).
+    pub tomcat_trust: Vec<TrustEntry>,
     /// What could not be read, with the reason.
     pub errors: Vec<String>,
 }
@@ -107,8 +112,13 @@ pub async fn read(p: &mut Publisher) -> Facts {
                 f.tomcat_valid_to = Some(text);
                 f.tomcat_valid_to_parsed = parsed;
             }
+            f.tomcat_cert = certs::own_cert(&out);
         }
         Err(e) => f.errors.push(format!("show cert own tomcat: {e}")),
+    }
+    match p.ssh.run("show cert list trust").await {
+        Ok(out) => f.tomcat_trust = certs::trust_list(&out),
+        Err(e) => f.errors.push(format!("show cert list trust: {e}")),
     }
     match p.ssh.run("utils dbreplication runtimestate").await {
         Ok(out) => f.db_replication = replication(&out),

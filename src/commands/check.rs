@@ -15,10 +15,13 @@ use std::time::Duration;
 use chrono::Utc;
 use serde::Serialize;
 
+pub use crate::analyze::findings::{
+    drop_moot_trust_findings, findings, fold_findings, Finding, LevelChange, SideConfig,
+};
 use crate::analyze::model::Analysis;
-use crate::analyze::{self, Catalog, Method, Side, Status};
+use crate::analyze::{self, Catalog, Method, Side};
 use crate::collect::download::{self, Progress};
-use crate::collect::facts::{self, Facts};
+use crate::collect::facts;
 use crate::collect::publisher::{Access, Publisher, PublisherError};
 use crate::collect::trace_level::{self, Journal, RaiseError};
 use crate::commands::scan::{scan_all, Job};
@@ -59,26 +62,6 @@ pub enum CheckError {
     InterruptedRestoreFailed(String),
 }
 
-/// A configuration finding.
-#[derive(Debug, Clone, Serialize)]
-pub struct Finding {
-    pub severity: Status,
-    pub code: &'static str,
-    pub host: String,
-    pub message: String,
-    pub fix: String,
-}
-
-/// What a side's trace level was and became.
-#[derive(Debug, Clone, Serialize)]
-pub struct LevelChange {
-    pub host: String,
-    pub https_port: u16,
-    pub before: String,
-    pub during: String,
-    pub restored: Option<bool>,
-}
-
 /// The result: the analysis (its status already includes the findings), each side's facts.
 #[derive(Debug, Clone, Serialize)]
 pub struct Outcome {
@@ -88,13 +71,6 @@ pub struct Outcome {
     pub findings: Vec<Finding>,
     pub trace_levels: Vec<LevelChange>,
     pub download_dir: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct SideConfig {
-    pub side: Side,
-    #[serde(flatten)]
-    pub facts: Facts,
 }
 
 /// Runs the check. `cancel` resolving (Ctrl-C, SIGTERM) stops the capture; the levels are
@@ -200,7 +176,8 @@ pub async fn run(req: &Request, cancel: impl std::future::Future<Output = ()>) -
     warnings.extend(scan_warnings);
     let options = analyze::Options { configured_method: req.method, warnings, ..analyze::Options::default() };
     let mut analysis = analyze::analyze(&catalog, &scanned, &options);
-    let findings = findings(&config, &levels);
+    let mut findings = findings(&config, &levels);
+    drop_moot_trust_findings(&mut findings, &mut analysis);
     fold_findings(&mut analysis, &findings);
     Ok(Outcome {
         analysis,
@@ -252,7 +229,7 @@ async fn capture(req: &Request, pubs: &mut [(Side, Publisher)], raised: bool, pr
     loop {
         let to = Utc::now() + chrono::Duration::minutes(2);
         jobs.clear();
-        for (arg, ((side, p), log)) in pubs.iter().zip(&log_names).enumerate() {
+        for (arg, ((side, p), log)) in pubs.iter_mut().zip(&log_names).enumerate() {
             let dir = req.download_dir.join(format!(
                 "{}-{}-{}",
                 side.as_str(),
@@ -341,142 +318,5 @@ fn journal_node(p: &Publisher) -> String {
 async fn close_all(pubs: Vec<(Side, Publisher)>) {
     for (_, p) in pubs {
         p.close().await;
-    }
-}
-
-/// Configuration findings (research `cucm-ils.md` §2.2: documented preconditions).
-pub fn findings(config: &[SideConfig], levels: &[LevelChange]) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let hub = config.iter().find(|c| c.side == Side::Hub);
-    for c in config {
-        let f = &c.facts;
-        let host = f.host.clone();
-        if f.cluster_id.as_deref().is_some_and(|id| id.eq_ignore_ascii_case("StandAloneCluster")) {
-            out.push(Finding {
-                severity: Status::Critical,
-                code: "cluster_id_default",
-                host: host.clone(),
-                message: format!("{host}: the Cluster ID is still StandAloneCluster; ILS does not work with the default Cluster ID"),
-                fix: "Cisco Unified CM Administration > System > Enterprise Parameters > Cluster ID: set a name unique in the ILS network, then restart the services the page names (including the Cisco Intercluster Lookup Service)".into(),
-            });
-        }
-        if let Some(state) = &f.ils_service {
-            if !state.starts_with("STARTED") {
-                out.push(Finding {
-                    severity: Status::Critical,
-                    code: "ils_service_not_running",
-                    host: host.clone(),
-                    message: format!("{host}: the Cisco Intercluster Lookup Service is {state}"),
-                    fix: "Activate or start it on the publisher: Cisco Unified Serviceability > Tools > Service Activation (or Control Center - Feature Services)".into(),
-                });
-            }
-        }
-        let role = f.ils_role.as_deref().unwrap_or("").to_ascii_lowercase();
-        let expected = if c.side == Side::Hub { "hub" } else { "spoke" };
-        if !role.is_empty() && !role.contains(expected) {
-            out.push(Finding {
-                severity: Status::Critical,
-                code: "ils_role_mismatch",
-                host: host.clone(),
-                message: format!("{host} was given as the {expected} but its ILS role is {}", f.ils_role.as_deref().unwrap_or("?")),
-                fix: "A spoke registers to a hub, never to another spoke: check Advanced Features > ILS Configuration > Role on both clusters".into(),
-            });
-        }
-        if c.side == Side::Spoke {
-            if let (Some(h), Some(id)) = (hub, &f.cluster_id) {
-                if h.facts.cluster_id.as_deref() == Some(id.as_str()) {
-                    out.push(Finding {
-                        severity: Status::Critical,
-                        code: "duplicate_cluster_id",
-                        host: host.clone(),
-                        message: format!("{host} and the hub {} have the same Cluster ID {id}", h.facts.host),
-                        fix: "Cluster IDs must be unique in the ILS network: change one under System > Enterprise Parameters > Cluster ID".into(),
-                    });
-                }
-                let knows_hub =
-                    f.remote_clusters.iter().any(|(cid, _)| Some(cid.as_str()) == h.facts.cluster_id.as_deref());
-                if !f.remote_clusters.is_empty() && !knows_hub {
-                    out.push(Finding {
-                        severity: Status::Warning,
-                        code: "peer_missing_from_remotecluster",
-                        host: host.clone(),
-                        message: format!("{host}: remotecluster does not list the hub's cluster ID {}", h.facts.cluster_id.as_deref().unwrap_or("?")),
-                        fix: "The spoke has not (yet) learned the hub: see the registration attempts below and Advanced Features > ILS Configuration".into(),
-                    });
-                }
-            }
-        }
-        if let Some(to) = f.tomcat_valid_to_parsed {
-            let days = (to - Utc::now().naive_utc()).num_days();
-            let shown = f.tomcat_valid_to.clone().unwrap_or_default();
-            if days < 0 {
-                out.push(Finding {
-                    severity: Status::Critical,
-                    code: "tomcat_certificate_expired",
-                    host: host.clone(),
-                    message: format!("{host}: the Tomcat certificate expired on {shown}; ILS over TLS (7501) presents it, so peers refuse it"),
-                    fix: "Cisco Unified OS Administration > Security > Certificate Management: regenerate the tomcat certificate (or have the CA sign a new CSR), import it where peers trust it, then restart Cisco Tomcat and the Cisco Intercluster Lookup Service".into(),
-                });
-            } else if days < 30 {
-                out.push(Finding {
-                    severity: Status::Warning,
-                    code: "tomcat_certificate_expiring",
-                    host: host.clone(),
-                    message: format!("{host}: the Tomcat certificate expires in {days} day(s) ({shown})"),
-                    fix: "Renew the tomcat certificate before it expires (Certificate Management), and re-import it where peers trust it".into(),
-                });
-            }
-        }
-        for (server, code, text) in f.db_replication.iter().filter(|(_, code, _)| *code != 2) {
-            out.push(Finding {
-                severity: Status::Warning,
-                code: "db_replication_incomplete",
-                host: host.clone(),
-                message: format!("{host}: database replication of {server} is in state ({code}) {text}; a cluster does not write learned ILS data until replication is complete"),
-                fix: "See Cisco technote 215013 (utils dbreplication runtimestate, then utils dbreplication repair/reset as it advises)".into(),
-            });
-        }
-        for e in &f.errors {
-            out.push(Finding {
-                severity: Status::Warning,
-                code: "read_failed",
-                host: host.clone(),
-                message: format!("{host}: could not read {e}"),
-                fix: String::new(),
-            });
-        }
-    }
-    for l in levels {
-        if l.restored == Some(false) {
-            out.push(Finding {
-                severity: Status::Warning,
-                code: "trace_level_not_restored",
-                host: l.host.clone(),
-                message: format!("{}: the ILS trace level reads differently after the restore (was {})", l.host, l.before),
-                fix: "Check Cisco Unified Serviceability > Trace > Configuration for the Cisco Intercluster Lookup Service; `ils-doctor restore` retries from the journal".into(),
-            });
-        }
-    }
-    out
-}
-
-/// The verdict with the findings: the worst of both (critical > unknown > warning > ok); a
-/// critical finding explains an empty capture.
-pub fn fold_findings(a: &mut Analysis, findings: &[Finding]) {
-    let worst = findings.iter().map(|f| f.severity).max();
-    let status = match (a.status, worst) {
-        (Status::Unknown, Some(Status::Critical)) => Status::Critical,
-        (s, Some(w)) => s.max(w),
-        (s, None) => s,
-    };
-    if status != a.status {
-        let first = findings.iter().find(|f| f.severity == status).map(|f| f.message.clone()).unwrap_or_default();
-        a.summary = format!(
-            "{}: {first}; {}",
-            status.as_str().to_uppercase(),
-            a.summary.split_once(": ").map_or(a.summary.as_str(), |(_, r)| r)
-        );
-        a.status = status;
-        a.exit_code = status.exit_code();
     }
 }

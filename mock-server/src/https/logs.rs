@@ -113,7 +113,13 @@ pub async fn log_collection(State(st): State<AppState>, headers: HeaderMap, body
     let Some(n) = node(&st) else {
         return fault("no such node", None);
     };
-    let mtom = lock(&st.world).faults.mtom_soap;
+    let (mtom, faulted) = {
+        let w = lock(&st.world);
+        (w.faults.mtom_soap, w.faults.soap_fault_operations.iter().any(|o| o == &op))
+    };
+    if faulted {
+        return with_cookie(fault(&format!("{op} failed (fault injected)"), None), cookie);
+    }
     let r = match (action.as_str(), op.as_str()) {
         (_, "listNodeServiceLogs") => soap_or_mtom(list_node_service_logs(&n), mtom),
         (_, "selectLogFiles") => soap_or_mtom(select_log_files(&n, &elems), mtom),

@@ -1,0 +1,241 @@
+//! Configuration findings: what each side's facts (read over AXL and the CLI) say about ILS
+//! before any trace does (research `cucm-ils.md` §2.2: documented preconditions), and how they
+//! fold into the verdict. Pure: facts in, findings out.
+
+use chrono::Utc;
+use serde::Serialize;
+
+use super::model::Analysis;
+use super::types::{Side, Status};
+use crate::collect::certs::{self, TrustMatch};
+use crate::collect::facts::Facts;
+
+/// A configuration finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub severity: Status,
+    pub code: &'static str,
+    pub host: String,
+    pub message: String,
+    pub fix: String,
+}
+
+/// What a side's trace level was and became.
+#[derive(Debug, Clone, Serialize)]
+pub struct LevelChange {
+    pub host: String,
+    pub https_port: u16,
+    pub before: String,
+    pub during: String,
+    pub restored: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SideConfig {
+    pub side: Side,
+    #[serde(flatten)]
+    pub facts: Facts,
+}
+
+/// Configuration findings (research `cucm-ils.md` §2.2: documented preconditions).
+pub fn findings(config: &[SideConfig], levels: &[LevelChange]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let hub = config.iter().find(|c| c.side == Side::Hub);
+    for c in config {
+        let f = &c.facts;
+        let host = f.host.clone();
+        if f.cluster_id.as_deref().is_some_and(|id| id.eq_ignore_ascii_case("StandAloneCluster")) {
+            out.push(Finding {
+                severity: Status::Critical,
+                code: "cluster_id_default",
+                host: host.clone(),
+                message: format!("{host}: the Cluster ID is still StandAloneCluster; ILS does not work with the default Cluster ID"),
+                fix: "Cisco Unified CM Administration > System > Enterprise Parameters > Cluster ID: set a name unique in the ILS network, then restart the services the page names (including the Cisco Intercluster Lookup Service)".into(),
+            });
+        }
+        if let Some(state) = &f.ils_service {
+            if !state.starts_with("STARTED") {
+                out.push(Finding {
+                    severity: Status::Critical,
+                    code: "ils_service_not_running",
+                    host: host.clone(),
+                    message: format!("{host}: the Cisco Intercluster Lookup Service is {state}"),
+                    fix: "Activate or start it on the publisher: Cisco Unified Serviceability > Tools > Service Activation (or Control Center - Feature Services)".into(),
+                });
+            }
+        }
+        let role = f.ils_role.as_deref().unwrap_or("").to_ascii_lowercase();
+        let expected = if c.side == Side::Hub { "hub" } else { "spoke" };
+        if !role.is_empty() && !role.contains(expected) {
+            out.push(Finding {
+                severity: Status::Critical,
+                code: "ils_role_mismatch",
+                host: host.clone(),
+                message: format!("{host} was given as the {expected} but its ILS role is {}", f.ils_role.as_deref().unwrap_or("?")),
+                fix: "A spoke registers to a hub, never to another spoke: check Advanced Features > ILS Configuration > Role on both clusters".into(),
+            });
+        }
+        if c.side == Side::Spoke {
+            if let (Some(h), Some(id)) = (hub, &f.cluster_id) {
+                if h.facts.cluster_id.as_deref() == Some(id.as_str()) {
+                    out.push(Finding {
+                        severity: Status::Critical,
+                        code: "duplicate_cluster_id",
+                        host: host.clone(),
+                        message: format!("{host} and the hub {} have the same Cluster ID {id}", h.facts.host),
+                        fix: "Cluster IDs must be unique in the ILS network: change one under System > Enterprise Parameters > Cluster ID".into(),
+                    });
+                }
+                let knows_hub =
+                    f.remote_clusters.iter().any(|(cid, _)| Some(cid.as_str()) == h.facts.cluster_id.as_deref());
+                if !f.remote_clusters.is_empty() && !knows_hub {
+                    out.push(Finding {
+                        severity: Status::Warning,
+                        code: "peer_missing_from_remotecluster",
+                        host: host.clone(),
+                        message: format!("{host}: remotecluster does not list the hub's cluster ID {}", h.facts.cluster_id.as_deref().unwrap_or("?")),
+                        fix: "The spoke has not (yet) learned the hub: see the registration attempts below and Advanced Features > ILS Configuration".into(),
+                    });
+                }
+            }
+        }
+        if let Some(to) = f.tomcat_valid_to_parsed {
+            let days = (to - Utc::now().naive_utc()).num_days();
+            let shown = f.tomcat_valid_to.clone().unwrap_or_default();
+            if days < 0 {
+                out.push(Finding {
+                    severity: Status::Critical,
+                    code: "tomcat_certificate_expired",
+                    host: host.clone(),
+                    message: format!("{host}: the Tomcat certificate expired on {shown}; ILS over TLS (7501) presents it, so peers refuse it"),
+                    fix: "Cisco Unified OS Administration > Security > Certificate Management: regenerate the tomcat certificate (or have the CA sign a new CSR), import it where peers trust it, then restart Cisco Tomcat and the Cisco Intercluster Lookup Service".into(),
+                });
+            } else if days < 30 {
+                out.push(Finding {
+                    severity: Status::Warning,
+                    code: "tomcat_certificate_expiring",
+                    host: host.clone(),
+                    message: format!("{host}: the Tomcat certificate expires in {days} day(s) ({shown})"),
+                    fix: "Renew the tomcat certificate before it expires (Certificate Management), and re-import it where peers trust it".into(),
+                });
+            }
+        }
+        for (server, code, text) in f.db_replication.iter().filter(|(_, code, _)| *code != 2) {
+            out.push(Finding {
+                severity: Status::Warning,
+                code: "db_replication_incomplete",
+                host: host.clone(),
+                message: format!("{host}: database replication of {server} is in state ({code}) {text}; a cluster does not write learned ILS data until replication is complete"),
+                fix: "See Cisco technote 215013 (utils dbreplication runtimestate, then utils dbreplication repair/reset as it advises)".into(),
+            });
+        }
+        for e in &f.errors {
+            out.push(Finding {
+                severity: Status::Warning,
+                code: "read_failed",
+                host: host.clone(),
+                message: format!("{host}: could not read {e}"),
+                fix: String::new(),
+            });
+        }
+    }
+    if let Some(h) = hub {
+        for spoke in config.iter().filter(|c| c.side == Side::Spoke) {
+            // TLS (methods 2-4): the spoke verifies the hub's certificate in the handshake, and
+            // the hub verifies the spoke's (research §1.2).
+            out.extend(trust_finding(&spoke.facts, &h.facts, "hub"));
+            out.extend(trust_finding(&h.facts, &spoke.facts, "spoke"));
+        }
+    }
+    for l in levels {
+        if l.restored == Some(false) {
+            out.push(Finding {
+                severity: Status::Warning,
+                code: "trace_level_not_restored",
+                host: l.host.clone(),
+                message: format!("{}: the ILS trace level reads differently after the restore (was {})", l.host, l.before),
+                fix: "Check Cisco Unified Serviceability > Trace > Configuration for the Cisco Intercluster Lookup Service; `ils-doctor restore` retries from the journal".into(),
+            });
+        }
+    }
+    out
+}
+
+/// The verdict with the findings: the worst of both (critical > unknown > warning > ok); a
+/// critical finding explains an empty capture.
+pub fn fold_findings(a: &mut Analysis, findings: &[Finding]) {
+    let worst = findings.iter().map(|f| f.severity).max();
+    let status = match (a.status, worst) {
+        (Status::Unknown, Some(Status::Critical)) => Status::Critical,
+        (s, Some(w)) => s.max(w),
+        (s, None) => s,
+    };
+    if status != a.status {
+        let first = findings.iter().find(|f| f.severity == status).map(|f| f.message.clone()).unwrap_or_default();
+        a.summary = format!(
+            "{}: {first}; {}",
+            status.as_str().to_uppercase(),
+            a.summary.split_once(": ").map_or(a.summary.as_str(), |(_, r)| r)
+        );
+        a.status = status;
+        a.exit_code = status.exit_code();
+    }
+}
+
+/// Whether `verifier` trusts `peer`'s Tomcat certificate. A warning, not critical: which
+/// authentication method the clusters use cannot be read (no AXL operation is known for the
+/// ILS Configuration's TLS and password settings, research §4.3 [NF]), and the password-only
+/// method 1 needs no certificate.
+fn trust_finding(verifier: &Facts, peer: &Facts, peer_role: &str) -> Option<Finding> {
+    let cert = peer.tomcat_cert.as_ref()?;
+    if verifier.tomcat_trust.is_empty() {
+        return None; // the list was not read (its error is a finding of its own)
+    }
+    let m = certs::trusts(&verifier.tomcat_trust, cert)?;
+    let (v, p) = (&verifier.host, &peer.host);
+    let cn = cert.subject_cn.as_deref().unwrap_or("?");
+    let serial = cert.serial.as_deref().unwrap_or("?");
+    let fix = format!(
+        "On {p}: Cisco Unified OS Administration > Security > Certificate Management, download tomcat.pem (or its CA for a CA-signed certificate); on {v}: Upload Certificate/Certificate chain as tomcat-trust; then restart the Cisco Intercluster Lookup Service on {v} (research §2.2)"
+    );
+    match m {
+        TrustMatch::Missing => Some(Finding {
+            severity: Status::Warning,
+            code: "peer_certificate_not_trusted",
+            host: v.clone(),
+            message: format!(
+                "{v}: tomcat-trust holds neither the {peer_role} {p}'s Tomcat certificate (CN={cn}, serial {serial}) nor its issuer's; with TLS (authentication methods 2 to 4) {v} refuses it"
+            ),
+            fix,
+        }),
+        TrustMatch::Stale { files } => Some(Finding {
+            severity: Status::Warning,
+            code: "peer_certificate_stale_in_trust",
+            host: v.clone(),
+            message: format!(
+                "{v}: tomcat-trust holds an older certificate of the {peer_role} {p} ({}), not its current one (serial {serial}): it was regenerated or renewed after the import; with TLS {v} refuses it",
+                files.join(", ")
+            ),
+            fix,
+        }),
+        _ => None,
+    }
+}
+
+/// Drops the certificate-trust findings when the traces show the pair registering without TLS
+/// (authentication method 1, port 7502) and never trying TLS: certificates play no part then,
+/// and a healthy password-only network must not warn forever. Says so in the warnings.
+pub fn drop_moot_trust_findings(findings: &mut Vec<Finding>, a: &mut Analysis) {
+    let plain_success = a.attempts.iter().any(|x| x.tls == Some(false) && x.outcome == super::Outcome::Success);
+    let any_tls = a.attempts.iter().any(|x| x.tls == Some(true));
+    if plain_success && !any_tls {
+        let before = findings.len();
+        findings.retain(|f| !f.code.starts_with("peer_certificate_"));
+        if findings.len() != before {
+            a.warnings.push(
+                "certificate trust findings left out: the traces show registration without TLS (password only, port 7502)"
+                    .into(),
+            );
+        }
+    }
+}
