@@ -7,6 +7,7 @@
 //! into the CLI's subcommands.
 
 pub mod analyze;
+pub mod audit;
 pub mod cli;
 pub mod collect;
 pub mod commands;

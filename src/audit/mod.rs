@@ -1,0 +1,8 @@
+//! `ils-doctor audit`: many ILS networks from an inventory, with bounded concurrency, a history
+//! database and outputs for monitoring systems (issue 7).
+//!
+//! It sits beside `commands`: it orchestrates `collect` and `analyze` per cluster, and renders
+//! its own machine outputs (JUnit, Prometheus) because they describe a run of many clusters,
+//! not one analysis.
+
+pub mod model;
