@@ -49,6 +49,9 @@ pub enum Command {
     #[command(after_help = EXAMPLES)]
     Analyze(AnalyzeArgs),
     /// Put back the ILS trace levels a run left raised (from the journal).
+    #[command(after_help = AUDIT_EXAMPLES)]
+    Audit(Box<AuditArgs>),
+    History(HistoryArgs),
     Restore(RestoreArgs),
     /// Show the HTTPS certificate a publisher presents and pin it (like ssh's known_hosts).
     Trust(TrustArgs),
@@ -160,6 +163,105 @@ pub struct CheckArgs {
 }
 
 /// Report output (shared).
+const AUDIT_EXAMPLES: &str = "\
+Examples:
+  Every cluster of an inventory, read only (nothing is changed on the clusters):
+    ils-doctor audit --inventory net.toml
+
+  From cron, for node_exporter's textfile collector (written atomically):
+    ils-doctor audit --inventory net.toml --format prometheus -o /var/lib/node_exporter/ils.prom
+
+  For a CI dashboard, and the trend since yesterday:
+    ils-doctor audit --inventory net.toml --format junit -o ils-junit.xml
+    ils-doctor history --since 24h
+
+  The full check per hub and its spokes (raises and restores ILS trace levels, two hubs at once):
+    ils-doctor audit --inventory net.toml --deep --max-raised 2
+
+Exit codes: the worst verdict wins (0 ok, 1 warning, 2 critical); 3 when a cluster could not be
+assessed and none is critical, or when an error prevented the audit.";
+
+/// How an audit is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuditFormat {
+    /// A summary line, changes, and a table per network.
+    Text,
+    /// The `ils-doctor/audit/1` document.
+    Json,
+    /// JUnit XML: a test case per link and per cluster.
+    Junit,
+    /// Prometheus text format for node_exporter's textfile collector.
+    Prometheus,
+    /// Only the one-line summary (for monitoring plugins).
+    Summary,
+}
+
+/// Audit many clusters from an inventory: verdicts, history, outputs for monitoring.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The inventory (TOML): networks, their clusters, roles, ports, users, credential references.
+    #[arg(long, value_name = "FILE")]
+    pub inventory: PathBuf,
+    /// Run the full check per hub and its spokes (raises and restores the ILS trace levels).
+    #[arg(long)]
+    pub deep: bool,
+    /// How far back to read the traces the clusters already have.
+    #[arg(long, default_value = "2h", value_name = "DURATION")]
+    pub since: String,
+    /// Clusters read at once.
+    #[arg(short = 'j', long, value_name = "N", default_value_t = crate::audit::run::DEFAULT_JOBS as u16, value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: u16,
+    /// Longest time one publisher may take before it is reported unknown.
+    #[arg(long, default_value = "120s", value_name = "DURATION")]
+    pub host_timeout: String,
+    /// With --deep: hub groups whose trace levels may be raised at the same time.
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_raised: u16,
+    /// With --deep: how long to wait for registration attempts.
+    #[arg(long, default_value = "5m", value_name = "DURATION")]
+    pub capture: String,
+    /// With --deep: restart ILS on the spokes to force a registration.
+    #[arg(long)]
+    pub force_registration: bool,
+    /// The history database (default: $XDG_DATA_HOME/ils-doctor/history.sqlite).
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+    /// Do not read or write the history.
+    #[arg(long, conflicts_with = "history")]
+    pub no_history: bool,
+    /// Where traces are downloaded (default: $XDG_CACHE_HOME/ils-doctor/audit).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
+    pub format: AuditFormat,
+    /// Write the output to FILE (atomically) instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also print the one-line summary on standard error (useful with -o).
+    #[arg(long)]
+    pub summary: bool,
+    /// Options for every publisher (the inventory's per-cluster values win).
+    #[command(flatten)]
+    pub conn: ConnArgs,
+}
+
+/// The per-cluster trend recorded by `audit`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Only this cluster (and the links it is part of).
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
+    /// Only runs younger than this (e.g. 24h, 7d).
+    #[arg(long, value_name = "DURATION")]
+    pub since: Option<String>,
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
 #[derive(Debug, Args)]
 pub struct OutputArgs {
     /// Output format.

@@ -65,6 +65,23 @@ fn entry(kind: Kind, host: &str) -> Result<keyring::Entry, CredentialError> {
 
 /// The password of `kind` for `host`, from the first source that has it.
 pub fn password(kind: Kind, host: &str) -> Result<Secret, CredentialError> {
+    lookup(kind, host, true)
+}
+
+/// As [`password`], never asking (audits run from cron, over many hosts).
+pub fn password_without_prompt(kind: Kind, host: &str) -> Result<Secret, CredentialError> {
+    lookup(kind, host, false)
+}
+
+/// The keyring entry `ils-doctor` / `user` (an inventory's `keyring:ENTRY`).
+pub fn from_keyring(user: &str) -> Result<Secret, CredentialError> {
+    keyring::Entry::new(KEYRING_SERVICE, user)
+        .and_then(|e| e.get_password())
+        .map(Secret::new)
+        .map_err(|e| CredentialError::Keyring(format!("entry {KEYRING_SERVICE}/{user}: {e}")))
+}
+
+fn lookup(kind: Kind, host: &str, prompt: bool) -> Result<Secret, CredentialError> {
     for name in [env_name(kind, Some(host)), env_name(kind, None)] {
         if let Ok(v) = std::env::var(&name) {
             if !v.is_empty() {
@@ -76,7 +93,7 @@ pub fn password(kind: Kind, host: &str) -> Result<Secret, CredentialError> {
     {
         return Ok(Secret::new(p));
     }
-    if std::io::stdin().is_terminal() {
+    if prompt && std::io::stdin().is_terminal() {
         let what = if kind == Kind::Admin { "OS administrator (SSH)" } else { "application user (AXL)" };
         let p = rpassword::prompt_password(format!("{what} password for {host}: "))
             .map_err(|e| CredentialError::Prompt(e.to_string()))?;

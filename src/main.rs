@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use clap::Parser;
 use ils_doctor::cli::{
-    AnalyzeArgs, CheckArgs, Cli, Command, ConnArgs, CredentialsAction, DemoArgs, OutputArgs, RestoreArgs,
+    AnalyzeArgs, AuditArgs, CheckArgs, Cli, Command, ConnArgs, CredentialsAction, DemoArgs, OutputArgs, RestoreArgs,
     SignaturesArgs, TrustArgs,
 };
 use ils_doctor::collect::trace_level::{self, Journal};
@@ -46,6 +46,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Analyze(args) => analyze(args),
         Command::Check(args) => check(*args),
         Command::Demo(args) => demo(args),
+        Command::Audit(args) => audit(*args),
+        Command::History(_) => bail!("history: not built yet"),
         Command::Restore(args) => restore(args),
         Command::Trust(args) => trust(args),
         Command::Credentials(args) => {
@@ -109,6 +111,26 @@ async fn interrupted() {
         }
     }
     let _ = tokio::signal::ctrl_c().await;
+}
+
+fn audit(args: AuditArgs) -> anyhow::Result<u8> {
+    let conn = conn_options(&args.conn)?;
+    let req = commands::audit::request(&args, conn)?;
+    let rt = runtime()?;
+    let report = rt.block_on(async {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            interrupted().await;
+            let _ = tx.send(true);
+        });
+        commands::audit::execute(&req, rx).await
+    })?;
+    let bytes = commands::audit::render(args.format, &report)?;
+    emit(args.output.as_deref(), |out| out.write_all(&bytes))?;
+    if args.summary {
+        eprintln!("{}", report.summary);
+    }
+    Ok(report.exit_code)
 }
 
 fn conn_options(c: &ConnArgs) -> anyhow::Result<ConnOptions> {

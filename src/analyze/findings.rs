@@ -39,9 +39,20 @@ pub struct SideConfig {
 
 /// Configuration findings (research `cucm-ils.md` §2.2: documented preconditions).
 pub fn findings(config: &[SideConfig], levels: &[LevelChange]) -> Vec<Finding> {
+    let mut out: Vec<Finding> = config.iter().flat_map(side_findings).collect();
+    if let Some(h) = config.iter().find(|c| c.side == Side::Hub) {
+        for spoke in config.iter().filter(|c| c.side == Side::Spoke) {
+            out.extend(pair_findings(&h.facts, &spoke.facts).into_iter().map(|(_, f)| f));
+        }
+    }
+    out.extend(level_findings(levels));
+    out
+}
+
+/// What one side's own facts say (cluster ID, service, role, certificate, replication, reads).
+pub fn side_findings(c: &SideConfig) -> Vec<Finding> {
     let mut out = Vec::new();
-    let hub = config.iter().find(|c| c.side == Side::Hub);
-    for c in config {
+    {
         let f = &c.facts;
         let host = f.host.clone();
         if f.cluster_id.as_deref().is_some_and(|id| id.eq_ignore_ascii_case("StandAloneCluster")) {
@@ -74,30 +85,6 @@ pub fn findings(config: &[SideConfig], levels: &[LevelChange]) -> Vec<Finding> {
                 message: format!("{host} was given as the {expected} but its ILS role is {}", f.ils_role.as_deref().unwrap_or("?")),
                 fix: "A spoke registers to a hub, never to another spoke: check Advanced Features > ILS Configuration > Role on both clusters".into(),
             });
-        }
-        if c.side == Side::Spoke {
-            if let (Some(h), Some(id)) = (hub, &f.cluster_id) {
-                if h.facts.cluster_id.as_deref() == Some(id.as_str()) {
-                    out.push(Finding {
-                        severity: Status::Critical,
-                        code: "duplicate_cluster_id",
-                        host: host.clone(),
-                        message: format!("{host} and the hub {} have the same Cluster ID {id}", h.facts.host),
-                        fix: "Cluster IDs must be unique in the ILS network: change one under System > Enterprise Parameters > Cluster ID".into(),
-                    });
-                }
-                let knows_hub =
-                    f.remote_clusters.iter().any(|(cid, _)| Some(cid.as_str()) == h.facts.cluster_id.as_deref());
-                if !f.remote_clusters.is_empty() && !knows_hub {
-                    out.push(Finding {
-                        severity: Status::Warning,
-                        code: "peer_missing_from_remotecluster",
-                        host: host.clone(),
-                        message: format!("{host}: remotecluster does not list the hub's cluster ID {}", h.facts.cluster_id.as_deref().unwrap_or("?")),
-                        fix: "The spoke has not (yet) learned the hub: see the registration attempts below and Advanced Features > ILS Configuration".into(),
-                    });
-                }
-            }
         }
         if let Some(to) = f.tomcat_valid_to_parsed {
             let days = (to - Utc::now().naive_utc()).num_days();
@@ -139,14 +126,44 @@ pub fn findings(config: &[SideConfig], levels: &[LevelChange]) -> Vec<Finding> {
             });
         }
     }
-    if let Some(h) = hub {
-        for spoke in config.iter().filter(|c| c.side == Side::Spoke) {
-            // TLS (methods 2-4): the spoke verifies the hub's certificate in the handshake, and
-            // the hub verifies the spoke's (research §1.2).
-            out.extend(trust_finding(&spoke.facts, &h.facts, "hub"));
-            out.extend(trust_finding(&h.facts, &spoke.facts, "spoke"));
+    out
+}
+
+/// What a hub and one of its spokes say together, each finding with the side it concerns.
+pub fn pair_findings(hub: &Facts, spoke: &Facts) -> Vec<(Side, Finding)> {
+    let mut out = Vec::new();
+    let host = spoke.host.clone();
+    let (f, h) = (spoke, hub);
+    if let Some(id) = &f.cluster_id {
+        if h.cluster_id.as_deref() == Some(id.as_str()) {
+            out.push((Side::Spoke, Finding {
+                severity: Status::Critical,
+                code: "duplicate_cluster_id",
+                host: host.clone(),
+                message: format!("{host} and the hub {} have the same Cluster ID {id}", h.host),
+                fix: "Cluster IDs must be unique in the ILS network: change one under System > Enterprise Parameters > Cluster ID".into(),
+            }));
+        }
+        let knows_hub = f.remote_clusters.iter().any(|(cid, _)| Some(cid.as_str()) == h.cluster_id.as_deref());
+        if !f.remote_clusters.is_empty() && !knows_hub {
+            out.push((Side::Spoke, Finding {
+                severity: Status::Warning,
+                code: "peer_missing_from_remotecluster",
+                host: host.clone(),
+                message: format!("{host}: remotecluster does not list the hub's cluster ID {}", h.cluster_id.as_deref().unwrap_or("?")),
+                fix: "The spoke has not (yet) learned the hub: see the registration attempts below and Advanced Features > ILS Configuration".into(),
+            }));
         }
     }
+    // TLS (methods 2-4): the spoke verifies the hub's certificate in the handshake, and the hub
+    // verifies the spoke's (research §1.2).
+    out.extend(trust_finding(spoke, hub, "hub").map(|f| (Side::Spoke, f)));
+    out.extend(trust_finding(hub, spoke, "spoke").map(|f| (Side::Hub, f)));
+    out
+}
+
+fn level_findings(levels: &[LevelChange]) -> Vec<Finding> {
+    let mut out = Vec::new();
     for l in levels {
         if l.restored == Some(false) {
             out.push(Finding {

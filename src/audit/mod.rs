@@ -5,4 +5,9 @@
 //! its own machine outputs (JUnit, Prometheus) because they describe a run of many clusters,
 //! not one analysis.
 
+pub mod assess;
+pub mod gather;
+pub mod inventory;
 pub mod model;
+pub mod run;
+pub mod text;

@@ -55,18 +55,26 @@ pub struct Fetched {
 pub struct Progress {
     multi: MultiProgress,
     tty: bool,
+    /// Says nothing at all (audits report per cluster, not per file).
+    quiet: bool,
 }
 
 impl Progress {
     pub fn new(enabled: bool) -> Progress {
         let tty = enabled && std::io::IsTerminal::is_terminal(&std::io::stderr());
         let target = if tty { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
-        Progress { multi: MultiProgress::with_draw_target(target), tty }
+        Progress { multi: MultiProgress::with_draw_target(target), tty, quiet: false }
+    }
+
+    /// No bars, no lines.
+    pub fn quiet() -> Progress {
+        Progress { multi: MultiProgress::with_draw_target(ProgressDrawTarget::hidden()), tty: false, quiet: true }
     }
 
     /// A line for the user: above the bars on a TTY, plain on stderr otherwise.
     pub fn say(&self, line: &str) {
-        if self.tty {
+        if self.quiet {
+        } else if self.tty {
             let _ = self.multi.println(line);
         } else {
             eprintln!("{line}");

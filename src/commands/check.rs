@@ -230,12 +230,7 @@ async fn capture(req: &Request, pubs: &mut [(Side, Publisher)], raised: bool, pr
         let to = Utc::now() + chrono::Duration::minutes(2);
         jobs.clear();
         for (arg, ((side, p), log)) in pubs.iter_mut().zip(&log_names).enumerate() {
-            let dir = req.download_dir.join(format!(
-                "{}-{}-{}",
-                side.as_str(),
-                sanitize(&p.access.host),
-                p.access.https_port
-            ));
+            let dir = side_dir(&req.download_dir, *side, &p.access);
             match download::fetch(p, log, from, to, &dir, progress).await {
                 Ok(f) => {
                     warnings.extend(f.warnings);
@@ -270,6 +265,11 @@ async fn capture(req: &Request, pubs: &mut [(Side, Publisher)], raised: bool, pr
         }
         tokio::time::sleep(req.poll).await;
     }
+}
+
+/// Where one side's traces are downloaded under the run's download folder.
+pub fn side_dir(download_dir: &std::path::Path, side: Side, a: &Access) -> PathBuf {
+    download_dir.join(format!("{}-{}-{}", side.as_str(), sanitize(&a.host), a.https_port))
 }
 
 fn sanitize(host: &str) -> String {

@@ -139,7 +139,7 @@ pub fn record_pin(pins_file: &Path, host: &str, port: u16, fingerprint: &str) ->
 }
 
 impl ConnOptions {
-    fn tls_for(&self, host: &str, port: u16) -> Result<TlsMode, LiveError> {
+    pub fn tls_for(&self, host: &str, port: u16) -> Result<TlsMode, LiveError> {
         if self.insecure {
             return Ok(TlsMode::Insecure);
         }

@@ -1,6 +1,7 @@
 //! The subcommands: each wires collect → parse → analyze → report for one job.
 
 pub mod analyze;
+pub mod audit;
 pub mod check;
 pub mod config;
 pub mod demo;

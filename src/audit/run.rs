@@ -1,0 +1,371 @@
+//! The audit run: every cluster of the inventory read with bounded concurrency (`--jobs`), each
+//! bounded by the per-host timeout, then assessed per network. A dead or slow host becomes an
+//! `unknown` for its own cluster and never holds up the others.
+//!
+//! `--deep` runs the full `check` per hub and its spokes instead (trace levels raised and
+//! restored, a registration attempt captured), at most `max_raised` groups at once, and feeds
+//! the downloaded traces to the same assessment.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use futures_util::StreamExt;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tokio::sync::watch;
+
+use super::assess::{self, Gathered};
+use super::gather::{self, Reader};
+use super::inventory::{Inventory, Network};
+use super::model::{AuditReport, ClusterResult, Depth, PairResult, Role, SCHEMA};
+use crate::analyze::{self, Catalog, Side, Status, TimeBound};
+use crate::commands::check;
+use crate::commands::live::ConnOptions;
+use crate::commands::scan::{scan_all, Job};
+
+/// A sensible default for `--jobs`: publishers answer slowly (the CLI takes seconds per
+/// command), so many reads overlap well even on two cores.
+pub const DEFAULT_JOBS: usize = 16;
+
+pub struct Request {
+    pub inventory: Inventory,
+    pub depth: Depth,
+    pub since: Duration,
+    pub jobs: usize,
+    pub host_timeout: Duration,
+    pub conn: ConnOptions,
+    /// Traces are downloaded under here (kept between light runs: complete files are reused).
+    pub cache: PathBuf,
+    pub progress: bool,
+    pub deep: DeepOptions,
+}
+
+#[derive(Debug, Clone)]
+pub struct DeepOptions {
+    pub capture: Duration,
+    /// Hub groups (a hub and its spokes) whose trace levels may be raised at the same time.
+    pub max_raised: usize,
+    pub journal: PathBuf,
+    pub force_registration: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error("interrupted; nothing was changed on the clusters")]
+    Interrupted,
+    #[error("interrupted; the trace levels raised by --deep were restored{0}")]
+    InterruptedDeep(String),
+}
+
+/// Counts for the progress display.
+struct Tally {
+    bar: ProgressBar,
+    tty: bool,
+    quiet: bool,
+    running: AtomicUsize,
+    failed: AtomicUsize,
+}
+
+impl Tally {
+    fn new(total: usize, enabled: bool) -> Tally {
+        let tty = enabled && std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let bar = ProgressBar::with_draw_target(
+            Some(total as u64),
+            if tty { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() },
+        );
+        bar.set_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} clusters done · {msg} [{elapsed}]")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        Tally { bar, tty, quiet: !enabled, running: AtomicUsize::new(0), failed: AtomicUsize::new(0) }
+    }
+    fn message(&self) {
+        self.bar.set_message(format!(
+            "{} running · {} could not be read",
+            self.running.load(Ordering::Relaxed),
+            self.failed.load(Ordering::Relaxed)
+        ));
+    }
+    fn start(&self) {
+        self.running.fetch_add(1, Ordering::Relaxed);
+        self.message();
+    }
+    fn done(&self, network: &str, name: &str, g: &Gathered) {
+        self.running.fetch_sub(1, Ordering::Relaxed);
+        if g.error.is_some() {
+            self.failed.fetch_add(1, Ordering::Relaxed);
+        }
+        let line = match &g.error {
+            Some(e) => format!("audit: {network}/{name}: could not be read: {e}"),
+            None => format!("audit: {network}/{name}: read in {:.1} s", g.duration_ms as f64 / 1000.0),
+        };
+        if self.tty {
+            if g.error.is_some() {
+                self.bar.println(line);
+            }
+        } else if !self.quiet {
+            eprintln!("{line}");
+        }
+        self.bar.inc(1);
+        self.message();
+    }
+}
+
+pub async fn run(req: &Request, cancel: watch::Receiver<bool>) -> Result<AuditReport, AuditError> {
+    let started = Utc::now();
+    let clock = Instant::now();
+    let catalog = Catalog::builtin();
+    let tally = Tally::new(req.inventory.cluster_count(), req.progress);
+    let mut stop = cancel.clone();
+    let gathered = tokio::select! {
+        g = gather_all(req, &catalog, &tally, cancel) => g?,
+        _ = stop.wait_for(|c| *c) => return Err(AuditError::Interrupted),
+    };
+    tally.bar.finish_and_clear();
+
+    let options = analyze::Options {
+        from: Some(TimeBound::Utc(
+            (started - chrono::Duration::from_std(req.since).unwrap_or_default()).timestamp_millis(),
+        )),
+        ..analyze::Options::default()
+    };
+    let mut clusters: Vec<ClusterResult> = Vec::new();
+    let mut pairs: Vec<PairResult> = Vec::new();
+    for (n, g) in req.inventory.networks.iter().zip(&gathered) {
+        let opts = if req.depth == Depth::Deep { analyze::Options::default() } else { options.clone() };
+        let (c, p) = assess::network(&catalog, n, g, &opts);
+        clusters.extend(c);
+        pairs.extend(p);
+    }
+    let status = AuditReport::fold_status(&clusters, &pairs);
+    let summary = summary(status, &clusters, &pairs);
+    Ok(AuditReport {
+        schema: SCHEMA.to_string(),
+        status,
+        exit_code: status.exit_code(),
+        summary,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        started: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        duration_ms: clock.elapsed().as_millis() as u64,
+        depth: req.depth,
+        since_s: req.since.as_secs(),
+        clusters,
+        pairs,
+        changes: Vec::new(),
+    })
+}
+
+/// Gathered per network, in inventory order.
+async fn gather_all(
+    req: &Request,
+    catalog: &Catalog,
+    tally: &Tally,
+    cancel: watch::Receiver<bool>,
+) -> Result<Vec<Vec<Gathered>>, AuditError> {
+    match req.depth {
+        Depth::Light => Ok(gather_light(req, catalog, tally).await),
+        Depth::Deep => gather_deep(req, catalog, tally, cancel).await,
+    }
+}
+
+async fn gather_light(req: &Request, catalog: &Catalog, tally: &Tally) -> Vec<Vec<Gathered>> {
+    let reader =
+        Reader { conn: &req.conn, since: req.since, host_timeout: req.host_timeout, cache: &req.cache, catalog };
+    let work: Vec<(usize, usize)> = req
+        .inventory
+        .networks
+        .iter()
+        .enumerate()
+        .flat_map(|(ni, n)| (0..n.clusters.len()).map(move |ci| (ni, ci)))
+        .collect();
+    let reader = &reader;
+    let done: Vec<((usize, usize), Gathered)> = futures_util::stream::iter(work)
+        .map(|(ni, ci)| async move {
+            let n = &req.inventory.networks[ni];
+            tally.start();
+            let g = reader.read(&n.name, &n.clusters[ci]).await;
+            tally.done(&n.name, &n.clusters[ci].name, &g);
+            ((ni, ci), g)
+        })
+        .buffer_unordered(req.jobs.max(1))
+        .collect()
+        .await;
+    let mut out: Vec<Vec<Gathered>> =
+        req.inventory.networks.iter().map(|n| n.clusters.iter().map(|_| Gathered::default()).collect()).collect();
+    for ((ni, ci), g) in done {
+        out[ni][ci] = g;
+    }
+    out
+}
+
+/// A deep group's network, its clusters' gatherings, and the interruption message if any.
+type GroupResult = (usize, Vec<(usize, Gathered)>, Option<String>);
+
+/// One hub and its spokes, checked together.
+fn groups(n: &Network) -> Vec<(usize, Vec<usize>)> {
+    n.clusters
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.role == Role::Hub)
+        .map(|(h, _)| (h, n.pairs().into_iter().filter(|(hh, _)| *hh == h).map(|(_, s)| s).collect()))
+        .collect()
+}
+
+async fn gather_deep(
+    req: &Request,
+    catalog: &Catalog,
+    tally: &Tally,
+    cancel: watch::Receiver<bool>,
+) -> Result<Vec<Vec<Gathered>>, AuditError> {
+    let work: Vec<(usize, usize, Vec<usize>)> = req
+        .inventory
+        .networks
+        .iter()
+        .enumerate()
+        .flat_map(|(ni, n)| groups(n).into_iter().map(move |(h, s)| (ni, h, s)))
+        .collect();
+    let results: Vec<GroupResult> = futures_util::stream::iter(work)
+        .map(|(ni, h, spokes)| {
+            let mut cancel = cancel.clone();
+            async move {
+                let n = &req.inventory.networks[ni];
+                let (gs, interrupted) = deep_group(req, catalog, n, h, &spokes, async move {
+                    let _ = cancel.wait_for(|c| *c).await;
+                })
+                .await;
+                for (ci, g) in &gs {
+                    tally.start();
+                    tally.done(&n.name, &n.clusters[*ci].name, g);
+                }
+                (ni, gs, interrupted)
+            }
+        })
+        .buffer_unordered(req.deep.max_raised.max(1))
+        .collect()
+        .await;
+    let mut out: Vec<Vec<Gathered>> =
+        req.inventory.networks.iter().map(|n| n.clusters.iter().map(|_| Gathered::default()).collect()).collect();
+    let mut interrupted = Vec::new();
+    for (ni, gs, int) in results {
+        interrupted.extend(int);
+        for (ci, g) in gs {
+            out[ni][ci] = g;
+        }
+    }
+    if *cancel.borrow() {
+        let extra = interrupted.iter().filter(|e| !e.is_empty()).cloned().collect::<Vec<_>>().join("; ");
+        return Err(AuditError::InterruptedDeep(if extra.is_empty() { String::new() } else { format!(" ({extra})") }));
+    }
+    Ok(out)
+}
+
+/// The full check of one hub and its spokes, returned as what a light read would have gathered
+/// (facts and scanned traces), so the same assessment applies.
+async fn deep_group(
+    req: &Request,
+    catalog: &Catalog,
+    n: &Network,
+    hub: usize,
+    spokes: &[usize],
+    cancel: impl std::future::Future<Output = ()>,
+) -> (Vec<(usize, Gathered)>, Option<String>) {
+    let started = Instant::now();
+    let members: Vec<usize> = std::iter::once(hub).chain(spokes.iter().copied()).collect();
+    let fail = |e: String| {
+        members.iter().map(|&ci| (ci, Gathered { error: Some(e.clone()), ..Gathered::default() })).collect()
+    };
+    let accesses: Result<Vec<_>, String> =
+        members.iter().map(|&ci| gather::access(&n.clusters[ci], &req.conn)).collect();
+    let accesses = match accesses {
+        Ok(a) => a,
+        Err(e) => return (fail(e), None),
+    };
+    let dir = req.cache.join("deep").join(gather::dir_name(&n.name)).join(gather::dir_name(&n.clusters[hub].name));
+    let check_req = check::Request {
+        hub: accesses[0].clone(),
+        spokes: accesses[1..].to_vec(),
+        capture: req.deep.capture,
+        since: req.since,
+        keep_trace_level: false,
+        detailed_value: None,
+        force_registration: req.deep.force_registration,
+        method: None,
+        download_dir: dir,
+        journal: req.deep.journal.clone(),
+        progress: false,
+        poll: Duration::from_secs(2),
+    };
+    let outcome = match tokio::time::timeout(req.host_timeout + req.deep.capture, check::run(&check_req, cancel)).await {
+        Ok(Ok(o)) => o,
+        Ok(Err(check::CheckError::Interrupted)) => return (fail("interrupted".into()), Some(String::new())),
+        Ok(Err(e @ check::CheckError::InterruptedRestoreFailed(_))) => {
+            return (fail(e.to_string()), Some(e.to_string()))
+        }
+        Ok(Err(e)) => return (fail(format!("check of {} and its spokes: {e}", n.clusters[hub].name)), None),
+        Err(_) => {
+            return (
+                fail(format!(
+                    "check of {} and its spokes did not finish within {} s; the trace levels are restored from the journal by `ils-doctor restore`",
+                    n.clusters[hub].name,
+                    (req.host_timeout + req.deep.capture).as_secs()
+                )),
+                None,
+            )
+        }
+    };
+    let elapsed = started.elapsed().as_millis() as u64;
+    let mut out = Vec::new();
+    for (k, &ci) in members.iter().enumerate() {
+        let a = &accesses[k];
+        let side = if k == 0 { Side::Hub } else { Side::Spoke };
+        let facts = outcome
+            .config
+            .iter()
+            .find(|c| c.facts.host == a.host && c.facts.https_port == a.https_port && c.side == side)
+            .map(|c| c.facts.clone());
+        let folder = check::side_dir(&check_req.download_dir, side, a);
+        let jobs: Vec<Job> = outcome
+            .analysis
+            .files
+            .iter()
+            .filter(|f| std::path::Path::new(&f.path).starts_with(&folder))
+            .map(|f| Job { path: PathBuf::from(&f.path), side, arg: 0 })
+            .collect();
+        let (scanned, warnings) = scan_all(catalog, &jobs, 1);
+        let mut g = Gathered { facts, scanned, error: None, warnings, duration_ms: elapsed };
+        if g.facts.is_none() {
+            g.error = Some(format!("{}: the check returned no facts for this publisher", a.host));
+        }
+        out.push((ci, g));
+    }
+    (out, None)
+}
+
+fn summary(status: Status, clusters: &[ClusterResult], pairs: &[PairResult]) -> String {
+    let count = |s: Status| pairs.iter().filter(|p| p.status == s).count();
+    let unread = clusters.iter().filter(|c| c.error.is_some()).count();
+    let mut text = format!(
+        "{}: {} cluster(s), {} link(s): {} ok, {} warning, {} critical, {} unknown",
+        status.as_str().to_uppercase(),
+        clusters.len(),
+        pairs.len(),
+        count(Status::Ok),
+        count(Status::Warning),
+        count(Status::Critical),
+        count(Status::Unknown)
+    );
+    if unread > 0 {
+        text.push_str(&format!("; {unread} cluster(s) could not be read"));
+    }
+    if let Some(worst) = pairs.iter().filter(|p| p.status == status && status != Status::Ok).map(|p| &p.summary).next()
+    {
+        text.push_str(&format!("; first: {worst}"));
+    } else if let Some(c) = clusters.iter().find(|c| c.status == status && status != Status::Ok) {
+        let why =
+            c.error.clone().or_else(|| c.findings.iter().find(|f| f.severity == status).map(|f| f.message.clone()));
+        text.push_str(&format!("; first: {}/{}: {}", c.network, c.name, why.unwrap_or_default()));
+    }
+    text
+}

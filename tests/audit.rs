@@ -1,0 +1,162 @@
+//! `audit` against an inventory of mock publishers started in-process: healthy, failing,
+//! unreachable (closed port) and slow ones; verdicts, exit code, isolation of the bad hosts.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Duration;
+
+use ils_doctor::analyze::Status;
+use ils_doctor::audit::inventory;
+use ils_doctor::audit::model::{AuditReport, Depth};
+use ils_doctor::audit::run::{self, DeepOptions, Request};
+use ils_doctor::commands::demo::access_for;
+use ils_doctor::commands::live::ConnOptions;
+use ils_doctor::connect::tls::TlsMode;
+use mock_server::scenario::{Faults, TraceLevel};
+
+pub struct Net {
+    pub name: String,
+    pub mock: Option<mock_server::Running>,
+}
+
+/// Starts a scenario's mock and appends its hub and spoke to the inventory text.
+pub fn add(inv: &mut String, kh: &Path, net: &str, scenario: &str, detailed: bool) -> Net {
+    let mut s = mock_server::bundled::load(scenario).unwrap().unwrap();
+    if detailed {
+        s = s.with_trace_level(TraceLevel::Detailed);
+    }
+    let mock = mock_server::start(s).unwrap();
+    writeln!(inv, "[[network]]\nname = \"{net}\"\n").unwrap();
+    for (name, role) in [("hub", "hub"), ("spoke", "spoke")] {
+        let p = mock.publisher(name).unwrap();
+        let a = access_for(p, kh).unwrap();
+        let TlsMode::Pin(pin) = &a.tls else { panic!("pinned") };
+        let var = format!("AUDIT_TEST_PW_{}_{}", net.replace('-', "_").to_uppercase(), name.to_uppercase());
+        // SAFETY of the test: each variable name is unique to this network and cluster.
+        std::env::set_var(&var, &p.password);
+        writeln!(
+            inv,
+            "[[network.cluster]]\nname = \"{name}\"\nrole = \"{role}\"\nhost = \"{}\"\nssh_port = {}\nhttps_port = {}\nadmin_user = \"{}\"\napp_user = \"{}\"\nadmin_credential = \"env:{var}\"\napp_credential = \"env:{var}\"\ntls_pin = \"{pin}\"\n{}",
+            a.host,
+            a.ssh_port,
+            a.https_port,
+            a.admin_user,
+            a.app_user,
+            if role == "spoke" { "hub = \"hub\"\n" } else { "" }
+        )
+        .unwrap();
+    }
+    Net { name: net.to_string(), mock: Some(mock) }
+}
+
+/// A network whose publishers listen nowhere (ports bound then closed).
+pub fn add_unreachable(inv: &mut String, net: &str) {
+    let closed = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    writeln!(inv, "[[network]]\nname = \"{net}\"\n").unwrap();
+    for (name, role) in [("hub", "hub"), ("spoke", "spoke")] {
+        writeln!(
+            inv,
+            "[[network.cluster]]\nname = \"{name}\"\nrole = \"{role}\"\nhost = \"127.0.0.1\"\nssh_port = {}\nhttps_port = {}\nadmin_credential = \"env:AUDIT_TEST_NONE\"\napp_credential = \"env:AUDIT_TEST_NONE\"\n{}",
+            closed(),
+            closed(),
+            if role == "spoke" { "hub = \"hub\"\n" } else { "" }
+        )
+        .unwrap();
+    }
+}
+
+pub fn request(inv_text: &str, dir: &Path, jobs: usize, host_timeout: Duration) -> Request {
+    Request {
+        inventory: inventory::parse(inv_text, "test-inventory.toml").unwrap(),
+        depth: Depth::Light,
+        since: Duration::from_secs(7200),
+        jobs,
+        host_timeout,
+        conn: ConnOptions {
+            ssh_port: 22,
+            https_port: 8443,
+            admin_user: "admin".into(),
+            app_user: "administrator".into(),
+            ca_file: None,
+            pins: Vec::new(),
+            pins_file: dir.join("pins"),
+            insecure: false,
+            known_hosts: dir.join("known_hosts"),
+            accept_new_host_key: false,
+            // Longer than the host timeout: a hanging command is cut by the host timeout.
+            command_timeout: Duration::from_secs(30),
+        },
+        cache: dir.join("cache"),
+        progress: false,
+        deep: DeepOptions {
+            capture: Duration::from_secs(20),
+            max_raised: 1,
+            journal: dir.join("journal.json"),
+            force_registration: true,
+        },
+    }
+}
+
+fn pair<'a>(r: &'a AuditReport, network: &str) -> &'a ils_doctor::audit::model::PairResult {
+    r.pairs.iter().find(|p| p.network == network).unwrap_or_else(|| panic!("no pair in {network}: {r:#?}"))
+}
+
+async fn audit(req: &Request) -> AuditReport {
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    run::run(req, rx).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mixed_inventory_gets_a_verdict_per_cluster_and_link() {
+    std::env::set_var("AUDIT_TEST_NONE", "x");
+    let dir = tempfile::tempdir().unwrap();
+    let kh = dir.path().join("known_hosts");
+    let mut inv = String::new();
+    let _healthy = add(&mut inv, &kh, "healthy", "m1-password-success", true);
+    let _failing = add(&mut inv, &kh, "failing", "m2-hub-cert-not-on-spoke", true);
+    let slow = add(&mut inv, &kh, "slow", "m1-password-success", false);
+    add_unreachable(&mut inv, "dead");
+    std::fs::write(dir.path().join("net.toml"), &inv).unwrap();
+    // The slow network's CLI never answers `show cert`: only its host timeout ends the read.
+    slow.mock.as_ref().unwrap().set_faults(Faults { hang_command: Some("utils service".into()), ..Faults::default() });
+    // Let the mocks write their first registration attempts.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+
+    let req = request(&inv, dir.path(), 8, Duration::from_secs(8));
+    let started = std::time::Instant::now();
+    let r = audit(&req).await;
+    let took = started.elapsed();
+
+    assert_eq!(r.clusters.len(), 8, "{r:#?}");
+    assert_eq!(r.pairs.len(), 4);
+    assert_eq!(pair(&r, "failing").status, Status::Critical, "{}", pair(&r, "failing").summary);
+    assert_eq!(pair(&r, "failing").latest_root_cause.as_deref(), Some("spoke_rejects_hub_certificate"));
+    assert!(pair(&r, "failing").failures_by_cause.get("spoke_rejects_hub_certificate").is_some_and(|n| *n >= 1));
+    assert_eq!(pair(&r, "healthy").status, Status::Ok, "{}", pair(&r, "healthy").summary);
+    for net in ["dead", "slow"] {
+        for c in r.clusters.iter().filter(|c| c.network == net) {
+            assert_eq!(c.status, Status::Unknown, "{net}/{}: {:?}", c.name, c.error);
+            assert!(c.error.as_deref().is_some_and(|e| e.contains("127.0.0.1")), "the error names the host: {c:?}");
+        }
+        assert_eq!(pair(&r, net).status, Status::Unknown);
+    }
+    assert!(
+        r.clusters.iter().filter(|c| c.network == "slow").all(|c| c.error.as_deref().unwrap().contains("timeout")),
+        "{:?}",
+        r.clusters
+    );
+    // Healthy clusters are not held up by the slow ones beyond their own time.
+    for c in r.clusters.iter().filter(|c| c.network == "healthy") {
+        assert!(c.error.is_none(), "{c:?}");
+        assert!(c.duration_ms < 8000, "{c:?}");
+    }
+    assert!(took < Duration::from_secs(30), "the slow hosts are bounded by --host-timeout: {took:?}");
+    // Critical wins over unknown.
+    assert_eq!((r.status, r.exit_code), (Status::Critical, 2), "{}", r.summary);
+
+    // Without the failing network, the unreachable ones make it unknown (3).
+    let no_fail: String =
+        inv.split("[[network]]").filter(|s| !s.contains("\"failing\"")).collect::<Vec<_>>().join("[[network]]");
+    let r2 = audit(&request(&no_fail, dir.path(), 8, Duration::from_secs(8))).await;
+    assert_eq!((r2.status, r2.exit_code), (Status::Unknown, 3), "{}", r2.summary);
+}
