@@ -209,6 +209,17 @@ pub struct World {
     pub requests: BTreeMap<String, u64>,
     /// Tomcat certificates per cluster name (filled by the server; empty offline).
     pub tomcat: BTreeMap<String, crate::tls::ServerCert>,
+    /// Connections accepted per cluster (to measure a client's reuse of sessions and pools).
+    pub connections: BTreeMap<String, Connections>,
+}
+
+/// What one publisher accepted.
+#[derive(Debug, Clone, Default)]
+pub struct Connections {
+    /// SSH TCP connections accepted.
+    pub ssh: u64,
+    /// Distinct client addresses (ip:port) that sent HTTPS requests: one per TCP connection.
+    pub https_peers: std::collections::BTreeSet<std::net::SocketAddr>,
 }
 
 impl World {
@@ -222,6 +233,7 @@ impl World {
             dbs,
             requests: BTreeMap::new(),
             tomcat: BTreeMap::new(),
+            connections: BTreeMap::new(),
             scenario,
         }
     }

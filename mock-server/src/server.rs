@@ -202,7 +202,7 @@ pub fn start_with(scenario: Scenario, opts: Options) -> Result<Running, StartErr
                         .http1()
                         .timer(hyper_util::rt::TokioTimer::new())
                         .header_read_timeout(Duration::from_secs(30));
-                    let _ = server.serve(app.into_make_service()).await;
+                    let _ = server.serve(app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await;
                 });
                 handles.push(handle);
                 if let Ok(l) = tokio::net::TcpListener::from_std(ssh_l) {

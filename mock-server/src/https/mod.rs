@@ -72,8 +72,23 @@ pub fn router(world: Shared, cluster: String) -> Router {
         .route("/cucm-uds/version", get(uds_version))
         .route("/cucm-uds/servers", get(uds_servers))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(st.clone(), count_peer))
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
         .with_state(st)
+}
+
+/// Records the client's address: one distinct address per TCP connection (keep-alive reuse
+/// shows as one address serving many requests).
+async fn count_peer(
+    State(st): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    // Present when served with connect info (always, by `server`; not in router-only tests).
+    if let Some(axum::extract::ConnectInfo(addr)) = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>() {
+        lock(&st.world).connections.entry(st.cluster.clone()).or_default().https_peers.insert(*addr);
+    }
+    next.run(req).await
 }
 
 async fn not_found(uri: Uri) -> Response {

@@ -92,6 +92,7 @@ pub async fn serve(listener: tokio::net::TcpListener, world: Shared, cluster: St
             tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
         };
+        lock(&world).connections.entry(cluster.clone()).or_default().ssh += 1;
         let _ = stream.set_nodelay(true);
         let handler = Handler {
             world: world.clone(),
