@@ -6,3 +6,6 @@
 //! not one analysis.
 
 pub mod model;
+pub mod history;
+#[cfg(test)]
+mod testdata;
