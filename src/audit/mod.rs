@@ -6,6 +6,7 @@
 //! not one analysis.
 
 pub mod model;
+pub mod changes;
 pub mod history;
 #[cfg(test)]
 mod testdata;
