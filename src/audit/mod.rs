@@ -8,5 +8,6 @@
 pub mod model;
 pub mod changes;
 pub mod history;
+pub mod junit;
 #[cfg(test)]
 mod testdata;
