@@ -5,10 +5,11 @@
 //! its own machine outputs (JUnit, Prometheus) because they describe a run of many clusters,
 //! not one analysis.
 
+pub mod model;
+
 pub mod changes;
 pub mod history;
 pub mod junit;
-pub mod model;
 pub mod prometheus;
 #[cfg(test)]
 mod testdata;
