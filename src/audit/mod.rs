@@ -6,8 +6,14 @@
 //! not one analysis.
 
 pub mod assess;
+pub mod changes;
 pub mod gather;
+pub mod history;
 pub mod inventory;
+pub mod junit;
 pub mod model;
+pub mod prometheus;
 pub mod run;
+#[cfg(test)]
+mod testdata;
 pub mod text;
