@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use clap::Parser;
 use ils_doctor::cli::{
-    AnalyzeArgs, AuditArgs, CheckArgs, Cli, Command, ConnArgs, CredentialsAction, DemoArgs, OutputArgs, RestoreArgs,
-    SignaturesArgs, TrustArgs,
+    AnalyzeArgs, AuditArgs, CheckArgs, Cli, Command, ConnArgs, CredentialsAction, DemoArgs, HistoryArgs, OutputArgs,
+    RestoreArgs, SignaturesArgs, TrustArgs,
 };
 use ils_doctor::collect::trace_level::{self, Journal};
 use ils_doctor::commands::live::{self, ConnOptions, HostSpec};
@@ -47,7 +47,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Check(args) => check(*args),
         Command::Demo(args) => demo(args),
         Command::Audit(args) => audit(*args),
-        Command::History(_) => bail!("history: not built yet"),
+        Command::History(args) => history(args),
         Command::Restore(args) => restore(args),
         Command::Trust(args) => trust(args),
         Command::Credentials(args) => {
@@ -125,12 +125,33 @@ fn audit(args: AuditArgs) -> anyhow::Result<u8> {
         });
         commands::audit::execute(&req, rx).await
     })?;
+    let mut report = report;
+    if !args.no_history {
+        let path = args.history.clone().unwrap_or_else(commands::audit::default_history);
+        // The verdict stands without the history: say so, do not fail the audit.
+        if let Err(e) = commands::audit::remember(&path, &mut report) {
+            eprintln!("ils-doctor: warning: history {}: {e:#}", path.display());
+        }
+    }
     let bytes = commands::audit::render(args.format, &report)?;
     emit(args.output.as_deref(), |out| out.write_all(&bytes))?;
     if args.summary {
         eprintln!("{}", report.summary);
     }
     Ok(report.exit_code)
+}
+
+fn history(args: HistoryArgs) -> anyhow::Result<u8> {
+    let path = args.history.clone().unwrap_or_else(commands::audit::default_history);
+    let rows = commands::audit::trend(&path, args.cluster.as_deref(), args.since.as_deref())?;
+    match args.format {
+        Format::Json => emit(None, |out| {
+            serde_json::to_writer_pretty(&mut *out, &rows).map_err(io::Error::other)?;
+            writeln!(out)
+        })?,
+        _ => emit(None, |out| commands::audit::write_trend(out, &rows))?,
+    }
+    Ok(0)
 }
 
 fn conn_options(c: &ConnArgs) -> anyhow::Result<ConnOptions> {

@@ -160,3 +160,104 @@ async fn a_mixed_inventory_gets_a_verdict_per_cluster_and_link() {
     let r2 = audit(&request(&no_fail, dir.path(), 8, Duration::from_secs(8))).await;
     assert_eq!((r2.status, r2.exit_code), (Status::Unknown, 3), "{}", r2.summary);
 }
+
+/// The cron line end to end on the binary: a Prometheus file, then a change on the cluster, a
+/// second run that reports it, JUnit, and `history` showing the trend.
+#[test]
+fn cron_line_history_and_changes_on_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let kh = dir.path().join("known_hosts");
+    let mut inv = String::new();
+    let net = add(&mut inv, &kh, "emea", "m1-password-success", true);
+    let mock = net.mock.as_ref().unwrap();
+    let inv_path = dir.path().join("net.toml");
+    std::fs::write(&inv_path, &inv).unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    let db = dir.path().join("history.sqlite");
+    let audit = |extra: &[&str]| {
+        let mut cmd = assert_cmd::Command::cargo_bin("ils-doctor").unwrap();
+        cmd.args(["audit", "--inventory"]).arg(&inv_path);
+        cmd.args(["--history"]).arg(&db).args(["--cache-dir"]).arg(dir.path().join("cache"));
+        cmd.args(["--known-hosts"]).arg(&kh).args(["--command-timeout", "30s", "--host-timeout", "60s"]);
+        cmd.env("NO_COLOR", "1").args(extra);
+        for (k, v) in std::env::vars().filter(|(k, _)| k.starts_with("AUDIT_TEST_PW_EMEA")) {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    };
+
+    let prom = dir.path().join("ils.prom");
+    let out = audit(&["--format", "prometheus", "-o", prom.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "healthy network: {stderr}");
+    let text = std::fs::read_to_string(&prom).unwrap();
+    let scrape = openmetrics_parser::prometheus::parse_prometheus(&text).unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+    let status = &scrape.families["ils_doctor_pair_status"];
+    assert_eq!(status.iter_samples().count(), 1);
+    assert!(scrape.families.contains_key("ils_doctor_audit_duration_seconds"));
+    assert!(!dir.path().join("ils.ils-doctor-tmp").exists(), "written through a temporary name");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&db).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    // The hub's ILS service stops: the next run is critical and says what changed.
+    mock.with_world(|w| w.engine.control_service("hub", mock_server::scenario::ServiceState::Stopped));
+    let out = audit(&["--format", "json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["schema"], "ils-doctor/audit/1");
+    let changes = report["changes"].as_array().unwrap();
+    assert!(
+        changes.iter().any(|c| c["kind"] == "new_failure" && c["subject"] == "hub"),
+        "the hub's new failure is reported: {changes:?}"
+    );
+
+    // JUnit for a dashboard: the stopped hub is a failing test case.
+    let junit = dir.path().join("junit.xml");
+    let out = audit(&["--format", "junit", "-o", junit.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let (mut cases, mut failures, mut current) = (0, Vec::new(), String::new());
+    loop {
+        match reader.read_event().unwrap() {
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => match e.name().as_ref() {
+                "testcase" => {
+                    cases += 1;
+                    current = e
+                        .try_get_attribute("name")
+                        .unwrap()
+                        .map(|a| a.normalized_value(quick_xml::XmlVersion::Explicit1_0).unwrap().into_owned())
+                        .unwrap_or_default();
+                }
+                "failure" => failures.push(current.clone()),
+                _ => {}
+            },
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!(cases, 3, "one link and two clusters: {xml}");
+    assert!(failures.iter().any(|n| n == "cluster hub"), "{failures:?}\n{xml}");
+
+    // The trend of the hub: ok, then critical twice.
+    let out = assert_cmd::Command::cargo_bin("ils-doctor")
+        .unwrap()
+        .args(["history", "--cluster", "hub", "--format", "json", "--history"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let hub: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["subject"] == "hub")
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(hub, ["ok", "critical", "critical"], "{rows}");
+    drop(net);
+}

@@ -180,7 +180,7 @@ impl Snapshot {
 }
 
 /// One line of `trend`: a cluster's or a pair's state in one run.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct TrendRow {
     /// RFC 3339, UTC, of the run.
     pub started: String,

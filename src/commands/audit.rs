@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use anyhow::Context;
 use tokio::sync::watch;
 
-use crate::audit::inventory;
+use crate::audit::history::{History, TrendRow};
 use crate::audit::model::{AuditReport, Depth};
 use crate::audit::run::{self, DeepOptions, Request};
+use crate::audit::{changes, inventory, junit, prometheus};
 use crate::cli::{AuditArgs, AuditFormat};
 use crate::commands::live::{self, ConnOptions};
 
@@ -58,6 +59,58 @@ pub async fn execute(req: &Request, cancel: watch::Receiver<bool>) -> anyhow::Re
     run::run(req, cancel).await.context("audit")
 }
 
+/// Compares with the history's previous run (the report's `changes`), then records this run.
+pub fn remember(history_path: &std::path::Path, report: &mut AuditReport) -> anyhow::Result<()> {
+    let mut h = History::open(history_path)?;
+    let previous = h.latest_run()?;
+    report.changes = changes::changes(
+        previous.as_ref(),
+        |network, subject, limit| h.recent_statuses(network, subject, limit).unwrap_or_default(),
+        report,
+    );
+    h.record(report)?;
+    Ok(())
+}
+
+/// `ils-doctor history`: the trend per cluster and link.
+pub fn trend(
+    history_path: &std::path::Path,
+    cluster: Option<&str>,
+    since: Option<&str>,
+) -> anyhow::Result<Vec<TrendRow>> {
+    if !history_path.exists() {
+        anyhow::bail!(
+            "no history at {}: run `ils-doctor audit --inventory FILE` first (or pass --history FILE)",
+            history_path.display()
+        );
+    }
+    let since = match since {
+        Some(s) => {
+            let d = live::parse_duration(s).map_err(anyhow::Error::msg).context("--since")?;
+            Some(chrono::Utc::now() - chrono::Duration::from_std(d).unwrap_or_default())
+        }
+        None => None,
+    };
+    Ok(History::open(history_path)?.trend(cluster, since)?)
+}
+
+/// The trend as text: one block per subject, its runs oldest first, and the state changes.
+pub fn write_trend(out: &mut dyn std::io::Write, rows: &[TrendRow]) -> std::io::Result<()> {
+    use crate::report::terminal::clean;
+    if rows.is_empty() {
+        return writeln!(out, "no recorded run matches");
+    }
+    let mut last: Option<(&str, &str)> = None;
+    for r in rows {
+        if last != Some((r.network.as_str(), r.subject.as_str())) {
+            writeln!(out, "\n{} {}/{}", r.kind, clean(&r.network), clean(&r.subject))?;
+            last = Some((r.network.as_str(), r.subject.as_str()));
+        }
+        writeln!(out, "  {}  {:<8} {}", r.started, r.status.as_str(), clean(&r.detail))?;
+    }
+    Ok(())
+}
+
 /// The report in the chosen format.
 pub fn render(format: AuditFormat, r: &AuditReport) -> anyhow::Result<Vec<u8>> {
     let mut out = Vec::new();
@@ -71,9 +124,8 @@ pub fn render(format: AuditFormat, r: &AuditReport) -> anyhow::Result<Vec<u8>> {
             out.extend_from_slice(crate::report::terminal::clean(&r.summary).as_bytes());
             out.push(b'\n');
         }
-        AuditFormat::Junit | AuditFormat::Prometheus => {
-            anyhow::bail!("this output format is not built yet")
-        }
+        AuditFormat::Junit => out.extend_from_slice(junit::render(r).as_bytes()),
+        AuditFormat::Prometheus => out.extend_from_slice(prometheus::render(r).as_bytes()),
     }
     Ok(out)
 }

@@ -79,13 +79,11 @@ pub fn router(world: Shared, cluster: String) -> Router {
 
 /// Records the client's address: one distinct address per TCP connection (keep-alive reuse
 /// shows as one address serving many requests).
-async fn count_peer(
-    State(st): State<AppState>,
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
+async fn count_peer(State(st): State<AppState>, req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     // Present when served with connect info (always, by `server`; not in router-only tests).
-    if let Some(axum::extract::ConnectInfo(addr)) = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>() {
+    if let Some(axum::extract::ConnectInfo(addr)) =
+        req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+    {
         lock(&st.world).connections.entry(st.cluster.clone()).or_default().https_peers.insert(*addr);
     }
     next.run(req).await
