@@ -457,7 +457,13 @@ pub struct Faults {
     pub https_cert: Option<String>,
     /// Answer listNodeServiceLogs/selectLogFiles as MTOM `multipart/related` instead of `text/xml`.
     pub mtom_soap: bool,
+    /// Serve an extra file of this many bytes (SDL noise lines) at [`BENCH_FILE`] through
+    /// GetOneFile (not listed): for download throughput measurements.
+    pub bench_file_bytes: Option<usize>,
 }
+
+/// The path of the extra file of [`Faults::bench_file_bytes`].
+pub const BENCH_FILE: &str = "/var/log/active/cm/trace/ils/sdl/SDL001_600_999999.txt";
 
 impl Faults {
     /// True when no fault is set.

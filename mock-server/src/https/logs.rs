@@ -243,11 +243,18 @@ pub async fn dime(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -
 
 async fn get_one_file(st: &AppState, n: &Node, path: &str, mtom: bool) -> Response {
     let name = path.rsplit('/').next().unwrap_or(path);
-    let Some(f) = n.files.iter().find(|f| f.absolute_path() == path || (f.name == name && !path.contains('/'))) else {
-        // cucm-apis.md §2.4 [3P]: "FileName ... do not exist".
-        return fault(&format!("FileName {path} do not exist"), None);
+    let bench = lock(&st.world).faults.bench_file_bytes.filter(|_| path == crate::scenario::BENCH_FILE);
+    let data = if let Some(size) = bench {
+        let line = b"00000001.001 |08:00:00.000 |SdlStat  |Period: 6s SDL Signals handled: 123 (bench filler)\r\n";
+        line.iter().copied().cycle().take(size).collect()
+    } else {
+        let Some(f) = n.files.iter().find(|f| f.absolute_path() == path || (f.name == name && !path.contains('/')))
+        else {
+            // cucm-apis.md §2.4 [3P]: "FileName ... do not exist".
+            return fault(&format!("FileName {path} do not exist"), None);
+        };
+        f.bytes()
     };
-    let data = f.bytes();
     let (drop_after, bps) = {
         let w = lock(&st.world);
         (w.faults.drop_download_after_bytes, w.faults.download_bytes_per_sec)

@@ -1,0 +1,132 @@
+//! `check` against the embedded mock: wall time, the SSH sessions and HTTPS connections it
+//! opened per publisher (goal: one SSH session and one HTTPS pool per host), and GetOneFile
+//! download throughput against curl fetching the same file from the same mock in the same run
+//! (goal: ratio >= 0.9).
+//!
+//! Run: `cargo bench --bench check` (`ILS_BENCH_DOWNLOAD_MB=256` sets the file size).
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use ils_doctor::collect::publisher::Publisher;
+use ils_doctor::commands::check::{self, Request};
+use ils_doctor::commands::demo::{access_for, DEFAULT_SCENARIO};
+use ils_doctor::connect::envelope;
+use mock_server::scenario::{Faults, BENCH_FILE};
+
+fn connections(mock: &mock_server::Running) -> Vec<(String, u64, usize)> {
+    mock.with_world(|w| w.connections.iter().map(|(name, c)| (name.clone(), c.ssh, c.https_peers.len())).collect())
+}
+
+fn curl(mock: &mock_server::Running, name: &str, dest: &Path) -> Option<(u64, Duration)> {
+    let p = mock.publisher(name)?;
+    let body = dest.with_extension("envelope.xml");
+    std::fs::write(&body, envelope::get_one_file(BENCH_FILE)).ok()?;
+    // curl reads the user and password from a config file, not argv.
+    let cfg = dest.with_extension("curlrc");
+    std::fs::write(&cfg, format!("user = \"{}:{}\"\n", p.app_user, p.password)).ok()?;
+    let started = Instant::now();
+    let out = Command::new("curl")
+        .args(["-sS", "-k", "-K"])
+        .arg(&cfg)
+        .args([
+            "-H",
+            "Content-Type: text/xml; charset=utf-8",
+            "-H",
+            "SOAPAction: \"http://schemas.cisco.com/ast/soap/action/#LogCollectionPort#GetOneFile\"",
+        ])
+        .arg("--data-binary")
+        .arg(format!("@{}", body.display()))
+        .arg("-o")
+        .arg(dest)
+        .arg(format!("https://127.0.0.1:{}/logcollectionservice/services/DimeGetFileService", p.https.port()))
+        .output()
+        .ok()?;
+    let took = started.elapsed();
+    if !out.status.success() {
+        eprintln!("curl failed: {}", String::from_utf8_lossy(&out.stderr));
+        return None;
+    }
+    Some((std::fs::metadata(dest).ok()?.len(), took))
+}
+
+fn main() {
+    let mb: usize = std::env::var("ILS_BENCH_DOWNLOAD_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(256);
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = mock_server::bundled::load(DEFAULT_SCENARIO).unwrap().unwrap();
+    let mock = mock_server::start(scenario).unwrap();
+    let kh = dir.path().join("known_hosts");
+    let hub = access_for(mock.publisher("hub").unwrap(), &kh).unwrap();
+    let spoke = access_for(mock.publisher("spoke").unwrap(), &kh).unwrap();
+
+    // 1. The whole check, as `demo` runs it.
+    let req = Request {
+        hub: hub.clone(),
+        spokes: vec![spoke.clone()],
+        capture: Duration::from_secs(60),
+        since: Duration::from_secs(7200),
+        keep_trace_level: false,
+        detailed_value: None,
+        force_registration: true,
+        method: None,
+        download_dir: dir.path().join("traces"),
+        journal: dir.path().join("journal.json"),
+        progress: false,
+        poll: Duration::from_secs(1),
+    };
+    let started = Instant::now();
+    let out = rt.block_on(check::run(&req, std::future::pending())).expect("check");
+    let wall = started.elapsed();
+    println!(
+        "check ({DEFAULT_SCENARIO}): {:.2} s wall, verdict {}, {} attempt(s), {} file(s)",
+        wall.as_secs_f64(),
+        out.analysis.status.as_str(),
+        out.analysis.attempts.len(),
+        out.analysis.files.len()
+    );
+    for (name, ssh, https) in connections(&mock) {
+        println!(
+            "  {name}: {ssh} SSH session(s), {https} HTTPS connection(s) (pool of up to {} for downloads)",
+            ils_doctor::collect::download::CONCURRENCY
+        );
+    }
+
+    // 2. Download throughput: one file, ils-doctor's streaming GetOneFile against curl.
+    mock.set_faults(Faults { bench_file_bytes: Some(mb << 20), ..Faults::default() });
+    let mut best_ours = f64::MAX;
+    let mut best_curl = f64::MAX;
+    let mut bytes = 0;
+    for _ in 0..3 {
+        let dest = dir.path().join("ours.bin");
+        let secs = rt.block_on(async {
+            let p = Publisher::open(spoke.clone()).await.expect("open");
+            let t = Instant::now();
+            bytes = p.soap.get_one_file(BENCH_FILE, &dest, |_| {}).await.expect("GetOneFile");
+            let s = t.elapsed().as_secs_f64();
+            p.close().await;
+            s
+        });
+        best_ours = best_ours.min(secs);
+        let _ = std::fs::remove_file(&dest);
+        let cdest = dir.path().join("curl.bin");
+        match curl(&mock, "spoke", &cdest) {
+            Some((n, t)) => {
+                assert!(n >= bytes, "curl got the whole response ({n} >= {bytes})");
+                best_curl = best_curl.min(t.as_secs_f64());
+            }
+            None => println!("curl not available: no comparison"),
+        }
+        let _ = std::fs::remove_file(&cdest);
+    }
+    let mbps = |s: f64| bytes as f64 / s / 1e6;
+    println!("GetOneFile {} MiB (best of 3): ils-doctor {:.0} MB/s", bytes >> 20, mbps(best_ours));
+    if best_curl < f64::MAX {
+        println!(
+            "  curl {:.0} MB/s (whole multipart response, written to disk); ratio ils-doctor/curl {:.2} (goal >= 0.9)",
+            mbps(best_curl),
+            best_curl / best_ours
+        );
+    }
+}
