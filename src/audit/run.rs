@@ -359,9 +359,8 @@ fn summary(status: Status, clusters: &[ClusterResult], pairs: &[PairResult]) -> 
     if unread > 0 {
         text.push_str(&format!("; {unread} cluster(s) could not be read"));
     }
-    if let Some(worst) = pairs.iter().filter(|p| p.status == status && status != Status::Ok).map(|p| &p.summary).next()
-    {
-        text.push_str(&format!("; first: {worst}"));
+    if let Some(p) = pairs.iter().find(|p| p.status == status && status != Status::Ok) {
+        text.push_str(&format!("; first: {}: {}", p.network, p.summary));
     } else if let Some(c) = clusters.iter().find(|c| c.status == status && status != Status::Ok) {
         let why =
             c.error.clone().or_else(|| c.findings.iter().find(|f| f.severity == status).map(|f| f.message.clone()));
