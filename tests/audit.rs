@@ -261,3 +261,73 @@ fn cron_line_history_and_changes_on_the_binary() {
     assert_eq!(hub, ["ok", "critical", "critical"], "{rows}");
     drop(net);
 }
+
+/// `--deep`: the full check per hub group (levels raised, a registration forced and captured,
+/// levels restored), one group at a time, assessed like a light read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deep_audit_captures_attempts_and_restores_the_levels() {
+    let dir = tempfile::tempdir().unwrap();
+    let kh = dir.path().join("known_hosts");
+    let mut inv = String::new();
+    // Trace levels as found (not Detailed): a light audit would see no attempt.
+    let failing = add(&mut inv, &kh, "deep-failing", "m2-hub-cert-not-on-spoke", false);
+    let healthy = add(&mut inv, &kh, "deep-healthy", "m1-password-success", false);
+    let mut req = request(&inv, dir.path(), 4, Duration::from_secs(30));
+    req.depth = Depth::Deep;
+    let before: Vec<_> = [&failing, &healthy]
+        .iter()
+        .map(|n| n.mock.as_ref().unwrap().with_world(|w| (w.engine.trace_level("hub"), w.engine.trace_level("spoke"))))
+        .collect();
+    let r = audit(&req).await;
+    assert_eq!(r.depth, Depth::Deep);
+    let f = pair(&r, "deep-failing");
+    assert_eq!((f.status, f.latest_root_cause.as_deref()), (Status::Critical, Some("spoke_rejects_hub_certificate")));
+    assert!(f.attempts >= 1);
+    let h = pair(&r, "deep-healthy");
+    assert_eq!(h.status, Status::Ok, "{}", h.summary);
+    assert!(h.successes >= 1, "a forced registration was captured: {}", h.summary);
+    let after: Vec<_> = [&failing, &healthy]
+        .iter()
+        .map(|n| n.mock.as_ref().unwrap().with_world(|w| (w.engine.trace_level("hub"), w.engine.trace_level("spoke"))))
+        .collect();
+    assert_eq!(before, after, "every trace level is back to what it was");
+    assert!(!dir.path().join("journal.json").exists(), "the journal is empty");
+}
+
+/// Ctrl-C (SIGINT) to the binary during a deep audit's capture: it stops, restores every level
+/// it raised, and exits 3.
+#[test]
+fn sigint_during_a_deep_audit_restores_the_levels() {
+    let dir = tempfile::tempdir().unwrap();
+    let kh = dir.path().join("known_hosts");
+    let mut inv = String::new();
+    // A registered pair is quiet: without --force-registration the capture waits its full time.
+    let net = add(&mut inv, &kh, "sigint", "m1-password-success", false);
+    let mock = net.mock.as_ref().unwrap();
+    let inv_path = dir.path().join("net.toml");
+    std::fs::write(&inv_path, &inv).unwrap();
+    let level = || mock.with_world(|w| (w.engine.trace_level("hub"), w.engine.trace_level("spoke")));
+    let before = level();
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("ils-doctor"));
+    cmd.args(["audit", "--deep", "--capture", "120s", "--no-history", "--format", "summary", "--inventory"]);
+    cmd.arg(&inv_path).arg("--known-hosts").arg(&kh).arg("--cache-dir").arg(dir.path().join("cache"));
+    cmd.arg("--journal").arg(dir.path().join("journal.json"));
+    for (k, v) in std::env::vars().filter(|(k, _)| k.starts_with("AUDIT_TEST_PW_SIGINT")) {
+        cmd.env(k, v);
+    }
+    let child = cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let raised = (0..200).any(|_| {
+        std::thread::sleep(Duration::from_millis(100));
+        level() != before
+    });
+    assert!(raised, "the deep audit raised the trace levels");
+    std::thread::sleep(Duration::from_millis(500));
+    let kill = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("interrupted") && stderr.contains("restored"), "{stderr}");
+    assert_eq!(level(), before, "levels restored");
+    assert!(!dir.path().join("journal.json").exists());
+}

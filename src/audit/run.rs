@@ -118,10 +118,18 @@ pub async fn run(req: &Request, cancel: watch::Receiver<bool>) -> Result<AuditRe
     let clock = Instant::now();
     let catalog = Catalog::builtin();
     let tally = Tally::new(req.inventory.cluster_count(), req.progress);
-    let mut stop = cancel.clone();
-    let gathered = tokio::select! {
-        g = gather_all(req, &catalog, &tally, cancel) => g?,
-        _ = stop.wait_for(|c| *c) => return Err(AuditError::Interrupted),
+    let gathered = match req.depth {
+        // A light read changes nothing: stop at once.
+        Depth::Light => {
+            let mut stop = cancel.clone();
+            tokio::select! {
+                g = gather_light(req, &catalog, &tally) => g,
+                _ = stop.wait_for(|c| *c) => return Err(AuditError::Interrupted),
+            }
+        }
+        // Each check sees the signal itself and restores what it raised before returning:
+        // dropping it here would leave the levels raised.
+        Depth::Deep => gather_deep(req, &catalog, &tally, cancel).await?,
     };
     tally.bar.finish_and_clear();
 
@@ -155,19 +163,6 @@ pub async fn run(req: &Request, cancel: watch::Receiver<bool>) -> Result<AuditRe
         pairs,
         changes: Vec::new(),
     })
-}
-
-/// Gathered per network, in inventory order.
-async fn gather_all(
-    req: &Request,
-    catalog: &Catalog,
-    tally: &Tally,
-    cancel: watch::Receiver<bool>,
-) -> Result<Vec<Vec<Gathered>>, AuditError> {
-    match req.depth {
-        Depth::Light => Ok(gather_light(req, catalog, tally).await),
-        Depth::Deep => gather_deep(req, catalog, tally, cancel).await,
-    }
 }
 
 async fn gather_light(req: &Request, catalog: &Catalog, tally: &Tally) -> Vec<Vec<Gathered>> {
@@ -231,6 +226,22 @@ async fn gather_deep(
             let mut cancel = cancel.clone();
             async move {
                 let n = &req.inventory.networks[ni];
+                if *cancel.borrow() {
+                    // Interrupted before this group started: raise nothing.
+                    let skipped = std::iter::once(h)
+                        .chain(spokes.iter().copied())
+                        .map(|ci| {
+                            (
+                                ci,
+                                Gathered {
+                                    error: Some("interrupted before it was checked".into()),
+                                    ..Gathered::default()
+                                },
+                            )
+                        })
+                        .collect();
+                    return (ni, skipped, None);
+                }
                 let (gs, interrupted) = deep_group(req, catalog, n, h, &spokes, async move {
                     let _ = cancel.wait_for(|c| *c).await;
                 })
