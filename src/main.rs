@@ -24,6 +24,10 @@ use ils_doctor::report::Format;
 const UNKNOWN: u8 = 3;
 
 fn main() -> ExitCode {
+    // Diagnostics of the libraries (SSH, HTTP, TLS) on stderr with RUST_LOG=debug|trace; off
+    // otherwise. Secrets never reach them: passwords are `Secret`s, whose Debug and Display say
+    // "<redacted>" (tests/secrets.rs searches these logs for the password).
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("off")).init();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
