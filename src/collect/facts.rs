@@ -103,7 +103,13 @@ pub async fn read(p: &mut Publisher) -> Facts {
         Err(e) => f.errors.push(format!("utils service list: {e}")),
     }
     match p.ssh.run("show network cluster").await {
-        Ok(out) => f.nodes = network_cluster(&out),
+        Ok(out) => {
+            f.nodes = network_cluster(&out);
+            // Without AXL SQL, the processnode names come from the same output (research §7.8).
+            if f.node_name.is_none() {
+                f.node_name = publisher_processnode(&out, &f.nodes);
+            }
+        }
         Err(e) => f.errors.push(format!("show network cluster: {e}")),
     }
     match p.ssh.run("show cert own tomcat").await {
@@ -200,6 +206,31 @@ pub fn network_cluster(output: &str) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// The publisher's name in the `Server Table (processnode) Entries` list of `show network
+/// cluster`: the entry equal to the publisher's address, FQDN or host name, else the only entry.
+pub fn publisher_processnode(output: &str, nodes: &[(String, String, String)]) -> Option<String> {
+    let entries: Vec<&str> = output
+        .lines()
+        .skip_while(|l| !l.starts_with("Server Table"))
+        .skip(1)
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('-') && !l.eq_ignore_ascii_case("EnterpriseWideData"))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    let publisher = nodes.iter().find(|(_, _, role)| role == "Publisher");
+    let names: Vec<String> = publisher
+        .map(|(ip, fqdn, _)| {
+            let host = fqdn.split('.').next().unwrap_or("").to_string();
+            vec![ip.clone(), fqdn.clone(), host]
+        })
+        .unwrap_or_default();
+    entries
+        .iter()
+        .find(|e| names.iter().any(|n| !n.is_empty() && n.eq_ignore_ascii_case(e)))
+        .or(if entries.len() == 1 { entries.first() } else { None })
+        .map(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,5 +271,27 @@ mod tests {
         assert_eq!(n.len(), 2);
         assert_eq!(n[0], ("192.168.125.10".into(), "cucm15-cluster1.calltelemetry.local".into(), "Publisher".into()));
         assert_eq!(n[1].1, "CUCMPUB");
+    }
+
+    #[test]
+    fn processnode_of_the_publisher() {
+        let out = "10.1.1.1 pub.example.com pub Publisher callmanager DBPub authenticated
+10.1.1.2 sub.example.com sub Subscriber callmanager DBSub authenticated
+
+Server Table (processnode) Entries
+----------------------------------
+sub.example.com
+pub.example.com
+";
+        let nodes = network_cluster(out);
+        assert_eq!(publisher_processnode(out, &nodes).as_deref(), Some("pub.example.com"));
+        let single = "10.0.0.5 a.b a Publisher callmanager DBPub authenticated
+
+Server Table (processnode) Entries
+---
+10.0.0.5
+";
+        assert_eq!(publisher_processnode(single, &network_cluster(single)).as_deref(), Some("10.0.0.5"));
+        assert_eq!(publisher_processnode("nothing", &[]), None);
     }
 }

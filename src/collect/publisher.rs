@@ -56,6 +56,9 @@ impl Publisher {
             connect_timeout: Duration::from_secs(10),
             request_timeout: access.command_timeout,
         })?;
+        // TLS first: an untrusted certificate stops here with its advice (`ils-doctor trust`),
+        // not as a failed read of every fact; the pool keeps the connection for what follows.
+        soap.probe().await?;
         let ssh = SshSession::open(&SshTarget {
             host: access.host.clone(),
             port: access.ssh_port,

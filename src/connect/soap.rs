@@ -39,6 +39,8 @@ const DIME_ACTION: &str = "http://schemas.cisco.com/ast/soap/action/#LogCollecti
 
 /// Longest SOAP response read into memory (files stream instead).
 const MAX_SOAP_BODY: usize = 64 << 20;
+/// Largest file GetOneFile may write (ILS SDL files roll at a few MB).
+const MAX_FILE_BYTES: u64 = 2 << 30;
 
 #[derive(Debug, Clone)]
 pub struct HttpsTarget {
@@ -514,6 +516,17 @@ impl SoapClient {
                         file.write_all(&p).await.map_err(write_err)?;
                         written += p.len() as u64;
                         progress(written);
+                    }
+                    if written > MAX_FILE_BYTES {
+                        // The answer is untrusted: a broken or hostile host must not fill the disk.
+                        return Err(SoapError::Response {
+                            host: self.host.clone(),
+                            op: op.into(),
+                            reason: format!(
+                                "the file exceeds {} GiB, far beyond any ILS trace file; the download was stopped",
+                                MAX_FILE_BYTES >> 30
+                            ),
+                        });
                     }
                 }
                 m.finish().map_err(|e| SoapError::Response {

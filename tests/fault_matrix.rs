@@ -1,0 +1,387 @@
+//! The fault matrix (issue 9, `docs/fault-matrix.md`): every fault the mock injects against
+//! `check`, `audit` and `restore`, each with the behaviour the table promises: a clear error
+//! naming the host and what to do, or the right diagnosis despite the fault; no partial file
+//! under a final name; trace levels back as they were (or the journal kept for `restore`); the
+//! other cluster of an audit unaffected. (`collect` is covered by tests/bundle.rs; SIGINT and
+//! SIGTERM by tests/check_faults.rs and tests/audit.rs.)
+
+use std::path::Path;
+use std::time::Duration;
+
+use ils_doctor::analyze::Status;
+use ils_doctor::audit::{inventory, model::Depth, run as audit_run};
+use ils_doctor::collect::publisher::Access;
+use ils_doctor::commands::check::{self, Request};
+use ils_doctor::commands::demo::access_for;
+use ils_doctor::commands::live::ConnOptions;
+use ils_doctor::connect::tls::TlsMode;
+use mock_server::scenario::{Faults, TraceLevel};
+
+/// How a fault must end.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Expect {
+    /// The run refuses to go on: an error naming the host and what to do (the words given).
+    Refused(&'static [&'static str]),
+    /// The run goes through and still diagnoses the failure.
+    Diagnosed,
+    /// The run goes through; the downloads failed and say so (no verdict from traces).
+    DownloadFailed,
+}
+
+struct Case {
+    name: &'static str,
+    faults: fn() -> Faults,
+    /// Set on the client side instead (known_hosts, TLS).
+    client: Option<fn(&mut Access)>,
+    expect: Expect,
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            name: "dropped connection mid-download",
+            faults: || Faults { drop_download_after_bytes: Some(40), ..Faults::default() },
+            client: None,
+            expect: Expect::DownloadFailed,
+        },
+        Case {
+            name: "slow link",
+            faults: || Faults { download_bytes_per_sec: Some(64 * 1024), ..Faults::default() },
+            client: None,
+            expect: Expect::Diagnosed,
+        },
+        Case {
+            name: "throttling 503",
+            faults: || Faults { throttle_every_nth: Some(4), throttle_status: Some(503), ..Faults::default() },
+            client: None,
+            expect: Expect::Diagnosed,
+        },
+        Case {
+            name: "SOAP fault (AXL SQL and log listing)",
+            faults: || Faults {
+                soap_fault_operations: vec!["executeSQLQuery".into(), "selectLogFiles".into()],
+                ..Faults::default()
+            },
+            client: None,
+            expect: Expect::Diagnosed,
+        },
+        Case {
+            name: "pager despite pagination off",
+            faults: || Faults { pager_ignores_off: true, ..Faults::default() },
+            client: None,
+            expect: Expect::Diagnosed,
+        },
+        Case {
+            name: "command with no prompt",
+            faults: || Faults { hang_command: Some("show cert".into()), ..Faults::default() },
+            client: None,
+            expect: Expect::Diagnosed,
+        },
+        Case {
+            name: "wrong password",
+            faults: || Faults { wrong_password: true, ..Faults::default() },
+            client: None,
+            expect: Expect::Refused(&["127.0.0.1", "refused"]),
+        },
+        Case {
+            name: "host key changed",
+            faults: Faults::default,
+            client: Some(plant_other_host_key),
+            expect: Expect::Refused(&["127.0.0.1", "HOST KEY CHANGED"]),
+        },
+        Case {
+            name: "untrusted HTTPS certificate",
+            faults: Faults::default,
+            client: Some(|a| a.tls = TlsMode::Verify { extra_roots_pem: None }),
+            expect: Expect::Refused(&["127.0.0.1", "ils-doctor trust"]),
+        },
+    ]
+}
+
+/// Records another Ed25519 key for the host: a rotated (or impostor) key, seen from the client.
+fn plant_other_host_key(a: &mut Access) {
+    let entry = format!("[{}]:{} ", a.host, a.ssh_port);
+    let kh = std::fs::read_to_string(&a.known_hosts).unwrap_or_default();
+    let planted: Vec<String> = kh
+        .lines()
+        .map(|l| {
+            if l.starts_with(&entry) {
+                format!("{entry}ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    std::fs::write(&a.known_hosts, planted.join("\n") + "\n").unwrap();
+}
+
+fn part_files(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(part_files(&p));
+        } else if p.to_string_lossy().ends_with(".part") {
+            out.push(p.display().to_string());
+        }
+    }
+    out
+}
+
+struct Mock {
+    mock: mock_server::Running,
+    hub: Access,
+    spoke: Access,
+}
+
+fn start(dir: &Path, scenario: &str, detailed: bool) -> Mock {
+    let mut s = mock_server::bundled::load(scenario).unwrap().unwrap();
+    if detailed {
+        s = s.with_trace_level(TraceLevel::Detailed);
+    }
+    let mock = mock_server::start(s).unwrap();
+    let kh = dir.join("known_hosts");
+    let mut hub = access_for(mock.publisher("hub").unwrap(), &kh).unwrap();
+    let mut spoke = access_for(mock.publisher("spoke").unwrap(), &kh).unwrap();
+    hub.command_timeout = Duration::from_secs(4);
+    spoke.command_timeout = Duration::from_secs(4);
+    Mock { mock, hub, spoke }
+}
+
+fn levels(m: &Mock) -> (Option<TraceLevel>, Option<TraceLevel>) {
+    m.mock.with_world(|w| (w.engine.trace_level("hub"), w.engine.trace_level("spoke")))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_under_every_fault() {
+    let mut passed = Vec::new();
+    for case in cases() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut m = start(dir.path(), "m2-hub-cert-not-on-spoke", false);
+        if let Some(f) = case.client {
+            f(&mut m.hub);
+        }
+        m.mock.set_faults((case.faults)());
+        let before = levels(&m);
+        let req = Request {
+            hub: m.hub.clone(),
+            spokes: vec![m.spoke.clone()],
+            capture: Duration::from_secs(20),
+            since: Duration::from_secs(7200),
+            keep_trace_level: false,
+            detailed_value: None,
+            force_registration: true,
+            method: None,
+            download_dir: dir.path().join("traces"),
+            journal: dir.path().join("journal.json"),
+            progress: false,
+            poll: Duration::from_secs(1),
+        };
+        let result = check::run(&req, std::future::pending()).await;
+        let name = case.name;
+        match (case.expect, result) {
+            (Expect::Refused(words), Err(e)) => {
+                let msg = e.to_string();
+                assert!(words.iter().all(|w| msg.contains(w)), "{name}: {msg}");
+            }
+            (Expect::Diagnosed, Ok(out)) => {
+                let a = &out.analysis;
+                assert_eq!(a.status, Status::Critical, "{name}: {}", a.summary);
+                assert!(
+                    a.attempts
+                        .iter()
+                        .any(|x| x.root_cause.map(|c| c.as_str()) == Some("spoke_rejects_hub_certificate")),
+                    "{name}: {}",
+                    a.summary
+                );
+            }
+            (Expect::DownloadFailed, Ok(out)) => {
+                let w = out.analysis.warnings.join(" | ");
+                assert!(w.contains("127.0.0.1") && w.contains("GetOneFile"), "{name}: {w}");
+            }
+            (want, got) => panic!("{name}: expected {want:?}, got {:?}", got.map(|o| o.analysis.summary)),
+        }
+        m.mock.set_faults(Faults::default());
+        assert_eq!(levels(&m), before, "{name}: trace levels as found");
+        assert!(!dir.path().join("journal.json").exists(), "{name}: journal empty");
+        assert!(part_files(dir.path()).is_empty(), "{name}: no partial file");
+        passed.push(name);
+    }
+    eprintln!("fault matrix, check: {} faults passed: {passed:?}", passed.len());
+}
+
+fn inventory_of(nets: &[(&str, &Mock)]) -> String {
+    let mut inv = String::new();
+    for (net, m) in nets {
+        inv.push_str(&format!("[[network]]\nname = \"{net}\"\n\n"));
+        for (name, a) in [("hub", &m.hub), ("spoke", &m.spoke)] {
+            let pin = match &a.tls {
+                TlsMode::Pin(p) => format!("tls_pin = \"{p}\"\n"),
+                _ => String::new(),
+            };
+            let var = format!("FAULT_PW_{}", net.to_uppercase());
+            std::env::set_var(&var, a.admin_password.expose());
+            inv.push_str(&format!(
+                "[[network.cluster]]\nname = \"{name}\"\nrole = \"{name}\"\nhost = \"{}\"\nssh_port = {}\nhttps_port = {}\nadmin_user = \"{}\"\napp_user = \"{}\"\nadmin_credential = \"env:{var}\"\napp_credential = \"env:{var}\"\n{pin}{}\n",
+                a.host,
+                a.ssh_port,
+                a.https_port,
+                a.admin_user,
+                a.app_user,
+                if name == "spoke" { "hub = \"hub\"" } else { "" }
+            ));
+        }
+    }
+    inv
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_under_every_fault_leaves_the_other_cluster_alone() {
+    let mut passed = Vec::new();
+    for case in cases() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut faulty = start(dir.path(), "m2-hub-cert-not-on-spoke", true);
+        let healthy = start(dir.path(), "m1-password-success", true);
+        if let Some(f) = case.client {
+            f(&mut faulty.hub);
+        }
+        let mut inv = inventory_of(&[("faulty", &faulty), ("healthy", &healthy)]);
+        if case.name == "untrusted HTTPS certificate" {
+            // The inventory's pin is what trusts the mock: without it, system roots refuse it.
+            let first_pin = inv.find("tls_pin").unwrap();
+            let end = first_pin + inv[first_pin..].find('\n').unwrap() + 1;
+            inv.replace_range(first_pin..end, "");
+        }
+        // Wait for the mocks' first registration attempts (and the healthy one to register).
+        assert!(healthy.mock.wait_for(Duration::from_secs(20), |w| w.engine.is_registered("spoke")));
+        assert!(faulty.mock.wait_for(Duration::from_secs(20), |w| !w.engine.attempts().is_empty()));
+        faulty.mock.set_faults((case.faults)());
+        let req = audit_run::Request {
+            inventory: inventory::parse(&inv, "faults.toml").unwrap(),
+            depth: Depth::Light,
+            since: Duration::from_secs(7200),
+            jobs: 4,
+            host_timeout: Duration::from_secs(20),
+            conn: ConnOptions {
+                ssh_port: 22,
+                https_port: 8443,
+                admin_user: "admin".into(),
+                app_user: "administrator".into(),
+                ca_file: None,
+                pins: Vec::new(),
+                pins_file: dir.path().join("pins"),
+                insecure: false,
+                known_hosts: dir.path().join("known_hosts"),
+                accept_new_host_key: false,
+                command_timeout: Duration::from_secs(4),
+            },
+            cache: dir.path().join("cache"),
+            progress: false,
+            deep: audit_run::DeepOptions {
+                capture: Duration::from_secs(10),
+                max_raised: 1,
+                journal: dir.path().join("journal.json"),
+                force_registration: false,
+            },
+        };
+        let (_tx, rx) = tokio::sync::watch::channel(false);
+        let r = audit_run::run(&req, rx).await.unwrap();
+        let name = case.name;
+        let pair = |net: &str| r.pairs.iter().find(|p| p.network == net).unwrap();
+        assert_eq!(
+            pair("healthy").status,
+            Status::Ok,
+            "{name}: the healthy network is unaffected: {}",
+            pair("healthy").summary
+        );
+        assert!(r.clusters.iter().filter(|c| c.network == "healthy").all(|c| c.error.is_none()), "{name}");
+        let hub = r.clusters.iter().find(|c| c.network == "faulty" && c.name == "hub").unwrap();
+        match case.expect {
+            Expect::Refused(words) => {
+                assert_eq!(hub.status, Status::Unknown, "{name}");
+                let e = hub.error.clone().unwrap_or_default();
+                assert!(words.iter().all(|w| e.contains(w)), "{name}: {e}");
+            }
+            Expect::Diagnosed => {
+                assert_eq!(pair("faulty").status, Status::Critical, "{name}: {}", pair("faulty").summary);
+            }
+            Expect::DownloadFailed => assert_ne!(pair("faulty").status, Status::Ok, "{name}"),
+        }
+        faulty.mock.set_faults(Faults::default());
+        assert!(part_files(dir.path()).is_empty(), "{name}: no partial file");
+        passed.push(name);
+    }
+    eprintln!("fault matrix, audit: {} faults passed: {passed:?}", passed.len());
+}
+
+/// `restore` (HTTPS only): a fault leaves the journal for the next try; then it restores.
+#[test]
+fn restore_under_faults_keeps_the_journal_until_it_succeeds() {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let m = start(dir.path(), "m1-password-success", false);
+    let before = levels(&m);
+    let journal = dir.path().join("journal.json");
+    // A check that keeps the level raised leaves the journal behind, as a killed run would.
+    let req = Request {
+        hub: m.hub.clone(),
+        spokes: vec![m.spoke.clone()],
+        capture: Duration::from_secs(2),
+        since: Duration::from_secs(7200),
+        keep_trace_level: true,
+        detailed_value: None,
+        force_registration: false,
+        method: None,
+        download_dir: dir.path().join("traces"),
+        journal: journal.clone(),
+        progress: false,
+        poll: Duration::from_secs(1),
+    };
+    rt.block_on(check::run(&req, std::future::pending())).unwrap();
+    assert_ne!(levels(&m), before, "left raised on purpose");
+    assert!(journal.exists());
+    let pin = |a: &Access| match &a.tls {
+        TlsMode::Pin(p) => format!("{}:{}={p}", a.host, a.https_port),
+        _ => unreachable!(),
+    };
+    let restore = |pins: bool| {
+        let mut c = assert_cmd::Command::cargo_bin("ils-doctor").unwrap();
+        c.args(["restore", "--journal"]).arg(&journal).args(["--app-user", &m.hub.app_user]);
+        if pins {
+            c.args(["--pin", &pin(&m.hub), "--pin", &pin(&m.spoke)]);
+        }
+        c.env("ILS_DOCTOR_ADMIN_PASSWORD", m.hub.admin_password.expose())
+            .env("ILS_DOCTOR_APP_PASSWORD", m.hub.app_password.expose())
+            .env("XDG_CONFIG_HOME", dir.path().join("config"));
+        c.output().unwrap()
+    };
+    let mut passed = Vec::new();
+    for (name, faults, pins) in [
+        ("wrong password", Faults { wrong_password: true, ..Faults::default() }, true),
+        (
+            "SOAP fault",
+            Faults { soap_fault_operations: vec!["updateProcessNodeService".into()], ..Faults::default() },
+            true,
+        ),
+        ("untrusted HTTPS certificate", Faults::default(), false),
+    ] {
+        m.mock.set_faults(faults);
+        let out = restore(pins);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{name}: {err}");
+        assert!(err.contains("127.0.0.1"), "{name}: the error names the host: {err}");
+        assert!(journal.exists(), "{name}: the journal is kept for the next try");
+        assert_ne!(levels(&m), before, "{name}");
+        passed.push(name);
+    }
+    // Throttling is retried: the restore goes through.
+    m.mock.set_faults(Faults { throttle_every_nth: Some(2), throttle_status: Some(503), ..Faults::default() });
+    let out = restore(true);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    passed.push("throttling 503");
+    m.mock.set_faults(Faults::default());
+    assert_eq!(levels(&m), before, "restored");
+    let left = std::fs::read_to_string(&journal).unwrap_or_default();
+    assert!(!left.contains("127.0.0.1"), "journal emptied: {left}");
+    eprintln!("fault matrix, restore: {} faults passed: {passed:?}", passed.len());
+}
