@@ -45,9 +45,12 @@ pub enum Command {
     Check(Box<CheckArgs>),
     /// Run `check` against an embedded mock CUCM publisher pair, with no set-up.
     Demo(DemoArgs),
-    /// Diagnose ILS registration from hub and spoke SDL traces on disk.
+    /// Diagnose ILS registration from SDL traces on disk, a support bundle or an RTMT download.
     #[command(after_help = EXAMPLES)]
     Analyze(AnalyzeArgs),
+    /// Run `check` and write one support bundle (traces, configuration, CLI outputs, diagnosis).
+    #[command(after_help = COLLECT_EXAMPLES)]
+    Collect(Box<CollectArgs>),
     /// Put back the ILS trace levels a run left raised (from the journal).
     #[command(after_help = AUDIT_EXAMPLES)]
     Audit(Box<AuditArgs>),
@@ -160,6 +163,78 @@ pub struct CheckArgs {
     pub journal: Option<PathBuf>,
     #[command(flatten)]
     pub out: OutputArgs,
+}
+
+const COLLECT_EXAMPLES: &str = "\
+Examples:
+  A bundle for a support case (traces of both sides, configuration, CLI outputs, diagnosis):
+    ils-doctor collect --hub cucm-hub.example.com --spoke cucm-spoke.example.com -o case-1234.tar.gz
+
+  Redacted (host names, addresses and cluster IDs replaced; the mapping stays with you in
+  case-1234.zip.mapping.json):
+    ils-doctor collect --hub hub --spoke spoke --redact -o case-1234.zip
+
+  The receiver, with no access to the clusters:
+    ils-doctor analyze case-1234.tar.gz
+
+Exit codes as for check: 0 ok, 1 warning, 2 critical, 3 unknown or error (then no bundle is left).";
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// The hub publisher: HOST, HOST:SSH_PORT or HOST:SSH_PORT:HTTPS_PORT.
+    #[arg(
+        long,
+        value_name = "HOST",
+        required_unless_present = "cluster",
+        conflicts_with = "cluster",
+        requires = "spoke"
+    )]
+    pub hub: Option<String>,
+    /// A spoke publisher (same forms); repeat for several spokes.
+    #[arg(long, value_name = "HOST", num_args = 1.., action = ArgAction::Append, conflicts_with = "cluster")]
+    pub spoke: Vec<String>,
+    /// Take the hub, spokes and users of this cluster from the config file.
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
+    /// The config file [default: $XDG_CONFIG_HOME/ils-doctor/config.toml].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// How long to wait for registration attempts after raising the trace level.
+    #[arg(long, default_value = "5m", value_name = "DURATION")]
+    pub capture: String,
+    /// When the level already was Detailed: how far back to read the traces instead of waiting.
+    #[arg(long, default_value = "2h", value_name = "DURATION")]
+    pub since: String,
+    /// Restart the ILS service on the spokes to force a registration (a registered pair is quiet).
+    #[arg(long)]
+    pub force_registration: bool,
+    /// Numeric value of Detailed when the publisher does not say [default: read, else 127].
+    #[arg(long, value_name = "N")]
+    pub detailed_value: Option<u32>,
+    /// The ILS authentication method configured, when known.
+    #[arg(long, value_name = "METHOD")]
+    pub method: Option<Method>,
+    /// Where to keep the downloaded traces [default: ./ils-doctor-<time>].
+    #[arg(long, value_name = "DIR")]
+    pub download_dir: Option<PathBuf>,
+    /// The trace-level journal [default: $XDG_STATE_HOME/ils-doctor/trace-journal.json].
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// The bundle to write (atomically): .tar.gz, or .zip.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Archive format [default: from the -o name: .zip is zip, anything else tar.gz].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub archive: Option<crate::bundle::ArchiveFormat>,
+    /// Replace host names, addresses and cluster IDs everywhere with stable pseudonyms; the
+    /// mapping is written next to the bundle (<FILE>.mapping.json, 0600), never inside.
+    #[arg(long)]
+    pub redact: bool,
+    /// Format of the report printed on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 /// Report output (shared).
@@ -329,8 +404,13 @@ pub enum CredentialsAction {
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
+    /// Bundles (.tar.gz, .zip, or extracted), RTMT downloads (folder or zip) or folders of SDL
+    /// files: a bundle is verified against its manifest; other inputs get their side detected
+    /// from their content (the decision is printed on stderr).
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
     /// The hub's Cisco Intercluster Lookup Service traces: files (.txt, .txt.gz, .gzo) or folders.
-    #[arg(long, value_name = "PATH", num_args = 1.., action = ArgAction::Append, required_unless_present = "spoke")]
+    #[arg(long, value_name = "PATH", num_args = 1.., action = ArgAction::Append, required_unless_present_any = ["spoke", "inputs"])]
     pub hub: Vec<PathBuf>,
     /// The spoke's traces; repeat for several spokes. May be absent when only the hub's are at hand.
     #[arg(long, value_name = "PATH", num_args = 1.., action = ArgAction::Append)]

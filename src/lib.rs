@@ -8,6 +8,7 @@
 
 pub mod analyze;
 pub mod audit;
+pub mod bundle;
 pub mod cli;
 pub mod collect;
 pub mod commands;

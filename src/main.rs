@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use clap::Parser;
 use ils_doctor::cli::{
-    AnalyzeArgs, AuditArgs, CheckArgs, Cli, Command, ConnArgs, CredentialsAction, DemoArgs, HistoryArgs, OutputArgs,
-    RestoreArgs, SignaturesArgs, TrustArgs,
+    AnalyzeArgs, AuditArgs, CheckArgs, Cli, CollectArgs, Command, ConnArgs, CredentialsAction, DemoArgs, HistoryArgs,
+    OutputArgs, RestoreArgs, SignaturesArgs, TrustArgs,
 };
 use ils_doctor::collect::trace_level::{self, Journal};
 use ils_doctor::commands::live::{self, ConnOptions, HostSpec};
@@ -49,6 +49,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Analyze(args) => analyze(args),
         Command::Check(args) => check(*args),
+        Command::Collect(args) => collect(*args),
         Command::Demo(args) => demo(args),
         Command::Audit(args) => audit(*args),
         Command::History(args) => history(args),
@@ -78,8 +79,16 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
         signatures: args.signatures,
         method: args.method,
         jobs: args.jobs.map(usize::from),
+        inputs: args.inputs,
     };
-    let analysis = commands::analyze::run(&request).context("analyze: no verdict")?;
+    let offline = commands::analyze::run_offline(&request).context("analyze: no verdict")?;
+    for note in &offline.notes {
+        eprintln!("ils-doctor: {note}");
+    }
+    if let Some(outcome) = &offline.bundle {
+        return output(&args.out, outcome);
+    }
+    let analysis = offline.analysis;
     let bytes = render::render(
         args.out.format,
         &analysis,
@@ -183,24 +192,80 @@ fn spec(s: &str, flag: &str) -> anyhow::Result<HostSpec> {
     s.parse().map_err(anyhow::Error::msg).with_context(|| format!("{flag} {s}"))
 }
 
-fn check(args: CheckArgs) -> anyhow::Result<u8> {
-    let mut opts = conn_options(&args.conn)?;
-    let (hub_spec, spoke_specs) = match (&args.cluster, &args.hub) {
+type Accesses = (ils_doctor::collect::publisher::Access, Vec<ils_doctor::collect::publisher::Access>);
+
+/// The hub's and spokes' access, from --hub/--spoke or --cluster.
+fn accesses(
+    conn: &ConnArgs,
+    cluster: &Option<String>,
+    config: &Option<PathBuf>,
+    hub: &Option<String>,
+    spoke: &[String],
+) -> anyhow::Result<Accesses> {
+    let mut opts = conn_options(conn)?;
+    let (hub_spec, spoke_specs) = match (cluster, hub) {
         (Some(name), _) => {
-            let path = args.config.clone().unwrap_or_else(|| live::default_config_dir().join("config.toml"));
+            let path = config.clone().unwrap_or_else(|| live::default_config_dir().join("config.toml"));
             let (c, hub, spokes) = commands::config::cluster(&path, name)?;
             opts.admin_user = c.admin_user.unwrap_or(opts.admin_user);
             opts.app_user = c.app_user.unwrap_or(opts.app_user);
             (hub, spokes)
         }
         (None, Some(hub)) => {
-            (spec(hub, "--hub")?, args.spoke.iter().map(|s| spec(s, "--spoke")).collect::<anyhow::Result<Vec<_>>>()?)
+            (spec(hub, "--hub")?, spoke.iter().map(|s| spec(s, "--spoke")).collect::<anyhow::Result<Vec<_>>>()?)
         }
         (None, None) => bail!("give --hub and --spoke, or --cluster NAME"),
     };
     let hub = opts.access(&hub_spec)?;
     let spokes =
         spoke_specs.iter().map(|s| opts.access(s).map_err(anyhow::Error::from)).collect::<anyhow::Result<Vec<_>>>()?;
+    Ok((hub, spokes))
+}
+
+fn collect(args: CollectArgs) -> anyhow::Result<u8> {
+    let (hub, spokes) = accesses(&args.conn, &args.cluster, &args.config, &args.hub, &args.spoke)?;
+    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S").to_string();
+    let check = check::Request {
+        hub,
+        spokes,
+        capture: live::parse_duration(&args.capture).map_err(anyhow::Error::msg).context("--capture")?,
+        since: live::parse_duration(&args.since).map_err(anyhow::Error::msg).context("--since")?,
+        keep_trace_level: false,
+        detailed_value: args.detailed_value.map(|v| v.to_string()),
+        force_registration: args.force_registration,
+        method: args.method,
+        download_dir: args.download_dir.unwrap_or_else(|| PathBuf::from(format!("ils-doctor-{stamp}"))),
+        journal: args.journal.unwrap_or_else(trace_level::default_journal_path),
+        progress: true,
+        poll: std::time::Duration::from_secs(10),
+    };
+    let req = commands::collect::Request {
+        check,
+        format: args.archive.unwrap_or_else(|| ils_doctor::bundle::ArchiveFormat::for_path(&args.output)),
+        output: args.output,
+        redact: args.redact,
+        command_line: std::env::args().collect(),
+    };
+    let started = std::time::Instant::now();
+    let done = runtime()?.block_on(commands::collect::run(&req, interrupted())).context("collect: no bundle")?;
+    let out = OutputArgs { format: args.format, output: None, template: None };
+    let code = output(&out, &done.live)?;
+    eprintln!(
+        "ils-doctor: bundle {} written: {} files, {} bytes, in {:.1} s; the receiver runs `ils-doctor analyze {}`",
+        done.bundle.display(),
+        done.files,
+        done.bytes,
+        started.elapsed().as_secs_f64(),
+        done.bundle.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    );
+    if let Some(m) = &done.mapping {
+        eprintln!("ils-doctor: the pseudonym mapping is in {} (0600): keep it, do not send it", m.display());
+    }
+    Ok(code)
+}
+
+fn check(args: CheckArgs) -> anyhow::Result<u8> {
+    let (hub, spokes) = accesses(&args.conn, &args.cluster, &args.config, &args.hub, &args.spoke)?;
     let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S").to_string();
     let req = check::Request {
         hub,

@@ -3,7 +3,7 @@
 //! fold into the verdict. Pure: facts in, findings out.
 
 use chrono::Utc;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::model::Analysis;
 use super::types::{Side, Status};
@@ -21,7 +21,7 @@ pub struct Finding {
 }
 
 /// What a side's trace level was and became.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LevelChange {
     pub host: String,
     pub https_port: u16,
@@ -30,7 +30,7 @@ pub struct LevelChange {
     pub restored: Option<bool>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SideConfig {
     pub side: Side,
     #[serde(flatten)]

@@ -14,10 +14,10 @@
 //! not followed (unverified: a chain whose root alone is imported matches only by the issuer
 //! named in the leaf, which is the intermediate).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The fields of `show cert own tomcat` that identify the certificate.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwnCert {
     /// Upper-case hex without separators, as printed.
     pub serial: Option<String>,
@@ -32,7 +32,7 @@ impl OwnCert {
 }
 
 /// One `tomcat-trust/` file of `show cert list trust`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrustEntry {
     /// As listed, e.g. `tomcat-trust/cucm-hub.example.com_3a5f….pem`.
     pub file: String,

@@ -2,7 +2,7 @@
 //! ILS service state, `remotecluster`, the cluster's nodes. Read with AXL where there is an
 //! operation or a table, with the CLI otherwise (research `cucm-ils.md` §3.4-3.6, §4, §7.8-7.9).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::certs::{self, OwnCert, TrustEntry};
 use super::publisher::Publisher;
@@ -11,7 +11,8 @@ use crate::connect::envelope;
 pub const ILS_SERVICE: &str = "Cisco Intercluster Lookup Service";
 
 /// The facts of one side, every one optional: a failed read is recorded, not fatal.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Facts {
     pub host: String,
     /// With `host`, identifies the publisher (several can share an address, e.g. behind NAT).
@@ -42,6 +43,30 @@ pub struct Facts {
     pub tomcat_trust: Vec<TrustEntry>,
     /// What could not be read, with the reason.
     pub errors: Vec<String>,
+    /// The raw CLI outputs that were read, (command, output), in order: kept for support
+    /// bundles, not part of the JSON contract.
+    #[serde(skip)]
+    pub cli_outputs: Vec<(String, String)>,
+}
+
+impl Facts {
+    /// Fills what the JSON form does not carry (the parsed certificate end date) after reading
+    /// facts back from a bundle.
+    pub fn reparse(&mut self) {
+        self.tomcat_valid_to_parsed =
+            self.tomcat_valid_to.as_deref().and_then(|t| cert_valid_to(&format!("To: {t}"))).and_then(|(_, p)| p);
+    }
+}
+
+/// Runs a CLI command and keeps its output (or the failure) for the bundle.
+async fn cli(p: &mut Publisher, f: &mut Facts, command: &str) -> Result<String, crate::connect::ssh::SshError> {
+    let r = p.ssh.run(command).await;
+    let kept = match &r {
+        Ok(out) => out.clone(),
+        Err(e) => format!("(ils-doctor: the command failed: {e})\n"),
+    };
+    f.cli_outputs.push((command.to_string(), kept));
+    r
 }
 
 /// Reads every fact, recording failures instead of stopping.
@@ -79,7 +104,7 @@ pub async fn read(p: &mut Publisher) -> Facts {
     let remote = match p.soap.sql_query("select clusterid, fullyqualifiedname from remotecluster").await {
         Ok(rows) => Ok(rows),
         // AXL's SQL may be refused (role, throttling): the CLI's `run sql` reads the same table.
-        Err(axl) => match p.ssh.run("run sql select clusterid, fullyqualifiedname from remotecluster").await {
+        Err(axl) => match cli(p, &mut f, "run sql select clusterid, fullyqualifiedname from remotecluster").await {
             Ok(out) => crate::connect::sql_table::parse(&out)
                 .map(|t| t.rows.iter().map(|r| t.columns.iter().cloned().zip(r.iter().cloned()).collect()).collect())
                 .map_err(|e| format!("{axl}; run sql: {e}")),
@@ -98,11 +123,13 @@ pub async fn read(p: &mut Publisher) -> Facts {
         }
         Err(e) => f.errors.push(format!("remotecluster: {e}")),
     }
-    match p.ssh.run("utils service list").await {
+    // Only kept for the bundle: the version itself comes from AXL above.
+    let _ = cli(p, &mut f, "show version active").await;
+    match cli(p, &mut f, "utils service list").await {
         Ok(out) => f.ils_service = service_state(&out, ILS_SERVICE),
         Err(e) => f.errors.push(format!("utils service list: {e}")),
     }
-    match p.ssh.run("show network cluster").await {
+    match cli(p, &mut f, "show network cluster").await {
         Ok(out) => {
             f.nodes = network_cluster(&out);
             // Without AXL SQL, the processnode names come from the same output (research §7.8).
@@ -112,7 +139,7 @@ pub async fn read(p: &mut Publisher) -> Facts {
         }
         Err(e) => f.errors.push(format!("show network cluster: {e}")),
     }
-    match p.ssh.run("show cert own tomcat").await {
+    match cli(p, &mut f, "show cert own tomcat").await {
         Ok(out) => {
             if let Some((text, parsed)) = cert_valid_to(&out) {
                 f.tomcat_valid_to = Some(text);
@@ -122,11 +149,11 @@ pub async fn read(p: &mut Publisher) -> Facts {
         }
         Err(e) => f.errors.push(format!("show cert own tomcat: {e}")),
     }
-    match p.ssh.run("show cert list trust").await {
+    match cli(p, &mut f, "show cert list trust").await {
         Ok(out) => f.tomcat_trust = certs::trust_list(&out),
         Err(e) => f.errors.push(format!("show cert list trust: {e}")),
     }
-    match p.ssh.run("utils dbreplication runtimestate").await {
+    match cli(p, &mut f, "utils dbreplication runtimestate").await {
         Ok(out) => f.db_replication = replication(&out),
         Err(e) => f.errors.push(format!("utils dbreplication runtimestate: {e}")),
     }

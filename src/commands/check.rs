@@ -175,17 +175,24 @@ pub async fn run(req: &Request, cancel: impl std::future::Future<Output = ()>) -
         scan_all(&catalog, &jobs, std::thread::available_parallelism().map_or(1, |n| n.get()));
     warnings.extend(scan_warnings);
     let options = analyze::Options { configured_method: req.method, warnings, ..analyze::Options::default() };
-    let mut analysis = analyze::analyze(&catalog, &scanned, &options);
+    Ok(diagnose(&catalog, &scanned, &options, config, levels, req.download_dir.display().to_string()))
+}
+
+/// The analysis of scanned traces with the configuration findings folded in: what `check`
+/// concludes, and what a bundle's offline analysis concludes again from the same inputs.
+pub fn diagnose(
+    catalog: &Catalog,
+    scanned: &[crate::analyze::ScannedFile],
+    options: &analyze::Options,
+    config: Vec<SideConfig>,
+    levels: Vec<LevelChange>,
+    download_dir: String,
+) -> Outcome {
+    let mut analysis = analyze::analyze(catalog, scanned, options);
     let mut findings = findings(&config, &levels);
     drop_moot_trust_findings(&mut findings, &mut analysis);
     fold_findings(&mut analysis, &findings);
-    Ok(Outcome {
-        analysis,
-        config,
-        findings,
-        trace_levels: levels,
-        download_dir: req.download_dir.display().to_string(),
-    })
+    Outcome { analysis, config, findings, trace_levels: levels, download_dir }
 }
 
 type Collected = (Vec<Job>, Vec<String>);

@@ -3,6 +3,7 @@
 pub mod analyze;
 pub mod audit;
 pub mod check;
+pub mod collect;
 pub mod config;
 pub mod demo;
 pub mod live;
@@ -22,6 +23,10 @@ pub enum Error {
     TracePath { side: &'static str, source: crate::collect::local::FindError },
     #[error("--{flag} {value:?}: {reason}")]
     BadTime { flag: &'static str, value: String, reason: String },
-    #[error("give at least one trace path with --hub or --spoke")]
+    #[error("give at least one trace path with --hub or --spoke, or an INPUT (bundle, RTMT download, folder)")]
     NoTraces,
+    #[error(transparent)]
+    Input(#[from] crate::bundle::inputs::InputError),
+    #[error("a bundle is analysed alone: give it without --hub, --spoke or other inputs")]
+    BundleAlone,
 }
