@@ -25,7 +25,7 @@ seed() {  # target -> seed folder with the fixtures that fit it
   local t="$1" dir="corpus/$1"
   mkdir -p "$dir"
   case "$t" in
-    sdl_reader|signature_matcher)
+    sdl_reader|signature_matcher|redact)
       for f in ../tests/fixtures/sdl/*/*.txt; do
         cp "$f" "$dir/$(basename "$(dirname "$f")")-$(basename "$f")"
       done ;;

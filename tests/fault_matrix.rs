@@ -385,3 +385,47 @@ fn restore_under_faults_keeps_the_journal_until_it_succeeds() {
     assert!(!left.contains("127.0.0.1"), "journal emptied: {left}");
     eprintln!("fault matrix, restore: {} faults passed: {passed:?}", passed.len());
 }
+
+/// Disk full while downloading: the `.part` write fails with ENOSPC (a `.part` that is a link to
+/// /dev/full), the file is skipped with the OS error and the host, nothing is left under the
+/// final name, and the trace levels are restored.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disk_full_while_downloading() {
+    use ils_doctor::analyze::Side;
+    let dir = tempfile::tempdir().unwrap();
+    let m = start(dir.path(), "m2-hub-cert-not-on-spoke", false);
+    let before = levels(&m);
+    let download = dir.path().join("traces");
+    let spoke_dir = check::side_dir(&download, Side::Spoke, &m.spoke);
+    std::fs::create_dir_all(&spoke_dir).unwrap();
+    let name = "SDL001_600_000001.txt.gzo";
+    std::os::unix::fs::symlink("/dev/full", spoke_dir.join(format!("{name}.part"))).unwrap();
+    let req = Request {
+        hub: m.hub.clone(),
+        spokes: vec![m.spoke.clone()],
+        capture: Duration::from_secs(8),
+        since: Duration::from_secs(7200),
+        keep_trace_level: false,
+        detailed_value: None,
+        force_registration: true,
+        method: None,
+        download_dir: download.clone(),
+        journal: dir.path().join("journal.json"),
+        progress: false,
+        poll: Duration::from_secs(1),
+    };
+    let out = check::run(&req, std::future::pending()).await.unwrap();
+    let w = out.analysis.warnings.join(" | ");
+    // /dev/full refuses the write (ENOSPC, or EINVAL for the truncation of a device): the same
+    // error path as a full disk, named with host, operation and path.
+    assert!(w.contains("127.0.0.1") && w.contains("GetOneFile: cannot write") && w.contains(".part"), "{w}");
+    // The failed `.part` was removed; a later poll (space free again) may fetch the file whole.
+    let fin = spoke_dir.join(name);
+    assert!(
+        !fin.is_symlink() && (!fin.exists() || std::fs::metadata(&fin).unwrap().len() > 0),
+        "no partial final file"
+    );
+    assert!(part_files(dir.path()).is_empty(), "no .part left");
+    assert_eq!(levels(&m), before, "levels restored");
+}
