@@ -240,7 +240,12 @@ pub fn process_node_service(node: &str, service: &str, update: Option<&TraceSett
 pub fn supported_versions(body: &str) -> Vec<String> {
     let lower = body.to_ascii_lowercase();
     let Some(at) = lower.find("supported axl versions") else { return Vec::new() };
-    let tail = &body[at..body.len().min(at + 400)];
+    // 400 bytes at most, cut on a character boundary (the body is untrusted UTF-8).
+    let mut end = body.len().min(at + 400);
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
+    let tail = &body[at..end];
     let mut out: Vec<String> = Vec::new();
     for word in tail.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.')) {
         let mut parts = word.split('.');
@@ -395,6 +400,18 @@ mod tests {
             ["15.0", "14.0", "12.0"]
         );
         assert!(supported_versions("<html>Service Unavailable</html>").is_empty());
+    }
+
+    /// Regression (fuzz target soap_xml, crash-e10fdc03): the 400-byte window ended inside a
+    /// multi-byte character and the slice panicked.
+    #[test]
+    fn version_list_window_ends_on_a_character_boundary() {
+        let body = format!("Supported axl versions are 14.0{}", "\u{FFFD}".repeat(200));
+        assert_eq!(supported_versions(&body), ["14.0"]);
+        for pad in 0..4 {
+            let body = format!("{}supported axl versions 15.0 {}", "x".repeat(pad), "é".repeat(300));
+            assert_eq!(supported_versions(&body), ["15.0"]);
+        }
     }
 
     #[test]
