@@ -48,7 +48,9 @@ pub fn request(args: &AuditArgs, conn: ConnOptions) -> anyhow::Result<Request> {
         deep: DeepOptions {
             capture: dur(&args.capture, "--capture")?,
             max_raised: usize::from(args.max_raised),
-            journal: args.journal.clone().unwrap_or_else(|| live::default_config_dir().join("journal.json")),
+            // The same journal `check` writes and `restore` reads: a killed deep audit is restored
+            // by `ils-doctor restore` or the next run.
+            journal: args.journal.clone().unwrap_or_else(crate::collect::trace_level::default_journal_path),
             force_registration: args.force_registration,
         },
     })
