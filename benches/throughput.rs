@@ -11,6 +11,9 @@
 //! - the complete reader's lines per second (every line visited, header fields parsed);
 //! - peak RSS of each ils-doctor run (VmHWM polled from /proc).
 //!
+//! Then the hit-density sweep (`ILS_BENCH_ONLY=sweep` runs it alone): files whose routine anchored
+//! lines are 0 %, 0.1 %, 1 % and 10 % of all lines, each against `rg -c -F` on the same file.
+//!
 //! Every figure is the best of three runs. The libdeflate and reader figures time only the work
 //! (data already in memory or page cache); the tool figures include process start and analysis.
 //!
@@ -31,6 +34,11 @@ const TEXT_PER_GZ: usize = 1 << 20;
 const HUB: &str = "10.10.0.1";
 
 fn main() {
+    // The hit-density sweep alone: ILS_BENCH_ONLY=sweep.
+    if std::env::var("ILS_BENCH_ONLY").as_deref() == Ok("sweep") {
+        sweep();
+        return;
+    }
     let mb: u64 = std::env::var("ILS_BENCH_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(1024);
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-data-{mb}"));
     let (plain, gz_dir, injected) = generate(&dir, mb * MIB).expect("generate bench data");
@@ -136,6 +144,142 @@ fn main() {
     let peak_mib = peak as f64 / 1024.0;
     let verdict = if peak_mib < 64.0 { "met" } else { "MISSED" };
     println!("  {:<52} {peak_mib:>7.1} MiB (goal < 64 MiB) {verdict}", "peak RSS of any ils-doctor run");
+    println!();
+    sweep();
+}
+
+/// The share of routine anchored lines in each sweep file.
+const DENSITIES: [(f64, &str); 4] = [(0.0, "0 %"), (0.001, "0.1 %"), (0.01, "1 %"), (0.1, "10 %")];
+
+/// Speed and memory at any hit density: for each share of routine anchored lines (the hub's
+/// decrypt lines for each encrypted message, and connection indications naming a peer, as a
+/// busy healthy ILS network writes them at Detailed level), one plain file of
+/// `ILS_BENCH_SWEEP_MB` (10^6 bytes, default 512) with the same few real attempts; ils-doctor on
+/// one thread next to `rg -c -F` with the catalog's anchors on the same file, then all files as
+/// one folder (the memory goal is for 2 GB at any density). MB/s are 10^6 bytes per second.
+fn sweep() {
+    let mb: u64 = std::env::var("ILS_BENCH_SWEEP_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(512);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-sweep-{mb}"));
+    let bin = env!("CARGO_BIN_EXE_ils-doctor");
+    let rg = ripgrep();
+    let anchors: Vec<String> = Catalog::builtin().signatures().iter().map(|s| s.anchor.clone()).collect();
+    println!("hit-density sweep: {mb} MB per file (10^6 bytes), MB/s = 10^6 bytes/s, best of 3");
+    println!(
+        "{:<8} {:>10} {:>10} {:>8} {:>10} {:>9} {:>9} {:>9}",
+        "density", "anchored", "ils MB/s", "rg MB/s", "ratio", "peak RSS", "attempts", "injected"
+    );
+    let mut files = Vec::new();
+    for (share, label) in DENSITIES {
+        let (path, anchored, injected) = generate_sweep(&dir, mb * 1_000_000, share).expect("generate sweep file");
+        let bytes = fs::metadata(&path).map(|m| m.len()).unwrap_or(0) as f64;
+        let p = path.to_string_lossy().into_owned();
+        let _ = run_tool(bin, &["analyze", "--hub", &p, "--format", "json", "-o", "/dev/null", "-j", "1"]);
+        let run = run_tool(bin, &["analyze", "--hub", &p, "--format", "json", "-j", "1"]);
+        let ils = bytes / 1e6 / run.secs;
+        let rg_mbps = rg.as_ref().map(|rg| {
+            let mut args = vec!["-c".to_string(), "-F".to_string()];
+            for a in &anchors {
+                args.push("-e".into());
+                args.push(a.clone());
+            }
+            args.push(p.clone());
+            let _ = time_cmd(rg, &args);
+            bytes / 1e6 / time_cmd(rg, &args)
+        });
+        println!(
+            "{label:<8} {anchored:>10} {ils:>10.0} {:>8} {:>10} {:>9} {:>9} {injected:>9}",
+            rg_mbps.map_or("-".into(), |r| format!("{r:.0}")),
+            rg_mbps.map_or("-".into(), |r| format!("{:.2}x", ils / r)),
+            run.peak_kib.map_or("-".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0)),
+            run.stdout_attempts
+        );
+        files.push(path);
+    }
+    let total: u64 = files.iter().filter_map(|f| fs::metadata(f).ok()).map(|m| m.len()).sum();
+    let d = dir.join("files").to_string_lossy().into_owned();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()).to_string();
+    let run = run_tool(bin, &["analyze", "--hub", &d, "--format", "json", "-o", "/dev/null", "-j", &cores]);
+    println!(
+        "all {} files as one folder ({:.2} GB), {cores} threads: {:.0} MB/s, peak RSS {}",
+        files.len(),
+        total as f64 / 1e9,
+        total as f64 / 1e6 / run.secs,
+        run.peak_kib.map_or("-".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0))
+    );
+}
+
+/// One sweep file: noise, routine anchored lines at `share` of all lines, and one real attempt
+/// (accept, indication, established) every 200,000 lines. Returns the path, the routine lines
+/// written and the attempts injected.
+fn generate_sweep(dir: &Path, size: u64, share: f64) -> io::Result<(PathBuf, u64, usize)> {
+    let files = dir.join("files");
+    fs::create_dir_all(&files)?;
+    let tag = (share * 1000.0).round() as u64;
+    let path = files.join(format!("SDL001_600_{tag:06}.txt"));
+    let meta = dir.join(format!("meta-{tag}"));
+    if let Ok(text) = fs::read_to_string(&meta) {
+        let mut it = text.split_whitespace().filter_map(|v| v.parse::<u64>().ok());
+        if let (Some(a), Some(i)) = (it.next(), it.next()) {
+            return Ok((path, a, i as usize));
+        }
+    }
+    eprintln!("generating sweep file {} ({:.1} % routine lines, once)...", path.display(), share * 100.0);
+    let mut w = io::BufWriter::with_capacity(1 << 20, fs::File::create(&path)?);
+    writeln!(w, "00000001.000 |06:00:00.000 |FileHead |UTC:+01:00,Date: 2026/11/24, AppName: Cisco Intercluster Lookup Service, AppId: 600, AppNodeId: 1, HostName: cucm-hub, HostIPAddress: {HUB}, FileNumber: 1, TraceVer: 3.0")?;
+    let (mut written, mut n, mut anchored, mut injected, mut rng) =
+        (0u64, 0u64, 0u64, 0usize, 0x2545_f491_4f6c_dd1du64);
+    let mut t_ms: u64 = 6 * 3_600_000;
+    let every = if share > 0.0 { (1.0 / share).round() as u64 } else { u64::MAX };
+    while written < size {
+        n += 1;
+        t_ms += 1;
+        let time = format!(
+            "{:02}:{:02}:{:02}.{:03}",
+            t_ms / 3_600_000 % 24,
+            t_ms / 60_000 % 60,
+            t_ms / 1000 % 60,
+            t_ms % 1000
+        );
+        let seq = n % 100_000_000;
+        let k = n / 200_000;
+        let spoke = format!("10.20.{}.{}", k / 250 % 250, k % 250 + 2);
+        let port = 30000 + (k % 30000);
+        let payload = if n % 200_000 < 3 && n >= 200_000 {
+            if n % 200_000 == 2 {
+                injected += 1;
+            }
+            match n % 200_000 {
+                0 => format!("AppInfo  |IlsD IlsHandler: Ils::wait_SdlConnectionInd(): New connection accepted. DeviceName=, TCPPid = [1.600.13.5], IPAddr={spoke}, Port={port}, Controller=[1,20,1]"),
+                1 => format!("AppInfo  |IlsD Ils::ConnectInd TCPPid([1, 600, 13, 5]), PeerIP/Port({spoke}:{port}), LocalIP/Port({HUB}:7502) ({spoke}:{port})"),
+                _ => format!("AppInfo  |IlsD ::ConnectIndInner Server Connection to PeerId(f7f885dcaca845f18f3b7e583ff6c457), TCPPid([1, 600, 13, 5]), PeerIP/Port({spoke}:{port}), LocalIP/Port({HUB}:7502) TLSReq(f) established"),
+            }
+        } else if n % every == 0 {
+            anchored += 1;
+            rng = rng.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            let r = rng >> 20;
+            // Mostly decrypted messages, one in eight a connection indication of a known spoke.
+            match r % 8 {
+                0 => {
+                    let peer = format!("10.30.{}.{}", r / 8 % 4, r / 32 % 200 + 2);
+                    format!("AppInfo  |IlsD Ils::ConnectInd TCPPid([1, 600, 17, {}]), PeerIP/Port({peer}:{}), LocalIP/Port({HUB}:7501) ({peer}:{})", r % 64, 40000 + r % 20000, 40000 + r % 20000)
+                }
+                1..=4 => format!("AppInfo  |EncrUtil Function: decryptData at line {} succedded", 163 + r % 6),
+                _ => format!(
+                    "AppInfo  |EncrUtil decryptData: inlen {}, outlen {} succeed",
+                    500 + r % 2000,
+                    490 + r % 2000
+                ),
+            }
+        } else {
+            noise(n, &mut rng)
+        };
+        let line = format!("{seq:08}.{:03} |{time} |{payload}\n", n % 1000);
+        w.write_all(line.as_bytes())?;
+        written += line.len() as u64;
+    }
+    w.flush()?;
+    fs::write(&meta, format!("{anchored} {injected}"))?;
+    Ok((path, anchored, injected))
 }
 
 struct ToolRun {

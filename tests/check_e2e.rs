@@ -104,7 +104,7 @@ async fn spoke_rejects_the_hubs_certificate_and_levels_are_restored() {
     )
     .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
-    assert_eq!(v["schema"], "ils-doctor/analysis/1");
+    assert_eq!(v["schema"], "ils-doctor/analysis/2");
     assert_eq!(v["config"].as_array().unwrap().len(), 2);
     assert!(v["findings"].is_array() && v["trace_levels"][0]["restored"] == true);
 }

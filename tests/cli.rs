@@ -49,7 +49,7 @@ fn json_follows_the_contract() {
     let out = analyze_as("m2_spoke_cert_not_in_hub", "json");
     assert_eq!(out.status.code(), Some(2));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["schema"], "ils-doctor/analysis/1");
+    assert_eq!(v["schema"], "ils-doctor/analysis/2");
     assert_eq!(v["status"], "critical");
     assert!(v["warnings"].is_array());
     let a = &v["attempts"][0];

@@ -3,10 +3,11 @@
 use std::collections::BTreeMap;
 
 use super::diagnose::{self, verify_meaning, Clue, Diagnosis};
-use super::episode::{self, is_ils_port, Line};
+use super::episode::is_ils_port;
 use super::fix::{fix, FixInput};
 use super::model::{self, Evidence, VerifyError};
 use super::pairing::{self, EpisodeKey, Link};
+use super::tracker::{Line, Out, Tracker};
 use super::types::{Method, Outcome, RootCause, Side};
 use super::{Catalog, Event, ScannedFile, TraceInfo};
 
@@ -17,12 +18,16 @@ pub(crate) struct Built {
     /// In time order, ids not yet assigned.
     pub attempts: Vec<model::Attempt>,
     pub skews: Vec<model::ClockSkew>,
+    /// Lines that belong to no attempt (event index, peer address when known).
+    pub routine: Vec<(usize, Option<String>)>,
 }
 
 struct Episode {
     role: Side,
     trace: usize,
     events: Vec<usize>,
+    opened: bool,
+    more: u64,
 }
 
 pub(crate) fn build(
@@ -38,18 +43,31 @@ pub(crate) fn build(
         streams.entry((e.trace, e.role)).or_default().push(i);
     }
     let mut episodes = Vec::new();
+    let mut routine = Vec::new();
     for ((trace, role), idx) in streams {
-        let lines: Vec<Line<'_>> = idx
-            .iter()
-            .map(|&i| {
-                let e = &events[i];
-                let fact = catalog.get(e.hit.sig).map_or(super::types::Fact::Other, |s| s.fact);
-                Line { role, fact, seq: e.hit.seq, when: e.when, fields: &e.hit.fields }
-            })
-            .collect();
-        for group in episode::group(&lines) {
-            episodes.push(Episode { role, trace, events: group.into_iter().map(|k| idx[k]).collect() });
+        let mut tracker = Tracker::new(role);
+        let mut out = |o: Out<usize>| match o {
+            Out::Episode(ep) => {
+                let mut evs = ep.hits;
+                evs.sort_unstable();
+                episodes.push(Episode { role, trace, events: evs, opened: ep.opened, more: ep.more });
+            }
+            Out::Activity { hit, peer } => routine.push((hit, peer)),
+            Out::Unclaimed(hit) => routine.push((hit, events[hit].hit.fields.peer_ip.clone())),
+        };
+        for &i in &idx {
+            let e = &events[i];
+            let Some(sig) = catalog.get(e.hit.sig) else { continue };
+            let line = Line {
+                role: sig.role,
+                fact: sig.fact,
+                seq: e.hit.seq,
+                t_ms: e.when.map(|w| w.order_key()),
+                fields: &e.hit.fields,
+            };
+            tracker.push(line, i, &mut out);
         }
+        tracker.finish(&mut out);
     }
     let keys: Vec<EpisodeKey> = episodes.iter().map(|ep| key_of(ep, events, traces)).collect();
     let (links, skews) = pairing::pair(&keys);
@@ -76,6 +94,7 @@ pub(crate) fn build(
 
     let label = |t: usize| traces.get(t).and_then(|t| t.host_ip.clone().or_else(|| t.host_name.clone()));
     Built {
+        routine,
         attempts: attempts.into_iter().map(|(_, a)| a).collect(),
         skews: skews
             .iter()
@@ -128,6 +147,9 @@ fn attempt(
 ) -> (i64, model::Attempt) {
     let hub_events: &[usize] = link.hub.map_or(&[], |h| &episodes[h].events);
     let spoke_events: &[usize] = link.spoke.map_or(&[], |s| &episodes[s].events);
+    let linked = || link.hub.iter().chain(link.spoke.iter()).filter_map(|&e| episodes.get(e));
+    let opened_before_window = !linked().any(|e| e.opened);
+    let more: u64 = linked().map(|e| e.more).sum();
     // Spoke first: on equal times the spoke, which opens the connection, wrote first.
     let all: Vec<usize> = spoke_events.iter().chain(hub_events).copied().collect();
     let clues: Vec<Clue<'_>> = all
@@ -231,7 +253,19 @@ fn attempt(
         confidence: d.confidence,
         summary,
         fix: fix_text,
-        notes: d.notes.clone(),
+        notes: {
+            let mut notes = d.notes.clone();
+            if opened_before_window {
+                notes.push(
+                    "the line that opened this attempt is not in the traces (it was written before the window or the files read); the attempt starts at its first concluding line".into(),
+                );
+            }
+            if more > 0 {
+                notes.push(format!("{more} more line(s) of this connection are counted but not listed"));
+            }
+            notes
+        },
+        opened_before_window,
         evidence,
     };
     (sort_key, attempt)

@@ -7,11 +7,12 @@
 
 use std::collections::HashMap;
 
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::bytes::Regex;
 use serde::Deserialize;
 
 use super::fields::Fields;
-use super::types::{CauseSpec, Confidence, Fact, Method, MethodSet, OutcomeClass, SideSpec};
+use super::types::{CauseSpec, Confidence, ConnRole, Fact, Method, MethodSet, OutcomeClass, SideSpec};
 use crate::parse::Prefilter;
 
 /// The built-in catalog's text.
@@ -55,6 +56,7 @@ struct RawEntry {
     side: Option<SideSpec>,
     methods: Option<Vec<Method>>,
     outcome: Option<OutcomeClass>,
+    role: Option<ConnRole>,
     fact: Option<Fact>,
     root_cause: Option<CauseSpec>,
     anchor: Option<String>,
@@ -75,6 +77,8 @@ pub struct Signature {
     pub side: SideSpec,
     pub methods: MethodSet,
     pub outcome: OutcomeClass,
+    /// Whether the line opens, concludes or supports an attempt (default `supports`).
+    pub role: ConnRole,
     pub fact: Fact,
     pub root_cause: Option<CauseSpec>,
     pub anchor: String,
@@ -91,6 +95,8 @@ pub struct Signature {
 #[derive(Debug, Clone)]
 pub struct Catalog {
     signatures: Vec<Signature>,
+    /// Every anchor, overlapping matches: which entries a line can match, in one pass.
+    anchors: AhoCorasick,
 }
 
 impl Catalog {
@@ -106,7 +112,7 @@ impl Catalog {
 
     /// Parses a catalog file's text. `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Catalog, CatalogError> {
-        let mut cat = Catalog { signatures: Vec::new() };
+        let mut cat = Catalog { signatures: Vec::new(), anchors: anchor_automaton(&[]) };
         cat.apply(text, origin)?;
         Ok(cat)
     }
@@ -142,6 +148,7 @@ impl Catalog {
                 None => self.signatures.push(sig),
             }
         }
+        self.anchors = anchor_automaton(&self.signatures);
         Ok(())
     }
 
@@ -164,12 +171,58 @@ impl Catalog {
     }
 
     /// The first signature matching the line, with its captured fields.
+    ///
+    /// One overlapping pass of the anchor automaton gives the entries whose anchor the line
+    /// holds; their regexes are then tried in catalog order (the first match wins).
     pub fn match_line(&self, line: &[u8]) -> Option<(usize, Fields)> {
-        self.signatures.iter().enumerate().find_map(|(i, s)| {
-            memchr::memmem::find(line, s.anchor.as_bytes())?;
+        let mut present: [usize; 8] = [usize::MAX; 8];
+        let mut n = 0;
+        let mut overflow = false;
+        for m in self.anchors.find_overlapping_iter(line) {
+            let id = m.pattern().as_usize();
+            if present[..n].contains(&id) {
+                continue;
+            }
+            match present.get_mut(n) {
+                Some(slot) => {
+                    *slot = id;
+                    n += 1;
+                }
+                None => {
+                    overflow = true;
+                    break;
+                }
+            }
+        }
+        if overflow {
+            // More distinct anchors in one line than the fast path holds: the plain way.
+            return self.signatures.iter().enumerate().find_map(|(i, s)| {
+                memchr::memmem::find(line, s.anchor.as_bytes())?;
+                let caps = s.regex.captures(line)?;
+                Some((i, Fields::from_captures(&caps)))
+            });
+        }
+        let found = &mut present[..n];
+        found.sort_unstable();
+        found.iter().find_map(|&i| {
+            let s = self.signatures.get(i)?;
+            if s.regex.captures_len() == 1 {
+                return s.regex.is_match(line).then(|| (i, Fields::default()));
+            }
             let caps = s.regex.captures(line)?;
             Some((i, Fields::from_captures(&caps)))
         })
+    }
+}
+
+fn anchor_automaton(signatures: &[Signature]) -> AhoCorasick {
+    let built =
+        AhoCorasickBuilder::new().match_kind(MatchKind::Standard).build(signatures.iter().map(|s| s.anchor.as_bytes()));
+    match built {
+        Ok(ac) => ac,
+        // Anchors are short non-empty literals (checked in `compile`); aho-corasick only refuses
+        // pattern sets far beyond any catalog's size.
+        Err(e) => unreachable!("anchor automaton: {e}"),
     }
 }
 
@@ -205,6 +258,7 @@ fn compile(raw: RawEntry, id: String, origin: &str) -> Result<Signature, String>
         side: need(raw.side, "side")?,
         methods: MethodSet::of(&methods),
         outcome: need(raw.outcome, "outcome")?,
+        role: raw.role.unwrap_or_default(),
         fact: raw.fact.unwrap_or(Fact::Other),
         root_cause: raw.root_cause,
         anchor,

@@ -24,6 +24,35 @@ pub struct RawHit {
     pub text: String,
 }
 
+/// Routine lines of one file: one writer role, one peer (when the lines name it), one signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityCount {
+    pub role: Side,
+    pub peer: Option<String>,
+    /// The signature's index in the catalog; `usize::MAX` for lines of an attempt's connection
+    /// beyond the ones it keeps.
+    pub sig: usize,
+    pub count: u64,
+    pub first: Option<Stamp>,
+    pub last: Option<Stamp>,
+}
+
+impl ActivityCount {
+    pub fn new(role: Side, peer: Option<String>, sig: usize) -> Self {
+        ActivityCount { role, peer, sig, count: 0, first: None, last: None }
+    }
+
+    pub fn add(&mut self, at: Option<Stamp>) {
+        self.count += 1;
+        if let Some(s) = at {
+            if self.first.is_none() {
+                self.first = Some(s);
+            }
+            self.last = Some(s);
+        }
+    }
+}
+
 /// One scanned trace file.
 #[derive(Debug, Clone)]
 pub struct ScannedFile {
@@ -38,7 +67,10 @@ pub struct ScannedFile {
     pub last: Option<Stamp>,
     pub bytes: u64,
     pub lines: u64,
+    /// The lines that belong to attempts (or may, once the trace's other files are read).
     pub hits: Vec<RawHit>,
+    /// Routine lines, counted.
+    pub activity: Vec<ActivityCount>,
 }
 
 /// When a line was written.
@@ -167,6 +199,7 @@ mod tests {
             bytes: 0,
             lines: 0,
             hits: vec![],
+            activity: vec![],
         }
     }
 

@@ -2,7 +2,9 @@
 //!
 //! The steps, each in its own module:
 //! 1. [`event`]: place each matched line on a timeline (FileHead date, UTC offset, midnights);
-//! 2. [`episode`]: group one trace's lines into episodes (one side's view of one connection);
+//! 2. [`tracker`]: follow each side's connections: lines that open, conclude or support an
+//!    attempt make episodes (one side's view of one connection); the rest is routine activity
+//!    ([`filter`] does this per file while scanning, so routine lines are only counted);
 //! 3. [`pairing`]: join the hub's and the spoke's episodes into attempts, estimate clock skew;
 //! 4. [`diagnose`] and [`fix`]: method, outcome, root cause and what to do, per attempt;
 //! 5. [`verdict`]: per spoke/hub pair the latest attempt decides; the worst pair decides the
@@ -15,13 +17,16 @@ pub mod diagnose;
 pub mod episode;
 pub mod event;
 pub mod fields;
+pub mod filter;
 pub mod findings;
 pub mod fix;
 pub mod model;
 pub mod pairing;
+pub mod tracker;
 pub mod types;
 pub mod verdict;
 
+mod activity;
 mod attempts;
 
 use std::collections::BTreeMap;
@@ -109,18 +114,57 @@ pub fn analyze(catalog: &Catalog, files: &[ScannedFile], options: &Options) -> A
             ));
         }
     }
+    let sums = activity::sum(catalog, files, &traces, &dates, &events, &built.routine, options);
     let summaries = files
         .iter()
-        .map(|f| model::FileSummary {
-            side: f.side,
-            path: f.path.clone(),
-            bytes: f.bytes,
-            lines: f.lines,
-            matched: f.hits.len(),
+        .map(|f| {
+            let routine: u64 = f.activity.iter().map(|a| a.count).sum();
+            model::FileSummary {
+                side: f.side,
+                path: f.path.clone(),
+                bytes: f.bytes,
+                lines: f.lines,
+                matched: f.hits.len() + usize::try_from(routine).unwrap_or(usize::MAX),
+                routine,
+            }
         })
         .collect();
-    let trace_models = traces.iter().map(|t| trace_model(t, files, &dates)).collect();
-    verdict::conclude(built.attempts, built.skews, trace_models, summaries, options.window.clone(), warnings)
+    // Routine lines that name a peer belong to the pair of this trace's host and that peer;
+    // the others to the trace.
+    let mut pair_activity: BTreeMap<(Option<String>, Option<String>), activity::Sum> = BTreeMap::new();
+    let mut trace_activity: BTreeMap<usize, activity::Sum> = BTreeMap::new();
+    for ((ti, role, peer), sum) in &sums {
+        match peer {
+            Some(p) => {
+                let own = traces.get(*ti).and_then(|t| t.host_ip.clone().or_else(|| t.host_name.clone()));
+                let key = match role {
+                    Side::Hub => (own, Some(p.clone())),
+                    Side::Spoke => (Some(p.clone()), own),
+                };
+                pair_activity.entry(key).or_default().merge(sum);
+            }
+            None => trace_activity.entry(*ti).or_default().merge(sum),
+        }
+    }
+    let trace_models = traces
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let mut m = trace_model(t, files, &dates);
+            m.activity = trace_activity.get(&i).map(|s| s.model());
+            m
+        })
+        .collect();
+    let pair_activity = pair_activity.into_iter().map(|(k, v)| (k, v.model())).collect();
+    verdict::conclude(
+        built.attempts,
+        pair_activity,
+        built.skews,
+        trace_models,
+        summaries,
+        options.window.clone(),
+        warnings,
+    )
 }
 
 /// Splits the files into traces: one per command-line argument and FileHead host. A file without
@@ -187,17 +231,7 @@ fn events_of<'a>(
                         continue;
                     }
                 }
-                let role = match sig.side {
-                    SideSpec::Hub => Side::Hub,
-                    SideSpec::Spoke => Side::Spoke,
-                    // A line written on either side: the peer's port tells whether the writer
-                    // is the client (peer on 7501/7502) or the server (peer on an ephemeral port).
-                    SideSpec::Both => match hit.fields.peer_port {
-                        Some(p) if episode::is_ils_port(p) => Side::Spoke,
-                        Some(_) => Side::Hub,
-                        None => t.side,
-                    },
-                };
+                let role = filter::writer_role(sig.side, hit.fields.peer_port, t.side);
                 if role != t.side && sig.side != SideSpec::Both {
                     *wrong_side.entry(sig.id.clone()).or_default() += 1;
                 }
@@ -234,5 +268,6 @@ fn trace_model(t: &TraceInfo, files: &[ScannedFile], dates: &[FileDate]) -> mode
         files: t.files.len(),
         first: show(first),
         last: show(last),
+        activity: None,
     }
 }

@@ -1,7 +1,11 @@
 //! The analysis result: what every report renders and what `--format json` prints.
 //!
-//! This is the documented contract `ils-doctor/analysis/1` (docs/json-contract.md): fields may be
-//! added, none renamed or removed without a new schema version.
+//! This is the documented contract `ils-doctor/analysis/2` (docs/json-contract.md): fields may be
+//! added, none renamed or removed without a new schema version. Version 2 changed the meaning of
+//! a verdict: routine traffic is activity, never an attempt, and a pair with activity but no
+//! attempt is `ok`.
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -9,7 +13,7 @@ use super::diagnose::MethodSource;
 use super::pairing::LinkKind;
 use super::types::{Confidence, Method, Outcome, RootCause, Side, Status};
 
-pub const SCHEMA: &str = "ils-doctor/analysis/1";
+pub const SCHEMA: &str = "ils-doctor/analysis/2";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Analysis {
@@ -53,6 +57,10 @@ pub struct Pair {
     pub latest_attempt: Option<usize>,
     pub latest_outcome: Option<Outcome>,
     pub latest_root_cause: Option<RootCause>,
+    /// Routine traffic between the two (null when none was counted).
+    pub activity: Option<Activity>,
+    /// Why the status is what it is, in one sentence.
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -84,7 +92,24 @@ pub struct Attempt {
     /// What to do; null for a success.
     pub fix: Option<String>,
     pub notes: Vec<String>,
+    /// No opening line (connection request or accepted) is among the attempt's lines: it
+    /// started before the window or the files read, and begins at its first concluding line.
+    pub opened_before_window: bool,
     pub evidence: Vec<Evidence>,
+}
+
+/// Routine ILS traffic: lines that belong to no attempt (decrypted messages, certificate checks
+/// on a live connection), counted. On a pair it proves the link is used; on a trace it is the
+/// traffic whose lines name no peer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Activity {
+    pub count: u64,
+    /// The first and the last counted line (RFC 3339 when the date is known, else time of day).
+    pub first: Option<String>,
+    pub last: Option<String>,
+    /// Counts per catalog entry id (`attempt_overflow` for lines of an attempt's connection
+    /// beyond the ones it lists).
+    pub by_signature: BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -126,6 +151,8 @@ pub struct Trace {
     pub files: usize,
     pub first: Option<String>,
     pub last: Option<String>,
+    /// Routine traffic in this trace whose lines name no peer (null when none).
+    pub activity: Option<Activity>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -134,6 +161,8 @@ pub struct FileSummary {
     pub path: String,
     pub bytes: u64,
     pub lines: u64,
-    /// Lines matched by a signature.
+    /// Lines matched by a signature (attempt lines and routine lines).
     pub matched: usize,
+    /// Of those, routine lines (counted as activity).
+    pub routine: u64,
 }

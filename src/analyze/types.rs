@@ -119,6 +119,29 @@ impl MethodSet {
     }
 }
 
+/// A line's part in an attempt (the catalog's `role`, docs/signatures.md "Roles").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnRole {
+    /// Starts an attempt (a connection request or a connection accepted).
+    Opens,
+    /// Ends an attempt with an outcome (established, a failure, an alarm, a close).
+    Concludes,
+    /// Adds detail to an attempt whose connection it names; alone it is link activity.
+    #[default]
+    Supports,
+}
+
+impl ConnRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnRole::Opens => "opens",
+            ConnRole::Concludes => "concludes",
+            ConnRole::Supports => "supports",
+        }
+    }
+}
+
 /// What a line says about its attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -11,17 +11,17 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use crate::analyze::{Catalog, RawHit, ScannedFile, Side};
+use crate::analyze::filter::FileFilter;
+use crate::analyze::{Catalog, ScannedFile, Side};
 use crate::collect::decompress::{self, MAX_WHOLE_OUTPUT};
 use crate::parse::{Hit, Prefilter, ScanReport, Scanner};
 
 /// Chunk size for streamed input.
 const CHUNK: usize = 1 << 20;
-/// Longest line text kept as evidence (bytes, cut at a character boundary).
-const MAX_EVIDENCE_LINE: usize = 1024;
-/// Matched lines kept per trace (one side's files from one argument): bounds memory when files
-/// hold nothing but ILS lines. The newest are kept: the latest attempt decides the verdict.
-pub const MAX_MATCHED_PER_TRACE: usize = 100_000;
+/// Attempt lines kept per trace (one side's files from one argument): bounds memory when files
+/// hold nothing but attempts. The newest are kept: the latest attempt decides the verdict.
+/// Routine lines are counted, never kept (analyze/filter.rs).
+pub const MAX_MATCHED_PER_TRACE: usize = 20_000;
 /// Compressed files up to this size are read whole (then decompressed at once when small enough).
 const MAX_WHOLE_INPUT: u64 = 8 << 20;
 
@@ -125,9 +125,21 @@ impl<'a> Worker<'a> {
             bytes: 0,
             lines: 0,
             hits: Vec::new(),
+            activity: Vec::new(),
         };
         let mut warnings = Vec::new();
-        let report = match self.read(job, &mut file.hits) {
+        let mut filter = FileFilter::new(self.catalog, job.side);
+        let read = self.read(job, &mut filter);
+        let (hits, activity, dropped) = filter.finish();
+        file.hits = hits;
+        file.activity = activity;
+        if dropped > 0 {
+            warnings.push(format!(
+                "{} file {display}: {dropped} older attempt line(s) dropped to stay within memory bounds; narrow the window with --from/--to",
+                job.side.as_str()
+            ));
+        }
+        let report = match read {
             Ok(r) => r,
             Err(e) => {
                 warnings.push(format!(
@@ -162,14 +174,13 @@ impl<'a> Worker<'a> {
         (file, warnings)
     }
 
-    fn read(&mut self, job: &Job, hits: &mut Vec<RawHit>) -> io::Result<ScanReport> {
+    fn read(&mut self, job: &Job, filter: &mut FileFilter<'_>) -> io::Result<ScanReport> {
         let mut f = File::open(&job.path)?;
         let len = f.metadata()?.len();
         let mut head = [0u8; 2];
         let n = read_up_to(&mut f, &mut head)?;
         let gzip = decompress::is_gzip(&head[..n]);
-        let catalog = self.catalog;
-        let mut sink = |h: Hit<'_>| collect_hit(catalog, h, hits);
+        let mut sink = |h: Hit<'_>| filter.push(h);
         let scanner = Scanner::new(self.prefilter);
         if !gzip {
             let reader = io::Cursor::new(head[..n].to_vec()).chain(f);
@@ -205,21 +216,4 @@ fn read_up_to(f: &mut File, buf: &mut [u8]) -> io::Result<usize> {
         }
     }
     Ok(n)
-}
-
-fn collect_hit(catalog: &Catalog, h: Hit<'_>, hits: &mut Vec<RawHit>) {
-    let Some((sig, fields)) = catalog.match_line(h.line) else { return };
-    // A file that is nothing but ILS lines: keep the newest, in bounded memory.
-    if hits.len() >= 2 * MAX_MATCHED_PER_TRACE {
-        hits.drain(..MAX_MATCHED_PER_TRACE);
-    }
-    let mut text = String::from_utf8_lossy(&h.line[..h.line.len().min(MAX_EVIDENCE_LINE)]).into_owned();
-    if text.len() > MAX_EVIDENCE_LINE {
-        let mut cut = MAX_EVIDENCE_LINE;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
-    }
-    hits.push(RawHit { line_no: h.line_no, stamp: h.stamp, seq: h.header.map(|h| h.seq), sig, fields, text });
 }

@@ -1,5 +1,5 @@
 //! Rendering an [`Analysis`](crate::analyze::Analysis): for a person at a terminal, as the JSON
-//! contract `ils-doctor/analysis/1` (docs/json-contract.md), or as Markdown and HTML from the
+//! contract `ils-doctor/analysis/2` (docs/json-contract.md), or as Markdown and HTML from the
 //! templates in `templates/`. All read the same [`model::Report`].
 
 pub mod model;

@@ -9,7 +9,7 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 
-use crate::analyze::model::{Analysis, Attempt};
+use crate::analyze::model::{Activity, Analysis, Attempt};
 use crate::analyze::{Outcome, Status};
 use crate::report::model::{Finding, SideFacts};
 
@@ -79,6 +79,10 @@ pub fn write_with(out: &mut dyn Write, a: &Analysis, sides: &[SideFacts], findin
             p.successes,
             p.failures
         )?;
+        wrap(out, &clean(&p.reason), 11, 11)?;
+        if let Some(act) = &p.activity {
+            wrap(out, &format!("activity: {}", clean(&activity_text(act))), 11, 11)?;
+        }
     }
     for attempt in &a.attempts {
         writeln!(out)?;
@@ -108,6 +112,9 @@ pub fn write_with(out: &mut dyn Write, a: &Analysis, sides: &[SideFacts], findin
             t.last.as_deref().unwrap_or("?"),
             b = bold()
         )?;
+        if let Some(act) = &t.activity {
+            wrap(out, &format!("activity naming no peer: {}", clean(&activity_text(act))), 7, 7)?;
+        }
     }
     if !a.warnings.is_empty() {
         let w = color(AnsiColor::Yellow);
@@ -117,6 +124,18 @@ pub fn write_with(out: &mut dyn Write, a: &Analysis, sides: &[SideFacts], findin
         }
     }
     Ok(())
+}
+
+/// `1204 routine ILS line(s) (P23a 900, P23b 304), 09:00:01.000 .. 09:59:58.000`.
+pub fn activity_text(act: &Activity) -> String {
+    let kinds: Vec<String> = act.by_signature.iter().map(|(id, n)| format!("{id} {n}")).collect();
+    format!(
+        "{} routine ILS line(s) ({}), {} .. {}",
+        act.count,
+        kinds.join(", "),
+        act.first.as_deref().unwrap_or("?"),
+        act.last.as_deref().unwrap_or("?")
+    )
 }
 
 fn write_attempt(out: &mut dyn Write, a: &Attempt) -> io::Result<()> {

@@ -46,6 +46,29 @@ impl Trace {
         self.line(at, "AppInfo", payload)
     }
 
+    /// One SDL record: lines that share a record number (`NNNNNNNN.001`, `.002`, ...), as the
+    /// lines of one processing step do.
+    pub fn record(&mut self, at: u32, payloads: &[&str]) -> &mut Self {
+        self.seq += 1;
+        for (i, p) in payloads.iter().enumerate() {
+            self.lines.push(format!("{:08}.{:03} |{} |AppInfo  |{p}", self.seq, i + 1, fmt(at)));
+        }
+        self
+    }
+
+    /// Routine traffic on a registered hub at Detailed level: one decrypted ILS message (the
+    /// technote's P23 lines, which CUCM writes for every encrypted message, not only at a join).
+    pub fn hub_decrypts(&mut self, at: u32) -> &mut Self {
+        self.record(
+            at,
+            &[
+                "EncrUtil Function: decryptData at line 163 succedded",
+                "EncrUtil Function: decryptData at line 165 succedded",
+                "EncrUtil decryptData: inlen 1956, outlen 1949 succeed",
+            ],
+        )
+    }
+
     /// `n` noise lines from `from`, 300 ms apart.
     pub fn noise(&mut self, from: u32, n: u32) -> &mut Self {
         for i in 0..n {
@@ -140,4 +163,36 @@ pub async fn ils_trace_level(a: &ils_doctor::collect::publisher::Access, node: &
     })
     .unwrap();
     c.trace_settings(node, "Cisco Intercluster Lookup Service").await.unwrap().trace_level
+}
+
+/// Method 3 (TLS with password) success on the hub, as the technote shows it: the certificate
+/// check in one record, the decrypt lines and the established line in the next.
+pub fn hub_tls_password_ok(tr: &mut Trace, at: u32, hub: &str, spoke: &str, port: u16) {
+    tr.record(at, &[
+        "CertUtil Ils::isCertInLocalStore X509_STORE_get_by_subject failed.",
+        "IlsD Ils::VerifyCertificateInfo(): peer certificates are not in certificate store but Root CA signed certs are uploaded locally",
+    ]);
+    let est = format!("IlsD ::ConnectIndInner Server Connection to PeerId(f7f885dcaca845f18f3b7e583ff6c457), TCPPid([1, 600, 17, 1]), PeerIP/Port({spoke}:{port}), LocalIP/Port({hub}:7501) TLSReq(t) established");
+    tr.record(
+        at + 5,
+        &[
+            "EncrUtil Function: decryptData at line 163 succedded",
+            "EncrUtil Function: decryptData at line 165 succedded",
+            "EncrUtil Function: decryptData at line 168 succedded",
+            "EncrUtil decryptData: inlen 1956, outlen 1949 succeed",
+            &est,
+        ],
+    );
+}
+
+/// Method 3 success on the spoke (technote P4, P25, P18, P22, P8, P9).
+pub fn spoke_tls_password_ok(tr: &mut Trace, at: u32, hub: &str, spoke: &str, port: u16) {
+    spoke_connect(tr, at, hub, true);
+    tr.line(at + 2, "SdlSig", "SdlConnectRsp                          |wait                           |Ils(1,600,20,1)                 |SdlSSLTCPConnection(1,600,17,1)  |1,600,16,1.1^*^*                         |*TraceFlagOverrode");
+    tr.record(at + 2, &[
+        "CertUtil Ils::isCertInLocalStore X509_STORE_get_by_subject failed.",
+        "IlsD Ils::VerifyCertificateInfo(): peer certificates are not in certificate store but Root CA signed certs are uploaded locally.",
+        &format!("IlsD DEBUG(00000407): Client Connection to peerId(00000000000000000000000000000000) ipAddr({hub}) ipPort(7501) TLSReq(t) succeeded"),
+    ]);
+    tr.app(at + 12, &format!("IlsD ::ConnectIndInner starting  to PeerId(77c59d0960cc4fdc959168a3d686a6de), TCPPid([1, 600, 17, 1]), PeerIP/Port({hub}:7501), LocalIP/Port({spoke}:{port}) TLSReq(t) established"));
 }

@@ -1,0 +1,187 @@
+//! One file's matched lines, sorted while scanning: attempt lines kept, routine lines counted.
+//!
+//! The scanner hands every line that holds a catalog anchor to a [`FileFilter`]. It matches the
+//! line to its signature and feeds it to a [`Tracker`] per writer role. Lines that belong to an
+//! attempt are kept as [`RawHit`]s for the analysis of the whole trace; routine lines (activity)
+//! only increment a counter per role, peer and signature. So a file's memory is what its attempts
+//! need, whatever share of its lines are ILS traffic.
+
+use std::collections::HashMap;
+
+use super::catalog::Catalog;
+use super::episode::is_ils_port;
+use super::event::{ActivityCount, RawHit};
+use super::tracker::{Line, Out, Tracker};
+use super::types::{Side, SideSpec};
+use crate::parse::{Hit, Stamp};
+
+/// Longest line text kept as evidence (bytes, cut at a character boundary).
+pub const MAX_EVIDENCE_LINE: usize = 1024;
+/// Lines kept for the trace's pass because their connection may have opened in the file before.
+pub const MAX_UNCLAIMED: usize = 256;
+/// A file's kept lines: beyond twice this the oldest half goes (the newest attempt decides).
+pub const MAX_KEPT_PER_FILE: usize = 10_000;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Sorts one file's matched lines.
+pub struct FileFilter<'c> {
+    catalog: &'c Catalog,
+    side: Side,
+    hub: Tracker<RawHit>,
+    spoke: Tracker<RawHit>,
+    sink: Sink,
+}
+
+#[derive(Default)]
+struct Sink {
+    kept: Vec<RawHit>,
+    dropped: u64,
+    unclaimed: usize,
+    activity: HashMap<(Side, Option<String>, usize), ActivityCount>,
+    /// Hits that went to activity, kept for their buffers.
+    spare: Vec<RawHit>,
+}
+
+impl<'c> FileFilter<'c> {
+    /// `side` is the side the user said the file belongs to.
+    pub fn new(catalog: &'c Catalog, side: Side) -> Self {
+        let early = super::tracker::SPOKE_LIFETIME_MS;
+        FileFilter {
+            catalog,
+            side,
+            hub: Tracker::new(Side::Hub).keep_early_until(early),
+            spoke: Tracker::new(Side::Spoke).keep_early_until(early),
+            sink: Sink::default(),
+        }
+    }
+
+    /// One line that holds an anchor.
+    pub fn push(&mut self, h: Hit<'_>) {
+        let Some((sig, fields)) = self.catalog.match_line(h.line) else { return };
+        let Some(s) = self.catalog.get(sig) else { return };
+        let role = writer_role(s.side, fields.peer_port, self.side);
+        let mut hit = self.sink.spare.pop().unwrap_or_else(|| RawHit {
+            line_no: 0,
+            stamp: None,
+            seq: None,
+            sig: 0,
+            fields: Default::default(),
+            text: String::new(),
+        });
+        hit.line_no = h.line_no;
+        hit.stamp = h.stamp;
+        hit.seq = h.header.map(|h| h.seq);
+        hit.sig = sig;
+        evidence_text(h.line, &mut hit.text);
+        let t_ms = h.stamp.map(stamp_ms);
+        let line = Line { role: s.role, fact: s.fact, seq: hit.seq, t_ms, fields: &fields };
+        let sink = &mut self.sink;
+        let mut out = |o: Out<RawHit>| sink.take(o, role);
+        let tracker = match role {
+            Side::Hub => &mut self.hub,
+            Side::Spoke => &mut self.spoke,
+        };
+        hit.fields = fields.clone();
+        tracker.push(line, hit, &mut out);
+    }
+
+    /// The kept lines in file order, the activity counts, and how many kept lines were dropped
+    /// to stay in bounds.
+    pub fn finish(self) -> (Vec<RawHit>, Vec<ActivityCount>, u64) {
+        let mut sink = self.sink;
+        self.hub.finish(&mut |o| sink.take(o, Side::Hub));
+        self.spoke.finish(&mut |o| sink.take(o, Side::Spoke));
+        sink.kept.sort_by_key(|h| h.line_no);
+        let mut activity: Vec<ActivityCount> = sink.activity.into_values().collect();
+        activity.sort_by(|a, b| (a.role, &a.peer, a.sig).cmp(&(b.role, &b.peer, b.sig)));
+        (sink.kept, activity, sink.dropped)
+    }
+}
+
+impl Sink {
+    fn take(&mut self, o: Out<RawHit>, role: Side) {
+        match o {
+            Out::Episode(ep) => {
+                for hit in ep.hits {
+                    self.keep(hit);
+                }
+                // Lines beyond the connection's kept ones still show the link is used.
+                if ep.more > 0 {
+                    // Counted without a time: their times are within the episode's.
+                    let key = (role, None, usize::MAX);
+                    let e = self.activity.entry(key).or_insert_with(|| ActivityCount::new(role, None, usize::MAX));
+                    e.count += ep.more;
+                }
+            }
+            Out::Unclaimed(hit) if self.unclaimed < MAX_UNCLAIMED => {
+                self.unclaimed += 1;
+                self.keep(hit);
+            }
+            Out::Unclaimed(hit) => {
+                let peer = hit.fields.peer_ip.clone();
+                self.count(hit, role, peer);
+            }
+            Out::Activity { hit, peer } => self.count(hit, role, peer),
+        }
+    }
+
+    fn keep(&mut self, hit: RawHit) {
+        if self.kept.len() >= 2 * MAX_KEPT_PER_FILE {
+            self.kept.sort_by_key(|h| h.line_no);
+            self.kept.drain(..MAX_KEPT_PER_FILE);
+            self.dropped += MAX_KEPT_PER_FILE as u64;
+        }
+        self.kept.push(hit);
+    }
+
+    fn count(&mut self, hit: RawHit, role: Side, peer: Option<String>) {
+        let key = (role, peer, hit.sig);
+        let e = match self.activity.get_mut(&key) {
+            Some(e) => e,
+            None => {
+                let (role, peer, sig) = key;
+                self.activity.entry((role, peer.clone(), sig)).or_insert_with(|| ActivityCount::new(role, peer, sig))
+            }
+        };
+        e.add(hit.stamp);
+        if self.spare.len() < 64 {
+            self.spare.push(hit);
+        }
+    }
+}
+
+/// Which role wrote a line: the catalog's side, or for lines both sides write, the peer's port
+/// (a client talks to 7501/7502, a server to the client's ephemeral port).
+pub fn writer_role(spec: SideSpec, peer_port: Option<u16>, trace_side: Side) -> Side {
+    match spec {
+        SideSpec::Hub => Side::Hub,
+        SideSpec::Spoke => Side::Spoke,
+        SideSpec::Both => match peer_port {
+            Some(p) if is_ils_port(p) => Side::Spoke,
+            Some(_) => Side::Hub,
+            None => trace_side,
+        },
+    }
+}
+
+fn stamp_ms(s: Stamp) -> i64 {
+    i64::from(s.day) * DAY_MS + i64::from(s.time_ms)
+}
+
+/// The evidence text of a line: lossy UTF-8, at most [`MAX_EVIDENCE_LINE`] bytes.
+pub fn evidence_text(line: &[u8], text: &mut String) {
+    text.clear();
+    let cut = &line[..line.len().min(MAX_EVIDENCE_LINE)];
+    match std::str::from_utf8(cut) {
+        Ok(s) => text.push_str(s),
+        Err(_) => text.push_str(&String::from_utf8_lossy(cut)),
+    }
+    if text.len() > MAX_EVIDENCE_LINE {
+        let mut end = MAX_EVIDENCE_LINE;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+}
