@@ -7,7 +7,9 @@
 //! trust stores, PeerInfoVectors) and written on each side by that side's
 //! [`crate::sdl_writer::TraceWriter`], but only while that side's ILS trace level is Detailed.
 //! Noise (`SdlStat` lines always, an invented `IlsD` timer line at Detailed) is written between
-//! attempts so that analyzers meet lines that are not signatures.
+//! attempts so that analyzers meet lines that are not signatures, and routine traffic on
+//! registered links (the hub's decrypt lines for each message) so that they meet catalog lines
+//! that are not attempts.
 //!
 //! A successful join adds each side's FQDN to the other's PeerInfoVector, which is what makes a
 //! later switch to TLS (method 4) succeed. The same [`Engine`] backs [`crate::simulate`] (offline,
@@ -262,6 +264,7 @@ impl Engine {
 
     fn noise(&mut self) {
         let t = self.now;
+        self.routine_traffic(t);
         for s in &mut self.states {
             // SdlStat format from a CCM trace [3P: S16a]; numbers are made up.
             let lines = 40 + (s.instance % 30);
@@ -304,6 +307,35 @@ impl Engine {
                     ],
                 );
             }
+        }
+    }
+
+    /// Routine traffic on registered links, as a busy healthy ILS network writes it at
+    /// Detailed level: the hub decrypts each encrypted message from a spoke that uses the ILS
+    /// password (the technote's P23 lines, which CUCM writes for every such message, not only
+    /// at a join). One message per spoke per noise interval is an invented rate [I]; that the
+    /// lines appear outside joins is a field observation, not a technote statement.
+    fn routine_traffic(&mut self, t: DateTime<Utc>) {
+        let links: Vec<usize> = self
+            .states
+            .iter()
+            .filter(|s| s.registered && s.cfg.ils.use_password && s.service == ServiceState::Started)
+            .filter_map(|s| s.cfg.ils.registration_server.as_deref().and_then(|n| self.idx(n)))
+            .collect();
+        for hi in links {
+            let Some(h) = self.states.get_mut(hi) else { continue };
+            if h.level != TraceLevel::Detailed || h.service != ServiceState::Started {
+                continue;
+            }
+            let len = 300 + (h.instance % 7) * 64;
+            h.writer.write(
+                t,
+                &[
+                    (Tag::AppInfo, "EncrUtil Function: decryptData at line 163 succedded".to_string()),
+                    (Tag::AppInfo, "EncrUtil Function: decryptData at line 165 succedded".to_string()),
+                    (Tag::AppInfo, format!("EncrUtil decryptData: inlen {}, outlen {} succeed", len + 7, len)),
+                ],
+            );
         }
     }
 

@@ -185,3 +185,57 @@ pub fn evidence_text(line: &[u8], text: &mut String) {
         text.truncate(end);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::Scanner;
+
+    /// Scans `text` through a filter as the scan worker does.
+    fn filter(text: &str, side: Side) -> (Vec<RawHit>, Vec<ActivityCount>, u64) {
+        let catalog = Catalog::builtin();
+        let pf = catalog.prefilter();
+        let mut f = FileFilter::new(&catalog, side);
+        Scanner::new(&pf).scan_slice(text.as_bytes(), |h| f.push(h));
+        f.finish()
+    }
+
+    #[test]
+    fn routine_lines_are_counted_not_kept_at_any_density() {
+        let mut text = String::new();
+        for i in 0..60_000u32 {
+            let t = format!("{:02}:{:02}:{:02}.{:03}", 9 + i / 3_600_000, i / 60_000 % 60, i / 1000 % 60, i % 1000);
+            text.push_str(&format!(
+                "{:08}.001 |{t} |AppInfo  |EncrUtil Function: decryptData at line 163 succedded\n",
+                i + 10
+            ));
+            if i % 10 == 0 {
+                text.push_str(&format!("{:08}.000 |{t} |AppInfo  |IlsD Ils::ConnectInd TCPPid([1, 600, 17, 4]), PeerIP/Port(10.0.0.{}:{}), LocalIP/Port(10.0.0.1:7501) (x)\n", i + 50_000_000, i % 7 + 2, 40000 + i % 9000));
+            }
+        }
+        let (kept, activity, dropped) = filter(&text, Side::Hub);
+        // Per peer only the latest unconcluded connections stay (7 peers).
+        assert!(kept.len() <= 7 * crate::analyze::tracker::UNCONCLUDED_PER_PEER, "{} kept", kept.len());
+        assert_eq!(dropped, 0);
+        let total: u64 = activity.iter().map(|a| a.count).sum();
+        assert_eq!(total + kept.len() as u64, 66_000);
+        let decrypts: u64 = activity.iter().filter(|a| a.peer.is_none()).map(|a| a.count).sum();
+        assert_eq!(decrypts, 60_000);
+        assert!(activity.iter().any(|a| a.peer.as_deref() == Some("10.0.0.2")));
+    }
+
+    #[test]
+    fn attempt_lines_are_kept_in_file_order() {
+        let text = "\
+00000010.001 |09:00:00.000 |AppInfo  |EncrUtil Function: decryptData at line 163 succedded
+00000011.001 |09:00:01.000 |AppInfo  |IlsD IlsHandler: Ils::wait_SdlConnectionInd(): New connection accepted. DeviceName=, TCPPid = [1.600.13.5], IPAddr=10.0.0.2, Port=40000, Controller=[1,20,1]
+00000012.001 |09:00:01.001 |AppInfo  |EncrUtil Function: decryptData at line 163 succedded
+00000012.002 |09:00:01.001 |AppInfo  |IlsD ::ConnectIndInner Server Connection to PeerId(ab), TCPPid([1, 600, 13, 5]), PeerIP/Port(10.0.0.2:40000), LocalIP/Port(10.0.0.1:7502) TLSReq(f) established
+00000013.001 |09:00:01.002 |AppInfo  |EncrUtil Function: decryptData at line 163 succedded
+";
+        let (kept, activity, _) = filter(text, Side::Hub);
+        let lines: Vec<u64> = kept.iter().map(|h| h.line_no).collect();
+        assert_eq!(lines, vec![2, 3, 4]);
+        assert_eq!(activity.iter().map(|a| a.count).sum::<u64>(), 2);
+    }
+}
