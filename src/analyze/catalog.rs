@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::bytes::Regex;
 use serde::Deserialize;
 
@@ -91,7 +91,8 @@ pub struct Signature {
     pub origin: String,
 }
 
-/// The ordered list of signatures. The first matching entry wins for a line.
+/// The ordered list of signatures. For a line the scanner found, the entry whose anchor comes
+/// first in the line wins when its regex matches; otherwise the first matching entry in order.
 #[derive(Debug, Clone)]
 pub struct Catalog {
     signatures: Vec<Signature>,
@@ -170,6 +171,23 @@ impl Catalog {
         }
     }
 
+    /// The signature of a line the scanner found by the anchor of entry `anchor` (the leftmost
+    /// anchor in the line): that entry when its regex matches, otherwise the first matching entry
+    /// in catalog order ([`Catalog::match_line`]). So the entry whose anchor comes first in the
+    /// line wins, and catalog order settles the rest (docs/signatures.md).
+    pub fn match_hit(&self, line: &[u8], anchor: usize) -> Option<(usize, Fields)> {
+        if let Some(s) = self.signatures.get(anchor) {
+            if s.regex.captures_len() == 1 {
+                if s.regex.is_match(line) {
+                    return Some((anchor, Fields::default()));
+                }
+            } else if let Some(caps) = s.regex.captures(line) {
+                return Some((anchor, Fields::from_captures(&caps)));
+            }
+        }
+        self.match_line(line)
+    }
+
     /// The first signature matching the line, with its captured fields.
     ///
     /// One overlapping pass of the anchor automaton gives the entries whose anchor the line
@@ -217,7 +235,11 @@ impl Catalog {
 
 fn anchor_automaton(signatures: &[Signature]) -> AhoCorasick {
     let built =
-        AhoCorasickBuilder::new().match_kind(MatchKind::Standard).build(signatures.iter().map(|s| s.anchor.as_bytes()));
+        AhoCorasickBuilder::new()
+        .match_kind(MatchKind::Standard)
+        // A full DFA: one table lookup per byte on the short lines it searches.
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(signatures.iter().map(|s| s.anchor.as_bytes()));
     match built {
         Ok(ac) => ac,
         // Anchors are short non-empty literals (checked in `compile`); aho-corasick only refuses
@@ -323,10 +345,14 @@ mod tests {
     fn every_anchor_is_in_the_prefilter() {
         let cat = Catalog::builtin();
         let pf = cat.prefilter();
-        for s in cat.signatures() {
+        for (i, s) in cat.signatures().iter().enumerate() {
             for ex in &s.examples {
                 let mut n = 0;
-                crate::parse::Scanner::new(&pf).scan_slice(ex.as_bytes(), |_| n += 1);
+                crate::parse::Scanner::new(&pf).scan_slice(ex.as_bytes(), |h| {
+                    n += 1;
+                    let claimed = cat.match_hit(h.line, h.anchor).map(|m| m.0);
+                    assert_eq!(claimed, Some(i), "{}: the scanner's anchor leads to its own entry", s.id);
+                });
                 assert_eq!(n, 1, "{}", s.id);
             }
         }

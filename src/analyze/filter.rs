@@ -39,6 +39,8 @@ struct Sink {
     dropped: u64,
     unclaimed: usize,
     activity: HashMap<(Side, Option<String>, usize), ActivityCount>,
+    /// Activity that names no peer, per role and signature: the common case, without hashing.
+    unnamed: [Vec<Option<ActivityCount>>; 2],
     /// Hits that went to activity, kept for their buffers.
     spare: Vec<RawHit>,
 }
@@ -58,7 +60,7 @@ impl<'c> FileFilter<'c> {
 
     /// One line that holds an anchor.
     pub fn push(&mut self, h: Hit<'_>) {
-        let Some((sig, fields)) = self.catalog.match_line(h.line) else { return };
+        let Some((sig, fields)) = self.catalog.match_hit(h.line, h.anchor) else { return };
         let Some(s) = self.catalog.get(sig) else { return };
         let role = writer_role(s.side, fields.peer_port, self.side);
         let mut hit = self.sink.spare.pop().unwrap_or_else(|| RawHit {
@@ -93,7 +95,9 @@ impl<'c> FileFilter<'c> {
         self.hub.finish(&mut |o| sink.take(o, Side::Hub));
         self.spoke.finish(&mut |o| sink.take(o, Side::Spoke));
         sink.kept.sort_by_key(|h| h.line_no);
+        let unnamed = std::mem::take(&mut sink.unnamed);
         let mut activity: Vec<ActivityCount> = sink.activity.into_values().collect();
+        activity.extend(unnamed.into_iter().flatten().flatten());
         activity.sort_by(|a, b| (a.role, &a.peer, a.sig).cmp(&(b.role, &b.peer, b.sig)));
         (sink.kept, activity, sink.dropped)
     }
@@ -136,6 +140,19 @@ impl Sink {
     }
 
     fn count(&mut self, hit: RawHit, role: Side, peer: Option<String>) {
+        if peer.is_none() {
+            let per_role = &mut self.unnamed[usize::from(role == Side::Spoke)];
+            if per_role.len() <= hit.sig && hit.sig < 1 << 16 {
+                per_role.resize(hit.sig + 1, None);
+            }
+            if let Some(slot) = per_role.get_mut(hit.sig) {
+                slot.get_or_insert_with(|| ActivityCount::new(role, None, hit.sig)).add(hit.stamp);
+                if self.spare.len() < 64 {
+                    self.spare.push(hit);
+                }
+                return;
+            }
+        }
         let key = (role, peer, hit.sig);
         let e = match self.activity.get_mut(&key) {
             Some(e) => e,

@@ -44,8 +44,9 @@ pub const MAX_OPEN: usize = 64;
 pub const MAX_OPENING_KEPT: usize = 8;
 pub const MAX_CONCLUDING_KEPT: usize = 16;
 pub const MAX_SUPPORTING_KEPT: usize = 8;
-/// Connections that opened and never concluded, kept per peer (the latest).
-pub const UNCONCLUDED_PER_PEER: usize = 4;
+/// Connections that opened and never concluded, kept per peer (the latest: it may be the one in
+/// progress when the traces end); the older ones are activity.
+pub const UNCONCLUDED_PER_PEER: usize = 1;
 /// Peers whose unconcluded connections are kept; others count as activity.
 pub const MAX_UNCONCLUDED_PEERS: usize = 1024;
 /// Unclaimed lines remembered so that a later concluding line can claim them.

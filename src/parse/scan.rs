@@ -52,6 +52,8 @@ pub struct Hit<'a> {
     pub header: Option<Header<'a>>,
     /// When the line was written, in the file's day count.
     pub stamp: Option<Stamp>,
+    /// Index of the anchor found leftmost in the line (the prefilter's pattern order).
+    pub anchor: usize,
 }
 
 /// What the scanner learnt about the whole stream.
@@ -163,7 +165,7 @@ impl<'p> Scanner<'p> {
             if self.report.first.is_none() {
                 self.report.first = stamp;
             }
-            sink(Hit { line_no: self.newlines + 1, line, header, stamp });
+            sink(Hit { line_no: self.newlines + 1, line, header, stamp, anchor: m.pattern().as_usize() });
             from = line_end + 1;
             if from >= ch.len() {
                 break;
