@@ -460,6 +460,9 @@ pub struct Faults {
     /// Serve an extra file of this many bytes (SDL noise lines) at [`BENCH_FILE`] through
     /// GetOneFile (not listed): for download throughput measurements.
     pub bench_file_bytes: Option<usize>,
+    /// The keyboard-interactive prompt instead of `Password: ` (e.g. a one-time code); its
+    /// answer is checked as a password, so a client that answers it with the password is seen.
+    pub ki_prompt: Option<String>,
 }
 
 /// The path of the extra file of [`Faults::bench_file_bytes`].
