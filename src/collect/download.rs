@@ -8,6 +8,7 @@
 //! final name; a file already complete is not fetched again. Remote names are untrusted: only a
 //! plain base name of safe characters is used locally.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -73,11 +74,15 @@ impl Progress {
 
     /// A line for the user: above the bars on a TTY, plain on stderr otherwise.
     pub fn say(&self, line: &str) {
+        // Lines can carry publisher text (host names, file names, fault strings): escaped.
+        let line = &crate::report::terminal::clean(line);
         if self.quiet {
         } else if self.tty {
             let _ = self.multi.println(line);
         } else {
-            eprintln!("{line}");
+            // Never `eprintln!`: it panics on a closed pipe (`2>&1 | head`), and a run must get
+            // to its restore whatever happens to its output.
+            let _ = writeln!(std::io::stderr(), "{line}");
         }
     }
 
@@ -236,7 +241,7 @@ async fn one(p: &Publisher, f: &RemoteFile, dest: &Path, progress: &Progress) ->
     let mut last_err = String::new();
     for _attempt in 0..2 {
         let pb = progress.bar(f.size, label.chars().rev().take(28).collect::<Vec<_>>().into_iter().rev().collect());
-        let got = p.soap.get_one_file(&f.absolute_path, &part, |n| pb.set_position(n)).await;
+        let got = p.soap.get_one_file_sized(&f.absolute_path, &part, f.size, |n| pb.set_position(n)).await;
         pb.finish_and_clear();
         match got {
             Ok(n) if active || f.size.is_none() || Some(n) == f.size => {

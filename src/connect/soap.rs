@@ -9,8 +9,9 @@
 //! - 401/403 is a wrong password or a missing AXL role: reported, never retried;
 //! - `GetOneFile` answers multipart/related: the file part streams to disk, never buffered whole.
 //!
-//! One `reqwest::Client` (one connection pool) per publisher, timeouts on connect, on each
-//! request and on every read of a download.
+//! One `reqwest::Client` (one connection pool) per publisher, timeouts on connect, on every
+//! read, and an overall deadline on each request and each download; redirects are never followed
+//! and only HTTPS is spoken (docs/security.md, "HTTPS").
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -41,6 +42,15 @@ const DIME_ACTION: &str = "http://schemas.cisco.com/ast/soap/action/#LogCollecti
 const MAX_SOAP_BODY: usize = 64 << 20;
 /// Largest file GetOneFile may write (ILS SDL files roll at a few MB).
 const MAX_FILE_BYTES: u64 = 2 << 30;
+/// The slowest transfer a download's deadline allows for (bytes per second): the deadline is the
+/// request timeout plus the listed size at this rate, so a publisher that trickles bytes (each
+/// read within the idle timeout) still cannot hold a run forever.
+const MIN_DOWNLOAD_RATE: u64 = 16 * 1024;
+/// Size assumed for the deadline when the listing gives none.
+const UNKNOWN_SIZE: u64 = 64 << 20;
+/// Most pages one paged query may take ("Query request too large"): a publisher that always
+/// answers a full page cannot keep a run asking forever.
+pub const MAX_PAGES: usize = 200;
 
 #[derive(Debug, Clone)]
 pub struct HttpsTarget {
@@ -92,6 +102,8 @@ pub struct SoapClient {
     pub presented_certificate: tls::SeenCertificate,
     /// Requests sent (the bench counts them).
     pub requests: AtomicUsize,
+    /// The deadline of one SOAP request, body included.
+    request_timeout: Duration,
 }
 
 /// "Suggestive Row Fetch: less than 7000 rows" → 7000 minus a margin.
@@ -117,8 +129,13 @@ pub fn paged_select(sql: &str, skip: usize, first: usize) -> Option<String> {
 impl SoapClient {
     pub fn new(t: &HttpsTarget) -> Result<SoapClient, SoapError> {
         let (config, seen) = tls::client_config(&t.tls).map_err(|e| SoapError::TlsSetup(t.host.clone(), e))?;
+        // No redirect is followed (Basic credentials must never go to another address), and
+        // only HTTPS is spoken; every request has an overall deadline (`send`), on top of the
+        // idle read timeout.
         let http = reqwest::Client::builder()
             .use_preconfigured_tls(config)
+            .redirect(reqwest::redirect::Policy::none())
+            .https_only(true)
             .connect_timeout(t.connect_timeout)
             .read_timeout(t.request_timeout)
             .pool_max_idle_per_host(4)
@@ -137,6 +154,7 @@ impl SoapClient {
             cookies: Mutex::new(HashMap::new()),
             presented_certificate: seen,
             requests: AtomicUsize::new(0),
+            request_timeout: t.request_timeout,
         })
     }
 
@@ -145,6 +163,7 @@ impl SoapClient {
         self.requests.fetch_add(1, Ordering::Relaxed);
         self.http
             .get(format!("{}/cucm-uds/version", self.base))
+            .timeout(self.request_timeout)
             .send()
             .await
             .map(|_| ())
@@ -184,6 +203,7 @@ impl SoapClient {
         action: &str,
         body: &str,
         op: &str,
+        deadline: Duration,
     ) -> Result<reqwest::Response, SoapError> {
         let cookie = self.cookies.lock().ok().and_then(|c| c.get(path).cloned());
         for use_cookie in [cookie.is_some(), false] {
@@ -192,6 +212,7 @@ impl SoapClient {
                 .post(format!("{}{path}", self.base))
                 .header(CONTENT_TYPE, "text/xml;charset=UTF-8")
                 .header("SOAPAction", action)
+                .timeout(deadline)
                 .body(body.to_string());
             req = match (&cookie, use_cookie) {
                 (Some(c), true) => req.header(COOKIE, c),
@@ -239,7 +260,7 @@ impl SoapClient {
         let mut tries = 0;
         loop {
             tries += 1;
-            let resp = self.send(path, action, body, op).await?;
+            let resp = self.send(path, action, body, op, self.request_timeout).await?;
             let status = resp.status();
             let ct = resp.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
             let text = self.read_body(resp, &ct, op).await?;
@@ -379,7 +400,7 @@ impl SoapClient {
             Err(SoapError::Fault { message, .. }) if message.contains("Query request too large") => {
                 let page = suggested_rows(&message).unwrap_or(1000).max(1);
                 let mut rows = Vec::new();
-                loop {
+                for _ in 0..MAX_PAGES {
                     let paged = paged_select(sql, rows.len(), page).ok_or_else(|| SoapError::Response {
                         host: self.host.clone(),
                         op: "executeSQLQuery".into(),
@@ -393,6 +414,13 @@ impl SoapClient {
                         return Ok(rows);
                     }
                 }
+                Err(SoapError::Response {
+                    host: self.host.clone(),
+                    op: "executeSQLQuery".into(),
+                    reason: format!(
+                        "still full pages after {MAX_PAGES} requests of {page} rows; stopped (no ILS read needs that many rows)"
+                    ),
+                })
             }
             Err(e) => Err(e),
         }
@@ -450,6 +478,24 @@ impl SoapClient {
         &self,
         absolute_path: &str,
         dest: &Path,
+        progress: impl FnMut(u64),
+    ) -> Result<u64, SoapError> {
+        self.get_one_file_sized(absolute_path, dest, None, progress).await
+    }
+
+    /// The deadline of a download of `size` bytes (see [`MIN_DOWNLOAD_RATE`]).
+    pub fn download_deadline(&self, size: Option<u64>) -> Duration {
+        let secs = size.unwrap_or(UNKNOWN_SIZE).min(MAX_FILE_BYTES) / MIN_DOWNLOAD_RATE;
+        self.request_timeout.saturating_add(Duration::from_secs(secs))
+    }
+
+    /// As [`SoapClient::get_one_file`], the whole download bounded by a deadline from the listed
+    /// size.
+    pub async fn get_one_file_sized(
+        &self,
+        absolute_path: &str,
+        dest: &Path,
+        size: Option<u64>,
         mut progress: impl FnMut(u64),
     ) -> Result<u64, SoapError> {
         let op = "GetOneFile";
@@ -459,7 +505,8 @@ impl SoapClient {
             path: dest.display().to_string(),
             reason: e.to_string(),
         };
-        let resp = self.send(DIME_PATH, DIME_ACTION, &envelope::get_one_file(absolute_path), op).await?;
+        let deadline = self.download_deadline(size);
+        let resp = self.send(DIME_PATH, DIME_ACTION, &envelope::get_one_file(absolute_path), op, deadline).await?;
         let status = resp.status();
         let ct = resp.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
         if !status.is_success() {
