@@ -348,15 +348,24 @@ fn process_node_service(st: &AppState, op: &str, elems: &[Elem], ok: impl Fn(Str
             };
             w.engine.set_trace_level(&c.name, TraceLevel::from_value(n));
         }
+        // The file count and size are kept as written: a client that writes back stale values
+        // (which on CUCM deletes traces) is seen by the tests.
+        let (files, size) = w.trace_files(&c.name);
+        let files = xml::text(elems, "numFiles").filter(|v| !v.is_empty()).map_or(files, str::to_string);
+        let size = xml::text(elems, "maxFileSize").filter(|v| !v.is_empty()).map_or(size, str::to_string);
+        w.trace_file_settings.insert(c.name.clone(), (files, size));
         return ok(format!("<return>{{{}}}</return>", uuid(&c.fqdn, 48)));
     }
     let level = w.engine.trace_level(&c.name).unwrap_or(TraceLevel::Significant);
+    let (files, size) = w.trace_files(&c.name);
     ok(format!(
-        "<return><processNodeService uuid=\"{{{}}}\"><processNodeName uuid=\"{{{}}}\">{}</processNodeName><service>{ILS_SERVICE}</service><traceLevel>{}</traceLevel><userCategories>0</userCategories><enable>true</enable><numFiles>250</numFiles><maxFileSize>1</maxFileSize><isActive>true</isActive></processNodeService></return>",
+        "<return><processNodeService uuid=\"{{{}}}\"><processNodeName uuid=\"{{{}}}\">{}</processNodeName><service>{ILS_SERVICE}</service><traceLevel>{}</traceLevel><userCategories>0</userCategories><enable>true</enable><numFiles>{}</numFiles><maxFileSize>{}</maxFileSize><isActive>true</isActive></processNodeService></return>",
         uuid(&c.fqdn, 48),
         uuid(&c.fqdn, 1),
         esc(node),
-        level.value()
+        level.value(),
+        esc(&files),
+        esc(&size)
     ))
 }
 
