@@ -114,3 +114,70 @@ async fn keyboard_interactive_answers_only_a_password_prompt() {
     assert!(!leaked, "the password was never sent to the other prompt");
     let _ = Instant::now() + Duration::ZERO;
 }
+
+fn soap_client(p: &PublisherInfo, request_timeout: Duration) -> ils_doctor::connect::soap::SoapClient {
+    let der = rustls_pemfile::certs(&mut p.tomcat_pem.as_bytes()).next().unwrap().unwrap();
+    ils_doctor::connect::soap::SoapClient::new(&ils_doctor::connect::soap::HttpsTarget {
+        host: p.https.ip().to_string(),
+        port: p.https.port(),
+        user: p.app_user.clone(),
+        password: Secret::new(p.password.clone()),
+        tls: ils_doctor::connect::tls::TlsMode::Pin(ils_doctor::connect::tls::fingerprint(&der)),
+        connect_timeout: Duration::from_secs(5),
+        request_timeout,
+    })
+    .unwrap()
+}
+
+/// A redirect is never followed: the credentials never reach the other address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirects_are_not_followed() {
+    let mock = mock_server::start(scenario("m1-password-success")).unwrap();
+    let hub = mock.publisher("hub").unwrap().clone();
+    let elsewhere = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    elsewhere.set_nonblocking(true).unwrap();
+    let port = elsewhere.local_addr().unwrap().port();
+    for to in [format!("https://127.0.0.1:{port}/axl/"), format!("http://127.0.0.1:{port}/axl/")] {
+        mock.set_faults(Faults { redirect_to: Some(to.clone()), ..Faults::default() });
+        let e = soap_client(&hub, Duration::from_secs(10)).ccm_version().await.err().expect("refused");
+        assert!(e.to_string().contains("302"), "{to}: {e}");
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(elsewhere.accept().is_err(), "nothing connected to the redirect target");
+}
+
+/// A publisher that trickles a download (each read inside the idle timeout) is cut at the
+/// download's overall deadline: request timeout plus the listed size at 16 KiB/s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trickled_download_stops_at_its_deadline() {
+    let mock = mock_server::start(scenario("m1-password-success")).unwrap();
+    let hub = mock.publisher("hub").unwrap().clone();
+    let size = 40_000;
+    mock.set_faults(Faults { bench_file_bytes: Some(size), download_bytes_per_sec: Some(2_000), ..Faults::default() });
+    let c = soap_client(&hub, Duration::from_secs(2));
+    assert_eq!(c.download_deadline(Some(size as u64)), Duration::from_secs(4));
+    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let e = c
+        .get_one_file_sized(mock_server::scenario::BENCH_FILE, &dir.path().join("f"), Some(size as u64), |_| {})
+        .await
+        .err()
+        .expect("cut at the deadline (the whole file takes 20 s)");
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    assert!(e.to_string().contains("timed out"), "{e}");
+}
+
+/// A publisher that answers every page full cannot keep a paged query going: it stops after
+/// MAX_PAGES requests with an error naming the host.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paging_is_bounded() {
+    let mock = mock_server::start(scenario("m1-password-success")).unwrap();
+    let hub = mock.publisher("hub").unwrap().clone();
+    mock.set_faults(Faults { query_too_large_rows: Some(0), endless_pages: true, ..Faults::default() });
+    let c = soap_client(&hub, Duration::from_secs(10));
+    let e = c.sql_query("select name from processnode").await.err().expect("bounded");
+    assert!(e.to_string().contains("still full pages"), "{e}");
+    let sent = c.requests.load(std::sync::atomic::Ordering::Relaxed);
+    let max = ils_doctor::connect::soap::MAX_PAGES;
+    assert!(sent <= max + 3, "{sent} requests");
+}

@@ -463,6 +463,10 @@ pub struct Faults {
     /// The keyboard-interactive prompt instead of `Password: ` (e.g. a one-time code); its
     /// answer is checked as a password, so a client that answers it with the password is seen.
     pub ki_prompt: Option<String>,
+    /// Answer every HTTPS request with `302 Found` to this location (a client must not follow).
+    pub redirect_to: Option<String>,
+    /// Every paged `executeSQLQuery` (`SKIP n FIRST m`) answers a full page, forever.
+    pub endless_pages: bool,
 }
 
 /// The path of the extra file of [`Faults::bench_file_bytes`].

@@ -143,6 +143,12 @@ fn respond(st: &AppState, headers: &HeaderMap, body: &str) -> Response {
         "executeSQLQuery" => {
             let text = xml::text(&elems, "sql").unwrap_or("");
             let mut w = lock(&st.world);
+            if w.faults.endless_pages {
+                if let Some(first) = paged_first(text) {
+                    let rows: String = (0..first).map(|i| format!("<row><n>{i}</n></row>")).collect();
+                    return ok(format!("<return>{rows}</return>"));
+                }
+            }
             let Some(db) = w.db(&st.cluster) else {
                 return fault("no database", None);
             };
@@ -322,6 +328,16 @@ fn respond(st: &AppState, headers: &HeaderMap, body: &str) -> Response {
         }
         other => fault(&format!("No such operation '{other}'"), None),
     }
+}
+
+/// `m` of a `select skip n first m ...` query.
+fn paged_first(sql: &str) -> Option<usize> {
+    let lower = sql.to_ascii_lowercase();
+    let mut words = lower.split_whitespace();
+    (words.next()? == "select" && words.next()? == "skip").then_some(())?;
+    words.next()?;
+    (words.next()? == "first").then_some(())?;
+    words.next()?.parse().ok()
 }
 
 /// An AXL-style `{UPPERCASE}` UUID body (the DB's pkid, upper-cased, cucm-apis.md §1.4).
