@@ -254,7 +254,7 @@ pub fn build(req: &Request, live: Outcome) -> Result<Collected, CollectError> {
     let mut order: Vec<String> = vec![manifest::MANIFEST.to_string()];
     order.extend(files.iter().map(|(r, _)| r.clone()));
     let mtime = chrono::Utc::now().timestamp().max(0) as u64;
-    let bytes = write::pack(root, &order, &req.output, req.format, mtime)?;
+    let bytes = write::pack(root, &order, &req.output, req.format, mtime, req.redact)?;
 
     let mapping = match &pseudo {
         Some(p) => Some(write_mapping(&req.output, p)?),
