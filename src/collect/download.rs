@@ -43,6 +43,33 @@ pub fn safe_name(remote: &str) -> Option<String> {
     ok.then(|| base.to_string())
 }
 
+/// The local name of each listed file: its safe base name, or None when it has none. Two files
+/// of one listing with the same base name (from two folders) get distinct names, the second
+/// prefixed with a hash of its remote path (stable from one poll to the next), so that they never
+/// share a `.part` or a final file.
+pub fn local_names(listed: &[RemoteFile]) -> Vec<Option<String>> {
+    use sha2::Digest;
+    let mut used = std::collections::BTreeSet::new();
+    let mut paths = std::collections::BTreeSet::new();
+    listed
+        .iter()
+        .map(|f| {
+            let base = safe_name(&f.name).or_else(|| safe_name(&f.absolute_path))?;
+            if !paths.insert(f.absolute_path.as_str()) {
+                // Listed twice: fetched once.
+                return None;
+            }
+            if used.insert(base.clone()) {
+                return Some(base);
+            }
+            let digest = sha2::Sha256::digest(f.absolute_path.as_bytes());
+            let tag: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+            let unique = format!("{tag}-{base}");
+            used.insert(unique.clone()).then_some(unique)
+        })
+        .collect()
+}
+
 /// What a fetch produced.
 #[derive(Debug, Default)]
 pub struct Fetched {
@@ -163,9 +190,12 @@ pub async fn fetch(
         reason: e.to_string(),
     })?;
     let mut todo: Vec<(RemoteFile, PathBuf)> = Vec::new();
-    for f in listed {
-        let Some(name) = safe_name(&f.name).or_else(|| safe_name(&f.absolute_path)) else {
-            out.warnings.push(format!("{}: skipped a file with an unsafe name {:?}", p.access.host, f.name));
+    let names = local_names(&listed);
+    for (f, name) in listed.into_iter().zip(names) {
+        let Some(name) = name else {
+            if safe_name(&f.name).or_else(|| safe_name(&f.absolute_path)).is_none() {
+                out.warnings.push(format!("{}: skipped a file with an unsafe name {:?}", p.access.host, f.name));
+            }
             continue;
         };
         let dest = dir.join(&name);
@@ -266,6 +296,33 @@ async fn one(p: &Publisher, f: &RemoteFile, dest: &Path, progress: &Progress) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn two_files_with_one_base_name_get_distinct_local_names() {
+        let f = |path: &str| RemoteFile {
+            name: path.rsplit('/').next().unwrap_or(path).to_string(),
+            absolute_path: path.to_string(),
+            size: Some(1),
+            modified: String::new(),
+        };
+        let listed = [
+            f("/var/log/active/cm/trace/ils/sdl/SDL001_600_000001.txt.gz"),
+            f("/var/log/inactive/cm/trace/ils/sdl/SDL001_600_000001.txt.gz"),
+            f("/var/log/active/cm/trace/ils/sdl/SDL001_600_000002.txt.gz"),
+            f("/var/log/active/cm/trace/ils/sdl/SDL001_600_000001.txt.gz"),
+            f("../.."),
+        ];
+        let names = local_names(&listed);
+        assert_eq!(names[0].as_deref(), Some("SDL001_600_000001.txt.gz"));
+        let second = names[1].clone().unwrap();
+        assert!(second.ends_with("-SDL001_600_000001.txt.gz") && second != "SDL001_600_000001.txt.gz", "{second}");
+        assert_eq!(names[2].as_deref(), Some("SDL001_600_000002.txt.gz"));
+        assert_eq!(names[3], None, "the same remote file twice is fetched once");
+        assert_eq!(names[4], None);
+        assert_eq!(local_names(&listed), names, "stable from one poll to the next");
+        let parts: std::collections::BTreeSet<_> = names.iter().flatten().map(|n| format!("{n}.part")).collect();
+        assert_eq!(parts.len(), 3);
+    }
 
     #[test]
     fn remote_names_are_untrusted() {
