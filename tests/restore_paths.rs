@@ -321,3 +321,30 @@ fn restore_needs_only_the_application_user() {
     assert_eq!(net.levels(), before);
     assert!(!net.journal().exists());
 }
+
+/// A publisher's fault text reaches the terminal escaped: no terminal escape, no bidirectional
+/// control gets through as is.
+#[test]
+fn publisher_text_reaches_the_terminal_escaped() {
+    let net = live::start("m1-password-success");
+    let mut req = net.request(2);
+    req.keep_trace_level = true;
+    req.force_registration = false;
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    rt.block_on(check::run(&req, std::future::pending())).unwrap();
+    net.mock.set_faults(Faults {
+        soap_fault_operations: vec!["updateProcessNodeService".into()],
+        fault_text: Some("denied\u{1b}]0;owned\u{7}\u{1b}[2J \u{202e}txt.exe\u{2066}".into()),
+        ..Faults::default()
+    });
+    let out = net.restore_command().output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("denied"), "{err}");
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "no raw escape: {err:?}");
+    assert!(!err.contains('\u{202e}') && !err.contains('\u{2066}'), "no raw bidi control: {err:?}");
+    assert!(err.contains("\\x1b") && err.contains("\\u{202e}"), "{err}");
+    net.mock.set_faults(Faults::default());
+    let out = net.restore_command().output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}

@@ -467,6 +467,9 @@ pub struct Faults {
     pub redirect_to: Option<String>,
     /// Every paged `executeSQLQuery` (`SKIP n FIRST m`) answers a full page, forever.
     pub endless_pages: bool,
+    /// The text of the SOAP faults of [`Faults::soap_fault_operations`] (terminal escapes,
+    /// bidirectional controls: what a hostile publisher could send).
+    pub fault_text: Option<String>,
 }
 
 /// The path of the extra file of [`Faults::bench_file_bytes`].

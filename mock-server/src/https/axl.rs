@@ -110,10 +110,10 @@ pub async fn handle(State(st): State<AppState>, headers: HeaderMap, body: Bytes)
 }
 
 fn respond(st: &AppState, headers: &HeaderMap, body: &str) -> Response {
-    let (cucm_version, soap_faults, too_large) = {
+    let (cucm_version, soap_faults, too_large, fault_text) = {
         let w = lock(&st.world);
         let v = w.scenario.cluster(&st.cluster).map(|c| c.version.clone()).unwrap_or_default();
-        (v, w.faults.soap_fault_operations.clone(), w.faults.query_too_large_rows)
+        (v, w.faults.soap_fault_operations.clone(), w.faults.query_too_large_rows, w.faults.fault_text.clone())
     };
     let (act_ver, act_op) = parse_action(&soap_action(headers));
     let ok_versions = supported(&cucm_version);
@@ -136,7 +136,8 @@ fn respond(st: &AppState, headers: &HeaderMap, body: &str) -> Response {
     };
     let seq = sequence(body, &op);
     if soap_faults.iter().any(|f| f == &op) {
-        return fault(&format!("Item not valid: fault injected for {op}"), Some((5007, &op)));
+        let text = fault_text.unwrap_or_else(|| format!("Item not valid: fault injected for {op}"));
+        return fault(&text, Some((5007, &op)));
     }
     let ok = |inner: String| soap(StatusCode::OK, envelope(&ver, &op, seq.as_deref(), &inner));
     match op.as_str() {
