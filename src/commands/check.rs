@@ -390,7 +390,18 @@ async fn capture(
     };
     let deadline = tokio::time::Instant::now() + if wait { req.capture } else { Duration::ZERO };
     let mut warnings = Vec::new();
+    let mut log_names = Vec::new();
+    for (_, p) in pubs.iter() {
+        log_names.push(download::ils_log_name(p).await);
+    }
+    let catalog = Catalog::builtin();
+    let mut jobs: Vec<Job> = Vec::new();
+    // A forced registration is a new attempt: what was decided before the restart does not
+    // count (the count, not the time, so that the publishers' clocks do not matter).
+    let mut baseline = vec![0usize; spokes.len().max(1)];
     if req.force_registration {
+        let a = poll(req, pubs, &log_names, from, progress, &catalog, &mut jobs, &mut warnings).await;
+        baseline = decided_per_spoke(&a, spokes);
         for (side, p) in pubs.iter_mut() {
             if *side == Side::Spoke {
                 match p.restart_ils().await {
@@ -403,10 +414,6 @@ async fn capture(
             }
         }
     }
-    let mut log_names = Vec::new();
-    for (_, p) in pubs.iter() {
-        log_names.push(download::ils_log_name(p).await);
-    }
     let spinner = wait.then(|| {
         progress.spinner(format!(
             "waiting up to {} s for ILS registration attempts on {} spoke(s)",
@@ -414,35 +421,11 @@ async fn capture(
             req.spokes.len()
         ))
     });
-    let catalog = Catalog::builtin();
-    let mut jobs: Vec<Job> = Vec::new();
     loop {
-        let to = Utc::now() + chrono::Duration::minutes(2);
-        jobs.clear();
-        for (arg, ((side, p), log)) in pubs.iter_mut().zip(&log_names).enumerate() {
-            let dir = side_dir(&req.download_dir, *side, &p.access);
-            match download::fetch(p, log, from, to, &dir, progress).await {
-                Ok(f) => {
-                    warnings.extend(f.warnings);
-                    jobs.extend(f.files.into_iter().map(|path| Job { path, side: *side, arg }));
-                }
-                Err(e) => warnings.push(e.to_string()),
-            }
-        }
-        let done = {
-            let (scanned, _) = scan_all(&catalog, &jobs, 2);
-            let a = analyze::analyze(&catalog, &scanned, &analyze::Options::default());
-            let decided: Vec<&analyze::model::Attempt> =
-                a.attempts.iter().filter(|x| x.outcome != analyze::Outcome::Incomplete).collect();
-            // Each requested spoke needs its own decided attempt: another spoke's (the hub's
-            // traces hold them all) says nothing about this one. With one spoke and an attempt
-            // the traces do not name, the spoke's own traces decided it.
-            match spokes {
-                [] => !decided.is_empty(),
-                [only] => decided.iter().any(|x| attempt_of(x, only) || (x.spoke.is_none() && x.spoke_fqdn.is_none())),
-                many => many.iter().all(|ids| decided.iter().any(|x| attempt_of(x, ids))),
-            }
-        };
+        let a = poll(req, pubs, &log_names, from, progress, &catalog, &mut jobs, &mut warnings).await;
+        // Each requested spoke needs its own decided attempt: another spoke's (the hub's traces
+        // hold them all) says nothing about this one.
+        let done = decided_per_spoke(&a, spokes).iter().zip(&baseline).all(|(now, before)| now > before);
         if done || tokio::time::Instant::now() >= deadline {
             if let Some(s) = &spinner {
                 s.finish_and_clear();
@@ -454,9 +437,55 @@ async fn capture(
                 ));
             }
             // Keep only the last state of each file: the final listing's jobs.
-            return (jobs.clone(), warnings);
+            return (jobs, warnings);
         }
         tokio::time::sleep(req.poll).await;
+    }
+}
+
+/// One look at the traces: lists and downloads each side's files of the window into `jobs`
+/// (replaced), and analyses them.
+#[allow(clippy::too_many_arguments)] // one internal step of `capture`, with its state
+async fn poll(
+    req: &Request,
+    pubs: &mut [(Side, Publisher)],
+    log_names: &[String],
+    from: chrono::DateTime<Utc>,
+    progress: &Progress,
+    catalog: &Catalog,
+    jobs: &mut Vec<Job>,
+    warnings: &mut Vec<String>,
+) -> Analysis {
+    let to = Utc::now() + chrono::Duration::minutes(2);
+    jobs.clear();
+    for (arg, ((side, p), log)) in pubs.iter_mut().zip(log_names).enumerate() {
+        let dir = side_dir(&req.download_dir, *side, &p.access);
+        match download::fetch(p, log, from, to, &dir, progress).await {
+            Ok(f) => {
+                warnings.extend(f.warnings);
+                jobs.extend(f.files.into_iter().map(|path| Job { path, side: *side, arg }));
+            }
+            Err(e) => warnings.push(e.to_string()),
+        }
+    }
+    let (scanned, _) = scan_all(catalog, jobs, 2);
+    analyze::analyze(catalog, &scanned, &analyze::Options::default())
+}
+
+/// Decided attempts of each requested spoke (one count when no spoke is named). With one spoke,
+/// an attempt the traces do not name is that spoke's (its own traces decided it).
+fn decided_per_spoke(a: &Analysis, spokes: &[BTreeSet<String>]) -> Vec<usize> {
+    let decided: Vec<&analyze::model::Attempt> =
+        a.attempts.iter().filter(|x| x.outcome != analyze::Outcome::Incomplete).collect();
+    match spokes {
+        [] => vec![decided.len()],
+        [only] => {
+            vec![decided
+                .iter()
+                .filter(|x| attempt_of(x, only) || (x.spoke.is_none() && x.spoke_fqdn.is_none()))
+                .count()]
+        }
+        many => many.iter().map(|ids| decided.iter().filter(|x| attempt_of(x, ids)).count()).collect(),
     }
 }
 
