@@ -313,7 +313,7 @@ async fn an_expired_certificate_is_refused_unless_pinned() {
         poll: Duration::from_secs(1),
     };
     // check
-    let e = check::run(&req(verify(&m.hub), verify(&m.spoke)), std::future::pending()).await.err().expect("refused");
+    let e = check::run(&req(verify(&m.hub), verify(&m.spoke)), std::future::pending()).await.expect_err("refused");
     assert!(e.to_string().contains("certificate") && e.to_string().contains("ils-doctor trust"), "{e}");
     // collect
     let bundle = dir.path().join("expired.tar.gz");
@@ -324,7 +324,7 @@ async fn an_expired_certificate_is_refused_unless_pinned() {
         redact: false,
         command_line: Vec::new(),
     };
-    let e = ils_doctor::commands::collect::run(&c, std::future::pending()).await.err().expect("refused");
+    let e = ils_doctor::commands::collect::run(&c, std::future::pending()).await.expect_err("refused");
     assert!(e.to_string().contains("certificate"), "{e}");
     assert!(!bundle.exists());
     // audit (light): that cluster unknown with the advice
@@ -382,7 +382,7 @@ async fn an_expired_certificate_is_refused_unless_pinned() {
         request_timeout: Duration::from_secs(10),
     })
     .unwrap();
-    let e = client.trace_settings("x", "y").await.err().expect("refused");
+    let e = client.trace_settings("x", "y").await.expect_err("refused");
     assert!(e.to_string().contains("certificate"), "{e}");
     // Pinned: the run goes through.
     let out = check::run(&req(m.hub.clone(), m.spoke.clone()), std::future::pending()).await.unwrap();
@@ -653,7 +653,7 @@ async fn an_interrupted_collect_writes_no_bundle() {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     };
-    let e = ils_doctor::commands::collect::run(&req, cancel).await.err().expect("interrupted");
+    let e = ils_doctor::commands::collect::run(&req, cancel).await.expect_err("interrupted");
     assert!(e.to_string().contains("interrupted; the trace levels were restored"), "{e}");
     assert!(!bundle.exists(), "no bundle");
     assert_eq!(levels(&m), before);

@@ -113,8 +113,8 @@ fn a_signal_before_the_capture_stops_the_run_through_its_restore() {
     });
     rx.recv_timeout(Duration::from_secs(60)).expect("the facts are being read");
     std::thread::sleep(Duration::from_millis(300));
-    let kill = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    assert!(kill.success());
+    let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
     let status = wait_exit(&mut child, Duration::from_secs(30));
     let err = reader.join().unwrap();
     assert_eq!(status.code(), Some(3), "exits through the restore, not killed by the signal: {status:?} {err}");
@@ -238,20 +238,32 @@ async fn the_journal_is_shared_safely_between_runs() {
     let net = live::start("m1-password-success");
     let before = net.levels();
 
-    // A live owner: a process that is still running.
-    let mut other = std::process::Command::new("sleep").arg("60").spawn().unwrap();
-    let live_owner = Owner { pid: other.id(), started: None, run: 1 };
+    // A live owner: another run of a process that is still running (this test's own).
+    let this = Owner::new_run();
+    let live_owner = Owner { run: this.run.wrapping_add(1000), ..this };
     let (k, e) = entry(&net, "hub", "1", Some(live_owner));
     Journal::update(&net.journal(), |j| {
         j.entries.insert(k.clone(), e.clone());
     })
     .unwrap();
-    let err = check::run(&net.request(2), std::future::pending()).await.err().expect("refused");
+    let err = check::run(&net.request(2), std::future::pending()).await.expect_err("refused");
     assert!(matches!(err, CheckError::TraceLevel(_)) && err.to_string().contains("another ils-doctor run"), "{err}");
     assert_eq!(Journal::load(&net.journal()).unwrap().entries.get(&k), Some(&e), "the live run's entry is kept");
     assert_eq!(net.levels(), before, "nothing restored over the live run, nothing left raised");
-    let _ = other.kill();
-    let _ = other.wait();
+
+    // A dead owner: a process that has ended (this test binary, listing its tests).
+    let mut gone = std::process::Command::new(std::env::current_exe().unwrap())
+        .arg("--list")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let dead = Owner { pid: gone.id(), started: None, run: 1 };
+    gone.wait().unwrap();
+    let (k, e) = entry(&net, "hub", "1", Some(dead));
+    Journal::update(&net.journal(), |j| {
+        j.entries.insert(k.clone(), e.clone());
+    })
+    .unwrap();
 
     // The same entry, its owner now dead: a leftover. Restored (level only), then the run goes
     // on from what it reads.

@@ -112,7 +112,6 @@ async fn keyboard_interactive_answers_only_a_password_prompt() {
     assert!(e.to_string().contains("Verification code"), "{e}");
     let leaked = mock.with_world(|w| w.connections.get("hub").is_some_and(|c| c.password_sent_to_other_prompt));
     assert!(!leaked, "the password was never sent to the other prompt");
-    let _ = Instant::now() + Duration::ZERO;
 }
 
 fn soap_client(p: &PublisherInfo, request_timeout: Duration) -> ils_doctor::connect::soap::SoapClient {
@@ -139,7 +138,7 @@ async fn redirects_are_not_followed() {
     let port = elsewhere.local_addr().unwrap().port();
     for to in [format!("https://127.0.0.1:{port}/axl/"), format!("http://127.0.0.1:{port}/axl/")] {
         mock.set_faults(Faults { redirect_to: Some(to.clone()), ..Faults::default() });
-        let e = soap_client(&hub, Duration::from_secs(10)).ccm_version().await.err().expect("refused");
+        let e = soap_client(&hub, Duration::from_secs(10)).ccm_version().await.expect_err("refused");
         assert!(e.to_string().contains("302"), "{to}: {e}");
     }
     std::thread::sleep(Duration::from_millis(200));
@@ -161,8 +160,7 @@ async fn a_trickled_download_stops_at_its_deadline() {
     let e = c
         .get_one_file_sized(mock_server::scenario::BENCH_FILE, &dir.path().join("f"), Some(size as u64), |_| {})
         .await
-        .err()
-        .expect("cut at the deadline (the whole file takes 20 s)");
+        .expect_err("cut at the deadline (the whole file takes 20 s)");
     assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
     assert!(e.to_string().contains("timed out"), "{e}");
 }
@@ -175,7 +173,7 @@ async fn paging_is_bounded() {
     let hub = mock.publisher("hub").unwrap().clone();
     mock.set_faults(Faults { query_too_large_rows: Some(0), endless_pages: true, ..Faults::default() });
     let c = soap_client(&hub, Duration::from_secs(10));
-    let e = c.sql_query("select name from processnode").await.err().expect("bounded");
+    let e = c.sql_query("select name from processnode").await.expect_err("bounded");
     assert!(e.to_string().contains("still full pages"), "{e}");
     let sent = c.requests.load(std::sync::atomic::Ordering::Relaxed);
     let max = ils_doctor::connect::soap::MAX_PAGES;

@@ -8,6 +8,14 @@
 //! final name; a file already complete is not fetched again. Remote names are untrusted: only a
 //! plain base name of safe characters is used locally.
 
+// Outside input (docs/security.md, "Parsers are total"): no unwrap, no indexing, no
+// unchecked arithmetic.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![cfg_attr(
+    test,
+    allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)
+)]
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -175,7 +183,10 @@ pub async fn fetch(
                 file_list_detail(&text)
                     .into_iter()
                     .filter(|(t, _)| {
-                        t.is_none_or(|t| t >= (from - margin).naive_utc() && t <= (to + margin).naive_utc())
+                        t.is_none_or(|t| {
+                            from.checked_sub_signed(margin).is_none_or(|f| t >= f.naive_utc())
+                                && to.checked_add_signed(margin).is_none_or(|e| t <= e.naive_utc())
+                        })
                     })
                     .map(|(_, f)| f)
                     .collect()
@@ -202,7 +213,7 @@ pub async fn fetch(
         let done =
             !name.ends_with(".gzo") && f.size.is_some() && std::fs::metadata(&dest).ok().map(|m| m.len()) == f.size;
         if done {
-            out.skipped += 1;
+            out.skipped = out.skipped.saturating_add(1);
             out.files.push(dest);
         } else {
             todo.push((f, dest));
@@ -217,7 +228,7 @@ pub async fn fetch(
     for r in results {
         match r {
             Ok((path, n)) => {
-                out.bytes += n;
+                out.bytes = out.bytes.saturating_add(n);
                 out.files.push(path);
             }
             Err(w) => out.warnings.push(w),

@@ -9,6 +9,14 @@
 //! of Detailed is 127 by default (unverified); it is read from the publisher's
 //! `typetracelevelgrouping` when it has the row.
 
+// Outside input (docs/security.md, "Parsers are total"): no unwrap, no indexing, no
+// unchecked arithmetic.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![cfg_attr(
+    test,
+    allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)
+)]
+
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -348,10 +356,10 @@ pub fn release_mine(journal_path: &Path, me: &Owner) -> Result<usize, JournalErr
         return Ok(0);
     }
     Journal::update(journal_path, |j| {
-        let mut n = 0;
+        let mut n: usize = 0;
         for e in j.entries.values_mut().filter(|e| e.owner.as_ref() == Some(me)) {
             e.owner = None;
-            n += 1;
+            n = n.saturating_add(1);
         }
         n
     })

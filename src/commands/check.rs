@@ -5,9 +5,11 @@
 //! 3. read each side's facts (version, cluster ID, ILS role and service, remotecluster, nodes);
 //! 4. raise the ILS trace level to Detailed, journal first;
 //! 5. capture: poll the ILS traces of the window, download new files, analyze, and stop early
-//!    once every spoke's registration attempt has an outcome (or at `--capture`);
-//! 6. restore the trace levels: always, on success, error, Ctrl-C or SIGTERM;
-//! 7. diagnose: the analysis of both sides plus configuration findings.
+//!    once each requested spoke has a new decided attempt (or at `--capture`);
+//! 6. restore the trace levels: always, on success, error, a panic, Ctrl-C, SIGTERM or an
+//!    audit's time limit, wherever in steps 1-5 the run was (docs/security.md, "Trace levels");
+//! 7. diagnose: the analysis of both sides plus configuration findings, judged on the requested
+//!    spokes; a level that could not be restored is critical.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;

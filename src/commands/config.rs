@@ -61,7 +61,7 @@ pub fn parse(text: &str, shown: &str, name: &str) -> Result<(Cluster, HostSpec, 
     {
         return Err(invalid(format!(
             "line {}: a password key is not allowed: passwords never go in the config file; use the environment, `ils-doctor credentials set`, or the prompt",
-            n + 1
+            n.saturating_add(1)
         )));
     }
     // A TOML or type error quotes the offending line or value, which can hold a password pasted

@@ -13,6 +13,14 @@
 //! read, and an overall deadline on each request and each download; redirects are never followed
 //! and only HTTPS is spoken (docs/security.md, "HTTPS").
 
+// Outside input (docs/security.md, "Parsers are total"): no unwrap, no indexing, no
+// unchecked arithmetic.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![cfg_attr(
+    test,
+    allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)
+)]
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -109,8 +117,13 @@ pub struct SoapClient {
 /// "Suggestive Row Fetch: less than 7000 rows" → 7000 minus a margin.
 pub fn suggested_rows(message: &str) -> Option<usize> {
     let at = message.find("less than")?;
-    let n: usize =
-        message[at + 9..].split_whitespace().next()?.trim_matches(|c: char| !c.is_ascii_digit()).parse().ok()?;
+    let n: usize = message
+        .get(at.saturating_add(9)..)?
+        .split_whitespace()
+        .next()?
+        .trim_matches(|c: char| !c.is_ascii_digit())
+        .parse()
+        .ok()?;
     Some(n.saturating_sub(n / 10).max(1))
 }
 
@@ -257,9 +270,9 @@ impl SoapClient {
         idempotent: bool,
     ) -> Result<String, SoapError> {
         let mut delay = Duration::from_millis(500);
-        let mut tries = 0;
+        let mut tries: u32 = 0;
         loop {
-            tries += 1;
+            tries = tries.saturating_add(1);
             let resp = self.send(path, action, body, op, self.request_timeout).await?;
             let status = resp.status();
             let ct = resp.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
@@ -276,7 +289,7 @@ impl SoapClient {
                 }
                 503 if idempotent && tries < 4 => {
                     tokio::time::sleep(delay).await;
-                    delay *= 2;
+                    delay = delay.saturating_mul(2);
                 }
                 503 => return Err(SoapError::Throttled { host: self.host.clone(), op: op.into(), tries }),
                 599 => {
@@ -313,7 +326,7 @@ impl SoapClient {
         let mut raw = Vec::new();
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| self.err_of(op, e))?;
-            if raw.len() + chunk.len() > MAX_SOAP_BODY {
+            if raw.len().saturating_add(chunk.len()) > MAX_SOAP_BODY {
                 return Err(SoapError::Response {
                     host: self.host.clone(),
                     op: op.into(),
@@ -330,9 +343,9 @@ impl SoapClient {
         {
             let mut m = Multipart::new(&boundary);
             let mut first: Option<Vec<u8>> = None;
-            let mut parts = 0;
+            let mut parts: usize = 0;
             m.feed(&raw, |p| match p {
-                Piece::Headers(_) => parts += 1,
+                Piece::Headers(_) => parts = parts.saturating_add(1),
                 Piece::Body(b) if parts == 1 => first.get_or_insert_with(Vec::new).extend_from_slice(b),
                 Piece::Body(_) => {}
             })
@@ -349,7 +362,7 @@ impl SoapClient {
     /// An AXL operation, negotiating the schema version on 599.
     pub async fn axl(&self, op: &str, inner: &str, idempotent: bool) -> Result<String, SoapError> {
         let current = self.axl_version.lock().ok().and_then(|v| v.clone());
-        let first = current.clone().unwrap_or_else(|| AXL_VERSIONS[0].to_string());
+        let first = current.clone().unwrap_or_else(|| AXL_VERSIONS.first().copied().unwrap_or("15.0").to_string());
         match self
             .call(AXL_PATH, &envelope::axl_action(&first, op), &envelope::axl(&first, op, inner), op, idempotent)
             .await
@@ -561,7 +574,7 @@ impl SoapClient {
                     })?;
                     for p in pieces {
                         file.write_all(&p).await.map_err(write_err)?;
-                        written += p.len() as u64;
+                        written = written.saturating_add(p.len() as u64);
                         progress(written);
                     }
                     if written > MAX_FILE_BYTES {

@@ -13,6 +13,14 @@
 //! recorded key for the host, of any type, other than the presented one) or a `@revoked` one is
 //! always refused, with both fingerprints.
 
+// Outside input (docs/security.md, "Parsers are total"): no unwrap, no indexing, no
+// unchecked arithmetic.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![cfg_attr(
+    test,
+    allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)
+)]
+
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -200,7 +208,7 @@ impl SshSession {
             verdict: verdict.clone(),
         };
         let config = Arc::new(client::Config {
-            inactivity_timeout: Some(t.timeouts.command + Duration::from_secs(30)),
+            inactivity_timeout: Some(t.timeouts.command.saturating_add(Duration::from_secs(30))),
             keepalive_interval: Some(Duration::from_secs(30)),
             ..client::Config::default()
         });
@@ -367,7 +375,7 @@ async fn authenticate(
         AuthResult::Success => return Ok(()),
         AuthResult::Failure { remaining_methods, .. } => remaining_methods,
     };
-    let offers = |m: MethodKind| methods.iter().any(|x| *x == m);
+    let offers = |m: MethodKind| methods.contains(&m);
     if offers(MethodKind::Password) || !offers(MethodKind::KeyboardInteractive) {
         return if handle.authenticate_password(user, password.expose()).await.map_err(proto)?.success() {
             Ok(())
