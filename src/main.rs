@@ -333,12 +333,12 @@ fn restore(args: RestoreArgs) -> anyhow::Result<u8> {
     rt.block_on(async {
         let sig = signals::arm().context("cannot arm the SIGINT and SIGTERM handlers")?;
         let mut failed = 0;
-        let total = journal.entries.len();
-        for (done, (key, entry)) in journal.entries.into_iter().enumerate() {
+        for (key, entry) in journal.entries {
             if *sig.borrow() {
+                // Between two entries: the one being written was finished.
+                let left = Journal::load(&path).map(|j| j.entries.len()).unwrap_or_default();
                 say(&format!(
-                    "ils-doctor: interrupted: {} entr(ies) left in {} for the next `ils-doctor restore`",
-                    total.saturating_sub(done),
+                    "ils-doctor: interrupted: {left} entr(ies) left in {} for the next `ils-doctor restore`",
                     path.display()
                 ));
                 failed += 1;

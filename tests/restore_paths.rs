@@ -360,3 +360,32 @@ fn publisher_text_reaches_the_terminal_escaped() {
     let out = net.restore_command().output().unwrap();
     assert_eq!(out.status.code(), Some(0));
 }
+
+/// SIGTERM while `restore` works on an entry: it finishes that entry (here: the publisher keeps
+/// answering 503, so the entry fails after its retries and stays in the journal), then stops,
+/// says what is left, and exits 3; it is not killed half-way.
+#[test]
+fn an_interrupted_restore_finishes_its_entry_then_stops() {
+    let net = live::start("m1-password-success");
+    let mut req = net.request(2);
+    req.keep_trace_level = true;
+    req.force_registration = false;
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    rt.block_on(check::run(&req, std::future::pending())).unwrap();
+    assert_eq!(Journal::load(&net.journal()).unwrap().entries.len(), 2);
+    net.mock.set_faults(Faults { throttle_every_nth: Some(1), throttle_status: Some(503), ..Faults::default() });
+    let mut child = net.restore_command().stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(1200));
+    let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+    let status = wait_exit(&mut child, Duration::from_secs(60));
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(3), "ended by itself, not by the signal: {status:?} {err}");
+    assert!(err.contains("interrupted") && err.contains("left in"), "{err}");
+    assert_eq!(Journal::load(&net.journal()).unwrap().entries.len(), 2, "both entries kept for the next try");
+    net.mock.set_faults(Faults::default());
+    let out = net.restore_command().output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!net.journal().exists());
+}
