@@ -130,19 +130,21 @@ fn a_signal_before_the_capture_stops_the_run_through_its_restore() {
 fn a_closed_output_pipe_does_not_stop_the_restore() {
     let net = live::start("m1-password-success");
     let before = net.levels();
-    let (reader, writer) = std::io::pipe().unwrap();
     let mut child = net
         .check_command("20s")
         .arg("--force-registration")
-        .stdout(writer.try_clone().unwrap())
-        .stderr(writer)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(reader).lines();
+    // Both pipes closed after two lines, as `2>&1 | head -n 2` does.
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     for _ in 0..2 {
         lines.next().expect("a line").unwrap();
     }
     drop(lines);
+    drop(stdout);
     let status = wait_exit(&mut child, Duration::from_secs(90));
     assert_ne!(status.code(), Some(101), "no panic on the closed pipe");
     assert!(status.code().is_some(), "ended by itself: {status:?}");
