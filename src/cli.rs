@@ -146,6 +146,9 @@ pub struct CheckArgs {
     /// Leave the ILS trace level at Detailed afterwards (on purpose; the journal keeps the old one).
     #[arg(long)]
     pub keep_trace_level: bool,
+    /// Time between two looks at the traces during the capture.
+    #[arg(long, value_name = "DURATION", default_value = "10s", hide = true)]
+    pub poll: String,
     /// Restart the ILS service on the spokes to force a registration (a registered pair is quiet).
     #[arg(long)]
     pub force_registration: bool,

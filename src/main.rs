@@ -14,7 +14,7 @@ use ils_doctor::cli::{
 };
 use ils_doctor::collect::trace_level::{self, Journal};
 use ils_doctor::commands::live::{self, ConnOptions, HostSpec};
-use ils_doctor::commands::{self, analyze::Request, check, demo, render};
+use ils_doctor::commands::{self, analyze::Request, check, demo, render, signals};
 use ils_doctor::connect::soap::{HttpsTarget, SoapClient};
 use ils_doctor::connect::tls::{fingerprint, TlsMode};
 use ils_doctor::credentials;
@@ -39,7 +39,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("ils-doctor: error: {e:#}");
+            say(&format!("ils-doctor: error: {e:#}"));
             ExitCode::from(UNKNOWN)
         }
     }
@@ -83,7 +83,7 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
     };
     let offline = commands::analyze::run_offline(&request).context("analyze: no verdict")?;
     for note in &offline.notes {
-        eprintln!("ils-doctor: {note}");
+        say(&format!("ils-doctor: {note}"));
     }
     if let Some(outcome) = &offline.bundle {
         return output(&args.out, outcome);
@@ -111,19 +111,11 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-/// Resolves on Ctrl-C or SIGTERM: the capture stops and the trace levels are restored.
-async fn interrupted() {
-    #[cfg(unix)]
-    {
-        if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
+/// Writes one line to standard error, ignoring a closed pipe: `eprintln!` panics there, and
+/// nothing about the output may stop a run before its restore.
+/// Publisher text (fault strings, error bodies, file names) reaches it escaped.
+fn say(line: &str) {
+    let _ = writeln!(io::stderr(), "{}", ils_doctor::report::terminal::clean(line));
 }
 
 fn audit(args: AuditArgs) -> anyhow::Result<u8> {
@@ -131,25 +123,21 @@ fn audit(args: AuditArgs) -> anyhow::Result<u8> {
     let req = commands::audit::request(&args, conn)?;
     let rt = runtime()?;
     let report = rt.block_on(async {
-        let (tx, rx) = tokio::sync::watch::channel(false);
-        tokio::spawn(async move {
-            interrupted().await;
-            let _ = tx.send(true);
-        });
-        commands::audit::execute(&req, rx).await
+        let rx = signals::arm().context("cannot arm the SIGINT and SIGTERM handlers")?;
+        anyhow::Ok(commands::audit::execute(&req, rx).await?)
     })?;
     let mut report = report;
     if !args.no_history {
         let path = args.history.clone().unwrap_or_else(commands::audit::default_history);
         // The verdict stands without the history: say so, do not fail the audit.
         if let Err(e) = commands::audit::remember(&path, &mut report) {
-            eprintln!("ils-doctor: warning: history {}: {e:#}", path.display());
+            say(&format!("ils-doctor: warning: history {}: {e:#}", path.display()));
         }
     }
     let bytes = commands::audit::render(args.format, &report)?;
     emit(args.output.as_deref(), |out| out.write_all(&bytes))?;
     if args.summary {
-        eprintln!("{}", report.summary);
+        say(&report.summary);
     }
     Ok(report.exit_code)
 }
@@ -169,7 +157,7 @@ fn history(args: HistoryArgs) -> anyhow::Result<u8> {
 
 fn conn_options(c: &ConnArgs) -> anyhow::Result<ConnOptions> {
     if c.insecure {
-        eprintln!("ils-doctor: warning: --insecure: HTTPS certificates are not verified; anyone on the path can read the passwords");
+        say("ils-doctor: warning: --insecure: HTTPS certificates are not verified; anyone on the path can read the passwords");
     }
     Ok(ConnOptions {
         ssh_port: c.ssh_port,
@@ -247,19 +235,24 @@ fn collect(args: CollectArgs) -> anyhow::Result<u8> {
         command_line: std::env::args().collect(),
     };
     let started = std::time::Instant::now();
-    let done = runtime()?.block_on(commands::collect::run(&req, interrupted())).context("collect: no bundle")?;
+    let done = runtime()?
+        .block_on(async {
+            let sig = signals::arm().context("cannot arm the SIGINT and SIGTERM handlers")?;
+            anyhow::Ok(commands::collect::run(&req, signals::wait(sig)).await?)
+        })
+        .context("collect: no bundle")?;
     let out = OutputArgs { format: args.format, output: None, template: None };
     let code = output(&out, &done.live)?;
-    eprintln!(
+    say(&format!(
         "ils-doctor: bundle {} written: {} files, {} bytes, in {:.1} s; the receiver runs `ils-doctor analyze {}`",
         done.bundle.display(),
         done.files,
         done.bytes,
         started.elapsed().as_secs_f64(),
         done.bundle.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
-    );
+    ));
     if let Some(m) = &done.mapping {
-        eprintln!("ils-doctor: the pseudonym mapping is in {} (0600): keep it, do not send it", m.display());
+        say(&format!("ils-doctor: the pseudonym mapping is in {} (0600): keep it, do not send it", m.display()));
     }
     Ok(code)
 }
@@ -279,9 +272,14 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         download_dir: args.download_dir.unwrap_or_else(|| PathBuf::from(format!("ils-doctor-{stamp}"))),
         journal: args.journal.unwrap_or_else(trace_level::default_journal_path),
         progress: true,
-        poll: std::time::Duration::from_secs(10),
+        poll: live::parse_duration(&args.poll).map_err(anyhow::Error::msg).context("--poll")?,
     };
-    let outcome = runtime()?.block_on(check::run(&req, interrupted())).context("check: no verdict")?;
+    let outcome = runtime()?
+        .block_on(async {
+            let sig = signals::arm().context("cannot arm the SIGINT and SIGTERM handlers")?;
+            anyhow::Ok(check::run(&req, signals::wait(sig)).await?)
+        })
+        .context("check: no verdict")?;
     output(&args.out, &outcome)
 }
 
@@ -307,7 +305,12 @@ fn demo(args: DemoArgs) -> anyhow::Result<u8> {
         args.scenario,
         work.path().display()
     );
-    let outcome = runtime()?.block_on(demo::run(&args.scenario, work.path(), true, interrupted())).context("demo")?;
+    let outcome = runtime()?
+        .block_on(async {
+            let sig = signals::arm().context("cannot arm the SIGINT and SIGTERM handlers")?;
+            anyhow::Ok(demo::run(&args.scenario, work.path(), true, signals::wait(sig)).await?)
+        })
+        .context("demo")?;
     let code = output(&args.out, &outcome)?;
     if args.out.format == Format::Text {
         eprintln!("\n(exit code {code}: 0 ok, 1 warning, 2 critical, 3 unknown; `ils-doctor demo --list` shows other scenarios)");
@@ -315,41 +318,76 @@ fn demo(args: DemoArgs) -> anyhow::Result<u8> {
     Ok(code)
 }
 
+/// Puts back every level no live run holds, from the journal. Needs only what restoring uses:
+/// the application user (AXL) and the HTTPS trust, never the SSH password. A signal lets the
+/// entry being written finish, then stops (the rest stays in the journal).
 fn restore(args: RestoreArgs) -> anyhow::Result<u8> {
     let opts = conn_options(&args.conn)?;
     let path = args.journal.unwrap_or_else(trace_level::default_journal_path);
-    let mut journal = Journal::load(&path)?;
+    let journal = Journal::load(&path)?;
     if journal.entries.is_empty() {
-        println!("nothing to restore: the journal {} is empty", path.display());
+        let _ = writeln!(io::stdout(), "nothing to restore: the journal {} is empty", path.display());
         return Ok(0);
     }
     let rt = runtime()?;
-    let mut failed = 0;
-    for (key, entry) in journal.entries.clone() {
-        let access =
-            opts.access(&HostSpec { host: entry.host.clone(), ssh_port: None, https_port: Some(entry.https_port) })?;
-        let client = SoapClient::new(&HttpsTarget {
-            host: access.host.clone(),
-            port: access.https_port,
-            user: access.app_user.clone(),
-            password: access.app_password.clone(),
-            tls: access.tls.clone(),
-            connect_timeout: std::time::Duration::from_secs(10),
-            request_timeout: access.command_timeout,
-        })?;
-        match rt.block_on(client.set_trace_settings(&entry.node, &entry.service, &entry.original)) {
-            Ok(()) => {
-                println!("{key}: ILS trace level restored to {}", entry.original.trace_level);
-                journal.entries.remove(&key);
-                journal.save(&path)?;
-            }
-            Err(e) => {
+    rt.block_on(async {
+        let sig = signals::arm().context("cannot arm the SIGINT and SIGTERM handlers")?;
+        let mut failed = 0;
+        for (key, entry) in journal.entries {
+            if *sig.borrow() {
+                // Between two entries: the one being written was finished.
+                let left = Journal::load(&path).map(|j| j.entries.len()).unwrap_or_default();
+                say(&format!(
+                    "ils-doctor: interrupted: {left} entr(ies) left in {} for the next `ils-doctor restore`",
+                    path.display()
+                ));
                 failed += 1;
-                eprintln!("ils-doctor: error: {key}: {e}");
+                break;
+            }
+            if entry.held_by_live_run() {
+                say(&format!(
+                    "ils-doctor: {key}: held by a running ils-doctor (pid {}), which restores it itself; not touched",
+                    entry.owner.as_ref().map_or(0, |o| o.pid)
+                ));
+                continue;
+            }
+            let (user, password, tls) = opts.app_access(&entry.host, entry.https_port)?;
+            let client = SoapClient::new(&HttpsTarget {
+                host: entry.host.clone(),
+                port: entry.https_port,
+                user,
+                password,
+                tls,
+                connect_timeout: std::time::Duration::from_secs(10),
+                request_timeout: opts.command_timeout,
+            })?;
+            let put_back = trace_level::restore_with(
+                &client,
+                &entry.host,
+                entry.https_port,
+                &path,
+                trace_level::Whose::Leftover,
+            );
+            match tokio::time::timeout(check::RESTORE_LIMIT, put_back).await {
+                Ok(Ok(Some(orig))) => {
+                    let _ = writeln!(io::stdout(), "{key}: ILS trace level restored to {}", orig.trace_level);
+                }
+                Ok(Ok(None)) => {}
+                Ok(Err(e)) => {
+                    failed += 1;
+                    say(&format!("ils-doctor: error: {key}: {e}"));
+                }
+                Err(_) => {
+                    failed += 1;
+                    say(&format!(
+                        "ils-doctor: error: {key}: no answer within {} s; the journal keeps the entry, run `ils-doctor restore` again",
+                        check::RESTORE_LIMIT.as_secs()
+                    ));
+                }
             }
         }
-    }
-    Ok(if failed == 0 { 0 } else { UNKNOWN })
+        anyhow::Ok(if failed == 0 { 0 } else { UNKNOWN })
+    })
 }
 
 fn trust(args: TrustArgs) -> anyhow::Result<u8> {

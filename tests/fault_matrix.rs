@@ -57,6 +57,12 @@ fn cases() -> Vec<Case> {
             expect: Expect::Diagnosed,
         },
         Case {
+            name: "599 incorrect AXL version",
+            faults: || Faults { throttle_every_nth: Some(3), throttle_status: Some(599), ..Faults::default() },
+            client: None,
+            expect: Expect::Diagnosed,
+        },
+        Case {
             name: "SOAP fault (AXL SQL and log listing)",
             faults: || Faults {
                 soap_fault_operations: vec!["executeSQLQuery".into(), "selectLogFiles".into()],
@@ -208,6 +214,180 @@ async fn check_under_every_fault() {
         passed.push(name);
     }
     eprintln!("fault matrix, check: {} faults passed: {passed:?}", passed.len());
+}
+
+/// `collect` under every fault: refused runs write no bundle; the others write one whose
+/// diagnosis holds (or whose warnings name the failed download); levels back, journal empty, no
+/// partial file, no temporary bundle left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn collect_under_every_fault() {
+    let mut passed = Vec::new();
+    for case in cases() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut m = start(dir.path(), "m2-hub-cert-not-on-spoke", false);
+        if let Some(f) = case.client {
+            f(&mut m.hub);
+        }
+        m.mock.set_faults((case.faults)());
+        let before = levels(&m);
+        let bundle = dir.path().join("out").join("case.tar.gz");
+        std::fs::create_dir_all(bundle.parent().unwrap()).unwrap();
+        let req = ils_doctor::commands::collect::Request {
+            check: Request {
+                hub: m.hub.clone(),
+                spokes: vec![m.spoke.clone()],
+                capture: Duration::from_secs(20),
+                since: Duration::from_secs(7200),
+                keep_trace_level: false,
+                detailed_value: None,
+                force_registration: true,
+                method: None,
+                download_dir: dir.path().join("traces"),
+                journal: dir.path().join("journal.json"),
+                progress: false,
+                poll: Duration::from_secs(1),
+            },
+            output: bundle.clone(),
+            format: ils_doctor::bundle::ArchiveFormat::TarGz,
+            redact: false,
+            command_line: vec!["ils-doctor".into(), "collect".into()],
+        };
+        let result = ils_doctor::commands::collect::run(&req, std::future::pending()).await;
+        let name = case.name;
+        match (case.expect, result) {
+            (Expect::Refused(words), Err(e)) => {
+                let msg = e.to_string();
+                assert!(words.iter().all(|w| msg.contains(w)), "{name}: {msg}");
+                assert!(!bundle.exists(), "{name}: no bundle");
+            }
+            (Expect::Diagnosed, Ok(done)) => {
+                assert_eq!(done.bundled.analysis.status, Status::Critical, "{name}: {}", done.bundled.analysis.summary);
+                assert!(bundle.exists(), "{name}");
+            }
+            (Expect::DownloadFailed, Ok(done)) => {
+                let w = done.live.analysis.warnings.join(" | ");
+                assert!(w.contains("127.0.0.1") && w.contains("GetOneFile"), "{name}: {w}");
+                assert!(bundle.exists(), "{name}");
+            }
+            (want, got) => panic!("{name}: expected {want:?}, got {:?}", got.map(|o| o.live.analysis.summary)),
+        }
+        m.mock.set_faults(Faults::default());
+        assert_eq!(levels(&m), before, "{name}: trace levels as found");
+        assert!(!dir.path().join("journal.json").exists(), "{name}: journal empty");
+        assert!(part_files(dir.path()).is_empty(), "{name}: no partial file");
+        let stray: Vec<_> = std::fs::read_dir(bundle.parent().unwrap())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(stray.is_empty(), "{name}: no temporary bundle");
+        passed.push(name);
+    }
+    eprintln!("fault matrix, collect: {} faults passed: {passed:?}", passed.len());
+}
+
+/// The expired Tomcat certificate row: refused by verification in check, collect, audit and
+/// restore; accepted once pinned (an explicit trust decision, as with ssh).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_certificate_is_refused_unless_pinned() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = start(dir.path(), "hc-expired-tomcat", false);
+    let before = levels(&m);
+    let verify = |a: &Access| {
+        let mut a = a.clone();
+        a.tls = TlsMode::Verify { extra_roots_pem: None };
+        a
+    };
+    let req = |hub: Access, spoke: Access| Request {
+        hub,
+        spokes: vec![spoke],
+        capture: Duration::from_secs(10),
+        since: Duration::from_secs(7200),
+        keep_trace_level: false,
+        detailed_value: None,
+        force_registration: true,
+        method: None,
+        download_dir: dir.path().join("traces"),
+        journal: dir.path().join("journal.json"),
+        progress: false,
+        poll: Duration::from_secs(1),
+    };
+    // check
+    let e = check::run(&req(verify(&m.hub), verify(&m.spoke)), std::future::pending()).await.expect_err("refused");
+    assert!(e.to_string().contains("certificate") && e.to_string().contains("ils-doctor trust"), "{e}");
+    // collect
+    let bundle = dir.path().join("expired.tar.gz");
+    let c = ils_doctor::commands::collect::Request {
+        check: req(verify(&m.hub), verify(&m.spoke)),
+        output: bundle.clone(),
+        format: ils_doctor::bundle::ArchiveFormat::TarGz,
+        redact: false,
+        command_line: Vec::new(),
+    };
+    let e = ils_doctor::commands::collect::run(&c, std::future::pending()).await.expect_err("refused");
+    assert!(e.to_string().contains("certificate"), "{e}");
+    assert!(!bundle.exists());
+    // audit (light): that cluster unknown with the advice
+    let mut unpinned = Mock {
+        mock: mock_server::start(mock_server::bundled::load("hc-expired-tomcat").unwrap().unwrap()).unwrap(),
+        hub: m.hub.clone(),
+        spoke: m.spoke.clone(),
+    };
+    unpinned.hub =
+        verify(&access_for(unpinned.mock.publisher("hub").unwrap(), &dir.path().join("known_hosts")).unwrap());
+    unpinned.spoke =
+        verify(&access_for(unpinned.mock.publisher("spoke").unwrap(), &dir.path().join("known_hosts")).unwrap());
+    let inv = inventory_of(&[("expired", &unpinned)]);
+    let areq = audit_run::Request {
+        inventory: inventory::parse(&inv, "expired.toml").unwrap(),
+        depth: Depth::Light,
+        since: Duration::from_secs(7200),
+        jobs: 2,
+        host_timeout: Duration::from_secs(20),
+        conn: ConnOptions {
+            ssh_port: 22,
+            https_port: 8443,
+            admin_user: "admin".into(),
+            app_user: "administrator".into(),
+            ca_file: None,
+            pins: Vec::new(),
+            pins_file: dir.path().join("pins"),
+            insecure: false,
+            known_hosts: dir.path().join("known_hosts"),
+            accept_new_host_key: false,
+            command_timeout: Duration::from_secs(4),
+        },
+        cache: dir.path().join("cache"),
+        progress: false,
+        deep: audit_run::DeepOptions {
+            capture: Duration::from_secs(10),
+            max_raised: 1,
+            journal: dir.path().join("journal.json"),
+            force_registration: false,
+        },
+    };
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    let r = audit_run::run(&areq, rx).await.unwrap();
+    let hub = r.clusters.iter().find(|c| c.name == "hub").unwrap();
+    assert_eq!(hub.status, Status::Unknown);
+    assert!(hub.error.as_deref().is_some_and(|e| e.contains("certificate")), "{:?}", hub.error);
+    // restore: the same client, refused without the pin
+    let client = ils_doctor::connect::soap::SoapClient::new(&ils_doctor::connect::soap::HttpsTarget {
+        host: m.hub.host.clone(),
+        port: m.hub.https_port,
+        user: m.hub.app_user.clone(),
+        password: m.hub.app_password.clone(),
+        tls: TlsMode::Verify { extra_roots_pem: None },
+        connect_timeout: Duration::from_secs(5),
+        request_timeout: Duration::from_secs(10),
+    })
+    .unwrap();
+    let e = client.trace_settings("x", "y").await.expect_err("refused");
+    assert!(e.to_string().contains("certificate"), "{e}");
+    // Pinned: the run goes through.
+    let out = check::run(&req(m.hub.clone(), m.spoke.clone()), std::future::pending()).await.unwrap();
+    assert!(out.findings.iter().any(|f| f.code == "tomcat_certificate_expired"), "{:?}", out.findings);
+    assert_eq!(levels(&m), before);
 }
 
 fn inventory_of(nets: &[(&str, &Mock)]) -> String {
@@ -428,4 +608,54 @@ async fn disk_full_while_downloading() {
     );
     assert!(part_files(dir.path()).is_empty(), "no .part left");
     assert_eq!(levels(&m), before, "levels restored");
+}
+
+/// SIGINT or SIGTERM during `collect` (the cancel future, as the binary's signal handlers
+/// resolve it): the levels are restored and no bundle is written under the final name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_collect_writes_no_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = start(dir.path(), "m1-password-success", false);
+    let before = levels(&m);
+    let bundle = dir.path().join("case.zip");
+    let req = ils_doctor::commands::collect::Request {
+        check: Request {
+            hub: m.hub.clone(),
+            spokes: vec![m.spoke.clone()],
+            capture: Duration::from_secs(60),
+            since: Duration::from_secs(7200),
+            keep_trace_level: false,
+            detailed_value: None,
+            force_registration: false,
+            method: None,
+            download_dir: dir.path().join("traces"),
+            journal: dir.path().join("journal.json"),
+            progress: false,
+            poll: Duration::from_secs(1),
+        },
+        output: bundle.clone(),
+        format: ils_doctor::bundle::ArchiveFormat::Zip,
+        redact: false,
+        command_line: Vec::new(),
+    };
+    let world = m.mock.world_handle();
+    let cancel = async move {
+        // Interrupted once both levels are raised (a registered pair is quiet: the capture waits).
+        loop {
+            let raised = {
+                let w = mock_server::db::lock(&world);
+                w.engine.trace_level("hub") == Some(TraceLevel::Detailed)
+                    && w.engine.trace_level("spoke") == Some(TraceLevel::Detailed)
+            };
+            if raised {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    let e = ils_doctor::commands::collect::run(&req, cancel).await.expect_err("interrupted");
+    assert!(e.to_string().contains("interrupted; the trace levels were restored"), "{e}");
+    assert!(!bundle.exists(), "no bundle");
+    assert_eq!(levels(&m), before);
+    assert!(!dir.path().join("journal.json").exists());
 }

@@ -24,6 +24,8 @@ pub const ALL: &[(&str, &str)] = &[
     ("m4-spoke-self-signed", include_str!("../scenarios/m4-spoke-self-signed.toml")),
     ("m4-switch-to-tls-success", include_str!("../scenarios/m4-switch-to-tls-success.toml")),
     ("mesh-two-hubs", include_str!("../scenarios/mesh-two-hubs.toml")),
+    ("multi-three-spokes", include_str!("../scenarios/multi-three-spokes.toml")),
+    ("multi-two-spokes", include_str!("../scenarios/multi-two-spokes.toml")),
 ];
 
 /// The bundled scenario `name` (file stem, e.g. `m1-password-mismatch`), parsed.

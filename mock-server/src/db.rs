@@ -211,6 +211,8 @@ pub struct World {
     pub tomcat: BTreeMap<String, crate::tls::ServerCert>,
     /// Connections accepted per cluster (to measure a client's reuse of sessions and pools).
     pub connections: BTreeMap<String, Connections>,
+    /// ILS trace `numFiles` and `maxFileSize` per cluster as last written (250 and 1 until then).
+    pub trace_file_settings: BTreeMap<String, (String, String)>,
 }
 
 /// What one publisher accepted.
@@ -220,9 +222,19 @@ pub struct Connections {
     pub ssh: u64,
     /// Distinct client addresses (ip:port) that sent HTTPS requests: one per TCP connection.
     pub https_peers: std::collections::BTreeSet<std::net::SocketAddr>,
+    /// SSH authentication attempts refused (password or keyboard-interactive answers).
+    pub failed_logins: u64,
+    /// The right password was sent in a refused attempt (an answer to a prompt other than the
+    /// password's, see [`crate::scenario::Faults::ki_prompt`]).
+    pub password_sent_to_other_prompt: bool,
 }
 
 impl World {
+    /// A cluster's ILS trace `numFiles` and `maxFileSize`.
+    pub fn trace_files(&self, cluster: &str) -> (String, String) {
+        self.trace_file_settings.get(cluster).cloned().unwrap_or_else(|| ("250".into(), "1".into()))
+    }
+
     /// A world at true time `start`.
     pub fn new(scenario: Scenario, start: chrono::DateTime<chrono::Utc>) -> World {
         let engine = Engine::new(&scenario, start);
@@ -234,6 +246,7 @@ impl World {
             requests: BTreeMap::new(),
             tomcat: BTreeMap::new(),
             connections: BTreeMap::new(),
+            trace_file_settings: BTreeMap::new(),
             scenario,
         }
     }

@@ -460,6 +460,16 @@ pub struct Faults {
     /// Serve an extra file of this many bytes (SDL noise lines) at [`BENCH_FILE`] through
     /// GetOneFile (not listed): for download throughput measurements.
     pub bench_file_bytes: Option<usize>,
+    /// The keyboard-interactive prompt instead of `Password: ` (e.g. a one-time code); its
+    /// answer is checked as a password, so a client that answers it with the password is seen.
+    pub ki_prompt: Option<String>,
+    /// Answer every HTTPS request with `302 Found` to this location (a client must not follow).
+    pub redirect_to: Option<String>,
+    /// Every paged `executeSQLQuery` (`SKIP n FIRST m`) answers a full page, forever.
+    pub endless_pages: bool,
+    /// The text of the SOAP faults of [`Faults::soap_fault_operations`] (terminal escapes,
+    /// bidirectional controls: what a hostile publisher could send).
+    pub fault_text: Option<String>,
 }
 
 /// The path of the extra file of [`Faults::bench_file_bytes`].

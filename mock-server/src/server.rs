@@ -119,6 +119,11 @@ impl Running {
     }
 
     /// Runs `f` on the live world (scenario, simulator, tables), e.g. to read attempts or files.
+    /// The shared world, for a test thread that watches and changes it while a client runs.
+    pub fn world_handle(&self) -> Shared {
+        self.world.clone()
+    }
+
     pub fn with_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
         let mut w = lock(&self.world);
         w.engine.advance_to(Utc::now());

@@ -25,6 +25,8 @@ pub struct Gathered {
     pub error: Option<String>,
     pub warnings: Vec<String>,
     pub duration_ms: u64,
+    /// Findings of the run itself (a trace level `--deep` could not put back), whatever was read.
+    pub findings: Vec<Finding>,
 }
 
 fn side_of(role: Role) -> Side {
@@ -55,6 +57,7 @@ fn cluster_result(network: &str, c: &Cluster, g: &Gathered) -> ClusterResult {
         trace_files: g.scanned.len(),
         duration_ms: g.duration_ms,
     };
+    r.findings = g.findings.iter().map(row).collect();
     let Some(f) = &g.facts else {
         r.status = Status::Unknown;
         return r;
@@ -64,7 +67,7 @@ fn cluster_result(network: &str, c: &Cluster, g: &Gathered) -> ClusterResult {
     r.ils_service = f.ils_service.clone();
     r.cert_days_left = f.tomcat_valid_to_parsed.map(|to| (to - Utc::now().naive_utc()).num_days());
     let side = SideConfig { side: side_of(c.role), facts: f.clone() };
-    r.findings = findings::side_findings(&side).iter().map(row).collect();
+    r.findings.extend(findings::side_findings(&side).iter().map(row));
     r
 }
 
@@ -142,8 +145,12 @@ pub fn network(
         pairs.push(pair_result(&n.name, hub, spoke, gh, gs, &a, &flat));
     }
     for c in &mut clusters {
+        let worst = c.findings.iter().map(|f| f.severity).max();
         if c.error.is_none() {
-            c.status = c.findings.iter().map(|f| f.severity).max().unwrap_or(Status::Ok);
+            c.status = worst.unwrap_or(Status::Ok);
+        } else if worst == Some(Status::Critical) {
+            // Unread, but known to be left with a level raised: that is critical.
+            c.status = Status::Critical;
         }
     }
     (clusters, pairs)

@@ -89,7 +89,7 @@ impl Reader<'_> {
                     .unwrap_or_else(|e| (Vec::new(), vec![format!("scanning the traces failed: {e}")]));
                 let mut warnings = warnings;
                 warnings.extend(scanned.1);
-                Gathered { facts: Some(facts), scanned: scanned.0, error: None, warnings, duration_ms: 0 }
+                Gathered { facts: Some(facts), scanned: scanned.0, error: None, warnings, duration_ms: 0, findings: Vec::new() }
             }
             Ok(Err(e)) => Gathered { error: Some(e), ..Gathered::default() },
             Err(_) => Gathered {

@@ -97,16 +97,17 @@ impl Tally {
         if g.error.is_some() {
             self.failed.fetch_add(1, Ordering::Relaxed);
         }
-        let line = match &g.error {
+        let line = crate::report::terminal::clean(&match &g.error {
             Some(e) => format!("audit: {network}/{name}: could not be read: {e}"),
             None => format!("audit: {network}/{name}: read in {:.1} s", g.duration_ms as f64 / 1000.0),
-        };
+        });
         if self.tty {
             if g.error.is_some() {
                 self.bar.println(line);
             }
         } else if !self.quiet {
-            eprintln!("{line}");
+            // Not `eprintln!`, which panics on a closed pipe while deep checks hold levels raised.
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("{line}\n").as_bytes());
         }
         self.bar.inc(1);
         self.message();
@@ -308,23 +309,40 @@ async fn deep_group(
         progress: false,
         poll: Duration::from_secs(2),
     };
-    let outcome = match tokio::time::timeout(req.host_timeout + req.deep.capture, check::run(&check_req, cancel)).await {
-        Ok(Ok(o)) => o,
-        Ok(Err(check::CheckError::Interrupted)) => return (fail("interrupted".into()), Some(String::new())),
-        Ok(Err(e @ check::CheckError::InterruptedRestoreFailed(_))) => {
-            return (fail(e.to_string()), Some(e.to_string()))
+    // The time limit stops the check like a signal does: through its restore, which has its own
+    // bounded time (`check::RESTORE_LIMIT`). Dropping the check at the limit would skip it.
+    let limit = req.host_timeout + req.deep.capture;
+    let timed_out = std::sync::atomic::AtomicBool::new(false);
+    let stop = async {
+        tokio::select! {
+            () = cancel => {}
+            () = tokio::time::sleep(limit) => timed_out.store(true, Ordering::SeqCst),
         }
-        Ok(Err(e)) => return (fail(format!("check of {} and its spokes: {e}", n.clusters[hub].name)), None),
-        Err(_) => {
-            return (
-                fail(format!(
-                    "check of {} and its spokes did not finish within {} s; the trace levels are restored from the journal by `ils-doctor restore`",
-                    n.clusters[hub].name,
-                    (req.host_timeout + req.deep.capture).as_secs()
-                )),
-                None,
-            )
+    };
+    let ran = check::run(&check_req, stop).await;
+    let timed_out = timed_out.load(Ordering::SeqCst);
+    let hub_name = &n.clusters[hub].name;
+    let late =
+        || format!("check of {hub_name} and its spokes did not finish within {} s and was stopped", limit.as_secs());
+    let outcome = match ran {
+        Ok(o) => o,
+        Err(check::CheckError::Interrupted) if timed_out => {
+            return (fail(format!("{}; the trace levels were restored", late())), None)
         }
+        Err(check::CheckError::Interrupted) => return (fail("interrupted".into()), Some(String::new())),
+        Err(check::CheckError::InterruptedRestoreFailed(m)) if timed_out => {
+            let e = format!("{}; restoring the trace level failed: {m}", late());
+            return (still_raised(fail(e.clone()), &accesses, &members, &e), None);
+        }
+        Err(e @ check::CheckError::InterruptedRestoreFailed(_)) => {
+            let text = e.to_string();
+            return (still_raised(fail(text.clone()), &accesses, &members, &text), Some(text));
+        }
+        Err(e @ check::CheckError::StillRaised { .. }) => {
+            let text = format!("check of {hub_name} and its spokes: {e}");
+            return (still_raised(fail(text.clone()), &accesses, &members, &text), None);
+        }
+        Err(e) => return (fail(format!("check of {hub_name} and its spokes: {e}")), None),
     };
     let elapsed = started.elapsed().as_millis() as u64;
     let mut out = Vec::new();
@@ -345,13 +363,42 @@ async fn deep_group(
             .map(|f| Job { path: PathBuf::from(&f.path), side, arg: 0 })
             .collect();
         let (scanned, warnings) = scan_all(catalog, &jobs, 1);
-        let mut g = Gathered { facts, scanned, error: None, warnings, duration_ms: elapsed };
+        let extra = outcome
+            .findings
+            .iter()
+            .filter(|f| f.code == "trace_level_still_raised" && f.host == a.host)
+            .cloned()
+            .collect();
+        let mut g = Gathered { facts, scanned, error: None, warnings, duration_ms: elapsed, findings: extra };
         if g.facts.is_none() {
             g.error = Some(format!("{}: the check returned no facts for this publisher", a.host));
         }
         out.push((ci, g));
     }
     (out, None)
+}
+
+/// A check that could not put a level back makes each cluster it names critical: a forgotten
+/// Detailed trace fills the disk (see `check::still_raised_findings`).
+fn still_raised(
+    mut gs: Vec<(usize, Gathered)>,
+    accesses: &[crate::collect::publisher::Access],
+    members: &[usize],
+    text: &str,
+) -> Vec<(usize, Gathered)> {
+    for (ci, g) in &mut gs {
+        let Some(a) = members.iter().position(|m| m == ci).and_then(|k| accesses.get(k)) else { continue };
+        if text.contains(&format!("{}:{}", a.host, a.https_port)) {
+            g.findings.push(crate::analyze::findings::Finding {
+                severity: Status::Critical,
+                code: "trace_level_still_raised",
+                host: a.host.clone(),
+                message: text.to_string(),
+                fix: "run `ils-doctor restore` (it needs only the application user), or set the Cisco Intercluster Lookup Service trace level back in Cisco Unified Serviceability > Trace > Configuration".into(),
+            });
+        }
+    }
+    gs
 }
 
 fn summary(status: Status, clusters: &[ClusterResult], pairs: &[PairResult]) -> String {

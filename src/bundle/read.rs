@@ -9,7 +9,7 @@
 
 use std::collections::BTreeSet;
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufReader, Read, Write};
+use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Bounds on what an archive may expand to.
@@ -164,6 +164,82 @@ impl Sink<'_> {
     }
 }
 
+/// Largest GNU long-name or long-link record, or PAX extended header, accepted in a tar. The
+/// tar crate reads such a record whole into memory before it hands out the entry, so the size
+/// is checked here first, from the header itself (POSIX.1-2001 pax and GNU tar formats; a path
+/// is at most a few KiB).
+pub const MAX_TAR_META: u64 = 64 << 10;
+
+/// Passes a tar stream through, following its 512-byte blocks, and refuses a metadata record
+/// (`L`, `K`, `x`, `g`) larger than [`MAX_TAR_META`] before the tar crate sees its header.
+struct TarGuard<R> {
+    inner: R,
+    header: [u8; 512],
+    filled: usize,
+    /// Bytes of the current entry's data (padded to blocks) still to pass.
+    skip: u64,
+}
+
+impl<R: Read> TarGuard<R> {
+    fn new(inner: R) -> Self {
+        TarGuard { inner, header: [0; 512], filled: 0, skip: 0 }
+    }
+
+    /// The size field (octal, or base-256 when its first byte has the high bit set).
+    fn size(h: &[u8; 512]) -> u64 {
+        let field = h.get(124..136).unwrap_or_default();
+        if field.first().is_some_and(|b| b & 0x80 != 0) {
+            // Base-256: anything that needs this is far beyond every bound here.
+            return u64::MAX;
+        }
+        let mut n = 0u64;
+        for &b in field.iter().skip_while(|b| **b == b' ' || **b == 0) {
+            if !(b'0'..=b'7').contains(&b) {
+                break;
+            }
+            n = n.saturating_mul(8).saturating_add(u64::from(b - b'0'));
+        }
+        n
+    }
+}
+
+impl<R: Read> Read for TarGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut at = 0usize;
+        let bytes = buf.get(..n).unwrap_or_default();
+        while at < n {
+            if self.skip > 0 {
+                let take = usize::try_from(self.skip).unwrap_or(usize::MAX).min(n - at);
+                self.skip -= take as u64;
+                at += take;
+                continue;
+            }
+            let take = (512 - self.filled).min(n - at);
+            if let (Some(dst), Some(src)) =
+                (self.header.get_mut(self.filled..self.filled + take), bytes.get(at..at + take))
+            {
+                dst.copy_from_slice(src);
+            }
+            self.filled += take;
+            at += take;
+            if self.filled == 512 {
+                self.filled = 0;
+                let size = Self::size(&self.header);
+                let kind = self.header.get(156).copied().unwrap_or(0);
+                if matches!(kind, b'L' | b'K' | b'x' | b'g') && size > MAX_TAR_META {
+                    return Err(io::Error::other(format!(
+                        "a tar header record (long name or PAX) of {size} bytes, more than {} KiB: refused",
+                        MAX_TAR_META >> 10
+                    )));
+                }
+                self.skip = size.saturating_add(511) / 512 * 512;
+            }
+        }
+        Ok(n)
+    }
+}
+
 /// Extracts `archive` into `dest` (an existing, empty folder).
 pub fn extract(archive: &Path, dest: &Path, limits: &Limits) -> Result<Extracted, ArchiveError> {
     let name = archive.display().to_string();
@@ -181,7 +257,7 @@ pub fn extract(archive: &Path, dest: &Path, limits: &Limits) -> Result<Extracted
             let f = File::open(archive).map_err(|e| unreadable(e.to_string()))?;
             // Several gzip members one after another are one valid stream (pigz, `cat a.gz b.gz`).
             let gz = flate2::read::MultiGzDecoder::new(BufReader::new(f));
-            let mut tar = tar::Archive::new(gz);
+            let mut tar = tar::Archive::new(TarGuard::new(gz));
             let entries = tar.entries().map_err(|e| unreadable(e.to_string()))?;
             for entry in entries {
                 let mut entry = entry.map_err(|e| unreadable(format!("damaged tar stream: {e}")))?;
@@ -251,6 +327,42 @@ mod tests {
         for bad in ["../evil", "a/../../evil", "/etc/x", "\\etc\\x", "C:/x", "a\\..\\..\\x"] {
             assert!(safe_entry(bad).is_err(), "{bad}");
         }
+    }
+
+    /// A GNU long-name record claiming 16 MiB is refused from its header, before the tar crate
+    /// would read it whole into memory.
+    #[test]
+    fn a_huge_long_name_record_is_refused_from_its_header() {
+        let d = tempfile::tempdir().unwrap();
+        let mut raw = Vec::new();
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::GNULongName);
+        h.set_size(16 << 20);
+        h.set_path("././@LongLink").unwrap();
+        h.set_cksum();
+        raw.extend_from_slice(h.as_bytes());
+        raw.extend(std::iter::repeat_n(b'a', 16 << 20));
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &raw).unwrap();
+        let p = d.path().join("bomb.tar.gz");
+        fs::write(&p, gz.finish().unwrap()).unwrap();
+        let out = d.path().join("out");
+        fs::create_dir(&out).unwrap();
+        let e = extract(&p, &out, &Limits::default()).unwrap_err().to_string();
+        assert!(e.contains("long name or PAX") && e.contains("refused"), "{e}");
+        // A normal long name (over 100 bytes, under the bound) still extracts.
+        let mut b = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()));
+        let name = format!("top/{}.txt", "n".repeat(150));
+        let mut h = tar::Header::new_gnu();
+        h.set_size(2);
+        h.set_mode(0o644);
+        b.append_data(&mut h, &name, &b"ok"[..]).unwrap();
+        let p = d.path().join("fine.tar.gz");
+        fs::write(&p, b.into_inner().unwrap().finish().unwrap()).unwrap();
+        let out = d.path().join("out2");
+        fs::create_dir(&out).unwrap();
+        extract(&p, &out, &Limits::default()).unwrap();
+        assert_eq!(fs::read(out.join(&name)).unwrap(), b"ok");
     }
 
     #[test]

@@ -30,13 +30,15 @@ pub fn top_folder(dest: &Path) -> String {
 }
 
 /// Packs `files` (paths relative to `staging`, `/`-separated) under a top folder into `dest`.
-/// Returns the archive's size.
+/// Returns the archive's size. The archive keeps the owner-only mode (0600) it is written with,
+/// unless `shareable` (a redacted bundle, meant to be sent): then 0644 (docs/bundles.md).
 pub fn pack(
     staging: &Path,
     files: &[String],
     dest: &Path,
     format: ArchiveFormat,
     mtime: u64,
+    shareable: bool,
 ) -> Result<u64, WriteError> {
     let err = |op: &str| {
         let path = dest.display().to_string();
@@ -65,8 +67,10 @@ pub fn pack(
     if let Ok(d) = File::open(&parent) {
         let _ = d.sync_all();
     }
+    // An unredacted bundle holds the publishers' names, addresses and traces: it stays
+    // owner-only, as written.
     #[cfg(unix)]
-    {
+    if shareable {
         use std::os::unix::fs::PermissionsExt;
         let _ = std::fs::set_permissions(dest, std::fs::Permissions::from_mode(0o644));
     }
@@ -122,8 +126,25 @@ mod tests {
     fn a_failed_pack_leaves_nothing() {
         let d = tempfile::tempdir().unwrap();
         let dest = d.path().join("case.tar.gz");
-        let e = pack(d.path(), &["missing.txt".into()], &dest, ArchiveFormat::TarGz, 0).unwrap_err();
+        let e = pack(d.path(), &["missing.txt".into()], &dest, ArchiveFormat::TarGz, 0, false).unwrap_err();
         assert!(e.to_string().contains("case.tar.gz"), "{e}");
         assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 0, "no temporary or final file left");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_unredacted_bundle_stays_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("a.txt"), b"x").unwrap();
+        for (shareable, mode) in [(false, 0o600), (true, 0o644)] {
+            for format in [ArchiveFormat::TarGz, ArchiveFormat::Zip] {
+                let dest = d
+                    .path()
+                    .join(format!("case-{shareable}.{}", if format == ArchiveFormat::Zip { "zip" } else { "tar.gz" }));
+                pack(d.path(), &["a.txt".into()], &dest, format, 0, shareable).unwrap();
+                assert_eq!(std::fs::metadata(&dest).unwrap().permissions().mode() & 0o777, mode, "{dest:?}");
+            }
+        }
     }
 }

@@ -7,6 +7,14 @@
 //! Compression is recognised by the gzip magic bytes, not the name: `.gzo` is the file CUCM is
 //! still writing and the tools in the field disagree on whether it is gzip (field notes §1).
 
+// Outside input (docs/security.md, "Parsers are total"): no unwrap, no indexing, no
+// unchecked arithmetic.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![cfg_attr(
+    test,
+    allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)
+)]
+
 use std::io::Read;
 
 /// Largest decompressed size handled in one piece; larger files are streamed (bounded memory).
@@ -39,7 +47,8 @@ pub fn gunzip_whole(
     if out.len() < claimed {
         out.resize(claimed, 0);
     }
-    match decompressor.gzip_decompress(data, &mut out[..claimed]) {
+    let buf = out.get_mut(..claimed)?;
+    match decompressor.gzip_decompress(data, buf) {
         Ok(n) if n == claimed => Some(n),
         _ => None,
     }

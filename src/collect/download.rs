@@ -8,6 +8,15 @@
 //! final name; a file already complete is not fetched again. Remote names are untrusted: only a
 //! plain base name of safe characters is used locally.
 
+// Outside input (docs/security.md, "Parsers are total"): no unwrap, no indexing, no
+// unchecked arithmetic.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![cfg_attr(
+    test,
+    allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)
+)]
+
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -42,6 +51,33 @@ pub fn safe_name(remote: &str) -> Option<String> {
     ok.then(|| base.to_string())
 }
 
+/// The local name of each listed file: its safe base name, or None when it has none. Two files
+/// of one listing with the same base name (from two folders) get distinct names, the second
+/// prefixed with a hash of its remote path (stable from one poll to the next), so that they never
+/// share a `.part` or a final file.
+pub fn local_names(listed: &[RemoteFile]) -> Vec<Option<String>> {
+    use sha2::Digest;
+    let mut used = std::collections::BTreeSet::new();
+    let mut paths = std::collections::BTreeSet::new();
+    listed
+        .iter()
+        .map(|f| {
+            let base = safe_name(&f.name).or_else(|| safe_name(&f.absolute_path))?;
+            if !paths.insert(f.absolute_path.as_str()) {
+                // Listed twice: fetched once.
+                return None;
+            }
+            if used.insert(base.clone()) {
+                return Some(base);
+            }
+            let digest = sha2::Sha256::digest(f.absolute_path.as_bytes());
+            let tag: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+            let unique = format!("{tag}-{base}");
+            used.insert(unique.clone()).then_some(unique)
+        })
+        .collect()
+}
+
 /// What a fetch produced.
 #[derive(Debug, Default)]
 pub struct Fetched {
@@ -73,11 +109,15 @@ impl Progress {
 
     /// A line for the user: above the bars on a TTY, plain on stderr otherwise.
     pub fn say(&self, line: &str) {
+        // Lines can carry publisher text (host names, file names, fault strings): escaped.
+        let line = &crate::report::terminal::clean(line);
         if self.quiet {
         } else if self.tty {
             let _ = self.multi.println(line);
         } else {
-            eprintln!("{line}");
+            // Never `eprintln!`: it panics on a closed pipe (`2>&1 | head`), and a run must get
+            // to its restore whatever happens to its output.
+            let _ = writeln!(std::io::stderr(), "{line}");
         }
     }
 
@@ -143,7 +183,10 @@ pub async fn fetch(
                 file_list_detail(&text)
                     .into_iter()
                     .filter(|(t, _)| {
-                        t.is_none_or(|t| t >= (from - margin).naive_utc() && t <= (to + margin).naive_utc())
+                        t.is_none_or(|t| {
+                            from.checked_sub_signed(margin).is_none_or(|f| t >= f.naive_utc())
+                                && to.checked_add_signed(margin).is_none_or(|e| t <= e.naive_utc())
+                        })
                     })
                     .map(|(_, f)| f)
                     .collect()
@@ -158,16 +201,19 @@ pub async fn fetch(
         reason: e.to_string(),
     })?;
     let mut todo: Vec<(RemoteFile, PathBuf)> = Vec::new();
-    for f in listed {
-        let Some(name) = safe_name(&f.name).or_else(|| safe_name(&f.absolute_path)) else {
-            out.warnings.push(format!("{}: skipped a file with an unsafe name {:?}", p.access.host, f.name));
+    let names = local_names(&listed);
+    for (f, name) in listed.into_iter().zip(names) {
+        let Some(name) = name else {
+            if safe_name(&f.name).or_else(|| safe_name(&f.absolute_path)).is_none() {
+                out.warnings.push(format!("{}: skipped a file with an unsafe name {:?}", p.access.host, f.name));
+            }
             continue;
         };
         let dest = dir.join(&name);
         let done =
             !name.ends_with(".gzo") && f.size.is_some() && std::fs::metadata(&dest).ok().map(|m| m.len()) == f.size;
         if done {
-            out.skipped += 1;
+            out.skipped = out.skipped.saturating_add(1);
             out.files.push(dest);
         } else {
             todo.push((f, dest));
@@ -182,7 +228,7 @@ pub async fn fetch(
     for r in results {
         match r {
             Ok((path, n)) => {
-                out.bytes += n;
+                out.bytes = out.bytes.saturating_add(n);
                 out.files.push(path);
             }
             Err(w) => out.warnings.push(w),
@@ -236,7 +282,7 @@ async fn one(p: &Publisher, f: &RemoteFile, dest: &Path, progress: &Progress) ->
     let mut last_err = String::new();
     for _attempt in 0..2 {
         let pb = progress.bar(f.size, label.chars().rev().take(28).collect::<Vec<_>>().into_iter().rev().collect());
-        let got = p.soap.get_one_file(&f.absolute_path, &part, |n| pb.set_position(n)).await;
+        let got = p.soap.get_one_file_sized(&f.absolute_path, &part, f.size, |n| pb.set_position(n)).await;
         pb.finish_and_clear();
         match got {
             Ok(n) if active || f.size.is_none() || Some(n) == f.size => {
@@ -261,6 +307,33 @@ async fn one(p: &Publisher, f: &RemoteFile, dest: &Path, progress: &Progress) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn two_files_with_one_base_name_get_distinct_local_names() {
+        let f = |path: &str| RemoteFile {
+            name: path.rsplit('/').next().unwrap_or(path).to_string(),
+            absolute_path: path.to_string(),
+            size: Some(1),
+            modified: String::new(),
+        };
+        let listed = [
+            f("/var/log/active/cm/trace/ils/sdl/SDL001_600_000001.txt.gz"),
+            f("/var/log/inactive/cm/trace/ils/sdl/SDL001_600_000001.txt.gz"),
+            f("/var/log/active/cm/trace/ils/sdl/SDL001_600_000002.txt.gz"),
+            f("/var/log/active/cm/trace/ils/sdl/SDL001_600_000001.txt.gz"),
+            f("../.."),
+        ];
+        let names = local_names(&listed);
+        assert_eq!(names[0].as_deref(), Some("SDL001_600_000001.txt.gz"));
+        let second = names[1].clone().unwrap();
+        assert!(second.ends_with("-SDL001_600_000001.txt.gz") && second != "SDL001_600_000001.txt.gz", "{second}");
+        assert_eq!(names[2].as_deref(), Some("SDL001_600_000002.txt.gz"));
+        assert_eq!(names[3], None, "the same remote file twice is fetched once");
+        assert_eq!(names[4], None);
+        assert_eq!(local_names(&listed), names, "stable from one poll to the next");
+        let parts: std::collections::BTreeSet<_> = names.iter().flatten().map(|n| format!("{n}.part")).collect();
+        assert_eq!(parts.len(), 3);
+    }
 
     #[test]
     fn remote_names_are_untrusted() {

@@ -6,6 +6,14 @@
 //! to folders are not followed (no loops); files are sorted by path so that a trace's files come
 //! in CUCM's sequence order (`SDL001_600_000001`, `..._000002`, ...).
 
+// Outside input (docs/security.md, "Parsers are total"): no unwrap, no indexing, no
+// unchecked arithmetic.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![cfg_attr(
+    test,
+    allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)
+)]
+
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -51,7 +59,7 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), FindErro
         let path = entry.path();
         if kind.is_dir() {
             if depth < MAX_DEPTH {
-                walk(&path, depth + 1, out)?;
+                walk(&path, depth.saturating_add(1), out)?;
             }
         } else if entry.file_name().to_str().is_some_and(is_trace_name) && (kind.is_file() || path.is_file()) {
             out.push(path);

@@ -1,11 +1,21 @@
 //! Raising the ILS trace level to Detailed, and putting back exactly what was found.
 //!
-//! Research `cucm-apis.md` §3: read-modify-write through AXL get/updateProcessNodeService,
-//! never touching the file count or size (changing those deletes traces). The original settings
-//! go to a journal file (0600) BEFORE anything is changed, so that a run that dies (power, kill
-//! -9) leaves what the next run, or `ils-doctor restore`, needs to restore. The value of
-//! Detailed is 127 by default, a third-party claim [3P, unverified]; it is read from the
-//! publisher's `typetracelevelgrouping` when it has the row (research §7.11).
+//! Read-modify-write through AXL get/updateProcessNodeService (Cisco AXL Developer Guide), never
+//! touching the file count or size (changing those deletes traces). The original settings go to
+//! a journal file (0600) BEFORE anything is changed, so that a run that dies (power, kill -9)
+//! leaves what the next run, or `ils-doctor restore`, needs to restore (docs/security.md,
+//! "Trace levels"). The journal is shared by concurrent runs: one advisory lock per journal
+//! file, each writer merging its own entries, each entry naming the run that holds it. The value
+//! of Detailed is 127 by default (unverified); it is read from the publisher's
+//! `typetracelevelgrouping` when it has the row.
+
+// Outside input (docs/security.md, "Parsers are total"): no unwrap, no indexing, no
+// unchecked arithmetic.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![cfg_attr(
+    test,
+    allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)
+)]
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -16,10 +26,65 @@ use serde::{Deserialize, Serialize};
 use super::facts::ILS_SERVICE;
 use super::publisher::Publisher;
 use crate::connect::envelope::TraceSettings;
-use crate::connect::soap::SoapError;
+use crate::connect::soap::{SoapClient, SoapError};
 
 /// Default numeric value of Detailed (unverified; see the module comment).
 pub const DEFAULT_DETAILED: &str = "127";
+
+/// The run that raised a level: its process (pid and, where the OS says it, the process start
+/// time, so that a recycled pid is not taken for the owner) and the run within the process (an
+/// audit runs several checks at once). An entry whose owner is alive belongs to that run; only a
+/// dead owner's entry, or one no run holds any more, is a leftover to restore (docs/security.md,
+/// "Trace levels").
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Owner {
+    pub pid: u32,
+    /// Start time in clock ticks since boot (`/proc/<pid>/stat` field 22), when known.
+    pub started: Option<u64>,
+    /// The run within the process.
+    #[serde(default)]
+    pub run: u64,
+}
+
+static NEXT_RUN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+impl Owner {
+    /// A new run of this process.
+    pub fn new_run() -> Owner {
+        let pid = std::process::id();
+        Owner { pid, started: start_time(pid), run: NEXT_RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed) }
+    }
+
+    fn is_this_process(&self) -> bool {
+        let pid = std::process::id();
+        self.pid == pid && self.started == start_time(pid)
+    }
+
+    /// Whether the owning process still runs (the same process, not a reused pid).
+    pub fn is_alive(&self) -> bool {
+        if self.is_this_process() {
+            return true;
+        }
+        let Some(pid) = i32::try_from(self.pid).ok().and_then(rustix::process::Pid::from_raw) else {
+            return false;
+        };
+        match rustix::process::test_kill_process(pid) {
+            Ok(()) | Err(rustix::io::Errno::PERM) => {}
+            Err(_) => return false,
+        }
+        match (self.started, start_time(self.pid)) {
+            (Some(recorded), Some(now)) => recorded == now,
+            _ => true,
+        }
+    }
+}
+
+/// Field 22 of `/proc/<pid>/stat` (after the parenthesised command name, which may hold spaces).
+fn start_time(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
 
 /// One host's saved settings.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -30,6 +95,17 @@ pub struct Entry {
     pub service: String,
     pub original: TraceSettings,
     pub raised_at: String,
+    /// The run holding this level raised; None for an entry no run holds any more (kept by
+    /// `--keep-trace-level`, or written by an older version): `restore` puts it back.
+    #[serde(default)]
+    pub owner: Option<Owner>,
+}
+
+impl Entry {
+    /// Whether a run that is still alive holds this entry.
+    pub fn held_by_live_run(&self) -> bool {
+        self.owner.as_ref().is_some_and(Owner::is_alive)
+    }
 }
 
 /// The journal: every host whose level this or an earlier run raised and did not yet restore.
@@ -44,11 +120,37 @@ pub enum JournalError {
     Io { path: String, reason: String },
 }
 
+/// An exclusive advisory lock (`flock`) on `<journal>.lock`, held while one writer reads,
+/// merges and replaces the journal; released on drop.
+struct Lock {
+    _file: std::fs::File,
+}
+
+fn lock(path: &Path) -> Result<Lock, JournalError> {
+    let err = |e: std::io::Error| JournalError::Io { path: path.display().to_string(), reason: e.to_string() };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(err)?;
+    }
+    let mut name = path.as_os_str().to_owned();
+    name.push(".lock");
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let file = opts.open(PathBuf::from(name)).map_err(err)?;
+    rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive).map_err(|e| err(std::io::Error::from(e)))?;
+    Ok(Lock { _file: file })
+}
+
 impl Journal {
     pub fn key(host: &str, https_port: u16) -> String {
         format!("{host}:{https_port}")
     }
 
+    /// Reads the journal (a snapshot: changes go through [`Journal::update`]).
     pub fn load(path: &Path) -> Result<Journal, JournalError> {
         match std::fs::read_to_string(path) {
             Ok(text) => serde_json::from_str(&text).map_err(|e| JournalError::Io {
@@ -60,30 +162,61 @@ impl Journal {
         }
     }
 
-    /// Writes the journal atomically with mode 0600 (it names hosts, never a password).
-    pub fn save(&self, path: &Path) -> Result<(), JournalError> {
+    /// Changes the journal on disk under its lock: reads what is there now (other runs' entries
+    /// included), applies `change`, and writes the result. Each writer changes only its own
+    /// entries, so concurrent runs never undo each other.
+    pub fn update<R>(path: &Path, change: impl FnOnce(&mut Journal) -> R) -> Result<R, JournalError> {
+        let _lock = lock(path)?;
+        let mut journal = Journal::load(path)?;
+        let r = change(&mut journal);
+        journal.save(path)?;
+        Ok(r)
+    }
+
+    /// Writes the journal atomically with mode 0600 (it names hosts, never a password): a
+    /// temporary file of a name unique to this writer, fsynced, renamed over the journal, and the
+    /// folder fsynced so that the rename survives a power cut. Callers hold the lock
+    /// ([`Journal::update`]).
+    fn save(&self, path: &Path) -> Result<(), JournalError> {
         let err = |e: std::io::Error| JournalError::Io { path: path.display().to_string(), reason: e.to_string() };
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(err)?;
-        }
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(err)?;
         if self.entries.is_empty() {
-            return match std::fs::remove_file(path) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(err(e)),
-                _ => Ok(()),
-            };
+            match std::fs::remove_file(path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(err(e)),
+                _ => {}
+            }
+            return sync_dir(dir).map_err(err);
         }
-        let tmp = path.with_extension("tmp");
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
+        let prefix = format!(".{}.", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
+        let suffix = format!(".{}.tmp", std::process::id());
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(&suffix);
         #[cfg(unix)]
         {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o600));
         }
-        let mut f = opts.open(&tmp).map_err(err)?;
-        f.write_all(serde_json::to_string_pretty(self).unwrap_or_default().as_bytes()).map_err(err)?;
-        f.sync_all().map_err(err)?;
-        std::fs::rename(&tmp, path).map_err(err)
+        let mut tmp = builder.tempfile_in(dir).map_err(err)?;
+        let text = serde_json::to_string_pretty(self).map_err(|e| err(std::io::Error::other(e)))?;
+        tmp.write_all(text.as_bytes()).map_err(err)?;
+        tmp.as_file().sync_all().map_err(err)?;
+        tmp.persist(path).map_err(|e| err(e.error))?;
+        sync_dir(dir).map_err(err)
+    }
+}
+
+/// fsync of a folder: makes a rename or removal in it durable (a no-op where folders cannot be
+/// opened).
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::fs::File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
     }
 }
 
@@ -118,49 +251,118 @@ pub struct Raised {
     pub changed: bool,
 }
 
-/// Reads the settings, journals them, and sets the level to `detailed`.
+/// Reads the settings, journals them (owned by this run), and sets the level to `detailed`.
+///
+/// The new settings are the ones just read with only the level and the enable flag changed: a
+/// journal entry can be stale, and writing back its file count or size would delete traces
+/// (`cucm-apis` read-modify-write, see the module comment).
 pub async fn raise(
     p: &Publisher,
     node: &str,
     detailed: &str,
-    journal: &mut Journal,
     journal_path: &Path,
+    me: &Owner,
 ) -> Result<Raised, RaiseError> {
-    let original = p.soap.trace_settings(node, ILS_SERVICE).await?;
-    if original.trace_level == detailed {
-        return Ok(Raised { original, changed: false });
+    let read = p.soap.trace_settings(node, ILS_SERVICE).await?;
+    if read.trace_level == detailed {
+        return Ok(Raised { original: read, changed: false });
     }
     let key = Journal::key(&p.access.host, p.access.https_port);
-    // An entry left by a dead run keeps its (truly original) settings.
-    let entry = journal.entries.entry(key).or_insert_with(|| Entry {
+    let entry = Entry {
         host: p.access.host.clone(),
         https_port: p.access.https_port,
         node: node.to_string(),
         service: ILS_SERVICE.to_string(),
-        original: original.clone(),
+        original: read.clone(),
         raised_at: chrono::Utc::now().to_rfc3339(),
-    });
-    let original = entry.original.clone();
-    journal.save(journal_path)?;
-    let mut wanted = original.clone();
+        owner: Some(me.clone()),
+    };
+    let held = Journal::update(journal_path, |j| match j.entries.get(&key) {
+        Some(e) if e.owner.as_ref() != Some(me) && e.held_by_live_run() => e.owner.clone(),
+        _ => {
+            j.entries.insert(key.clone(), entry);
+            None
+        }
+    })?;
+    if let Some(owner) = held {
+        return Err(RaiseError::HeldByOther { host: p.access.host.clone(), pid: owner.pid });
+    }
+    let mut wanted = read.clone();
     wanted.trace_level = detailed.to_string();
     wanted.enable = "true".into();
     p.soap.set_trace_settings(node, ILS_SERVICE, &wanted).await?;
-    Ok(Raised { original, changed: true })
+    Ok(Raised { original: read, changed: true })
 }
 
-/// Puts back the journalled settings of this publisher and drops its journal entry.
-pub async fn restore(
-    p: &Publisher,
-    journal: &mut Journal,
+/// Which journal entries a restore may put back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Whose<'a> {
+    /// The entries this run wrote.
+    Mine(&'a Owner),
+    /// Entries no live run holds: left by a run that died, or handed over on purpose.
+    Leftover,
+}
+
+impl Whose<'_> {
+    fn takes(self, e: &Entry) -> bool {
+        match self {
+            Whose::Mine(me) => e.owner.as_ref() == Some(me),
+            Whose::Leftover => !e.held_by_live_run(),
+        }
+    }
+}
+
+/// Puts back the journalled level of `host:https_port` if the entry is `whose`, then drops
+/// the entry (only if it is still the one put back). The journal is not locked during the
+/// request, so that a slow publisher never blocks other runs.
+pub async fn restore_with(
+    soap: &SoapClient,
+    host: &str,
+    https_port: u16,
     journal_path: &Path,
+    whose: Whose<'_>,
 ) -> Result<Option<TraceSettings>, RaiseError> {
-    let key = Journal::key(&p.access.host, p.access.https_port);
-    let Some(entry) = journal.entries.get(&key).cloned() else { return Ok(None) };
-    p.soap.set_trace_settings(&entry.node, &entry.service, &entry.original).await?;
-    journal.entries.remove(&key);
-    journal.save(journal_path)?;
+    let key = Journal::key(host, https_port);
+    let journal = Journal::load(journal_path)?;
+    let Some(entry) = journal.entries.get(&key).filter(|e| whose.takes(e)).cloned() else { return Ok(None) };
+    // Read-modify-write again: only the level and the enable flag go back; the file count and
+    // size stay what they are now (an old entry's values could delete traces).
+    let mut wanted = soap.trace_settings(&entry.node, &entry.service).await?;
+    wanted.trace_level = entry.original.trace_level.clone();
+    wanted.enable = entry.original.enable.clone();
+    soap.set_trace_settings(&entry.node, &entry.service, &wanted).await?;
+    Journal::update(journal_path, |j| {
+        if j.entries.get(&key) == Some(&entry) {
+            j.entries.remove(&key);
+        }
+    })?;
     Ok(Some(entry.original))
+}
+
+/// Puts back this publisher's level if this run raised it.
+pub async fn restore(p: &Publisher, journal_path: &Path, me: &Owner) -> Result<Option<TraceSettings>, RaiseError> {
+    restore_with(&p.soap, &p.access.host, p.access.https_port, journal_path, Whose::Mine(me)).await
+}
+
+/// Puts back this publisher's level if a run that is no longer alive left it raised.
+pub async fn restore_leftover(p: &Publisher, journal_path: &Path) -> Result<Option<TraceSettings>, RaiseError> {
+    restore_with(&p.soap, &p.access.host, p.access.https_port, journal_path, Whose::Leftover).await
+}
+
+/// Hands this run's entries over to `ils-doctor restore` or the next run (`--keep-trace-level`,
+/// or a restore that failed): no run holds them any more.
+pub fn release_mine(journal_path: &Path, me: &Owner) -> Result<usize, JournalError> {
+    if !journal_path.exists() {
+        return Ok(0);
+    }
+    Journal::update(journal_path, |j| {
+        let mut n: usize = 0;
+        for e in j.entries.values_mut().filter(|e| e.owner.as_ref() == Some(me)) {
+            e.owner = None;
+            n = n.saturating_add(1);
+        }
+        n
+    })
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -169,6 +371,8 @@ pub enum RaiseError {
     Soap(#[from] SoapError),
     #[error(transparent)]
     Journal(#[from] JournalError),
+    #[error("{host}: another ils-doctor run (pid {pid}) holds this publisher's ILS trace level raised; wait for it to finish (it restores the level), then run again")]
+    HeldByOther { host: String, pid: u32 },
 }
 
 #[cfg(test)]
@@ -189,9 +393,10 @@ mod tests {
                 service: ILS_SERVICE.into(),
                 original: TraceSettings { trace_level: "15".into(), ..TraceSettings::default() },
                 raised_at: "t".into(),
+                owner: None,
             },
         );
-        j.save(&path).unwrap();
+        Journal::update(&path, |on_disk| *on_disk = j.clone()).unwrap();
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -199,7 +404,7 @@ mod tests {
         }
         let back = Journal::load(&path).unwrap();
         assert_eq!(back.entries["h:8443"].original.trace_level, "15");
-        Journal::default().save(&path).unwrap();
+        Journal::update(&path, |on_disk| on_disk.entries.clear()).unwrap();
         assert!(!path.exists(), "an empty journal is removed");
         assert!(Journal::load(&path).unwrap().entries.is_empty());
     }

@@ -71,22 +71,48 @@ pub fn cli_file_name(command: &str) -> String {
     format!("{s}.txt")
 }
 
-/// A trace file's bytes, decompressed (a `.gzo` still being written is read as far as it goes).
-fn plain_trace(path: &Path) -> std::io::Result<Vec<u8>> {
-    let raw = std::fs::read(path)?;
-    if !decompress::is_gzip(&raw) {
-        return Ok(raw);
-    }
-    let mut out = Vec::new();
-    let mut r = decompress::gunzip_stream(&raw[..]);
+/// How much of a trace is handled at once: whole lines up to this size.
+const CHUNK: usize = 1 << 20;
+
+/// Streams a trace file's text (decompressed when gzip; a `.gzo` still being written is read as
+/// far as it goes) to `each`, in chunks that end at a line end, never holding the whole file.
+/// Bounded as a bundle's entries are (`bundle::read::Limits`): past `max` decompressed bytes the
+/// file is refused (a gzip bomb in a download folder must not fill memory or disk).
+pub fn plain_chunks(path: &Path, max: u64, mut each: impl FnMut(&[u8]) -> std::io::Result<()>) -> std::io::Result<u64> {
+    let mut file = std::io::BufReader::new(std::fs::File::open(path)?);
+    let head = std::io::BufRead::fill_buf(&mut file)?;
+    let mut reader: Box<dyn Read> =
+        if decompress::is_gzip(head) { Box::new(decompress::gunzip_stream(file)) } else { Box::new(file) };
+    let mut pending: Vec<u8> = Vec::with_capacity(CHUNK * 2);
     let mut buf = vec![0u8; 256 * 1024];
+    let mut total = 0u64;
     loop {
-        match r.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => out.extend_from_slice(&buf[..n]),
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            // A cut or damaged gzip: keep what came before the damage.
+            Err(_) => break,
+        };
+        total = total.saturating_add(n as u64);
+        if total > max {
+            return Err(std::io::Error::other(format!(
+                "decompresses to more than {} MiB, far beyond any ILS trace file; refused",
+                max >> 20
+            )));
+        }
+        pending.extend_from_slice(buf.get(..n).unwrap_or_default());
+        if pending.len() >= CHUNK {
+            // Up to the last line end; a chunk with none goes whole (no line is that long).
+            let cut = memchr::memrchr(b'\n', &pending).map_or(pending.len(), |i| i.saturating_add(1));
+            each(pending.get(..cut).unwrap_or_default())?;
+            pending.drain(..cut);
         }
     }
-    Ok(out)
+    if !pending.is_empty() {
+        each(&pending)?;
+    }
+    Ok(total)
 }
 
 fn plain_name(name: &str) -> String {
@@ -156,18 +182,40 @@ pub fn build(req: &Request, live: Outcome) -> Result<Collected, CollectError> {
     };
 
     // Traces, and the jobs to diagnose them again from the bundle.
+    let limits = crate::bundle::read::Limits::default();
+    let mut redacted_bytes = 0u64;
     let mut jobs = Vec::new();
     for (i, ((side, _), list)) in accesses.iter().zip(&traces).enumerate() {
         for src in list {
             let name = src.file_name().and_then(|n| n.to_str()).unwrap_or("trace.txt");
-            let (rel, bytes) = match pseudo.as_mut() {
+            let rel = match pseudo.as_mut() {
                 Some(p) => {
-                    let plain = plain_trace(src).map_err(io_err("reading", src))?;
-                    (format!("traces/{}/{}", ids[i], plain_name(name)), p.apply(&plain))
+                    let rel = format!("traces/{}/{}", ids[i], plain_name(name));
+                    let dest = root.join(&rel);
+                    if let Some(d) = dest.parent() {
+                        std::fs::create_dir_all(d).map_err(io_err("creating", d))?;
+                    }
+                    let mut out =
+                        std::io::BufWriter::new(std::fs::File::create(&dest).map_err(io_err("writing", &dest))?);
+                    let left = limits.max_total_bytes.saturating_sub(redacted_bytes);
+                    let n = plain_chunks(src, limits.max_entry_bytes.min(left), |chunk| {
+                        std::io::Write::write_all(&mut out, &p.apply(chunk))
+                    })
+                    .map_err(io_err("redacting", src))?;
+                    std::io::Write::flush(&mut out).map_err(io_err("writing", &dest))?;
+                    redacted_bytes = redacted_bytes.saturating_add(n);
+                    rel
                 }
-                None => (format!("traces/{}/{name}", ids[i]), std::fs::read(src).map_err(io_err("reading", src))?),
+                None => {
+                    let rel = format!("traces/{}/{name}", ids[i]);
+                    let dest = root.join(&rel);
+                    if let Some(d) = dest.parent() {
+                        std::fs::create_dir_all(d).map_err(io_err("creating", d))?;
+                    }
+                    std::fs::copy(src, &dest).map_err(io_err("reading", src))?;
+                    rel
+                }
             };
-            put(&rel, &bytes)?;
             jobs.push(Job { path: root.join(&rel), side: *side, arg: i });
             files.push((rel, "trace"));
         }
@@ -254,7 +302,7 @@ pub fn build(req: &Request, live: Outcome) -> Result<Collected, CollectError> {
     let mut order: Vec<String> = vec![manifest::MANIFEST.to_string()];
     order.extend(files.iter().map(|(r, _)| r.clone()));
     let mtime = chrono::Utc::now().timestamp().max(0) as u64;
-    let bytes = write::pack(root, &order, &req.output, req.format, mtime)?;
+    let bytes = write::pack(root, &order, &req.output, req.format, mtime, req.redact)?;
 
     let mapping = match &pseudo {
         Some(p) => Some(write_mapping(&req.output, p)?),
@@ -329,11 +377,14 @@ fn learn(
             p.learn(out.as_bytes());
         }
     }
+    let max = crate::bundle::read::Limits::default().max_entry_bytes;
     for list in traces {
         for path in list {
-            if let Ok(text) = plain_trace(path) {
-                p.learn(&text);
-            }
+            // A file refused here is refused again, with its error, when it is bundled.
+            let _ = plain_chunks(path, max, |chunk| {
+                p.learn(chunk);
+                Ok(())
+            });
         }
     }
 }
@@ -373,4 +424,46 @@ fn write_mapping(bundle: &Path, p: &Pseudonyms) -> Result<PathBuf, CollectError>
         source: e.error,
     })?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gz(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut e, data).unwrap();
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn redaction_streams_with_a_bound() {
+        let dir = tempfile::tempdir().unwrap();
+        let line = b"00000001.000 |10:00:00.000 |AppInfo  |IlsD peer 10.0.0.1 keepalive\n";
+        let text: Vec<u8> = line.iter().copied().cycle().take(line.len() * 50_000).collect();
+        let path = dir.path().join("SDL001_600_000001.txt.gz");
+        std::fs::write(&path, gz(&text)).unwrap();
+        let mut back = Vec::new();
+        let mut biggest = 0;
+        let n = plain_chunks(&path, 64 << 20, |c| {
+            biggest = biggest.max(c.len());
+            assert!(c.ends_with(b"\n"), "chunks end at a line end");
+            back.extend_from_slice(c);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!((n as usize, back.len()), (text.len(), text.len()));
+        assert!(biggest < 2 * CHUNK, "bounded chunks: {biggest}");
+        // A bomb: past the bound it is refused, having passed on no more than the bound.
+        let bomb = dir.path().join("SDL001_600_000002.txt.gz");
+        std::fs::write(&bomb, gz(&vec![b'a'; 8 << 20])).unwrap();
+        let mut seen = 0usize;
+        let e = plain_chunks(&bomb, 1 << 20, |c| {
+            seen += c.len();
+            Ok(())
+        })
+        .unwrap_err();
+        assert!(e.to_string().contains("refused"), "{e}");
+        assert!(seen <= 1 << 20);
+    }
 }

@@ -12,6 +12,14 @@
 //!
 //! Passwords never go here (files get copied and backed up): a `password` key is refused by name.
 
+// Text from a file the user may have pasted a secret into: no unwrap, no indexing, no unchecked
+// arithmetic (docs/security.md, "Lints on code that reads outside input").
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![cfg_attr(
+    test,
+    allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)
+)]
+
 use std::path::Path;
 
 use serde::Deserialize;
@@ -61,17 +69,20 @@ pub fn parse(text: &str, shown: &str, name: &str) -> Result<(Cluster, HostSpec, 
     {
         return Err(invalid(format!(
             "line {}: a password key is not allowed: passwords never go in the config file; use the environment, `ils-doctor credentials set`, or the prompt",
-            n + 1
+            n.saturating_add(1)
         )));
     }
-    let file: File = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+    // A TOML or type error quotes the offending line or value, which can hold a password pasted
+    // in the wrong place: only its position and key are shown (docs/security.md, "Secrets").
+    let file: File = toml::from_str(text).map_err(|e| invalid(where_not_what(text, &e)))?;
     let known = file.cluster.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ");
     let c = file.cluster.iter().find(|c| c.name == name).cloned().ok_or_else(|| ConfigError::Unknown {
         path: shown.to_string(),
         name: name.to_string(),
         known,
     })?;
-    let hub = c.hub.parse::<HostSpec>().map_err(|e| invalid(format!("cluster {name}: field `hub`: {e}")))?;
+    let not_host = "not HOST, HOST:SSH_PORT or HOST:SSH_PORT:HTTPS_PORT (the value is not repeated here)";
+    let hub = c.hub.parse::<HostSpec>().map_err(|_| invalid(format!("cluster {name}: field `hub`: {not_host}")))?;
     if c.spokes.is_empty() {
         return Err(invalid(format!("cluster {name}: field `spokes` is empty")));
     }
@@ -79,9 +90,32 @@ pub fn parse(text: &str, shown: &str, name: &str) -> Result<(Cluster, HostSpec, 
         .spokes
         .iter()
         .enumerate()
-        .map(|(i, s)| s.parse::<HostSpec>().map_err(|e| invalid(format!("cluster {name}: field `spokes[{i}]`: {e}"))))
+        .map(|(i, s)| {
+            s.parse::<HostSpec>().map_err(|_| invalid(format!("cluster {name}: field `spokes[{i}]`: {not_host}")))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok((c, hub, spokes))
+}
+
+/// The position (line, column, key) of a TOML error, never its text.
+fn where_not_what(text: &str, e: &toml::de::Error) -> String {
+    let Some(span) = e.span() else {
+        return "not a valid configuration (the text is not repeated here: it may hold a secret)".into();
+    };
+    let before = text.get(..span.start).unwrap_or("");
+    let line = before.matches('\n').count().saturating_add(1);
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()).saturating_add(1);
+    let key = text
+        .lines()
+        .nth(line.saturating_sub(1))
+        .and_then(|l| l.split_once('='))
+        .map(|(k, _)| k.trim())
+        .filter(|k| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+        .map(|k| format!(" (key `{k}`)"))
+        .unwrap_or_default();
+    format!(
+        "line {line}, column {column}{key}: not valid TOML or not a valid value for the field (the text is not repeated here: it may hold a secret)"
+    )
 }
 
 #[cfg(test)]
@@ -107,5 +141,20 @@ mod tests {
         let e = parse(&format!("{GOOD}password = \"secret\"\n"), "c.toml", "prod").unwrap_err().to_string();
         assert!(e.contains("passwords never go in the config file") && e.contains("line 6"), "{e}");
         assert!(!e.contains("secret"), "the refused value is never echoed: {e}");
+    }
+
+    #[test]
+    fn a_bad_line_is_located_never_quoted() {
+        for bad in [
+            format!("{GOOD}app_user = \"axl\" Pa55-w0rd!\n"),
+            GOOD.replace("[\"br1\", \"br2:2222\"]", "\"Pa55-w0rd!\""),
+            GOOD.replace("axladmin", "axl\nPa55-w0rd!"),
+            GOOD.replace("hq:22:8443", "Pa55-w0rd!:x"),
+            GOOD.replace("\"br1\"", "\"Pa55 w0rd!\""),
+        ] {
+            let e = parse(&bad, "c.toml", "prod").unwrap_err().to_string();
+            assert!(!e.contains("Pa55"), "the line is never echoed: {e}");
+            assert!(e.contains("c.toml") && (e.contains("line ") || e.contains("field `")), "{e}");
+        }
     }
 }

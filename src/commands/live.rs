@@ -165,6 +165,17 @@ impl ConnOptions {
         Ok(TlsMode::Verify { extra_roots_pem: extra })
     }
 
+    /// What restoring a trace level needs and nothing more: the application user (AXL), its
+    /// password and the HTTPS trust. Never the OS administrator's password (`ils-doctor restore`
+    /// runs where only the AXL user is configured).
+    pub fn app_access(
+        &self,
+        host: &str,
+        https_port: u16,
+    ) -> Result<(String, crate::secret::Secret, TlsMode), LiveError> {
+        Ok((self.app_user.clone(), credentials::password(Kind::App, host)?, self.tls_for(host, https_port)?))
+    }
+
     /// The access to one publisher, with its passwords.
     pub fn access(&self, spec: &HostSpec) -> Result<Access, LiveError> {
         let https_port = spec.https_port.unwrap_or(self.https_port);

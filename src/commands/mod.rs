@@ -9,6 +9,7 @@ pub mod demo;
 pub mod live;
 pub mod render;
 pub mod scan;
+pub mod signals;
 pub mod signatures;
 pub mod time;
 

@@ -4,6 +4,7 @@
 //! bytes and fuzzed.
 
 pub mod envelope;
+pub mod known_hosts;
 pub mod multipart;
 pub mod shell;
 pub mod soap;

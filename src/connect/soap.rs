@@ -9,8 +9,17 @@
 //! - 401/403 is a wrong password or a missing AXL role: reported, never retried;
 //! - `GetOneFile` answers multipart/related: the file part streams to disk, never buffered whole.
 //!
-//! One `reqwest::Client` (one connection pool) per publisher, timeouts on connect, on each
-//! request and on every read of a download.
+//! One `reqwest::Client` (one connection pool) per publisher, timeouts on connect, on every
+//! read, and an overall deadline on each request and each download; redirects are never followed
+//! and only HTTPS is spoken (docs/security.md, "HTTPS").
+
+// Outside input (docs/security.md, "Parsers are total"): no unwrap, no indexing, no
+// unchecked arithmetic.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![cfg_attr(
+    test,
+    allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)
+)]
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -41,6 +50,15 @@ const DIME_ACTION: &str = "http://schemas.cisco.com/ast/soap/action/#LogCollecti
 const MAX_SOAP_BODY: usize = 64 << 20;
 /// Largest file GetOneFile may write (ILS SDL files roll at a few MB).
 const MAX_FILE_BYTES: u64 = 2 << 30;
+/// The slowest transfer a download's deadline allows for (bytes per second): the deadline is the
+/// request timeout plus the listed size at this rate, so a publisher that trickles bytes (each
+/// read within the idle timeout) still cannot hold a run forever.
+const MIN_DOWNLOAD_RATE: u64 = 16 * 1024;
+/// Size assumed for the deadline when the listing gives none.
+const UNKNOWN_SIZE: u64 = 64 << 20;
+/// Most pages one paged query may take ("Query request too large"): a publisher that always
+/// answers a full page cannot keep a run asking forever.
+pub const MAX_PAGES: usize = 200;
 
 #[derive(Debug, Clone)]
 pub struct HttpsTarget {
@@ -92,13 +110,20 @@ pub struct SoapClient {
     pub presented_certificate: tls::SeenCertificate,
     /// Requests sent (the bench counts them).
     pub requests: AtomicUsize,
+    /// The deadline of one SOAP request, body included.
+    request_timeout: Duration,
 }
 
 /// "Suggestive Row Fetch: less than 7000 rows" → 7000 minus a margin.
 pub fn suggested_rows(message: &str) -> Option<usize> {
     let at = message.find("less than")?;
-    let n: usize =
-        message[at + 9..].split_whitespace().next()?.trim_matches(|c: char| !c.is_ascii_digit()).parse().ok()?;
+    let n: usize = message
+        .get(at.saturating_add(9)..)?
+        .split_whitespace()
+        .next()?
+        .trim_matches(|c: char| !c.is_ascii_digit())
+        .parse()
+        .ok()?;
     Some(n.saturating_sub(n / 10).max(1))
 }
 
@@ -117,8 +142,13 @@ pub fn paged_select(sql: &str, skip: usize, first: usize) -> Option<String> {
 impl SoapClient {
     pub fn new(t: &HttpsTarget) -> Result<SoapClient, SoapError> {
         let (config, seen) = tls::client_config(&t.tls).map_err(|e| SoapError::TlsSetup(t.host.clone(), e))?;
+        // No redirect is followed (Basic credentials must never go to another address), and
+        // only HTTPS is spoken; every request has an overall deadline (`send`), on top of the
+        // idle read timeout.
         let http = reqwest::Client::builder()
             .use_preconfigured_tls(config)
+            .redirect(reqwest::redirect::Policy::none())
+            .https_only(true)
             .connect_timeout(t.connect_timeout)
             .read_timeout(t.request_timeout)
             .pool_max_idle_per_host(4)
@@ -137,6 +167,7 @@ impl SoapClient {
             cookies: Mutex::new(HashMap::new()),
             presented_certificate: seen,
             requests: AtomicUsize::new(0),
+            request_timeout: t.request_timeout,
         })
     }
 
@@ -145,6 +176,7 @@ impl SoapClient {
         self.requests.fetch_add(1, Ordering::Relaxed);
         self.http
             .get(format!("{}/cucm-uds/version", self.base))
+            .timeout(self.request_timeout)
             .send()
             .await
             .map(|_| ())
@@ -184,6 +216,7 @@ impl SoapClient {
         action: &str,
         body: &str,
         op: &str,
+        deadline: Duration,
     ) -> Result<reqwest::Response, SoapError> {
         let cookie = self.cookies.lock().ok().and_then(|c| c.get(path).cloned());
         for use_cookie in [cookie.is_some(), false] {
@@ -192,6 +225,7 @@ impl SoapClient {
                 .post(format!("{}{path}", self.base))
                 .header(CONTENT_TYPE, "text/xml;charset=UTF-8")
                 .header("SOAPAction", action)
+                .timeout(deadline)
                 .body(body.to_string());
             req = match (&cookie, use_cookie) {
                 (Some(c), true) => req.header(COOKIE, c),
@@ -236,10 +270,10 @@ impl SoapClient {
         idempotent: bool,
     ) -> Result<String, SoapError> {
         let mut delay = Duration::from_millis(500);
-        let mut tries = 0;
+        let mut tries: u32 = 0;
         loop {
-            tries += 1;
-            let resp = self.send(path, action, body, op).await?;
+            tries = tries.saturating_add(1);
+            let resp = self.send(path, action, body, op, self.request_timeout).await?;
             let status = resp.status();
             let ct = resp.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
             let text = self.read_body(resp, &ct, op).await?;
@@ -255,7 +289,7 @@ impl SoapClient {
                 }
                 503 if idempotent && tries < 4 => {
                     tokio::time::sleep(delay).await;
-                    delay *= 2;
+                    delay = delay.saturating_mul(2);
                 }
                 503 => return Err(SoapError::Throttled { host: self.host.clone(), op: op.into(), tries }),
                 599 => {
@@ -292,7 +326,7 @@ impl SoapClient {
         let mut raw = Vec::new();
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| self.err_of(op, e))?;
-            if raw.len() + chunk.len() > MAX_SOAP_BODY {
+            if raw.len().saturating_add(chunk.len()) > MAX_SOAP_BODY {
                 return Err(SoapError::Response {
                     host: self.host.clone(),
                     op: op.into(),
@@ -309,9 +343,9 @@ impl SoapClient {
         {
             let mut m = Multipart::new(&boundary);
             let mut first: Option<Vec<u8>> = None;
-            let mut parts = 0;
+            let mut parts: usize = 0;
             m.feed(&raw, |p| match p {
-                Piece::Headers(_) => parts += 1,
+                Piece::Headers(_) => parts = parts.saturating_add(1),
                 Piece::Body(b) if parts == 1 => first.get_or_insert_with(Vec::new).extend_from_slice(b),
                 Piece::Body(_) => {}
             })
@@ -328,7 +362,7 @@ impl SoapClient {
     /// An AXL operation, negotiating the schema version on 599.
     pub async fn axl(&self, op: &str, inner: &str, idempotent: bool) -> Result<String, SoapError> {
         let current = self.axl_version.lock().ok().and_then(|v| v.clone());
-        let first = current.clone().unwrap_or_else(|| AXL_VERSIONS[0].to_string());
+        let first = current.clone().unwrap_or_else(|| AXL_VERSIONS.first().copied().unwrap_or("15.0").to_string());
         match self
             .call(AXL_PATH, &envelope::axl_action(&first, op), &envelope::axl(&first, op, inner), op, idempotent)
             .await
@@ -379,7 +413,7 @@ impl SoapClient {
             Err(SoapError::Fault { message, .. }) if message.contains("Query request too large") => {
                 let page = suggested_rows(&message).unwrap_or(1000).max(1);
                 let mut rows = Vec::new();
-                loop {
+                for _ in 0..MAX_PAGES {
                     let paged = paged_select(sql, rows.len(), page).ok_or_else(|| SoapError::Response {
                         host: self.host.clone(),
                         op: "executeSQLQuery".into(),
@@ -393,6 +427,13 @@ impl SoapClient {
                         return Ok(rows);
                     }
                 }
+                Err(SoapError::Response {
+                    host: self.host.clone(),
+                    op: "executeSQLQuery".into(),
+                    reason: format!(
+                        "still full pages after {MAX_PAGES} requests of {page} rows; stopped (no ILS read needs that many rows)"
+                    ),
+                })
             }
             Err(e) => Err(e),
         }
@@ -450,6 +491,24 @@ impl SoapClient {
         &self,
         absolute_path: &str,
         dest: &Path,
+        progress: impl FnMut(u64),
+    ) -> Result<u64, SoapError> {
+        self.get_one_file_sized(absolute_path, dest, None, progress).await
+    }
+
+    /// The deadline of a download of `size` bytes (see [`MIN_DOWNLOAD_RATE`]).
+    pub fn download_deadline(&self, size: Option<u64>) -> Duration {
+        let secs = size.unwrap_or(UNKNOWN_SIZE).min(MAX_FILE_BYTES) / MIN_DOWNLOAD_RATE;
+        self.request_timeout.saturating_add(Duration::from_secs(secs))
+    }
+
+    /// As [`SoapClient::get_one_file`], the whole download bounded by a deadline from the listed
+    /// size.
+    pub async fn get_one_file_sized(
+        &self,
+        absolute_path: &str,
+        dest: &Path,
+        size: Option<u64>,
         mut progress: impl FnMut(u64),
     ) -> Result<u64, SoapError> {
         let op = "GetOneFile";
@@ -459,7 +518,8 @@ impl SoapClient {
             path: dest.display().to_string(),
             reason: e.to_string(),
         };
-        let resp = self.send(DIME_PATH, DIME_ACTION, &envelope::get_one_file(absolute_path), op).await?;
+        let deadline = self.download_deadline(size);
+        let resp = self.send(DIME_PATH, DIME_ACTION, &envelope::get_one_file(absolute_path), op, deadline).await?;
         let status = resp.status();
         let ct = resp.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
         if !status.is_success() {
@@ -514,7 +574,7 @@ impl SoapClient {
                     })?;
                     for p in pieces {
                         file.write_all(&p).await.map_err(write_err)?;
-                        written += p.len() as u64;
+                        written = written.saturating_add(p.len() as u64);
                         progress(written);
                     }
                     if written > MAX_FILE_BYTES {

@@ -6,6 +6,14 @@
 //! `=` runs, not by whitespace, because values can be empty or hold spaces. SQL NULL prints as
 //! `NULL`, booleans as `t`/`f`. A query with no rows prints only the header and the rule [I].
 
+// Outside input (docs/security.md, "Parsers are total"): no unwrap, no indexing, no
+// unchecked arithmetic.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![cfg_attr(
+    test,
+    allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)
+)]
+
 /// A parsed result table.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Table {
@@ -34,7 +42,7 @@ pub fn parse(output: &str) -> Result<Table, TableError> {
         let said: String = output.trim().chars().take(200).collect();
         TableError::NoTable(said)
     })?;
-    let spans = spans(lines[rule_at]);
+    let spans = spans(lines.get(rule_at).copied().unwrap_or_default());
     let cut = |line: &str| -> Vec<String> {
         let chars: Vec<char> = line.chars().collect();
         spans
@@ -42,15 +50,21 @@ pub fn parse(output: &str) -> Result<Table, TableError> {
             .enumerate()
             .map(|(i, &(start, end))| {
                 // The last column takes the rest of the line (a wider value never breaks it).
-                let end = if i + 1 == spans.len() { chars.len() } else { end.min(chars.len()) };
+                let end = if i.saturating_add(1) == spans.len() { chars.len() } else { end.min(chars.len()) };
                 chars
                     .get(start.min(chars.len())..end.max(start).min(chars.len()))
                     .map_or(String::new(), |s| s.iter().collect::<String>().trim().to_string())
             })
             .collect()
     };
-    let columns = cut(lines[rule_at - 1]);
-    let rows = lines[rule_at + 1..].iter().take_while(|l| !l.trim().is_empty()).map(|l| cut(l)).collect();
+    let columns = cut(lines.get(rule_at.saturating_sub(1)).copied().unwrap_or_default());
+    let rows = lines
+        .get(rule_at.saturating_add(1)..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|l| !l.trim().is_empty())
+        .map(|l| cut(l))
+        .collect();
     Ok(Table { columns, rows })
 }
 

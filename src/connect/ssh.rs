@@ -3,23 +3,33 @@
 //! Field facts (research `field-notes.md` §1, `cucm-ils.md` §3.1, §7.5): some releases offer only
 //! keyboard-interactive authentication; the CLI can take a while to start ("Command Line
 //! Interface is starting up"); there is no `exec`, only an interactive shell with a PTY; output
-//! has CRLF, ANSI codes and a pager. So: password, then keyboard-interactive, each tried once (a
-//! wrong password must not lock the account); a wide PTY so tables do not wrap; one shell per
+//! has CRLF, ANSI codes and a pager. So: password, or keyboard-interactive when only that is
+//! offered, one attempt in all (a wrong password must not lock the account); a wide PTY so tables do not wrap; one shell per
 //! host for the whole run, driven by the sans-IO [`Dialog`](super::shell::Dialog); a timeout on
 //! connect, authentication, CLI start and every command.
 //!
-//! Host keys are checked against an OpenSSH known_hosts file. An unknown host is refused unless
-//! the caller allows learning it (`--accept-new-host-key`); a changed key is always refused, with
-//! both fingerprints.
+//! Host keys are checked against an OpenSSH known_hosts file (`known_hosts.rs`). An unknown host
+//! is refused unless the caller allows learning it (`--accept-new-host-key`); a changed key (any
+//! recorded key for the host, of any type, other than the presented one) or a `@revoked` one is
+//! always refused, with both fingerprints.
+
+// Outside input (docs/security.md, "Parsers are total"): no unwrap, no indexing, no
+// unchecked arithmetic.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![cfg_attr(
+    test,
+    allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)
+)]
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use russh::client::{self, KeyboardInteractiveAuthResponse};
+use russh::client::{self, AuthResult, KeyboardInteractiveAuthResponse};
 use russh::keys::{HashAlg, PublicKeyOrCertificate};
-use russh::ChannelMsg;
+use russh::{ChannelMsg, MethodKind};
 
+use super::known_hosts::{self, Verdict};
 use super::shell::{Dialog, Event};
 use crate::secret::Secret;
 
@@ -64,10 +74,14 @@ pub enum SshError {
     UnknownHostKey { host: String, fingerprint: String, known_hosts: String },
     #[error("ssh {host}: THE HOST KEY CHANGED: {known_hosts} line {line} holds another key ({recorded}); the host presented {fingerprint}. If the publisher was reinstalled or its key regenerated, remove that line; otherwise someone may be intercepting the connection")]
     HostKeyChanged { host: String, known_hosts: String, line: usize, recorded: String, fingerprint: String },
+    #[error("ssh {host}: the host key {fingerprint} is marked @revoked in {known_hosts} line {line}; refused. Someone may be intercepting the connection, or the publisher still uses a key that was withdrawn")]
+    Revoked { host: String, known_hosts: String, line: usize, fingerprint: String },
     #[error("ssh {host}: cannot read the known_hosts file {known_hosts}: {reason}")]
     KnownHosts { host: String, known_hosts: String, reason: String },
-    #[error("ssh {host}: the OS administrator {user} was refused (password and keyboard-interactive); check the user name and password; not retried, so the account is not locked")]
+    #[error("ssh {host}: the OS administrator {user} was refused; check the user name and password; one attempt, not retried, so the account is not locked")]
     AuthFailed { host: String, user: String },
+    #[error("ssh {host}: keyboard-interactive login asked {prompt:?}, which is not a password prompt; ils-doctor answers only the password's, so nothing was sent: use an OS administrator that logs in with a password")]
+    UnexpectedPrompt { host: String, prompt: String },
     #[error("ssh {host}: {op}: {reason}")]
     Protocol { host: String, op: &'static str, reason: String },
     #[error("ssh {host}: `{command}` asked `{question}`; ils-doctor answers no: it never changes a publisher through the CLI")]
@@ -79,6 +93,7 @@ pub enum SshError {
 enum KeyVerdict {
     Unknown(String),
     Changed { line: usize, recorded: String, presented: String },
+    Revoked { line: usize, presented: String },
     Unreadable(String),
 }
 
@@ -101,9 +116,32 @@ impl client::Handler for Verifier {
             return Ok(false);
         };
         let presented = key.fingerprint(HashAlg::Sha256).to_string();
-        match russh::keys::check_known_hosts_path(&self.host, self.port, key, &self.known_hosts) {
-            Ok(true) => Ok(true),
-            Ok(false) if self.accept_new => {
+        let text = match std::fs::read_to_string(&self.known_hosts) {
+            Ok(t) => t,
+            // A missing known_hosts file is an empty one.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => {
+                self.set(KeyVerdict::Unreadable(e.to_string()));
+                return Ok(false);
+            }
+        };
+        match known_hosts::check(&text, &self.host, self.port, key) {
+            Verdict::Known => Ok(true),
+            Verdict::Revoked { line } => {
+                self.set(KeyVerdict::Revoked { line, presented });
+                Ok(false)
+            }
+            Verdict::Changed { recorded } => {
+                let line = recorded.first().map_or(0, |(l, _)| *l);
+                let recorded = recorded
+                    .iter()
+                    .map(|(_, k)| format!("{} {}", k.algorithm().as_str(), k.fingerprint(HashAlg::Sha256)))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                self.set(KeyVerdict::Changed { line, recorded, presented });
+                Ok(false)
+            }
+            Verdict::Unknown if self.accept_new => {
                 match russh::keys::known_hosts::learn_known_hosts_path(&self.host, self.port, key, &self.known_hosts) {
                     Ok(()) => Ok(true),
                     Err(e) => {
@@ -112,30 +150,8 @@ impl client::Handler for Verifier {
                     }
                 }
             }
-            Ok(false) => {
+            Verdict::Unknown => {
                 self.set(KeyVerdict::Unknown(presented));
-                Ok(false)
-            }
-            Err(russh::keys::Error::KeyChanged { line }) => {
-                let recorded = russh::keys::known_hosts::known_host_keys_path(&self.host, self.port, &self.known_hosts)
-                    .ok()
-                    .and_then(|keys| keys.into_iter().find(|(l, _)| *l == line))
-                    .map_or_else(|| "unreadable".to_string(), |(_, k)| k.fingerprint(HashAlg::Sha256).to_string());
-                self.set(KeyVerdict::Changed { line, recorded, presented });
-                Ok(false)
-            }
-            // A missing known_hosts file is an empty one.
-            Err(russh::keys::Error::IO(e)) if e.kind() == std::io::ErrorKind::NotFound => {
-                if self.accept_new {
-                    let learnt =
-                        russh::keys::known_hosts::learn_known_hosts_path(&self.host, self.port, key, &self.known_hosts);
-                    return Ok(learnt.is_ok());
-                }
-                self.set(KeyVerdict::Unknown(presented));
-                Ok(false)
-            }
-            Err(e) => {
-                self.set(KeyVerdict::Unreadable(e.to_string()));
                 Ok(false)
             }
         }
@@ -192,7 +208,7 @@ impl SshSession {
             verdict: verdict.clone(),
         };
         let config = Arc::new(client::Config {
-            inactivity_timeout: Some(t.timeouts.command + Duration::from_secs(30)),
+            inactivity_timeout: Some(t.timeouts.command.saturating_add(Duration::from_secs(30))),
             keepalive_interval: Some(Duration::from_secs(30)),
             ..client::Config::default()
         });
@@ -210,6 +226,9 @@ impl SshSession {
                     }
                     Some(KeyVerdict::Changed { line, recorded, presented }) => {
                         SshError::HostKeyChanged { host, known_hosts, line, recorded, fingerprint: presented }
+                    }
+                    Some(KeyVerdict::Revoked { line, presented }) => {
+                        SshError::Revoked { host, known_hosts, line, fingerprint: presented }
                     }
                     Some(KeyVerdict::Unreadable(reason)) => SshError::KnownHosts { host, known_hosts, reason },
                     None => SshError::Connect { host, port: t.port, reason: e.to_string() },
@@ -337,6 +356,12 @@ impl SshSession {
     }
 }
 
+/// One password attempt, whatever the server offers: a wrong password costs one failure, never
+/// two (CUCM locks an OS administrator after a few; Cisco Unified Communications Operating
+/// System Administration Guide, "Account lockout"). The `none` request only asks which methods
+/// the server offers; OpenSSH does not count it as a failure. Password if offered, else
+/// keyboard-interactive answering only a prompt that asks for the password, never an unknown
+/// one (a one-time code prompt, say, gets no password).
 async fn authenticate(
     handle: &mut client::Handle<Verifier>,
     host: &str,
@@ -345,23 +370,39 @@ async fn authenticate(
 ) -> Result<(), SshError> {
     let proto =
         |e: russh::Error| SshError::Protocol { host: host.to_string(), op: "authentication", reason: e.to_string() };
-    if handle.authenticate_password(user, password.expose()).await.map_err(proto)?.success() {
-        return Ok(());
+    let failed = || SshError::AuthFailed { host: host.to_string(), user: user.to_string() };
+    let methods = match handle.authenticate_none(user).await.map_err(proto)? {
+        AuthResult::Success => return Ok(()),
+        AuthResult::Failure { remaining_methods, .. } => remaining_methods,
+    };
+    let offers = |m: MethodKind| methods.contains(&m);
+    if offers(MethodKind::Password) || !offers(MethodKind::KeyboardInteractive) {
+        return if handle.authenticate_password(user, password.expose()).await.map_err(proto)?.success() {
+            Ok(())
+        } else {
+            Err(failed())
+        };
     }
-    // Keyboard-interactive: answer every prompt that hides its echo with the password, once.
     let mut reply = handle.authenticate_keyboard_interactive_start(user, None).await.map_err(proto)?;
+    // Servers send an empty round (no prompt) before or after the password's; bounded.
     for _ in 0..4 {
         match reply {
             KeyboardInteractiveAuthResponse::Success => return Ok(()),
-            KeyboardInteractiveAuthResponse::Failure { .. } => break,
+            KeyboardInteractiveAuthResponse::Failure { .. } => return Err(failed()),
             KeyboardInteractiveAuthResponse::InfoRequest { prompts, .. } => {
-                let answers = prompts
-                    .iter()
-                    .map(|p| if p.echo { String::new() } else { password.expose().to_string() })
-                    .collect();
+                let mut answers = Vec::with_capacity(prompts.len());
+                for p in &prompts {
+                    if p.echo || !p.prompt.to_ascii_lowercase().contains("password") {
+                        return Err(SshError::UnexpectedPrompt {
+                            host: host.to_string(),
+                            prompt: crate::report::terminal::clean(p.prompt.trim()),
+                        });
+                    }
+                    answers.push(password.expose().to_string());
+                }
                 reply = handle.authenticate_keyboard_interactive_respond(answers).await.map_err(proto)?;
             }
         }
     }
-    Err(SshError::AuthFailed { host: host.to_string(), user: user.to_string() })
+    Err(failed())
 }

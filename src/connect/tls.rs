@@ -8,6 +8,14 @@
 //!   the way ssh records host keys): the handshake signature is still verified;
 //! - `Insecure`: anything, explicit and warned about.
 
+// Outside input (docs/security.md, "Parsers are total"): no unwrap, no indexing, no
+// unchecked arithmetic.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![cfg_attr(
+    test,
+    allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)
+)]
+
 use std::sync::{Arc, Mutex};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -116,11 +124,11 @@ pub fn client_config(mode: &TlsMode) -> Result<(rustls::ClientConfig, SeenCertif
                 let _ = roots.add(cert);
             }
             if let Some(pem) = extra_roots_pem {
-                let mut added = 0;
+                let mut added: usize = 0;
                 for cert in rustls_pemfile::certs(&mut pem.as_bytes()) {
                     let cert = cert.map_err(|e| format!("not a PEM certificate: {e}"))?;
                     roots.add(cert).map_err(|e| format!("not a usable CA certificate: {e}"))?;
-                    added += 1;
+                    added = added.saturating_add(1);
                 }
                 if added == 0 {
                     return Err("no certificate in the CA file".into());

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use ils_doctor::analyze::Analysis;
 use ils_doctor::commands::analyze::{run, Request};
 
+pub mod live;
+
 /// A time of day in milliseconds.
 pub fn t(h: u32, m: u32, s: u32, ms: u32) -> u32 {
     ((h * 60 + m) * 60 + s) * 1000 + ms

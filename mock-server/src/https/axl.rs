@@ -110,10 +110,10 @@ pub async fn handle(State(st): State<AppState>, headers: HeaderMap, body: Bytes)
 }
 
 fn respond(st: &AppState, headers: &HeaderMap, body: &str) -> Response {
-    let (cucm_version, soap_faults, too_large) = {
+    let (cucm_version, soap_faults, too_large, fault_text) = {
         let w = lock(&st.world);
         let v = w.scenario.cluster(&st.cluster).map(|c| c.version.clone()).unwrap_or_default();
-        (v, w.faults.soap_fault_operations.clone(), w.faults.query_too_large_rows)
+        (v, w.faults.soap_fault_operations.clone(), w.faults.query_too_large_rows, w.faults.fault_text.clone())
     };
     let (act_ver, act_op) = parse_action(&soap_action(headers));
     let ok_versions = supported(&cucm_version);
@@ -136,13 +136,20 @@ fn respond(st: &AppState, headers: &HeaderMap, body: &str) -> Response {
     };
     let seq = sequence(body, &op);
     if soap_faults.iter().any(|f| f == &op) {
-        return fault(&format!("Item not valid: fault injected for {op}"), Some((5007, &op)));
+        let text = fault_text.unwrap_or_else(|| format!("Item not valid: fault injected for {op}"));
+        return fault(&text, Some((5007, &op)));
     }
     let ok = |inner: String| soap(StatusCode::OK, envelope(&ver, &op, seq.as_deref(), &inner));
     match op.as_str() {
         "executeSQLQuery" => {
             let text = xml::text(&elems, "sql").unwrap_or("");
             let mut w = lock(&st.world);
+            if w.faults.endless_pages {
+                if let Some(first) = paged_first(text) {
+                    let rows: String = (0..first).map(|i| format!("<row><n>{i}</n></row>")).collect();
+                    return ok(format!("<return>{rows}</return>"));
+                }
+            }
             let Some(db) = w.db(&st.cluster) else {
                 return fault("no database", None);
             };
@@ -324,6 +331,16 @@ fn respond(st: &AppState, headers: &HeaderMap, body: &str) -> Response {
     }
 }
 
+/// `m` of a `select skip n first m ...` query.
+fn paged_first(sql: &str) -> Option<usize> {
+    let lower = sql.to_ascii_lowercase();
+    let mut words = lower.split_whitespace();
+    (words.next()? == "select" && words.next()? == "skip").then_some(())?;
+    words.next()?;
+    (words.next()? == "first").then_some(())?;
+    words.next()?.parse().ok()
+}
+
 /// An AXL-style `{UPPERCASE}` UUID body (the DB's pkid, upper-cased, cucm-apis.md §1.4).
 fn uuid(seed: &str, n: u32) -> String {
     crate::db::pkid(seed, n).to_ascii_uppercase()
@@ -348,15 +365,24 @@ fn process_node_service(st: &AppState, op: &str, elems: &[Elem], ok: impl Fn(Str
             };
             w.engine.set_trace_level(&c.name, TraceLevel::from_value(n));
         }
+        // The file count and size are kept as written: a client that writes back stale values
+        // (which on CUCM deletes traces) is seen by the tests.
+        let (files, size) = w.trace_files(&c.name);
+        let files = xml::text(elems, "numFiles").filter(|v| !v.is_empty()).map_or(files, str::to_string);
+        let size = xml::text(elems, "maxFileSize").filter(|v| !v.is_empty()).map_or(size, str::to_string);
+        w.trace_file_settings.insert(c.name.clone(), (files, size));
         return ok(format!("<return>{{{}}}</return>", uuid(&c.fqdn, 48)));
     }
     let level = w.engine.trace_level(&c.name).unwrap_or(TraceLevel::Significant);
+    let (files, size) = w.trace_files(&c.name);
     ok(format!(
-        "<return><processNodeService uuid=\"{{{}}}\"><processNodeName uuid=\"{{{}}}\">{}</processNodeName><service>{ILS_SERVICE}</service><traceLevel>{}</traceLevel><userCategories>0</userCategories><enable>true</enable><numFiles>250</numFiles><maxFileSize>1</maxFileSize><isActive>true</isActive></processNodeService></return>",
+        "<return><processNodeService uuid=\"{{{}}}\"><processNodeName uuid=\"{{{}}}\">{}</processNodeName><service>{ILS_SERVICE}</service><traceLevel>{}</traceLevel><userCategories>0</userCategories><enable>true</enable><numFiles>{}</numFiles><maxFileSize>{}</maxFileSize><isActive>true</isActive></processNodeService></return>",
         uuid(&c.fqdn, 48),
         uuid(&c.fqdn, 1),
         esc(node),
-        level.value()
+        level.value(),
+        esc(&files),
+        esc(&size)
     ))
 }
 

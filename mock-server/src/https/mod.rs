@@ -163,6 +163,9 @@ pub fn gate(st: &AppState, headers: &HeaderMap, service: Service) -> Gate {
         };
         let cluster = w.scenario.cluster(&st.cluster).cloned();
         let wrong = w.faults.wrong_password;
+        if let Some(to) = w.faults.redirect_to.clone() {
+            return Err((StatusCode::FOUND, [(header::LOCATION, to)], "").into_response());
+        }
         (throttle, cluster.map(|c| (c, wrong)))
     };
     if let Some(code) = throttle {

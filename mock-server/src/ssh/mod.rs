@@ -130,6 +130,17 @@ struct Handler {
 }
 
 impl Handler {
+    /// Counts a refused login, and whether it carried the scenario's password (so that a test
+    /// can see a client answer an unexpected prompt with it).
+    fn failed_login(&self, answers: &[&str]) {
+        let mut w = lock(&self.world);
+        let password: String = w.scenario.cluster(&self.cluster).map(|c| c.password()).unwrap_or_default();
+        let leaked = w.faults.ki_prompt.is_some() && answers.iter().any(|a| !a.is_empty() && *a == password);
+        let c = w.connections.entry(self.cluster.clone()).or_default();
+        c.failed_logins += 1;
+        c.password_sent_to_other_prompt |= leaked;
+    }
+
     fn check(&self, user: &str, password: &str) -> bool {
         let w = lock(&self.world);
         let Some(c) = w.scenario.cluster(&self.cluster) else {
@@ -163,6 +174,7 @@ impl russh::server::Handler for Handler {
         if !self.ki_only && self.check(user, password) {
             return Ok(Auth::Accept);
         }
+        self.failed_login(&[password]);
         Ok(Auth::reject())
     }
 
@@ -173,16 +185,25 @@ impl russh::server::Handler for Handler {
         response: Option<russh::server::Response<'a>>,
     ) -> Result<Auth, Self::Error> {
         match response {
-            None => Ok(Auth::Partial {
-                name: Cow::Borrowed(""),
-                instructions: Cow::Borrowed(""),
-                prompts: Cow::Owned(vec![(Cow::Borrowed("Password: "), false)]),
-            }),
+            None => {
+                let prompt = lock(&self.world).faults.ki_prompt.clone().unwrap_or_else(|| "Password: ".into());
+                Ok(Auth::Partial {
+                    name: Cow::Borrowed(""),
+                    instructions: Cow::Borrowed(""),
+                    prompts: Cow::Owned(vec![(Cow::Owned(prompt), false)]),
+                })
+            }
             Some(mut r) => {
                 let answer = r.next().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
-                if self.check(user, &answer) {
+                let other_prompt = lock(&self.world).faults.ki_prompt.is_some();
+                if other_prompt {
+                    // Not a password prompt: no answer logs in.
+                    self.failed_login(&[&answer]);
+                    Ok(Auth::reject())
+                } else if self.check(user, &answer) {
                     Ok(Auth::Accept)
                 } else {
+                    self.failed_login(&[&answer]);
                     Ok(Auth::reject())
                 }
             }

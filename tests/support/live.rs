@@ -1,0 +1,126 @@
+//! A mock network on loopback and the ways to run ils-doctor against it: in-process
+//! (`check::run`) or as the binary (signals, pipes, exit codes).
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use ils_doctor::collect::publisher::Access;
+use ils_doctor::commands::check::Request;
+use ils_doctor::commands::demo::access_for;
+use ils_doctor::connect::tls::TlsMode;
+use mock_server::scenario::{Scenario, TraceLevel};
+
+pub struct Net {
+    pub mock: mock_server::Running,
+    pub hub: Access,
+    pub spokes: Vec<Access>,
+    /// Cluster names, hub first, in the order of `hub` and `spokes`.
+    pub names: Vec<String>,
+    pub dir: tempfile::TempDir,
+}
+
+/// Starts a bundled scenario (hub named `hub`, spokes named `spoke*`).
+pub fn start(scenario: &str) -> Net {
+    start_scenario(mock_server::bundled::load(scenario).unwrap().unwrap())
+}
+
+pub fn start_scenario(s: Scenario) -> Net {
+    let dir = tempfile::tempdir().unwrap();
+    let mock = mock_server::start_with(
+        s,
+        mock_server::Options { state_dir: Some(dir.path().join("state")), ..Default::default() },
+    )
+    .unwrap();
+    let kh = dir.path().join("known_hosts");
+    let hub = access_for(mock.publisher("hub").unwrap(), &kh).unwrap();
+    let mut names = vec!["hub".to_string()];
+    let mut spokes = Vec::new();
+    for p in mock.publishers().iter().filter(|p| p.name.starts_with("spoke")) {
+        spokes.push(access_for(p, &kh).unwrap());
+        names.push(p.name.clone());
+    }
+    Net { mock, hub, spokes, names, dir }
+}
+
+impl Net {
+    pub fn journal(&self) -> PathBuf {
+        self.dir.path().join("journal.json")
+    }
+
+    pub fn request(&self, capture_s: u64) -> Request {
+        Request {
+            hub: self.hub.clone(),
+            spokes: self.spokes.clone(),
+            capture: Duration::from_secs(capture_s),
+            since: Duration::from_secs(7200),
+            keep_trace_level: false,
+            detailed_value: None,
+            force_registration: true,
+            method: None,
+            download_dir: self.dir.path().join("traces"),
+            journal: self.journal(),
+            progress: false,
+            poll: Duration::from_secs(1),
+        }
+    }
+
+    /// Every publisher's ILS trace level, hub first.
+    pub fn levels(&self) -> Vec<Option<TraceLevel>> {
+        self.mock.with_world(|w| self.names.iter().map(|n| w.engine.trace_level(n)).collect())
+    }
+
+    pub fn access(&self, name: &str) -> &Access {
+        match self.names.iter().position(|n| n == name) {
+            Some(0) => &self.hub,
+            Some(i) => &self.spokes[i - 1],
+            None => panic!("no publisher {name}"),
+        }
+    }
+
+    fn pin(a: &Access) -> String {
+        match &a.tls {
+            TlsMode::Pin(p) => format!("{}:{}={p}", a.host, a.https_port),
+            _ => panic!("pinned"),
+        }
+    }
+
+    /// The binary with the connection options of this network (pins, known_hosts, users,
+    /// passwords in the environment, journal), ready for a subcommand's own arguments.
+    pub fn binary(&self, subcommand: &str) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_ils-doctor"));
+        c.arg(subcommand);
+        c.args(["--admin-user", &self.hub.admin_user, "--app-user", &self.hub.app_user]);
+        for a in std::iter::once(&self.hub).chain(&self.spokes) {
+            c.args(["--pin", &Self::pin(a)]);
+        }
+        c.arg("--known-hosts").arg(&self.hub.known_hosts);
+        c.arg("--journal").arg(self.journal());
+        c.env("ILS_DOCTOR_ADMIN_PASSWORD", self.hub.admin_password.expose())
+            .env("ILS_DOCTOR_APP_PASSWORD", self.hub.app_password.expose())
+            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
+            .env("XDG_STATE_HOME", self.dir.path().join("state-home"))
+            .stdin(Stdio::null());
+        c
+    }
+
+    /// `check` on the binary against the hub and every spoke.
+    pub fn check_command(&self, capture: &str) -> Command {
+        let mut c = self.binary("check");
+        c.args(["--hub", &format!("{}:{}:{}", self.hub.host, self.hub.ssh_port, self.hub.https_port)]);
+        for s in &self.spokes {
+            c.args(["--spoke", &format!("{}:{}:{}", s.host, s.ssh_port, s.https_port)]);
+        }
+        c.arg("--download-dir").arg(self.dir.path().join("traces"));
+        c.args(["--capture", capture, "--format", "json"]);
+        c
+    }
+
+    /// `restore` on the binary (the application user only: no SSH password given).
+    pub fn restore_command(&self) -> Command {
+        let mut c = self.binary("restore");
+        c.env_remove("ILS_DOCTOR_ADMIN_PASSWORD");
+        c
+    }
+}
