@@ -75,6 +75,7 @@ fn main() {
         journal: dir.path().join("journal.json"),
         progress: false,
         poll: Duration::from_secs(1),
+        catalog: Default::default(),
     };
     let started = Instant::now();
     let out = rt.block_on(check::run(&req, std::future::pending())).expect("check");

@@ -117,6 +117,9 @@ pub struct ConnArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
+    /// Extra signatures (TOML, same format as the built-in catalog): same id replaces, new id adds.
+    #[arg(long, value_name = "FILE", env = "ILS_DOCTOR_SIGNATURES")]
+    pub signatures: Option<PathBuf>,
     /// The hub publisher: HOST, HOST:SSH_PORT or HOST:SSH_PORT:HTTPS_PORT.
     #[arg(
         long,
@@ -184,6 +187,9 @@ Exit codes as for check: 0 ok, 1 warning, 2 critical, 3 unknown or error (then n
 
 #[derive(Debug, Args)]
 pub struct CollectArgs {
+    /// Extra signatures (TOML, same format as the built-in catalog): same id replaces, new id adds.
+    #[arg(long, value_name = "FILE", env = "ILS_DOCTOR_SIGNATURES")]
+    pub signatures: Option<PathBuf>,
     /// The hub publisher: HOST, HOST:SSH_PORT or HOST:SSH_PORT:HTTPS_PORT.
     #[arg(
         long,
@@ -277,6 +283,9 @@ pub enum AuditFormat {
 /// Audit many clusters from an inventory: verdicts, history, outputs for monitoring.
 #[derive(Debug, Args)]
 pub struct AuditArgs {
+    /// Extra signatures (TOML, same format as the built-in catalog): same id replaces, new id adds.
+    #[arg(long, value_name = "FILE", env = "ILS_DOCTOR_SIGNATURES")]
+    pub signatures: Option<PathBuf>,
     /// The inventory (TOML): networks, their clusters, roles, ports, users, credential references.
     #[arg(long, value_name = "FILE")]
     pub inventory: PathBuf,

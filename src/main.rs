@@ -226,6 +226,7 @@ fn collect(args: CollectArgs) -> anyhow::Result<u8> {
         journal: args.journal.unwrap_or_else(trace_level::default_journal_path),
         progress: true,
         poll: std::time::Duration::from_secs(10),
+        catalog: std::sync::Arc::new(commands::analyze::load_catalog(args.signatures.as_ref())?),
     };
     let req = commands::collect::Request {
         check,
@@ -273,6 +274,7 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
         journal: args.journal.unwrap_or_else(trace_level::default_journal_path),
         progress: true,
         poll: live::parse_duration(&args.poll).map_err(anyhow::Error::msg).context("--poll")?,
+        catalog: std::sync::Arc::new(commands::analyze::load_catalog(args.signatures.as_ref())?),
     };
     let outcome = runtime()?
         .block_on(async {

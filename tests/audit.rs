@@ -94,6 +94,7 @@ pub fn request(inv_text: &str, dir: &Path, jobs: usize, host_timeout: Duration) 
             journal: dir.join("journal.json"),
             force_registration: true,
         },
+        catalog: Default::default(),
     }
 }
 

@@ -60,6 +60,7 @@ async fn collect_from_mock(scenario: &str, dir: &Path, output: PathBuf, redact: 
             journal: dir.join("journal.json"),
             progress: false,
             poll: Duration::from_secs(2),
+            catalog: Default::default(),
         },
         format: ArchiveFormat::for_path(&output),
         output,

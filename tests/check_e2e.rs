@@ -24,6 +24,7 @@ fn request(hub: Access, spokes: Vec<Access>, dir: &std::path::Path) -> Request {
         journal: dir.join("journal.json"),
         progress: false,
         poll: Duration::from_secs(2),
+        catalog: Default::default(),
     }
 }
 

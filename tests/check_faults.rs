@@ -50,6 +50,7 @@ fn request(s: &Setup, capture: u64) -> Request {
         journal: s.dir.path().join("journal.json"),
         progress: false,
         poll: Duration::from_secs(1),
+        catalog: Default::default(),
     }
 }
 

@@ -68,6 +68,7 @@ async fn every_scenario_matches_the_mocks_ground_truth() {
             journal: dir.path().join("journal.json"),
             progress: false,
             poll: Duration::from_secs(1),
+            catalog: Default::default(),
         };
         let out = check::run(&req, std::future::pending()).await.unwrap_or_else(|e| panic!("{name}: {e}"));
         let a = &out.analysis;

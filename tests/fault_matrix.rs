@@ -182,6 +182,7 @@ async fn check_under_every_fault() {
             journal: dir.path().join("journal.json"),
             progress: false,
             poll: Duration::from_secs(1),
+            catalog: Default::default(),
         };
         let result = check::run(&req, std::future::pending()).await;
         let name = case.name;
@@ -246,6 +247,7 @@ async fn collect_under_every_fault() {
                 journal: dir.path().join("journal.json"),
                 progress: false,
                 poll: Duration::from_secs(1),
+                catalog: Default::default(),
             },
             output: bundle.clone(),
             format: ils_doctor::bundle::ArchiveFormat::TarGz,
@@ -311,6 +313,7 @@ async fn an_expired_certificate_is_refused_unless_pinned() {
         journal: dir.path().join("journal.json"),
         progress: false,
         poll: Duration::from_secs(1),
+        catalog: Default::default(),
     };
     // check
     let e = check::run(&req(verify(&m.hub), verify(&m.spoke)), std::future::pending()).await.expect_err("refused");
@@ -365,6 +368,7 @@ async fn an_expired_certificate_is_refused_unless_pinned() {
             journal: dir.path().join("journal.json"),
             force_registration: false,
         },
+        catalog: Default::default(),
     };
     let (_tx, rx) = tokio::sync::watch::channel(false);
     let r = audit_run::run(&areq, rx).await.unwrap();
@@ -463,6 +467,7 @@ async fn audit_under_every_fault_leaves_the_other_cluster_alone() {
                 journal: dir.path().join("journal.json"),
                 force_registration: false,
             },
+            catalog: Default::default(),
         };
         let (_tx, rx) = tokio::sync::watch::channel(false);
         let r = audit_run::run(&req, rx).await.unwrap();
@@ -516,6 +521,7 @@ fn restore_under_faults_keeps_the_journal_until_it_succeeds() {
         journal: journal.clone(),
         progress: false,
         poll: Duration::from_secs(1),
+        catalog: Default::default(),
     };
     rt.block_on(check::run(&req, std::future::pending())).unwrap();
     assert_ne!(levels(&m), before, "left raised on purpose");
@@ -594,6 +600,7 @@ async fn disk_full_while_downloading() {
         journal: dir.path().join("journal.json"),
         progress: false,
         poll: Duration::from_secs(1),
+        catalog: Default::default(),
     };
     let out = check::run(&req, std::future::pending()).await.unwrap();
     let w = out.analysis.warnings.join(" | ");
@@ -632,6 +639,7 @@ async fn an_interrupted_collect_writes_no_bundle() {
             journal: dir.path().join("journal.json"),
             progress: false,
             poll: Duration::from_secs(1),
+            catalog: Default::default(),
         },
         output: bundle.clone(),
         format: ils_doctor::bundle::ArchiveFormat::Zip,

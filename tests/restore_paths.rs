@@ -77,6 +77,7 @@ async fn a_deep_check_that_runs_out_of_time_still_restores_and_is_reported() {
             journal: net.journal(),
             force_registration: true,
         },
+        catalog: Default::default(),
     };
     let (_tx, rx) = tokio::sync::watch::channel(false);
     let started = Instant::now();

@@ -233,9 +233,15 @@ impl Catalog {
     }
 }
 
+impl Default for Catalog {
+    /// The built-in catalog.
+    fn default() -> Self {
+        Catalog::builtin()
+    }
+}
+
 fn anchor_automaton(signatures: &[Signature]) -> AhoCorasick {
-    let built =
-        AhoCorasickBuilder::new()
+    let built = AhoCorasickBuilder::new()
         .match_kind(MatchKind::Standard)
         // A full DFA: one table lookup per byte on the short lines it searches.
         .kind(Some(AhoCorasickKind::DFA))

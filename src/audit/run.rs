@@ -39,6 +39,8 @@ pub struct Request {
     pub cache: PathBuf,
     pub progress: bool,
     pub deep: DeepOptions,
+    /// The signature catalog (the built-in one plus the user's `--signatures` file).
+    pub catalog: std::sync::Arc<Catalog>,
 }
 
 #[derive(Debug, Clone)]
@@ -117,7 +119,7 @@ impl Tally {
 pub async fn run(req: &Request, cancel: watch::Receiver<bool>) -> Result<AuditReport, AuditError> {
     let started = Utc::now();
     let clock = Instant::now();
-    let catalog = Catalog::builtin();
+    let catalog = req.catalog.clone();
     let tally = Tally::new(req.inventory.cluster_count(), req.progress);
     let gathered = match req.depth {
         // A light read changes nothing: stop at once.
@@ -308,6 +310,7 @@ async fn deep_group(
         journal: req.deep.journal.clone(),
         progress: false,
         poll: Duration::from_secs(2),
+        catalog: req.catalog.clone(),
     };
     // The time limit stops the check like a signal does: through its restore, which has its own
     // bounded time (`check::RESTORE_LIMIT`). Dropping the check at the limit would skip it.

@@ -53,6 +53,7 @@ pub fn request(args: &AuditArgs, conn: ConnOptions) -> anyhow::Result<Request> {
             journal: args.journal.clone().unwrap_or_else(crate::collect::trace_level::default_journal_path),
             force_registration: args.force_registration,
         },
+        catalog: std::sync::Arc::new(crate::commands::analyze::load_catalog(args.signatures.as_ref())?),
     })
 }
 

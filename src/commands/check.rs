@@ -50,6 +50,8 @@ pub struct Request {
     pub progress: bool,
     /// Seconds between two looks at the traces during the capture.
     pub poll: Duration,
+    /// The signature catalog (the built-in one plus the user's `--signatures` file).
+    pub catalog: std::sync::Arc<Catalog>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -154,7 +156,7 @@ pub async fn run(req: &Request, cancel: impl std::future::Future<Output = ()>) -
     };
 
     let (jobs, warnings) = files;
-    let catalog = Catalog::builtin();
+    let catalog = &*req.catalog;
     let (scanned, scan_warnings) =
         scan_all(&catalog, &jobs, std::thread::available_parallelism().map_or(1, |n| n.get()));
     let mut warnings = warnings;
@@ -396,7 +398,7 @@ async fn capture(
     for (_, p) in pubs.iter() {
         log_names.push(download::ils_log_name(p).await);
     }
-    let catalog = Catalog::builtin();
+    let catalog = &*req.catalog;
     let mut jobs: Vec<Job> = Vec::new();
     // A forced registration is a new attempt: what was decided before the restart does not
     // count (the count, not the time, so that the publishers' clocks do not matter).

@@ -220,7 +220,7 @@ pub fn build(req: &Request, live: Outcome) -> Result<Collected, CollectError> {
             files.push((rel, "trace"));
         }
     }
-    let catalog = Catalog::builtin();
+    let catalog = &*req.check.catalog;
     let (mut scanned, scan_warnings) =
         scan_all(&catalog, &jobs, std::thread::available_parallelism().map_or(1, |n| n.get()));
     relative_paths(&mut scanned, root);

@@ -123,6 +123,7 @@ pub async fn run(
         journal: work.join("trace-journal.json"),
         progress,
         poll: Duration::from_secs(2),
+        catalog: Default::default(),
     };
     let out = check::run(&req, cancel).await?;
     drop(mock);

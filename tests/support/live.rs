@@ -63,6 +63,7 @@ impl Net {
             journal: self.journal(),
             progress: false,
             poll: Duration::from_secs(1),
+            catalog: Default::default(),
         }
     }
 
