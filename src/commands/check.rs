@@ -158,13 +158,13 @@ pub async fn run(req: &Request, cancel: impl std::future::Future<Output = ()>) -
     let (jobs, warnings) = files;
     let catalog = &*req.catalog;
     let (scanned, scan_warnings) =
-        scan_all(&catalog, &jobs, std::thread::available_parallelism().map_or(1, |n| n.get()));
+        scan_all(catalog, &jobs, std::thread::available_parallelism().map_or(1, |n| n.get()));
     let mut warnings = warnings;
     warnings.extend(scan_warnings);
     let options = analyze::Options { configured_method: req.method, warnings, ..analyze::Options::default() };
     let spokes: Vec<BTreeSet<String>> =
         config.iter().filter(|c| c.side == Side::Spoke).map(|c| identities(&c.facts)).collect();
-    let mut analysis = analyze::analyze(&catalog, &scanned, &options);
+    let mut analysis = analyze::analyze(catalog, &scanned, &options);
     judge_requested(&mut analysis, &spokes);
     let mut found = findings(&config, &levels);
     drop_moot_trust_findings(&mut found, &mut analysis);
@@ -404,7 +404,7 @@ async fn capture(
     // count (the count, not the time, so that the publishers' clocks do not matter).
     let mut baseline = vec![0usize; spokes.len().max(1)];
     if req.force_registration {
-        let a = poll(req, pubs, &log_names, from, progress, &catalog, &mut jobs, &mut warnings).await;
+        let a = poll(req, pubs, &log_names, from, progress, catalog, &mut jobs, &mut warnings).await;
         baseline = decided_per_spoke(&a, spokes);
         for (side, p) in pubs.iter_mut() {
             if *side == Side::Spoke {
@@ -426,7 +426,7 @@ async fn capture(
         ))
     });
     loop {
-        let a = poll(req, pubs, &log_names, from, progress, &catalog, &mut jobs, &mut warnings).await;
+        let a = poll(req, pubs, &log_names, from, progress, catalog, &mut jobs, &mut warnings).await;
         // Each requested spoke needs its own decided attempt: another spoke's (the hub's traces
         // hold them all) says nothing about this one.
         let done = decided_per_spoke(&a, spokes).iter().zip(&baseline).all(|(now, before)| now > before);

@@ -222,12 +222,12 @@ pub fn build(req: &Request, live: Outcome) -> Result<Collected, CollectError> {
     }
     let catalog = &*req.check.catalog;
     let (mut scanned, scan_warnings) =
-        scan_all(&catalog, &jobs, std::thread::available_parallelism().map_or(1, |n| n.get()));
+        scan_all(catalog, &jobs, std::thread::available_parallelism().map_or(1, |n| n.get()));
     relative_paths(&mut scanned, root);
     let mut warnings = carried;
     warnings.extend(scan_warnings.iter().map(|w| w.replace(&format!("{}/", root.display()), "")));
     let options = analyze::Options { configured_method: req.check.method, warnings, ..analyze::Options::default() };
-    let bundled = check::diagnose(&catalog, &scanned, &options, config.clone(), levels.clone(), "traces".into());
+    let bundled = check::diagnose(catalog, &scanned, &options, config.clone(), levels.clone(), "traces".into());
 
     // Configuration, raw CLI outputs.
     let config_json = serde_json::json!({

@@ -141,6 +141,10 @@ impl<'p> Scanner<'p> {
         let mut counted = 0; // bytes of `ch` whose newlines are in `self.newlines`
         let mut next_sample = SAMPLE_EVERY;
         let mut from = 0;
+        // The previous hit's line start and where its record's header line starts: a
+        // continuation hit looks back only to it, so look-backs cost O(chunk) in total even when
+        // every line is a headerless hit.
+        let mut prev: Option<(usize, Option<usize>)> = None;
         loop {
             let found = self.prefilter.ac.find(Input::new(ch).span(from..ch.len()));
             let line_start = found.map_or(ch.len(), |m| line_start(ch, m.start()));
@@ -154,10 +158,18 @@ impl<'p> Scanner<'p> {
             counted = line_start;
             let line = trim_cr(&ch[line_start..line_end]);
             let (header, stamp) = match header::parse(line) {
-                Some(h) => (Some(h), Some(self.clock.observe(h.time_ms))),
+                Some(h) => {
+                    prev = Some((line_start, Some(line_start)));
+                    (Some(h), Some(self.clock.observe(h.time_ms)))
+                }
                 // A continuation line: the time is its record's.
                 None => {
-                    let h = record_header(ch, line_start);
+                    let floor = line_start.saturating_sub(MAX_RECORD_LOOKBACK);
+                    let stop = prev.map_or(floor, |(p, _)| p.max(floor));
+                    let at = record_header_start(ch, line_start, stop)
+                        .or_else(|| prev.and_then(|(_, h)| h).filter(|&h| h >= floor));
+                    prev = Some((line_start, at));
+                    let h = at.and_then(|a| header_at(ch, a));
                     let stamp = h.map(|h| self.clock.observe(h.time_ms)).or(self.clock.last());
                     (h, stamp)
                 }
@@ -222,19 +234,25 @@ fn line_start(ch: &[u8], at: usize) -> usize {
     memchr::memrchr(b'\n', &ch[..at]).map_or(0, |i| i + 1)
 }
 
-/// For a hit on a continuation line: the header of the record it belongs to, looking back a
-/// bounded distance within the chunk.
-fn record_header(ch: &[u8], line_start: usize) -> Option<Header<'_>> {
-    let floor = line_start.saturating_sub(MAX_RECORD_LOOKBACK);
+/// For a hit on a continuation line: where the header line of the record it belongs to starts,
+/// looking back from `line_start` to `stop` at most.
+fn record_header_start(ch: &[u8], line_start: usize, stop: usize) -> Option<usize> {
     let mut end = line_start.checked_sub(1)?;
-    while end > floor {
-        let start = memchr::memrchr(b'\n', &ch[floor..end]).map_or(floor, |i| floor + i + 1);
-        if let Some(h) = header::parse(trim_cr(&ch[start..end])) {
-            return Some(h);
+    while end > stop {
+        let start = memchr::memrchr(b'\n', ch.get(stop..end)?).map_or(stop, |i| stop + i + 1);
+        if header::parse(trim_cr(ch.get(start..end)?)).is_some() {
+            return Some(start);
         }
         end = start.checked_sub(1)?;
     }
     None
+}
+
+/// The header of the line starting at `start`.
+fn header_at(ch: &[u8], start: usize) -> Option<Header<'_>> {
+    let rest = ch.get(start..)?;
+    let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+    header::parse(trim_cr(rest.get(..end)?))
 }
 
 fn trim_cr(line: &[u8]) -> &[u8] {
@@ -299,6 +317,21 @@ mod tests {
         data.push_str("99999999.000 |23:10:00.000 |AppInfo  |IlsD NEEDLE b\n");
         let (hits, _) = scan(data.as_bytes(), &["NEEDLE"], 1 << 20);
         assert_eq!(hits[1].2.unwrap().day, 1, "the late 23:10 is on the next day");
+    }
+
+    #[test]
+    fn look_backs_are_linear_on_a_file_of_headerless_hits() {
+        // Every line a hit without a header, the worst case for finding a record's header: each
+        // hit looks back only to the previous one (a 64 KiB look-back per hit made this file
+        // cost minutes), and every hit takes the one header's time.
+        let head = "00000001.000 |09:00:00.000 |AppInfo  |IlsD start\n";
+        let mut data = String::from(head);
+        while data.len() < 4 << 20 {
+            data.push_str("IlsD NEEDLE\n");
+        }
+        let (hits, _) = scan(data.as_bytes(), &["NEEDLE"], 1 << 20);
+        assert_eq!(hits.len(), (data.len() - head.len()) / 12);
+        assert!(hits.iter().all(|h| h.2.is_some_and(|s| s.time_ms == 9 * 3_600_000)));
     }
 
     #[test]
