@@ -1,9 +1,11 @@
-//! The fast scanner (aho-corasick prefilter over chunks) and the signature matcher on every
-//! line it reports: any bytes, any chunk size, no panic.
+//! The fast scanner (aho-corasick prefilter over chunks), the signature matcher, the per-file
+//! filter that follows connections and counts routine lines, and the whole-trace analysis on
+//! what the filter kept: any bytes, any chunk size, no panic.
 #![no_main]
 use std::sync::LazyLock;
 
-use ils_doctor::analyze::Catalog;
+use ils_doctor::analyze::filter::FileFilter;
+use ils_doctor::analyze::{analyze, Catalog, Options, ScannedFile, Side};
 use ils_doctor::parse::{Prefilter, Scanner};
 use libfuzzer_sys::fuzz_target;
 
@@ -15,10 +17,28 @@ fuzz_target!(|data: &[u8]| {
         Some((c, rest)) => (64 + usize::from(*c) * 16, rest),
         None => return,
     };
-    Scanner::new(&PREFILTER).scan_reader(data, chunk, |hit| {
+    let side = if chunk % 32 == 0 { Side::Hub } else { Side::Spoke };
+    let mut filter = FileFilter::new(&CATALOG, side);
+    let report = Scanner::new(&PREFILTER).scan_reader(data, chunk, |hit| {
         let _ = CATALOG.match_line(hit.line);
+        let _ = CATALOG.match_hit(hit.line, hit.anchor);
+        filter.push(hit);
     });
     for line in data.split(|&b| b == b'\n') {
         let _ = CATALOG.match_line(line);
     }
+    let (hits, activity, _) = filter.finish();
+    let file = ScannedFile {
+        path: "fuzz.txt".into(),
+        side,
+        arg: 0,
+        filehead: report.filehead,
+        first: report.first,
+        last: report.last,
+        bytes: report.bytes,
+        lines: report.lines,
+        hits,
+        activity,
+    };
+    let _ = analyze(&CATALOG, &[file], &Options::default());
 });
