@@ -213,7 +213,7 @@ fn trust_finding(verifier: &Facts, peer: &Facts, peer_role: &str) -> Option<Find
     let cn = cert.subject_cn.as_deref().unwrap_or("?");
     let serial = cert.serial.as_deref().unwrap_or("?");
     let fix = format!(
-        "On {p}: Cisco Unified OS Administration > Security > Certificate Management, download tomcat.pem (or its CA for a CA-signed certificate); on {v}: Upload Certificate/Certificate chain as tomcat-trust; then restart the Cisco Intercluster Lookup Service on {v} (research §2.2)"
+        "On {p}: Cisco Unified OS Administration > Security > Certificate Management, download tomcat.pem (or its CA for a CA-signed certificate); on {v}: Upload Certificate/Certificate chain as tomcat-trust; then restart the Cisco Intercluster Lookup Service on {v} (Cisco technote 200694, \"Configure and Troubleshoot Joining Clusters for ILS\")"
     );
     match m {
         TrustMatch::Missing => Some(Finding {
