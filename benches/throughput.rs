@@ -161,8 +161,8 @@ fn sweep() {
     let anchors: Vec<String> = Catalog::builtin().signatures().iter().map(|s| s.anchor.clone()).collect();
     println!("hit-density sweep: {mb} MB per file (10^6 bytes), MB/s = 10^6 bytes/s, best of 3");
     println!(
-        "{:<8} {:>10} {:>10} {:>8} {:>10} {:>9} {:>9} {:>9}",
-        "density", "anchored", "ils MB/s", "rg MB/s", "ratio", "peak RSS", "attempts", "injected"
+        "{:<8} {:>10} {:>10} {:>8} {:>10} {:>9} {:>9} {:>9} {:>12} {:>8}",
+        "density", "anchored", "ils MB/s", "rg MB/s", "ratio", "peak RSS", "attempts", "injected", "ils 2 thr", "ratio"
     );
     let mut files = Vec::new();
     for (share, label) in DENSITIES {
@@ -172,6 +172,10 @@ fn sweep() {
         let _ = run_tool(bin, &["analyze", "--hub", &p, "--format", "json", "-o", "/dev/null", "-j", "1"]);
         let run = run_tool(bin, &["analyze", "--hub", &p, "--format", "json", "-j", "1"]);
         let ils = bytes / 1e6 / run.secs;
+        // The same file on every core: split at line boundaries (commands/scan.rs).
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get()).to_string();
+        let both = run_tool(bin, &["analyze", "--hub", &p, "--format", "json", "-o", "/dev/null", "-j", &cores]);
+        let ils_both = bytes / 1e6 / both.secs;
         let rg_mbps = rg.as_ref().map(|rg| {
             let mut args = vec!["-c".to_string(), "-F".to_string()];
             for a in &anchors {
@@ -183,11 +187,12 @@ fn sweep() {
             bytes / 1e6 / time_cmd(rg, &args)
         });
         println!(
-            "{label:<8} {anchored:>10} {ils:>10.0} {:>8} {:>10} {:>9} {:>9} {injected:>9}",
+            "{label:<8} {anchored:>10} {ils:>10.0} {:>8} {:>10} {:>9} {:>9} {injected:>9} {ils_both:>12.0} {:>8}",
             rg_mbps.map_or("-".into(), |r| format!("{r:.0}")),
             rg_mbps.map_or("-".into(), |r| format!("{:.2}x", ils / r)),
             run.peak_kib.map_or("-".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0)),
-            run.stdout_attempts
+            run.stdout_attempts,
+            rg_mbps.map_or("-".into(), |r| format!("{:.2}x", ils_both / r)),
         );
         files.push(path);
     }

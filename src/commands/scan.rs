@@ -36,35 +36,145 @@ pub struct Job {
 /// One file's result and the warnings it raised.
 type Scanned = (ScannedFile, Vec<String>);
 
+/// A plain file at least twice this size is split at line boundaries into one piece per worker,
+/// so that one large file uses every core.
+pub const SPLIT_MIN: u64 = 64 << 20;
+
+/// One unit of work: a file, or a byte range of a large plain file.
+struct Piece {
+    job: usize,
+    range: Option<(u64, u64)>,
+}
+
 /// Scans the files with `threads` workers; results come back in the order of `jobs`.
 pub fn scan_all(catalog: &Catalog, jobs: &[Job], threads: usize) -> (Vec<ScannedFile>, Vec<String>) {
+    scan_all_split(catalog, jobs, threads, SPLIT_MIN)
+}
+
+/// [`scan_all`] with the split threshold given (tests use small files).
+pub fn scan_all_split(
+    catalog: &Catalog,
+    jobs: &[Job],
+    threads: usize,
+    split_min: u64,
+) -> (Vec<ScannedFile>, Vec<String>) {
     let prefilter = catalog.prefilter();
+    let threads = threads.max(1);
+    let mut pieces = Vec::new();
+    for (i, job) in jobs.iter().enumerate() {
+        match split_points(&job.path, threads, split_min) {
+            Some(bounds) => {
+                pieces.extend(bounds.windows(2).map(|w| Piece { job: i, range: Some((w[0], w[1])) }));
+            }
+            None => pieces.push(Piece { job: i, range: None }),
+        }
+    }
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Scanned>>> = Mutex::new(vec![None; jobs.len()]);
-    let threads = threads.clamp(1, jobs.len().max(1));
+    let results: Mutex<Vec<Option<Scanned>>> = Mutex::new(vec![None; pieces.len()]);
+    let workers = threads.clamp(1, pieces.len().max(1));
     std::thread::scope(|s| {
-        for _ in 0..threads {
+        for _ in 0..workers {
             s.spawn(|| {
                 let mut worker = Worker::new(catalog, &prefilter);
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(job) = jobs.get(i) else { break };
-                    let out = worker.scan(job);
+                    let Some(piece) = pieces.get(i) else { break };
+                    let Some(job) = jobs.get(piece.job) else { break };
+                    let out = worker.scan(job, piece.range);
                     if let Ok(mut r) = results.lock() {
-                        r[i] = Some(out);
+                        if let Some(slot) = r.get_mut(i) {
+                            *slot = Some(out);
+                        }
                     }
                 }
             });
         }
     });
-    let mut files = Vec::new();
+    let mut files: Vec<ScannedFile> = Vec::new();
     let mut warnings = Vec::new();
-    for (file, w) in results.into_inner().unwrap_or_default().into_iter().flatten() {
-        files.push(file);
-        warnings.extend(w);
+    let mut last_job = None;
+    let scanned = results.into_inner().unwrap_or_default();
+    for (piece, out) in pieces.iter().zip(scanned) {
+        let Some((file, w)) = out else { continue };
+        for warning in w {
+            if !warnings.contains(&warning) {
+                warnings.push(warning);
+            }
+        }
+        match files.last_mut() {
+            Some(prev) if last_job == Some(piece.job) => append_piece(prev, file),
+            _ => files.push(file),
+        }
+        last_job = Some(piece.job);
     }
     keep_newest(&mut files, MAX_MATCHED_PER_TRACE, &mut warnings);
     (files, warnings)
+}
+
+/// Where a large plain file is cut: byte offsets from 0 to its length, each cut just after a
+/// newline. `None` when the file is small, compressed, or has no newline near a cut.
+pub fn split_points(path: &std::path::Path, threads: usize, split_min: u64) -> Option<Vec<u64>> {
+    use std::io::{Seek, SeekFrom};
+    if threads < 2 {
+        return None;
+    }
+    let mut f = File::open(path).ok()?;
+    let len = f.metadata().ok()?.len();
+    if len < split_min.saturating_mul(2) {
+        return None;
+    }
+    let mut head = [0u8; 2];
+    let n = read_up_to(&mut f, &mut head).ok()?;
+    if decompress::is_gzip(head.get(..n)?) {
+        return None;
+    }
+    let parts = u64::try_from(threads).ok()?.min(len / split_min.max(1)).max(1);
+    let mut bounds = vec![0u64];
+    let mut buf = vec![0u8; 64 * 1024];
+    for k in 1..parts {
+        let at = len / parts * k;
+        f.seek(SeekFrom::Start(at)).ok()?;
+        let got = read_up_to(&mut f, &mut buf).ok()?;
+        let nl = memchr::memchr(b'\n', buf.get(..got)?)?;
+        let cut = at + nl as u64 + 1;
+        if cut < len && bounds.last().is_some_and(|&b| cut > b) {
+            bounds.push(cut);
+        }
+    }
+    bounds.push(len);
+    (bounds.len() > 2).then_some(bounds)
+}
+
+/// Appends the next piece of the same file: its line numbers continue the file's, and its
+/// times, counted in days from the piece's first line, continue the file's days (a piece that
+/// starts more than an hour of day earlier than the previous one ended is past a midnight, the
+/// rule for files that continue a trace).
+fn append_piece(file: &mut ScannedFile, mut piece: ScannedFile) {
+    let wrapped = match (file.last, piece.first) {
+        (Some(l), Some(f)) => i32::from(f.time_ms.saturating_add(3_600_000) < l.time_ms),
+        _ => 0,
+    };
+    let days = file.last.map_or(0, |l| l.day).saturating_add(wrapped);
+    let shift =
+        |s: Option<crate::parse::Stamp>| s.map(|s| crate::parse::Stamp { day: s.day.saturating_add(days), ..s });
+    for h in &mut piece.hits {
+        h.line_no = h.line_no.saturating_add(file.lines);
+        h.stamp = shift(h.stamp);
+    }
+    for a in &mut piece.activity {
+        a.first = shift(a.first);
+        a.last = shift(a.last);
+    }
+    file.hits.append(&mut piece.hits);
+    file.activity.append(&mut piece.activity);
+    file.bytes = file.bytes.saturating_add(piece.bytes);
+    file.lines = file.lines.saturating_add(piece.lines);
+    if piece.last.is_some() {
+        file.last = shift(piece.last);
+    }
+    if file.first.is_none() {
+        file.first = shift(piece.first);
+    }
 }
 
 /// Drops the oldest matched lines of a trace beyond `cap` (files are in name order, which is
@@ -113,7 +223,7 @@ impl<'a> Worker<'a> {
         }
     }
 
-    fn scan(&mut self, job: &Job) -> Scanned {
+    fn scan(&mut self, job: &Job, range: Option<(u64, u64)>) -> Scanned {
         let display = job.path.display().to_string();
         let mut file = ScannedFile {
             path: display.clone(),
@@ -129,7 +239,10 @@ impl<'a> Worker<'a> {
         };
         let mut warnings = Vec::new();
         let mut filter = FileFilter::new(self.catalog, job.side);
-        let read = self.read(job, &mut filter);
+        let read = match range {
+            Some(r) => self.read_range(job, r, &mut filter),
+            None => self.read(job, &mut filter),
+        };
         let (hits, activity, dropped) = filter.finish();
         file.hits = hits;
         file.activity = activity;
@@ -172,6 +285,21 @@ impl<'a> Worker<'a> {
         file.bytes = report.bytes;
         file.lines = report.lines;
         (file, warnings)
+    }
+
+    /// A byte range of a plain file (a piece of a large one).
+    fn read_range(
+        &mut self,
+        job: &Job,
+        (start, end): (u64, u64),
+        filter: &mut FileFilter<'_>,
+    ) -> io::Result<ScanReport> {
+        use std::io::{Seek, SeekFrom};
+        let mut f = File::open(&job.path)?;
+        f.seek(SeekFrom::Start(start))?;
+        let mut sink = |h: Hit<'_>| filter.push(h);
+        let reader = f.take(end.saturating_sub(start));
+        Ok(Scanner::new(self.prefilter).scan_reader(reader, CHUNK, &mut sink))
     }
 
     fn read(&mut self, job: &Job, filter: &mut FileFilter<'_>) -> io::Result<ScanReport> {
