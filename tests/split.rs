@@ -53,3 +53,38 @@ fn a_split_file_gives_the_same_analysis_as_a_whole_one() {
     let last_at = a["attempts"][2]["at"].as_str().unwrap_or("");
     assert!(last_at.starts_with("2026-11-25T00:10"), "{last_at}");
 }
+
+/// A thousand small files, each nothing but attempt lines: what the scan keeps stays within the
+/// per-trace cap in total (the oldest go first, with a warning), not only per file.
+#[test]
+fn a_thousand_small_files_of_attempt_lines_stay_within_the_cap() {
+    use ils_doctor::commands::scan::MAX_MATCHED_PER_TRACE;
+    let dir = tempfile::tempdir().unwrap();
+    let mut jobs = Vec::new();
+    for f in 0..1000u32 {
+        let mut text = String::new();
+        for i in 0..60u32 {
+            let port = 20000 + i;
+            text.push_str(&format!(
+                "{:08}.001 |10:{:02}:{:02}.{:03} |AppInfo  |IlsD ::ConnectIndInner Server Connection to PeerId(ab), TCPPid([1, 600, 13, {i}]), PeerIP/Port(10.1.{}.{}:{port}), LocalIP/Port({HUB}:7502) TLSReq(f) established\n",
+                f * 100 + i,
+                f / 60 % 60,
+                f % 60,
+                i * 10,
+                f / 250,
+                f % 250 + 1
+            ));
+        }
+        let p = dir.path().join(format!("SDL001_600_{f:06}.txt"));
+        std::fs::write(&p, text).unwrap();
+        jobs.push(Job { path: p, side: analyze::Side::Hub, arg: 0 });
+    }
+    let catalog = Catalog::builtin();
+    let (files, warnings) = scan_all_split(&catalog, &jobs, 2, 1 << 30);
+    let kept: usize = files.iter().map(|f| f.hits.len()).sum();
+    assert!(kept <= MAX_MATCHED_PER_TRACE, "{kept}");
+    assert!(kept >= MAX_MATCHED_PER_TRACE / 2, "{kept}");
+    assert_eq!(files.last().map(|f| f.hits.len()), Some(60), "the newest file is whole");
+    assert_eq!(files.first().map(|f| f.hits.len()), Some(0), "the oldest went first");
+    assert!(warnings.iter().any(|w| w.contains("older attempt line(s) dropped while scanning")), "{warnings:?}");
+}

@@ -71,6 +71,10 @@ pub fn scan_all_split(
     }
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Scanned>>> = Mutex::new(vec![None; pieces.len()]);
+    // Lines dropped while scanning, per trace: what all finished files keep is bounded in total,
+    // not only per file (a thousand small files full of attempt lines stay within the cap).
+    let dropped: Mutex<std::collections::BTreeMap<(Side, usize), usize>> = Mutex::default();
+    let trace_of = |i: usize| pieces.get(i).and_then(|p| jobs.get(p.job)).map(|j| (j.side, j.arg));
     let workers = threads.clamp(1, pieces.len().max(1));
     std::thread::scope(|s| {
         for _ in 0..workers {
@@ -84,6 +88,12 @@ pub fn scan_all_split(
                     if let Ok(mut r) = results.lock() {
                         if let Some(slot) = r.get_mut(i) {
                             *slot = Some(out);
+                        }
+                        let n = trim_finished(&mut r, i, &trace_of, MAX_MATCHED_PER_TRACE);
+                        if n > 0 {
+                            if let (Ok(mut d), Some(t)) = (dropped.lock(), trace_of(i)) {
+                                *d.entry(t).or_default() += n;
+                            }
                         }
                     }
                 }
@@ -107,8 +117,51 @@ pub fn scan_all_split(
         }
         last_job = Some(piece.job);
     }
+    for ((side, _), n) in dropped.into_inner().unwrap_or_default() {
+        warnings.push(format!(
+            "{} trace: {n} older attempt line(s) dropped while scanning to stay within memory bounds; narrow the window with --from/--to",
+            side.as_str()
+        ));
+    }
     keep_newest(&mut files, MAX_MATCHED_PER_TRACE, &mut warnings);
     (files, warnings)
+}
+
+/// When the finished pieces of piece `i`'s trace hold more than twice `cap` lines, drops the
+/// oldest (lowest piece first, then earliest lines) down to `cap`. Returns how many it dropped.
+fn trim_finished(
+    results: &mut [Option<Scanned>],
+    i: usize,
+    trace_of: &impl Fn(usize) -> Option<(Side, usize)>,
+    cap: usize,
+) -> usize {
+    let Some(trace) = trace_of(i) else { return 0 };
+    let total: usize = results
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| trace_of(*k) == Some(trace))
+        .filter_map(|(_, r)| r.as_ref().map(|(f, _)| f.hits.len()))
+        .sum();
+    if total <= cap.saturating_mul(2) {
+        return 0;
+    }
+    let mut excess = total - cap;
+    let mut dropped = 0;
+    for (k, r) in results.iter_mut().enumerate() {
+        if excess == 0 {
+            break;
+        }
+        if trace_of(k) != Some(trace) {
+            continue;
+        }
+        if let Some((f, _)) = r.as_mut() {
+            let n = excess.min(f.hits.len());
+            f.hits.drain(..n);
+            excess -= n;
+            dropped += n;
+        }
+    }
+    dropped
 }
 
 /// Where a large plain file is cut: byte offsets from 0 to its length, each cut just after a
