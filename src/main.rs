@@ -451,6 +451,22 @@ fn emit(path: Option<&Path>, render: impl FnOnce(&mut dyn Write) -> io::Result<(
             r => r.context("cannot write to standard output"),
         };
     };
+    // A device or a pipe (`-o /dev/null`, `-o /dev/stdout`, a FIFO) is written in place:
+    // renaming a temporary file over it would replace the device with a regular file (as root,
+    // `/dev/null` itself).
+    if fs::metadata(path).is_ok_and(|m| !m.file_type().is_file() && !m.is_dir()) {
+        let mut rendered = Vec::new();
+        let written = render(&mut rendered).and_then(|()| {
+            let plain = anstream::adapter::strip_bytes(&rendered).into_vec();
+            let mut out = fs::OpenOptions::new().write(true).open(path)?;
+            out.write_all(&plain)?;
+            out.flush()
+        });
+        return match written {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+            r => r.with_context(|| format!("cannot write the report to {}", path.display())),
+        };
+    }
     let tmp = path.with_extension("ils-doctor-tmp");
     let write = || -> io::Result<()> {
         let mut rendered = Vec::new();

@@ -139,3 +139,34 @@ fn check_reads_a_named_cluster_and_refuses_passwords_in_the_config() {
     let out = bin().args(["check", "--hub", "hq", "--cluster", "prod"]).output().unwrap();
     assert_eq!(out.status.code(), Some(3), "--hub and --cluster conflict");
 }
+
+/// `-o` to a device or a pipe writes into it: the report never replaces it with a regular file
+/// (before, `-o /dev/null` as root renamed a temporary file over `/dev/null`).
+#[test]
+fn output_to_a_pipe_writes_into_it_and_keeps_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("report.fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let hub = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sdl/m1_password_success/hub.txt");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ils-doctor"))
+        .args(["analyze", "--format", "json", "--hub"])
+        .arg(&hub)
+        .arg("-o")
+        .arg(&fifo)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.code().is_some_and(|c| c <= 3), "{}", String::from_utf8_lossy(&out.stderr));
+    // Checked before waiting for the reader: had the pipe been replaced, the reader would wait on
+    // it forever.
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo(), "the pipe is still a pipe");
+    let text = reader.join().unwrap();
+    assert!(text.contains("\"schema\""), "the report went into the pipe");
+    assert!(!dir.path().join("report.ils-doctor-tmp").exists());
+}
