@@ -10,8 +10,8 @@ use std::fmt::Write as _;
 use std::process::Command;
 use std::time::Instant;
 
-use ils_doctor::commands::demo::access_for;
 use ils_doctor::connect::tls::TlsMode;
+use ils_doctor::pipeline::mock_pair::access_for;
 use mock_server::scenario::TraceLevel;
 
 fn main() {

@@ -10,9 +10,9 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use ils_doctor::collect::publisher::Publisher;
-use ils_doctor::commands::check::{self, Request};
-use ils_doctor::commands::demo::{access_for, DEFAULT_SCENARIO};
 use ils_doctor::connect::envelope;
+use ils_doctor::pipeline::mock_pair::{access_for, DEFAULT_SCENARIO};
+use ils_doctor::pipeline::session::{self as check, Request};
 use mock_server::scenario::{Faults, BENCH_FILE};
 
 fn connections(mock: &mock_server::Running) -> Vec<(String, u64, usize)> {

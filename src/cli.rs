@@ -368,7 +368,7 @@ pub struct DemoArgs {
     #[arg(long)]
     pub list: bool,
     /// The scenario to run.
-    #[arg(long, value_name = "NAME", default_value = crate::commands::demo::DEFAULT_SCENARIO)]
+    #[arg(long, value_name = "NAME", default_value = crate::pipeline::mock_pair::DEFAULT_SCENARIO)]
     pub scenario: String,
     #[command(flatten)]
     pub out: OutputArgs,

@@ -2,9 +2,11 @@
 //! spoke clusters.
 //!
 //! The modules follow the data flow, each using only those before it:
-//! `collect` (find and decompress trace files) → `parse` (SDL lines, pure) → `analyze`
-//! (signatures → attempts → diagnoses, pure) → `report` (terminal, JSON). `commands` wires them
-//! into the CLI's subcommands.
+//! `connect` (SSH admin: CLI, HTTPS SOAP) → `collect` (facts, trace levels, trace files) →
+//! `parse` (SDL lines, pure) → `analyze` (signatures → attempts → diagnoses, pure) → `report`
+//! (terminal, JSON, Markdown, HTML), with `bundle` (support bundles) beside them. `pipeline`
+//! wires them once; `audit` runs the pipeline over an inventory; `commands` are the thin
+//! subcommands on top, and `exit` maps their results to exit codes.
 
 pub mod analyze;
 pub mod audit;
@@ -14,6 +16,8 @@ pub mod collect;
 pub mod commands;
 pub mod connect;
 pub mod credentials;
+pub mod exit;
 pub mod parse;
+pub mod pipeline;
 pub mod report;
 pub mod secret;

@@ -9,9 +9,9 @@ use ils_doctor::analyze::Status;
 use ils_doctor::audit::inventory;
 use ils_doctor::audit::model::{AuditReport, Depth};
 use ils_doctor::audit::run::{self, DeepOptions, Request};
-use ils_doctor::commands::demo::access_for;
-use ils_doctor::commands::live::ConnOptions;
 use ils_doctor::connect::tls::TlsMode;
+use ils_doctor::pipeline::live::ConnOptions;
+use ils_doctor::pipeline::mock_pair::access_for;
 use mock_server::scenario::{Faults, TraceLevel};
 
 pub struct Net {

@@ -12,10 +12,10 @@ use ils_doctor::analyze::model::Attempt;
 use ils_doctor::analyze::{Analysis, Side, Status};
 use ils_doctor::bundle::read::{extract, Limits};
 use ils_doctor::bundle::ArchiveFormat;
-use ils_doctor::commands::analyze::{run_offline, Request};
-use ils_doctor::commands::check;
-use ils_doctor::commands::collect::{self, Collected};
-use ils_doctor::commands::demo::access_for;
+use ils_doctor::pipeline::mock_pair::access_for;
+use ils_doctor::pipeline::offline::{run_offline, Request};
+use ils_doctor::pipeline::session as check;
+use ils_doctor::pipeline::support_bundle::{self as collect, Collected};
 
 /// What must be the same for two diagnoses to be "the same".
 fn shape(a: &Analysis) -> (Status, u8, Vec<String>) {
@@ -78,7 +78,7 @@ async fn collect_from_mock(scenario: &str, dir: &Path, output: PathBuf, redact: 
     (done, secrets)
 }
 
-fn offline(inputs: &[&Path]) -> ils_doctor::commands::analyze::Offline {
+fn offline(inputs: &[&Path]) -> ils_doctor::pipeline::offline::Offline {
     run_offline(&Request { inputs: inputs.iter().map(|p| p.to_path_buf()).collect(), ..Request::default() }).unwrap()
 }
 

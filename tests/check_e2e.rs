@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use ils_doctor::analyze::{Outcome, RootCause, Status};
 use ils_doctor::collect::publisher::Access;
-use ils_doctor::commands::check::{self, Request};
-use ils_doctor::commands::demo::access_for;
+use ils_doctor::pipeline::mock_pair::access_for;
+use ils_doctor::pipeline::session::{self as check, Request};
 
 fn request(hub: Access, spokes: Vec<Access>, dir: &std::path::Path) -> Request {
     Request {
@@ -67,8 +67,8 @@ async fn spoke_rejects_the_hubs_certificate_and_levels_are_restored() {
     assert!(out.config.iter().all(|c| c.facts.version.is_some() && c.facts.cluster_id.is_some()), "{:?}", out.config);
 
     // The check's report carries both sides' facts; JSON extends the analysis contract.
-    let (sides, findings) = ils_doctor::commands::render::check_parts(&out);
-    let html = ils_doctor::commands::render::render(
+    let (sides, findings) = ils_doctor::pipeline::render::check_parts(&out);
+    let html = ils_doctor::pipeline::render::render(
         ils_doctor::report::Format::Html,
         &out.analysis,
         sides.clone(),
@@ -94,7 +94,7 @@ async fn spoke_rejects_the_hubs_certificate_and_levels_are_restored() {
         assert!(l.is_some(), "{s:?}");
     }
     assert!(out.config.iter().map(|c| c.facts.https_port).collect::<std::collections::BTreeSet<_>>().len() == 2);
-    let json = ils_doctor::commands::render::render(
+    let json = ils_doctor::pipeline::render::render(
         ils_doctor::report::Format::Json,
         &out.analysis,
         sides,

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use ils_doctor::analyze::{RootCause, Status};
 use ils_doctor::collect::publisher::Access;
-use ils_doctor::commands::check::{self, CheckError, Request};
-use ils_doctor::commands::demo::access_for;
 use ils_doctor::connect::tls::TlsMode;
+use ils_doctor::pipeline::mock_pair::access_for;
+use ils_doctor::pipeline::session::{self as check, CheckError, Request};
 use mock_server::scenario::Faults;
 
 struct Setup {

@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use ils_doctor::analyze::{Outcome, RootCause, Status};
-use ils_doctor::commands::check::{self, Request};
-use ils_doctor::commands::demo::{access_for, roles};
+use ils_doctor::pipeline::mock_pair::{access_for, roles};
+use ils_doctor::pipeline::session::{self as check, Request};
 use mock_server::decision::Outcome as Truth;
 
 fn expected_cause(t: &Truth) -> Option<Option<RootCause>> {

@@ -11,10 +11,10 @@ use std::time::Duration;
 use ils_doctor::analyze::Status;
 use ils_doctor::audit::{inventory, model::Depth, run as audit_run};
 use ils_doctor::collect::publisher::Access;
-use ils_doctor::commands::check::{self, Request};
-use ils_doctor::commands::demo::access_for;
-use ils_doctor::commands::live::ConnOptions;
 use ils_doctor::connect::tls::TlsMode;
+use ils_doctor::pipeline::live::ConnOptions;
+use ils_doctor::pipeline::mock_pair::access_for;
+use ils_doctor::pipeline::session::{self as check, Request};
 use mock_server::scenario::{Faults, TraceLevel};
 
 /// How a fault must end.
@@ -233,7 +233,7 @@ async fn collect_under_every_fault() {
         let before = levels(&m);
         let bundle = dir.path().join("out").join("case.tar.gz");
         std::fs::create_dir_all(bundle.parent().unwrap()).unwrap();
-        let req = ils_doctor::commands::collect::Request {
+        let req = ils_doctor::pipeline::support_bundle::Request {
             check: Request {
                 hub: m.hub.clone(),
                 spokes: vec![m.spoke.clone()],
@@ -254,7 +254,7 @@ async fn collect_under_every_fault() {
             redact: false,
             command_line: vec!["ils-doctor".into(), "collect".into()],
         };
-        let result = ils_doctor::commands::collect::run(&req, std::future::pending()).await;
+        let result = ils_doctor::pipeline::support_bundle::run(&req, std::future::pending()).await;
         let name = case.name;
         match (case.expect, result) {
             (Expect::Refused(words), Err(e)) => {
@@ -320,14 +320,14 @@ async fn an_expired_certificate_is_refused_unless_pinned() {
     assert!(e.to_string().contains("certificate") && e.to_string().contains("ils-doctor trust"), "{e}");
     // collect
     let bundle = dir.path().join("expired.tar.gz");
-    let c = ils_doctor::commands::collect::Request {
+    let c = ils_doctor::pipeline::support_bundle::Request {
         check: req(verify(&m.hub), verify(&m.spoke)),
         output: bundle.clone(),
         format: ils_doctor::bundle::ArchiveFormat::TarGz,
         redact: false,
         command_line: Vec::new(),
     };
-    let e = ils_doctor::commands::collect::run(&c, std::future::pending()).await.expect_err("refused");
+    let e = ils_doctor::pipeline::support_bundle::run(&c, std::future::pending()).await.expect_err("refused");
     assert!(e.to_string().contains("certificate"), "{e}");
     assert!(!bundle.exists());
     // audit (light): that cluster unknown with the advice
@@ -625,7 +625,7 @@ async fn an_interrupted_collect_writes_no_bundle() {
     let m = start(dir.path(), "m1-password-success", false);
     let before = levels(&m);
     let bundle = dir.path().join("case.zip");
-    let req = ils_doctor::commands::collect::Request {
+    let req = ils_doctor::pipeline::support_bundle::Request {
         check: Request {
             hub: m.hub.clone(),
             spokes: vec![m.spoke.clone()],
@@ -661,7 +661,7 @@ async fn an_interrupted_collect_writes_no_bundle() {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     };
-    let e = ils_doctor::commands::collect::run(&req, cancel).await.expect_err("interrupted");
+    let e = ils_doctor::pipeline::support_bundle::run(&req, cancel).await.expect_err("interrupted");
     assert!(e.to_string().contains("interrupted; the trace levels were restored"), "{e}");
     assert!(!bundle.exists(), "no bundle");
     assert_eq!(levels(&m), before);

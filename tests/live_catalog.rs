@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use assert_cmd::Command;
 use ils_doctor::analyze::{Catalog, RootCause, Status};
-use ils_doctor::commands::check;
+use ils_doctor::pipeline::session as check;
 use support::live;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

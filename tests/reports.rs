@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 use ils_doctor::analyze::Analysis;
-use ils_doctor::commands::analyze::Request;
+use ils_doctor::pipeline::offline::Request;
 use ils_doctor::report::model::Report;
 use ils_doctor::report::template::{render, Kind};
 use support::*;

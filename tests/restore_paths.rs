@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use ils_doctor::analyze::Status;
 use ils_doctor::collect::trace_level::{Entry, Journal, Owner};
-use ils_doctor::commands::check::{self, CheckError};
 use ils_doctor::connect::envelope::TraceSettings;
+use ils_doctor::pipeline::session::{self as check, CheckError};
 use mock_server::scenario::{Faults, TraceLevel};
 use support::live::{self, Net};
 
@@ -32,7 +32,7 @@ fn wait_exit(child: &mut std::process::Child, limit: Duration) -> std::process::
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deep_check_that_runs_out_of_time_still_restores_and_is_reported() {
     use ils_doctor::audit::{inventory, model::Depth, run};
-    use ils_doctor::commands::live::ConnOptions;
+    use ils_doctor::pipeline::live::ConnOptions;
     let net = live::start("m1-password-success");
     let before = net.levels();
     // The forced registration's restart never returns: the check is still busy, levels raised,

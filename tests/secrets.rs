@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use base64::Engine as _;
-use ils_doctor::commands::demo::access_for;
 use ils_doctor::connect::tls::TlsMode;
+use ils_doctor::pipeline::mock_pair::access_for;
 
 /// Distinctive, so a hit is never a coincidence.
 const PASSWORD: &str = "Zq7-SECRET-pw-4d1f";

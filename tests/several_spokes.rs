@@ -8,7 +8,7 @@ mod support;
 use std::time::Duration;
 
 use ils_doctor::analyze::{Outcome, Status};
-use ils_doctor::commands::check;
+use ils_doctor::pipeline::session as check;
 use mock_server::decision::Outcome as Truth;
 use mock_server::scenario::TraceLevel;
 use support::live::{self, Net};

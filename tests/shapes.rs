@@ -7,7 +7,7 @@ use std::io::Write;
 
 use ils_doctor::analyze::pairing::LinkKind;
 use ils_doctor::analyze::{Method, Outcome, RootCause, Status};
-use ils_doctor::commands::analyze::Request;
+use ils_doctor::pipeline::offline::Request;
 use support::*;
 
 const HUB: &str = "192.0.2.10";

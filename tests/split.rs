@@ -4,7 +4,7 @@
 mod support;
 
 use ils_doctor::analyze::{self, Catalog};
-use ils_doctor::commands::scan::{scan_all_split, split_points, Job};
+use ils_doctor::pipeline::scan::{scan_all_split, split_points, Job};
 use support::*;
 
 const HUB: &str = "192.0.2.10";
@@ -58,7 +58,7 @@ fn a_split_file_gives_the_same_analysis_as_a_whole_one() {
 /// per-trace cap in total (the oldest go first, with a warning), not only per file.
 #[test]
 fn a_thousand_small_files_of_attempt_lines_stay_within_the_cap() {
-    use ils_doctor::commands::scan::MAX_MATCHED_PER_TRACE;
+    use ils_doctor::pipeline::scan::MAX_MATCHED_PER_TRACE;
     let dir = tempfile::tempdir().unwrap();
     let mut jobs = Vec::new();
     for f in 0..1000u32 {

@@ -5,7 +5,7 @@ mod support;
 
 use ils_doctor::analyze::model::Attempt;
 use ils_doctor::analyze::{Method, Outcome, RootCause, Side, Status};
-use ils_doctor::commands::analyze::Request;
+use ils_doctor::pipeline::offline::Request;
 use support::{analyze, analyze_with, fixture};
 
 struct Expect {

@@ -15,10 +15,10 @@ use crate::analyze::{Catalog, Side};
 use crate::collect::download::{self, Progress};
 use crate::collect::facts;
 use crate::collect::publisher::{Access, Publisher};
-use crate::commands::live::ConnOptions;
-use crate::commands::scan::{scan_all, Job};
 use crate::connect::tls::TlsMode;
 use crate::credentials::{self, Kind};
+use crate::pipeline::live::ConnOptions;
+use crate::pipeline::scan::{scan_all, Job};
 use crate::secret::Secret;
 
 fn secret(r: &CredentialRef, kind: Kind, host: &str) -> Result<Secret, String> {

@@ -12,6 +12,7 @@ pub mod history;
 pub mod inventory;
 pub mod junit;
 pub mod model;
+pub mod paths;
 pub mod prometheus;
 pub mod run;
 #[cfg(test)]

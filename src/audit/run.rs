@@ -20,9 +20,9 @@ use super::gather::{self, Reader};
 use super::inventory::{Inventory, Network};
 use super::model::{AuditReport, ClusterResult, Depth, PairResult, Role, SCHEMA};
 use crate::analyze::{self, Catalog, Side, Status, TimeBound};
-use crate::commands::check;
-use crate::commands::live::ConnOptions;
-use crate::commands::scan::{scan_all, Job};
+use crate::pipeline::live::ConnOptions;
+use crate::pipeline::scan::{scan_all, Job};
+use crate::pipeline::session;
 
 /// A sensible default for `--jobs`: publishers answer slowly (the CLI takes seconds per
 /// command), so many reads overlap well even on two cores.
@@ -297,7 +297,7 @@ async fn deep_group(
         Err(e) => return (fail(e), None),
     };
     let dir = req.cache.join("deep").join(gather::dir_name(&n.name)).join(gather::dir_name(&n.clusters[hub].name));
-    let check_req = check::Request {
+    let check_req = session::Request {
         hub: accesses[0].clone(),
         spokes: accesses[1..].to_vec(),
         capture: req.deep.capture,
@@ -313,7 +313,7 @@ async fn deep_group(
         catalog: req.catalog.clone(),
     };
     // The time limit stops the check like a signal does: through its restore, which has its own
-    // bounded time (`check::RESTORE_LIMIT`). Dropping the check at the limit would skip it.
+    // bounded time (`session::RESTORE_LIMIT`). Dropping the check at the limit would skip it.
     let limit = req.host_timeout + req.deep.capture;
     let timed_out = std::sync::atomic::AtomicBool::new(false);
     let stop = async {
@@ -322,26 +322,26 @@ async fn deep_group(
             () = tokio::time::sleep(limit) => timed_out.store(true, Ordering::SeqCst),
         }
     };
-    let ran = check::run(&check_req, stop).await;
+    let ran = session::run(&check_req, stop).await;
     let timed_out = timed_out.load(Ordering::SeqCst);
     let hub_name = &n.clusters[hub].name;
     let late =
         || format!("check of {hub_name} and its spokes did not finish within {} s and was stopped", limit.as_secs());
     let outcome = match ran {
         Ok(o) => o,
-        Err(check::CheckError::Interrupted) if timed_out => {
+        Err(session::CheckError::Interrupted) if timed_out => {
             return (fail(format!("{}; the trace levels were restored", late())), None)
         }
-        Err(check::CheckError::Interrupted) => return (fail("interrupted".into()), Some(String::new())),
-        Err(check::CheckError::InterruptedRestoreFailed(m)) if timed_out => {
+        Err(session::CheckError::Interrupted) => return (fail("interrupted".into()), Some(String::new())),
+        Err(session::CheckError::InterruptedRestoreFailed(m)) if timed_out => {
             let e = format!("{}; restoring the trace level failed: {m}", late());
             return (still_raised(fail(e.clone()), &accesses, &members, &e), None);
         }
-        Err(e @ check::CheckError::InterruptedRestoreFailed(_)) => {
+        Err(e @ session::CheckError::InterruptedRestoreFailed(_)) => {
             let text = e.to_string();
             return (still_raised(fail(text.clone()), &accesses, &members, &text), Some(text));
         }
-        Err(e @ check::CheckError::StillRaised { .. }) => {
+        Err(e @ session::CheckError::StillRaised { .. }) => {
             let text = format!("check of {hub_name} and its spokes: {e}");
             return (still_raised(fail(text.clone()), &accesses, &members, &text), None);
         }
@@ -357,7 +357,7 @@ async fn deep_group(
             .iter()
             .find(|c| c.facts.host == a.host && c.facts.https_port == a.https_port && c.side == side)
             .map(|c| c.facts.clone());
-        let folder = check::side_dir(&check_req.download_dir, side, a);
+        let folder = session::side_dir(&check_req.download_dir, side, a);
         let jobs: Vec<Job> = outcome
             .analysis
             .files
@@ -382,7 +382,7 @@ async fn deep_group(
 }
 
 /// A check that could not put a level back makes each cluster it names critical: a forgotten
-/// Detailed trace fills the disk (see `check::still_raised_findings`).
+/// Detailed trace fills the disk (see `session::still_raised_findings`).
 fn still_raised(
     mut gs: Vec<(usize, Gathered)>,
     accesses: &[crate::collect::publisher::Access],

@@ -1,65 +1,65 @@
-//! `ils-doctor audit` and `ils-doctor history`: from the command line to an audit run, its
-//! history and its output formats.
+//! `ils-doctor audit`: many clusters from an inventory, compared with the history, rendered for
+//! people and monitoring systems.
 
-use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context;
-use tokio::sync::watch;
 
-use crate::audit::history::{History, TrendRow};
+use super::shared::{conn_options, duration, runtime};
+use crate::audit::history::History;
 use crate::audit::model::{AuditReport, Depth};
-use crate::audit::run::{self, DeepOptions, Request};
+use crate::audit::paths::{default_cache, default_history};
+use crate::audit::run::{self as audit_run, DeepOptions, Request};
 use crate::audit::{changes, inventory, junit, prometheus};
 use crate::cli::{AuditArgs, AuditFormat};
-use crate::commands::live::{self, ConnOptions};
+use crate::exit::say;
+use crate::pipeline::live::ConnOptions;
+use crate::pipeline::{catalog, output, signals};
 
-fn xdg(var: &str, fallback: &str) -> PathBuf {
-    std::env::var_os(var)
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(fallback)))
-        .unwrap_or_else(std::env::temp_dir)
-        .join("ils-doctor")
-}
-
-/// `$XDG_DATA_HOME/ils-doctor/history.sqlite` (`~/.local/share/...`).
-pub fn default_history() -> PathBuf {
-    xdg("XDG_DATA_HOME", ".local/share").join("history.sqlite")
-}
-
-/// `$XDG_CACHE_HOME/ils-doctor/audit` (`~/.cache/...`): downloaded traces, reused between runs.
-pub fn default_cache() -> PathBuf {
-    xdg("XDG_CACHE_HOME", ".cache").join("audit")
+pub fn run(args: AuditArgs) -> anyhow::Result<u8> {
+    let conn = conn_options(&args.conn)?;
+    let req = request(&args, conn)?;
+    let mut report = runtime()?.block_on(async {
+        let rx = signals::arm().context("cannot arm the SIGINT and SIGTERM handlers")?;
+        audit_run::run(&req, rx).await.context("audit")
+    })?;
+    if !args.no_history {
+        let path = args.history.clone().unwrap_or_else(default_history);
+        // The verdict stands without the history: say so, do not fail the audit.
+        if let Err(e) = remember(&path, &mut report) {
+            say(&format!("ils-doctor: warning: history {}: {e:#}", path.display()));
+        }
+    }
+    let bytes = render(args.format, &report)?;
+    output::emit(args.output.as_deref(), |out| out.write_all(&bytes))?;
+    if args.summary {
+        say(&report.summary);
+    }
+    Ok(report.exit_code)
 }
 
 /// The validated request.
 pub fn request(args: &AuditArgs, conn: ConnOptions) -> anyhow::Result<Request> {
     let inventory = inventory::load(&args.inventory)?;
-    let dur =
-        |s: &str, flag: &str| live::parse_duration(s).map_err(anyhow::Error::msg).with_context(|| flag.to_string());
     Ok(Request {
         inventory,
         depth: if args.deep { Depth::Deep } else { Depth::Light },
-        since: dur(&args.since, "--since")?,
+        since: duration(&args.since, "--since")?,
         jobs: usize::from(args.jobs),
-        host_timeout: dur(&args.host_timeout, "--host-timeout")?,
+        host_timeout: duration(&args.host_timeout, "--host-timeout")?,
         conn,
         cache: args.cache_dir.clone().unwrap_or_else(default_cache),
         progress: true,
         deep: DeepOptions {
-            capture: dur(&args.capture, "--capture")?,
+            capture: duration(&args.capture, "--capture")?,
             max_raised: usize::from(args.max_raised),
             // The same journal `check` writes and `restore` reads: a killed deep audit is restored
             // by `ils-doctor restore` or the next run.
             journal: args.journal.clone().unwrap_or_else(crate::collect::trace_level::default_journal_path),
             force_registration: args.force_registration,
         },
-        catalog: std::sync::Arc::new(crate::commands::analyze::load_catalog(args.signatures.as_ref())?),
+        catalog: Arc::new(catalog::load_catalog(args.signatures.as_ref())?),
     })
-}
-
-/// Runs the audit; `cancel` turning true (Ctrl-C, SIGTERM) stops it cleanly.
-pub async fn execute(req: &Request, cancel: watch::Receiver<bool>) -> anyhow::Result<AuditReport> {
-    run::run(req, cancel).await.context("audit")
 }
 
 /// Compares with the history's previous run (the report's `changes`), then records this run.
@@ -72,45 +72,6 @@ pub fn remember(history_path: &std::path::Path, report: &mut AuditReport) -> any
         report,
     );
     h.record(report)?;
-    Ok(())
-}
-
-/// `ils-doctor history`: the trend per cluster and link.
-pub fn trend(
-    history_path: &std::path::Path,
-    cluster: Option<&str>,
-    since: Option<&str>,
-) -> anyhow::Result<Vec<TrendRow>> {
-    if !history_path.exists() {
-        anyhow::bail!(
-            "no history at {}: run `ils-doctor audit --inventory FILE` first (or pass --history FILE)",
-            history_path.display()
-        );
-    }
-    let since = match since {
-        Some(s) => {
-            let d = live::parse_duration(s).map_err(anyhow::Error::msg).context("--since")?;
-            Some(chrono::Utc::now() - chrono::Duration::from_std(d).unwrap_or_default())
-        }
-        None => None,
-    };
-    Ok(History::open(history_path)?.trend(cluster, since)?)
-}
-
-/// The trend as text: one block per subject, its runs oldest first, and the state changes.
-pub fn write_trend(out: &mut dyn std::io::Write, rows: &[TrendRow]) -> std::io::Result<()> {
-    use crate::report::terminal::clean;
-    if rows.is_empty() {
-        return writeln!(out, "no recorded run matches");
-    }
-    let mut last: Option<(&str, &str)> = None;
-    for r in rows {
-        if last != Some((r.network.as_str(), r.subject.as_str())) {
-            writeln!(out, "\n{} {}/{}", r.kind, clean(&r.network), clean(&r.subject))?;
-            last = Some((r.network.as_str(), r.subject.as_str()));
-        }
-        writeln!(out, "  {}  {:<8} {}", r.started, r.status.as_str(), clean(&r.detail))?;
-    }
     Ok(())
 }
 

@@ -1,131 +1,44 @@
-//! `ils-doctor demo`: the whole `check` against the embedded mock publisher, with no set-up.
-//!
-//! The mock (the `mock-server` crate, which shares no parsing code with ils-doctor) starts the
-//! scenario's publishers on loopback; the demo trusts exactly their certificate (pinned) and
-//! their SSH host key (a temporary known_hosts), as a user would after `ils-doctor trust` and a
-//! first verified login; credentials come from the mock, never from the command line.
+//! `ils-doctor demo`: a live session against embedded mock publishers, with no set-up.
 
-use std::path::Path;
-use std::time::Duration;
+use std::io::{self, Write};
 
-use mock_server::{PublisherInfo, Scenario};
+use anyhow::Context;
 
-use super::check::{self, CheckError, Outcome, Request};
-use crate::collect::publisher::Access;
-use crate::connect::tls::{fingerprint, TlsMode};
-use crate::secret::Secret;
+use super::shared::{self, runtime};
+use crate::cli::DemoArgs;
+use crate::pipeline::{mock_pair, signals};
+use crate::report::Format;
 
-/// The scenario shown by default: it fails, so the diagnosis shows.
-pub const DEFAULT_SCENARIO: &str = "m2-hub-cert-not-on-spoke";
-
-#[derive(Debug, thiserror::Error)]
-pub enum DemoError {
-    #[error("unknown demo scenario {0:?}; `ils-doctor demo --list` shows them")]
-    Unknown(String),
-    #[error("demo scenario {name}: {reason}")]
-    Scenario { name: String, reason: String },
-    #[error("cannot start the mock publishers: {0}")]
-    Start(String),
-    #[error("demo work folder: {0}")]
-    Io(#[from] std::io::Error),
-    #[error(transparent)]
-    Check(#[from] CheckError),
-}
-
-/// (name, description) of the bundled scenarios.
-pub fn scenarios() -> Vec<(&'static str, String)> {
-    mock_server::bundled::ALL
-        .iter()
-        .map(|(name, text)| {
-            let description = Scenario::from_toml(text, name).map(|s| s.description).unwrap_or_default();
-            (*name, description)
-        })
-        .collect()
-}
-
-/// Access to a mock publisher: pinned certificate, its host key already known.
-pub fn access_for(p: &PublisherInfo, known_hosts: &Path) -> std::io::Result<Access> {
-    let der = rustls_pemfile::certs(&mut p.tomcat_pem.as_bytes())
-        .next()
-        .and_then(Result::ok)
-        .ok_or_else(|| std::io::Error::other("the mock's Tomcat certificate is not PEM"))?;
-    let mut kh = std::fs::read_to_string(known_hosts).unwrap_or_default();
-    kh.push_str(&format!("[{}]:{} {}\n", p.ssh.ip(), p.ssh.port(), p.host_key.trim()));
-    std::fs::write(known_hosts, kh)?;
-    Ok(Access {
-        host: p.ssh.ip().to_string(),
-        ssh_port: p.ssh.port(),
-        https_port: p.https.port(),
-        admin_user: p.admin_user.clone(),
-        admin_password: Secret::new(p.password.clone()),
-        app_user: p.app_user.clone(),
-        app_password: Secret::new(p.password.clone()),
-        tls: TlsMode::Pin(fingerprint(&der)),
-        known_hosts: known_hosts.to_path_buf(),
-        accept_new_host_key: false,
-        command_timeout: Duration::from_secs(30),
-    })
-}
-
-/// Which clusters play hub and spoke: the spokes are the clusters that register somewhere, the
-/// hub is where they register (even when that cluster is misconfigured as a spoke).
-pub fn roles(s: &Scenario) -> (String, Vec<String>) {
-    let spokes: Vec<String> =
-        s.clusters.iter().filter(|c| c.ils.registration_server.is_some()).map(|c| c.name.clone()).collect();
-    let hub = s
-        .clusters
-        .iter()
-        .find_map(|c| c.ils.registration_server.clone())
-        .or_else(|| s.clusters.first().map(|c| c.name.clone()))
-        .unwrap_or_default();
-    (hub, spokes)
-}
-
-/// Runs `check` against scenario `name` in a temporary folder.
-pub async fn run(
-    name: &str,
-    work: &Path,
-    progress: bool,
-    cancel: impl std::future::Future<Output = ()>,
-) -> Result<Outcome, DemoError> {
-    let scenario = mock_server::bundled::load(name)
-        .ok_or_else(|| DemoError::Unknown(name.to_string()))?
-        .map_err(|e| DemoError::Scenario { name: name.to_string(), reason: e.to_string() })?;
-    let (hub_name, spoke_names) = roles(&scenario);
-    let mock = mock_server::start_with(
-        scenario,
-        mock_server::Options { state_dir: Some(work.join("mock-state")), ..mock_server::Options::default() },
-    )
-    .map_err(|e| DemoError::Start(e.to_string()))?;
-    let known_hosts = work.join("known_hosts");
-    let find = |n: &str| {
-        mock.publisher(n)
-            .cloned()
-            .ok_or_else(|| DemoError::Scenario { name: name.to_string(), reason: format!("no publisher {n}") })
-    };
-    let hub = access_for(&find(&hub_name)?, &known_hosts)?;
-    let mut spokes = Vec::new();
-    for s in &spoke_names {
-        spokes.push(access_for(&find(s)?, &known_hosts)?);
+pub fn run(args: DemoArgs) -> anyhow::Result<u8> {
+    if args.list {
+        let mut out = io::stdout().lock();
+        for (name, description) in mock_pair::scenarios() {
+            if writeln!(out, "{name:<28} {description}").is_err() {
+                break;
+            }
+        }
+        return Ok(0);
     }
-    let req = Request {
-        hub,
-        spokes,
-        capture: Duration::from_secs(45),
-        since: Duration::from_secs(2 * 3600),
-        keep_trace_level: false,
-        detailed_value: None,
-        // A registered pair is quiet until it reconnects: restart ILS on the spokes so the demo
-        // shows a registration whatever the scenario.
-        force_registration: true,
-        method: None,
-        download_dir: work.join("traces"),
-        journal: work.join("trace-journal.json"),
-        progress,
-        poll: Duration::from_secs(2),
-        catalog: Default::default(),
-    };
-    let out = check::run(&req, cancel).await?;
-    drop(mock);
-    Ok(out)
+    let work =
+        tempfile::Builder::new().prefix("ils-doctor-demo-").tempdir().context("demo: cannot create a work folder")?;
+    let _ = writeln!(
+        io::stderr(),
+        "ils-doctor demo: scenario {} on mock publishers (loopback); work folder {}",
+        args.scenario,
+        work.path().display()
+    );
+    let outcome = runtime()?
+        .block_on(async {
+            let sig = signals::arm().context("cannot arm the SIGINT and SIGTERM handlers")?;
+            anyhow::Ok(mock_pair::run(&args.scenario, work.path(), true, signals::wait(sig)).await?)
+        })
+        .context("demo")?;
+    let code = shared::report(&args.out, &outcome)?;
+    if args.out.format == Format::Text {
+        let _ = writeln!(
+            io::stderr(),
+            "\n(exit code {code}: 0 ok, 1 warning, 2 critical, 3 unknown; `ils-doctor demo --list` shows other scenarios)"
+        );
+    }
+    Ok(code)
 }

@@ -1,33 +1,33 @@
-//! The subcommands: each wires collect → parse → analyze → report for one job.
+//! The subcommands, each a short file: its arguments into one pipeline call, the result
+//! rendered. No command calls another; what they share is in [`shared`] and below, in
+//! `crate::pipeline`.
 
 pub mod analyze;
 pub mod audit;
 pub mod check;
 pub mod collect;
-pub mod config;
+pub mod credentials;
 pub mod demo;
-pub mod live;
-pub mod render;
-pub mod scan;
-pub mod signals;
+pub mod history;
+pub mod restore;
+pub mod shared;
 pub mod signatures;
-pub mod time;
+pub mod trust;
 
-/// An error that prevents a verdict (exit code 3). Each names what failed and what to do.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error("cannot read the signature file {path}: {source}")]
-    SignatureFile { path: String, source: std::io::Error },
-    #[error(transparent)]
-    Catalog(#[from] crate::analyze::catalog::CatalogError),
-    #[error("{side} trace path: {source}")]
-    TracePath { side: &'static str, source: crate::collect::local::FindError },
-    #[error("--{flag} {value:?}: {reason}")]
-    BadTime { flag: &'static str, value: String, reason: String },
-    #[error("give at least one trace path with --hub or --spoke, or an INPUT (bundle, RTMT download, folder)")]
-    NoTraces,
-    #[error(transparent)]
-    Input(#[from] crate::bundle::inputs::InputError),
-    #[error("a bundle is analysed alone: give it without --hub, --spoke or other inputs")]
-    BundleAlone,
+use crate::cli::{Cli, Command};
+
+/// Runs the subcommand the command line names; the result is its exit code.
+pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Analyze(args) => analyze::run(args),
+        Command::Check(args) => check::run(*args),
+        Command::Collect(args) => collect::run(*args),
+        Command::Demo(args) => demo::run(args),
+        Command::Audit(args) => audit::run(*args),
+        Command::History(args) => history::run(args),
+        Command::Restore(args) => restore::run(args),
+        Command::Trust(args) => trust::run(args),
+        Command::Credentials(args) => credentials::run(args),
+        Command::Signatures(args) => signatures::run(args),
+    }
 }

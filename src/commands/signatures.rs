@@ -6,7 +6,10 @@ use serde::Serialize;
 
 use crate::analyze::types::{Confidence, Fact, Method, OutcomeClass, SideSpec};
 use crate::analyze::Catalog;
+use crate::cli::SignaturesArgs;
+use crate::pipeline::{catalog, output};
 use crate::report::terminal::clean;
+use crate::report::Format;
 
 #[derive(Serialize)]
 struct Entry<'a> {
@@ -21,6 +24,12 @@ struct Entry<'a> {
     source: &'a str,
     meaning: &'a str,
     origin: &'a str,
+}
+
+pub fn run(args: SignaturesArgs) -> anyhow::Result<u8> {
+    let catalog = catalog::load_catalog(args.signatures.as_ref())?;
+    output::emit(None, |out| write(out, &catalog, args.format == Format::Json))?;
+    Ok(0)
 }
 
 pub fn write(out: &mut dyn Write, catalog: &Catalog, json: bool) -> io::Result<()> {

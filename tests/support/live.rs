@@ -7,9 +7,9 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use ils_doctor::collect::publisher::Access;
-use ils_doctor::commands::check::Request;
-use ils_doctor::commands::demo::access_for;
 use ils_doctor::connect::tls::TlsMode;
+use ils_doctor::pipeline::mock_pair::access_for;
+use ils_doctor::pipeline::session::Request;
 use mock_server::scenario::{Scenario, TraceLevel};
 
 pub struct Net {

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use ils_doctor::analyze::Analysis;
-use ils_doctor::commands::analyze::{run, Request};
+use ils_doctor::pipeline::offline::{run, Request};
 
 pub mod live;
 

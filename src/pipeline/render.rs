@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::check::Outcome;
+use super::session::Outcome;
 use crate::analyze::model::Analysis;
 use crate::report::model::{Finding, Report, SideFacts};
 use crate::report::template::{self, Kind, TemplateError};

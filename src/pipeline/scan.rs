@@ -7,7 +7,7 @@
 
 use std::fs::File;
 use std::io::{self, Read};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -324,7 +324,7 @@ impl<'a> Worker<'a> {
             ));
         }
         // A `.gzo` is the file CUCM is still writing: a gzip stream without its end is its normal
-        // state, not damage (field notes §1), so only other files are reported.
+        // state, not damage (docs/cucm-notes.md#gzo), so only other files are reported.
         if let Some(e) = report.read_error.as_ref().filter(|_| !display.ends_with(".gzo")) {
             warnings.push(format!(
                 "{} file {display}: {e}: the file is truncated or corrupt; analysed the {} line(s) before that",
@@ -397,4 +397,14 @@ fn read_up_to(f: &mut File, buf: &mut [u8]) -> io::Result<usize> {
         }
     }
     Ok(n)
+}
+
+/// Paths shown in the diagnosis: relative to the bundle root.
+pub fn relative_paths(files: &mut [ScannedFile], root: &Path) {
+    let prefix = format!("{}/", root.display());
+    for f in files {
+        if let Some(rest) = f.path.strip_prefix(&prefix) {
+            f.path = rest.to_string();
+        }
+    }
 }

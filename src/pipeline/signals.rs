@@ -5,7 +5,7 @@
 //! raising stops the run through its restore instead of killing the process with a level
 //! raised. Once installed, the handlers stay for the life of the process: a second Ctrl-C
 //! does not cut a restore short (each restore is bounded by its own time instead,
-//! `check::RESTORE_LIMIT`).
+//! `session::RESTORE_LIMIT`).
 
 use tokio::sync::watch;
 

@@ -1,0 +1,12 @@
+//! `ils-doctor credentials`: store or delete a password in the OS keyring.
+
+use crate::cli::{CredentialsAction, CredentialsArgs};
+use crate::credentials;
+
+pub fn run(args: CredentialsArgs) -> anyhow::Result<u8> {
+    match args.action {
+        CredentialsAction::Set { host, kind } => credentials::set(kind, &host)?,
+        CredentialsAction::Delete { host, kind } => credentials::delete(kind, &host)?,
+    }
+    Ok(0)
+}

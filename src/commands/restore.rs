@@ -1,0 +1,85 @@
+//! `ils-doctor restore`: put back the ILS trace levels a run left raised, from the journal.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use anyhow::Context;
+
+use super::shared::{conn_options, runtime};
+use crate::cli::RestoreArgs;
+use crate::collect::trace_level::{self, Journal};
+use crate::connect::soap::{HttpsTarget, SoapClient};
+use crate::exit::{say, UNKNOWN};
+use crate::pipeline::{session, signals};
+
+/// Puts back every level no live run holds, from the journal. Needs only what restoring uses:
+/// the application user (AXL) and the HTTPS trust, never the SSH password. A signal lets the
+/// entry being written finish, then stops (the rest stays in the journal).
+pub fn run(args: RestoreArgs) -> anyhow::Result<u8> {
+    let opts = conn_options(&args.conn)?;
+    let path = args.journal.unwrap_or_else(trace_level::default_journal_path);
+    let journal = Journal::load(&path)?;
+    if journal.entries.is_empty() {
+        let _ = writeln!(io::stdout(), "nothing to restore: the journal {} is empty", path.display());
+        return Ok(0);
+    }
+    let rt = runtime()?;
+    rt.block_on(async {
+        let sig = signals::arm().context("cannot arm the SIGINT and SIGTERM handlers")?;
+        let mut failed = 0;
+        for (key, entry) in journal.entries {
+            if *sig.borrow() {
+                // Between two entries: the one being written was finished.
+                let left = Journal::load(&path).map(|j| j.entries.len()).unwrap_or_default();
+                say(&format!(
+                    "ils-doctor: interrupted: {left} entr(ies) left in {} for the next `ils-doctor restore`",
+                    path.display()
+                ));
+                failed += 1;
+                break;
+            }
+            if entry.held_by_live_run() {
+                say(&format!(
+                    "ils-doctor: {key}: held by a running ils-doctor (pid {}), which restores it itself; not touched",
+                    entry.owner.as_ref().map_or(0, |o| o.pid)
+                ));
+                continue;
+            }
+            let (user, password, tls) = opts.app_access(&entry.host, entry.https_port)?;
+            let client = SoapClient::new(&HttpsTarget {
+                host: entry.host.clone(),
+                port: entry.https_port,
+                user,
+                password,
+                tls,
+                connect_timeout: Duration::from_secs(10),
+                request_timeout: opts.command_timeout,
+            })?;
+            let put_back = trace_level::restore_with(
+                &client,
+                &entry.host,
+                entry.https_port,
+                &path,
+                trace_level::Whose::Leftover,
+            );
+            match tokio::time::timeout(session::RESTORE_LIMIT, put_back).await {
+                Ok(Ok(Some(orig))) => {
+                    let _ = writeln!(io::stdout(), "{key}: ILS trace level restored to {}", orig.trace_level);
+                }
+                Ok(Ok(None)) => {}
+                Ok(Err(e)) => {
+                    failed += 1;
+                    say(&format!("ils-doctor: error: {key}: {e}"));
+                }
+                Err(_) => {
+                    failed += 1;
+                    say(&format!(
+                        "ils-doctor: error: {key}: no answer within {} s; the journal keeps the entry, run `ils-doctor restore` again",
+                        session::RESTORE_LIMIT.as_secs()
+                    ));
+                }
+            }
+        }
+        anyhow::Ok(if failed == 0 { 0 } else { UNKNOWN })
+    })
+}

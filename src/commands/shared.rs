@@ -1,0 +1,98 @@
+//! What the commands share: the connection options from the command line, the async runtime,
+//! and printing a session's report.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+
+use crate::cli::{ConnArgs, OutputArgs};
+use crate::collect::publisher::Access;
+use crate::exit::say;
+use crate::pipeline::live::{self, ConnOptions, HostSpec};
+use crate::pipeline::{config, output, render, session};
+
+/// The time a report says it was made.
+pub fn now() -> String {
+    chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+/// The async runtime of a command that talks to publishers: two workers are plenty, the work
+/// waits on the network.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// How to reach and trust publishers, from the shared connection arguments.
+pub fn conn_options(c: &ConnArgs) -> anyhow::Result<ConnOptions> {
+    if c.insecure {
+        say("ils-doctor: warning: --insecure: HTTPS certificates are not verified; anyone on the path can read the passwords");
+    }
+    Ok(ConnOptions {
+        ssh_port: c.ssh_port,
+        https_port: c.https_port,
+        admin_user: c.admin_user.clone(),
+        app_user: c.app_user.clone(),
+        ca_file: c.ca_file.clone(),
+        pins: c.pin.clone(),
+        pins_file: live::default_config_dir().join("pins"),
+        insecure: c.insecure,
+        known_hosts: c.known_hosts.clone().unwrap_or_else(live::default_known_hosts),
+        accept_new_host_key: c.accept_new_host_key,
+        command_timeout: duration(&c.command_timeout, "--command-timeout")?,
+    })
+}
+
+/// A duration option (`90s`, `5m`, `2h`), its flag named when it is wrong.
+pub fn duration(value: &str, flag: &str) -> anyhow::Result<std::time::Duration> {
+    live::parse_duration(value).map_err(anyhow::Error::msg).with_context(|| flag.to_string())
+}
+
+fn spec(s: &str, flag: &str) -> anyhow::Result<HostSpec> {
+    s.parse().map_err(anyhow::Error::msg).with_context(|| format!("{flag} {s}"))
+}
+
+/// The hub's and spokes' access, from --hub/--spoke or --cluster.
+pub fn accesses(
+    conn: &ConnArgs,
+    cluster: &Option<String>,
+    config_file: &Option<PathBuf>,
+    hub: &Option<String>,
+    spoke: &[String],
+) -> anyhow::Result<(Access, Vec<Access>)> {
+    let mut opts = conn_options(conn)?;
+    let (hub_spec, spoke_specs) = match (cluster, hub) {
+        (Some(name), _) => {
+            let path = config_file.clone().unwrap_or_else(|| live::default_config_dir().join("config.toml"));
+            let (c, hub, spokes) = config::cluster(&path, name)?;
+            opts.admin_user = c.admin_user.unwrap_or(opts.admin_user);
+            opts.app_user = c.app_user.unwrap_or(opts.app_user);
+            (hub, spokes)
+        }
+        (None, Some(hub)) => {
+            (spec(hub, "--hub")?, spoke.iter().map(|s| spec(s, "--spoke")).collect::<anyhow::Result<Vec<_>>>()?)
+        }
+        (None, None) => bail!("give --hub and --spoke, or --cluster NAME"),
+    };
+    let hub = opts.access(&hub_spec)?;
+    let spokes =
+        spoke_specs.iter().map(|s| opts.access(s).map_err(anyhow::Error::from)).collect::<anyhow::Result<Vec<_>>>()?;
+    Ok((hub, spokes))
+}
+
+/// The download folder of a run: `./ils-doctor-<time>` unless given.
+pub fn download_dir(given: Option<PathBuf>) -> PathBuf {
+    given.unwrap_or_else(|| PathBuf::from(format!("ils-doctor-{}", chrono::Local::now().format("%Y%m%d-%H%M%S"))))
+}
+
+/// Prints a session's report in the chosen format; the result is the verdict's exit code.
+pub fn report(out: &OutputArgs, outcome: &session::Outcome) -> anyhow::Result<u8> {
+    let (sides, findings) = render::check_parts(outcome);
+    let bytes = render::render(out.format, &outcome.analysis, sides, findings, outcome, out.template.as_deref(), now())
+        .context("report")?;
+    output::emit(out.output.as_deref(), |w| w.write_all(&bytes))?;
+    Ok(outcome.analysis.exit_code)
+}

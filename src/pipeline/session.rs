@@ -1,0 +1,455 @@
+//! A live session with a hub and its spokes: the whole job against live publishers, which
+//! `check`, `collect`, `demo` and a deep audit run.
+//!
+//! 1. open each publisher once (HTTPS pool + SSH shell), concurrently;
+//! 2. restore trace levels a dead earlier run left raised (the journal says which);
+//! 3. read each side's facts (version, cluster ID, ILS role and service, remotecluster, nodes);
+//! 4. raise the ILS trace level to Detailed, journal first;
+//! 5. capture: poll the ILS traces of the window, download new files, analyze, and stop early
+//!    once each requested spoke has a new decided attempt (or at `--capture`);
+//! 6. restore the trace levels: always, on success, error, a panic, Ctrl-C, SIGTERM or an
+//!    audit's time limit, wherever in steps 1-5 the run was (docs/security.md, "Trace levels");
+//! 7. diagnose: the analysis of both sides plus configuration findings, judged on the requested
+//!    spokes; a level that could not be restored is critical.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::Utc;
+
+use super::diagnose::{
+    decided_per_spoke, drop_moot_trust_findings, findings, fold_findings, identities, judge_requested,
+};
+pub use super::diagnose::{Finding, LevelChange, Outcome, SideConfig};
+use super::scan::{scan_all, Job};
+use crate::analyze::model::Analysis;
+use crate::analyze::{self, Catalog, Method, Side};
+use crate::collect::download::{self, Progress};
+use crate::collect::facts;
+use crate::collect::publisher::{Access, Publisher, PublisherError};
+use crate::collect::trace_level::{self, Owner, RaiseError};
+use futures_util::FutureExt;
+
+/// Everything `check` needs, validated.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub hub: Access,
+    pub spokes: Vec<Access>,
+    /// How long to wait for registration attempts when the level had to be raised.
+    pub capture: Duration,
+    /// How far back to read when the level already was Detailed.
+    pub since: Duration,
+    pub keep_trace_level: bool,
+    pub detailed_value: Option<String>,
+    /// Restart the ILS service on the spokes after raising the level, to force a registration
+    /// (a registered pair logs nothing until it reconnects).
+    pub force_registration: bool,
+    pub method: Option<Method>,
+    pub download_dir: PathBuf,
+    pub journal: PathBuf,
+    pub progress: bool,
+    /// Seconds between two looks at the traces during the capture.
+    pub poll: Duration,
+    /// The signature catalog (the built-in one plus the user's `--signatures` file).
+    pub catalog: std::sync::Arc<Catalog>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error(transparent)]
+    Publisher(#[from] PublisherError),
+    #[error(transparent)]
+    TraceLevel(#[from] RaiseError),
+    #[error("interrupted; the trace levels were restored")]
+    Interrupted,
+    #[error("interrupted, and restoring the trace level failed: {0}")]
+    InterruptedRestoreFailed(String),
+    #[error("internal error (a bug in ils-doctor, please report it): {0}; the trace levels were restored")]
+    Panicked(String),
+    #[error("{error}; and restoring the trace level failed: {still_raised}")]
+    StillRaised { error: String, still_raised: String },
+}
+
+/// How long one publisher's restore may take once the run is over (a request and its retries):
+/// bounded, so that an audit's per-host limit or a second signal never waits forever, and
+/// separate from the capture's time, so that a check that ran out of time still restores.
+pub const RESTORE_LIMIT: Duration = Duration::from_secs(60);
+
+/// What the run built up before the restore: kept outside the cancellable part, so that the
+/// restore sees every publisher opened and every level raised whatever stopped the run.
+#[derive(Default)]
+struct State {
+    pubs: Vec<(Side, Publisher)>,
+    config: Vec<SideConfig>,
+    levels: Vec<LevelChange>,
+    raised_any: bool,
+}
+
+/// How the cancellable part ended.
+enum Ended {
+    Done(Result<Collected, CheckError>),
+    Interrupted,
+    Panicked(String),
+}
+
+/// Runs the check. `cancel` resolving (Ctrl-C, SIGTERM, an audit's time limit) stops the run
+/// wherever it is (connecting, reading facts, raising, capturing); the levels this run raised
+/// are restored either way, and after a panic too (docs/security.md, "Trace levels").
+pub async fn run(req: &Request, cancel: impl std::future::Future<Output = ()>) -> Result<Outcome, CheckError> {
+    let progress = Progress::new(req.progress);
+    let me = Owner::new_run();
+    let mut st = State::default();
+    let ended = {
+        let work = std::panic::AssertUnwindSafe(work(req, &mut st, &progress, &me)).catch_unwind();
+        tokio::pin!(cancel);
+        tokio::select! {
+            r = work => match r {
+                Ok(r) => Ended::Done(r),
+                Err(panic) => Ended::Panicked(panic_message(panic.as_ref())),
+            },
+            () = &mut cancel => Ended::Interrupted,
+        }
+    };
+
+    let restore_errors = if req.keep_trace_level {
+        if st.raised_any {
+            progress.say(
+                "--keep-trace-level: the ILS trace level stays at Detailed (journal kept for `ils-doctor restore`)",
+            );
+        }
+        match trace_level::release_mine(&req.journal, &me) {
+            Ok(_) => Vec::new(),
+            Err(e) => vec![e.to_string()],
+        }
+    } else {
+        let errors = restore_all(&st.pubs, req, &mut st.levels, &progress, &me).await;
+        if !errors.is_empty() {
+            // Handed over: `ils-doctor restore`, or the next run in any process, puts them back.
+            let _ = trace_level::release_mine(&req.journal, &me);
+        }
+        errors
+    };
+    let State { pubs, config, levels, .. } = st;
+    close_all(pubs).await;
+    let still_raised = restore_errors.join("; ");
+    let files = match ended {
+        Ended::Done(Ok(files)) => files,
+        Ended::Done(Err(e)) if restore_errors.is_empty() => return Err(e),
+        Ended::Done(Err(e)) => return Err(CheckError::StillRaised { error: e.to_string(), still_raised }),
+        Ended::Interrupted if restore_errors.is_empty() => return Err(CheckError::Interrupted),
+        Ended::Interrupted => return Err(CheckError::InterruptedRestoreFailed(still_raised)),
+        Ended::Panicked(m) if restore_errors.is_empty() => return Err(CheckError::Panicked(m)),
+        Ended::Panicked(m) => {
+            return Err(CheckError::StillRaised { error: format!("internal error: {m}"), still_raised })
+        }
+    };
+
+    let (jobs, warnings) = files;
+    let catalog = &*req.catalog;
+    let (scanned, scan_warnings) =
+        scan_all(catalog, &jobs, std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let mut warnings = warnings;
+    warnings.extend(scan_warnings);
+    let options = analyze::Options { configured_method: req.method, warnings, ..analyze::Options::default() };
+    let spokes: Vec<BTreeSet<String>> =
+        config.iter().filter(|c| c.side == Side::Spoke).map(|c| identities(&c.facts)).collect();
+    let mut analysis = analyze::analyze(catalog, &scanned, &options);
+    judge_requested(&mut analysis, &spokes);
+    let mut found = findings(&config, &levels);
+    drop_moot_trust_findings(&mut found, &mut analysis);
+    fold_findings(&mut analysis, &found);
+    let mut outcome = Outcome {
+        analysis,
+        config,
+        findings: found,
+        trace_levels: levels,
+        download_dir: req.download_dir.display().to_string(),
+    };
+    let raised = still_raised_findings(&outcome.trace_levels, &restore_errors, &req.journal);
+    outcome.findings.retain(|f| f.code != "trace_level_not_restored");
+    fold_findings(&mut outcome.analysis, &raised);
+    outcome.findings.extend(raised);
+    Ok(outcome)
+}
+
+/// The text of a caught panic.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".into())
+}
+
+/// A level left raised is critical: a forgotten Detailed trace fills the disk (Cisco Unified
+/// Serviceability Administration Guide, "Trace configuration"). The finding names what is still
+/// raised and the command that puts it back.
+fn still_raised_findings(levels: &[LevelChange], errors: &[String], journal: &std::path::Path) -> Vec<Finding> {
+    levels
+        .iter()
+        .filter(|l| l.restored == Some(false))
+        .map(|l| {
+            let why = errors.iter().find(|e| e.contains(&l.host)).cloned().unwrap_or_else(|| {
+                "the level read back after the restore differs from the original".to_string()
+            });
+            Finding {
+                severity: analyze::Status::Critical,
+                code: "trace_level_still_raised",
+                host: l.host.clone(),
+                message: format!(
+                    "{}:{}: the ILS trace level is still raised ({}; it was {}): {why}",
+                    l.host, l.https_port, l.during, l.before
+                ),
+                fix: format!(
+                    "run `ils-doctor restore --journal {}` (it needs only the application user), or set the Cisco Intercluster Lookup Service trace level back to {} in Cisco Unified Serviceability > Trace > Configuration",
+                    journal.display(),
+                    l.before
+                ),
+            }
+        })
+        .collect()
+}
+
+/// Test-only fault injection (debug builds only): `ILS_DOCTOR_TEST_PANIC=raised` panics right
+/// after the levels are raised, so that the chaos test (tests/chaos.rs) proves the restore after
+/// a panic. Release builds ignore it.
+fn injected_panic(at: &str) {
+    if cfg!(debug_assertions) && std::env::var("ILS_DOCTOR_TEST_PANIC").is_ok_and(|v| v == at) {
+        panic!("injected test panic at {at}");
+    }
+}
+
+/// Everything up to the end of the capture; cancellable at any await.
+async fn work(req: &Request, st: &mut State, progress: &Progress, me: &Owner) -> Result<Collected, CheckError> {
+    let all: Vec<(Side, Access)> = std::iter::once((Side::Hub, req.hub.clone()))
+        .chain(req.spokes.iter().map(|s| (Side::Spoke, s.clone())))
+        .collect();
+    progress.say(&format!("connecting to {} publisher(s)", all.len()));
+    let opened = futures_util::future::join_all(all.iter().map(|(_, a)| Publisher::open(a.clone()))).await;
+    let mut first_err = None;
+    for ((side, _), r) in all.iter().zip(opened) {
+        match r {
+            Ok(p) => st.pubs.push((*side, p)),
+            Err(e) => first_err = first_err.or(Some(e)),
+        }
+    }
+    if let Some(e) = first_err {
+        return Err(e.into());
+    }
+
+    for (_, p) in &st.pubs {
+        if let Some(old) = trace_level::restore_leftover(p, &req.journal).await? {
+            progress.say(&format!(
+                "{}: restored the trace level {} left raised by an earlier run",
+                p.access.host, old.trace_level
+            ));
+        }
+    }
+
+    progress.say("reading the ILS configuration of both sides");
+    for (side, p) in st.pubs.iter_mut() {
+        let f = facts::read(p).await;
+        p.node_name = f.node_name.clone();
+        st.config.push(SideConfig { side: *side, facts: f });
+    }
+
+    // Raise, journal first; whatever stops the run from here, `run` restores what was raised.
+    for ((_, p), c) in st.pubs.iter().zip(&st.config) {
+        let node = c.facts.node_name.clone().unwrap_or_else(|| p.access.host.clone());
+        let detailed = match &req.detailed_value {
+            Some(v) => v.clone(),
+            None => trace_level::detailed_value(p, trace_level::DEFAULT_DETAILED).await,
+        };
+        let r = trace_level::raise(p, &node, &detailed, &req.journal, me).await?;
+        st.raised_any |= r.changed;
+        st.levels.push(LevelChange {
+            host: p.access.host.clone(),
+            https_port: p.access.https_port,
+            before: r.original.trace_level,
+            during: detailed,
+            restored: None,
+        });
+    }
+    if st.raised_any {
+        progress.say("ILS trace level raised to Detailed; it is restored at the end, whatever happens");
+    }
+    injected_panic("raised");
+    let spokes: Vec<BTreeSet<String>> =
+        st.config.iter().filter(|c| c.side == Side::Spoke).map(|c| identities(&c.facts)).collect();
+    Ok(capture(req, &mut st.pubs, &spokes, st.raised_any, progress).await)
+}
+
+type Collected = (Vec<Job>, Vec<String>);
+
+/// Polls and downloads until each requested spoke has a decided attempt, or the capture time is
+/// over. With `--force-registration` the spokes' ILS is restarted and the capture waits for the
+/// new attempts even when the level already was Detailed.
+async fn capture(
+    req: &Request,
+    pubs: &mut [(Side, Publisher)],
+    spokes: &[BTreeSet<String>],
+    raised: bool,
+    progress: &Progress,
+) -> Collected {
+    let started = Utc::now();
+    let wait = raised || req.force_registration;
+    let from = if raised {
+        started - chrono::Duration::minutes(2)
+    } else {
+        started - chrono::Duration::from_std(req.since).unwrap_or_default()
+    };
+    let deadline = tokio::time::Instant::now() + if wait { req.capture } else { Duration::ZERO };
+    let mut warnings = Vec::new();
+    let mut log_names = Vec::new();
+    for (_, p) in pubs.iter() {
+        log_names.push(download::ils_log_name(p).await);
+    }
+    let catalog = &*req.catalog;
+    let mut jobs: Vec<Job> = Vec::new();
+    // A forced registration is a new attempt: what was decided before the restart does not
+    // count (the count, not the time, so that the publishers' clocks do not matter).
+    let mut baseline = vec![0usize; spokes.len().max(1)];
+    if req.force_registration {
+        let a = poll(req, pubs, &log_names, from, progress, catalog, &mut jobs, &mut warnings).await;
+        baseline = decided_per_spoke(&a, spokes);
+        for (side, p) in pubs.iter_mut() {
+            if *side == Side::Spoke {
+                match p.restart_ils().await {
+                    Ok(_) => progress.say(&format!(
+                        "{}: Cisco Intercluster Lookup Service restarted to force a registration",
+                        p.access.host
+                    )),
+                    Err(e) => warnings.push(e.to_string()),
+                }
+            }
+        }
+    }
+    let spinner = wait.then(|| {
+        progress.spinner(format!(
+            "waiting up to {} s for ILS registration attempts on {} spoke(s)",
+            req.capture.as_secs(),
+            req.spokes.len()
+        ))
+    });
+    loop {
+        let a = poll(req, pubs, &log_names, from, progress, catalog, &mut jobs, &mut warnings).await;
+        // Each requested spoke needs its own decided attempt: another spoke's (the hub's traces
+        // hold them all) says nothing about this one.
+        let done = decided_per_spoke(&a, spokes).iter().zip(&baseline).all(|(now, before)| now > before);
+        if done || tokio::time::Instant::now() >= deadline {
+            if let Some(s) = &spinner {
+                s.finish_and_clear();
+            }
+            if !done && wait {
+                warnings.push(format!(
+                    "no decided registration attempt for every spoke within {} s: a registered pair logs nothing until it reconnects; run again with --force-registration (restarts the ILS service on the spokes) or a longer --capture",
+                    req.capture.as_secs()
+                ));
+            }
+            // Keep only the last state of each file: the final listing's jobs.
+            return (jobs, warnings);
+        }
+        tokio::time::sleep(req.poll).await;
+    }
+}
+
+/// One look at the traces: lists and downloads each side's files of the window into `jobs`
+/// (replaced), and analyses them.
+#[allow(clippy::too_many_arguments)] // one internal step of `capture`, with its state
+async fn poll(
+    req: &Request,
+    pubs: &mut [(Side, Publisher)],
+    log_names: &[String],
+    from: chrono::DateTime<Utc>,
+    progress: &Progress,
+    catalog: &Catalog,
+    jobs: &mut Vec<Job>,
+    warnings: &mut Vec<String>,
+) -> Analysis {
+    let to = Utc::now() + chrono::Duration::minutes(2);
+    jobs.clear();
+    for (arg, ((side, p), log)) in pubs.iter_mut().zip(log_names).enumerate() {
+        let dir = side_dir(&req.download_dir, *side, &p.access);
+        match download::fetch(p, log, from, to, &dir, progress).await {
+            Ok(f) => {
+                warnings.extend(f.warnings);
+                jobs.extend(f.files.into_iter().map(|path| Job { path, side: *side, arg }));
+            }
+            Err(e) => warnings.push(e.to_string()),
+        }
+    }
+    let (scanned, _) = scan_all(catalog, jobs, 2);
+    analyze::analyze(catalog, &scanned, &analyze::Options::default())
+}
+
+/// Where one side's traces are downloaded under the run's download folder.
+pub fn side_dir(download_dir: &std::path::Path, side: Side, a: &Access) -> PathBuf {
+    download_dir.join(format!("{}-{}-{}", side.as_str(), sanitize(&a.host), a.https_port))
+}
+
+fn sanitize(host: &str) -> String {
+    host.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect()
+}
+
+/// Restores every level this run raised, each within [`RESTORE_LIMIT`]; returns what failed,
+/// each naming the host, what is still raised and how to put it back.
+async fn restore_all(
+    pubs: &[(Side, Publisher)],
+    req: &Request,
+    levels: &mut [LevelChange],
+    progress: &Progress,
+    me: &Owner,
+) -> Vec<String> {
+    let mut errors = Vec::new();
+    for (_, p) in pubs {
+        let mut level = levels.iter_mut().find(|l| l.host == p.access.host && l.https_port == p.access.https_port);
+        let restored = tokio::time::timeout(RESTORE_LIMIT, trace_level::restore(p, &req.journal, me)).await;
+        let failure = match restored {
+            Ok(Ok(Some(orig))) => {
+                let ok = p
+                    .soap
+                    .trace_settings(&journal_node(p), facts::ILS_SERVICE)
+                    .await
+                    .map(|s| s.trace_level == orig.trace_level)
+                    .unwrap_or(false);
+                if let Some(l) = level.as_deref_mut() {
+                    l.restored = Some(ok);
+                }
+                progress.say(&format!("{}: ILS trace level restored to {}", p.access.host, orig.trace_level));
+                None
+            }
+            Ok(Ok(None)) => None,
+            Ok(Err(e)) => Some(e.to_string()),
+            Err(_) => Some(format!("no answer within {} s", RESTORE_LIMIT.as_secs())),
+        };
+        if let Some(why) = failure {
+            let (during, before) = match &level {
+                Some(l) => (l.during.clone(), l.before.clone()),
+                None => ("Detailed".into(), "its original level".into()),
+            };
+            if let Some(l) = level {
+                l.restored = Some(false);
+            }
+            errors.push(format!(
+                "{}:{}: the ILS trace level is still {during} (it was {before}): {why}; the journal {} keeps the original: run `ils-doctor restore --journal {}`",
+                p.access.host,
+                p.access.https_port,
+                req.journal.display(),
+                req.journal.display()
+            ));
+        }
+    }
+    errors
+}
+
+/// The node name the level was read with.
+fn journal_node(p: &Publisher) -> String {
+    p.node_name.clone().unwrap_or_else(|| p.access.host.clone())
+}
+
+async fn close_all(pubs: Vec<(Side, Publisher)>) {
+    for (_, p) in pubs {
+        p.close().await;
+    }
+}
