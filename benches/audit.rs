@@ -1,5 +1,5 @@
 //! A light audit of many mock clusters, run as the real binary: wall time and peak RSS with
-//! `--jobs 16` and `--jobs 1` (issue 7's goal: 200 clusters in under 10 s on 2 cores, under
+//! `--jobs 16` and `--jobs 1` (the goal: 200 clusters in under 10 s on 2 cores, under
 //! 200 MiB).
 //!
 //! Run: `cargo bench --bench audit` (`ILS_BENCH_CLUSTERS=200` by default; half hubs, half

@@ -17,7 +17,7 @@
 //! MB/s are 10^6 bytes per second everywhere. Every figure is the best of three runs. The libdeflate and reader figures time only the work
 //! (data already in memory or page cache); the tool figures include process start and analysis.
 //!
-//! Issue 3's goals, printed as ratios: plain >= 1.0x `rg -c`; `.gz` >= 70 % of libdeflate and
+//! The goals (docs/benchmarks.md), printed as ratios: plain >= 1.0x `rg -c`; `.gz` >= 70 % of libdeflate and
 //! >= 1.6x `pigz -dc`; >= 15 M lines/s per core; all cores >= 1.8x one; peak RSS < 64 MiB.
 
 use std::fs;

@@ -5,7 +5,7 @@
 //! and host `h`: `ILS_DOCTOR_<KIND>_PASSWORD_<H>` (H upper-cased, non-alphanumerics as `_`),
 //! `ILS_DOCTOR_<KIND>_PASSWORD`, the keyring entry `ils-doctor` / `<kind>@<h>`, then a prompt
 //! when standard input is a terminal. On a headless box without a session keyring (cron, CI,
-//! containers) the keyring is simply unavailable (research field notes §4): the environment or
+//! containers) the keyring is simply unavailable (docs/cucm-notes.md#keyring-headless): the environment or
 //! `keyctl session` are the ways there.
 
 use std::io::IsTerminal;

@@ -39,7 +39,7 @@ async fn every_scenario_matches_the_mocks_ground_truth() {
     let mut checked = 0;
     let mut compared = Vec::new();
     for name in mock_server::bundled::names() {
-        // A hub mesh has no spoke to check (hub-to-hub links are for a later audit).
+        // A hub mesh has no spoke to check (hub-to-hub links are not diagnosed, docs/cucm-notes.md#limits).
         if name == "mesh-two-hubs" {
             continue;
         }

@@ -1,4 +1,4 @@
-//! The fault matrix (issue 9, `docs/fault-matrix.md`): every fault the mock injects against
+//! The fault matrix (`docs/fault-matrix.md`): every fault the mock injects against
 //! `check`, `audit` and `restore`, each with the behaviour the table promises: a clear error
 //! naming the host and what to do, or the right diagnosis despite the fault; no partial file
 //! under a final name; trace levels back as they were (or the journal kept for `restore`); the

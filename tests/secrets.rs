@@ -1,4 +1,4 @@
-//! Secrets hygiene (issue 9): every command runs with a known password, from the environment and
+//! Secrets hygiene: every command runs with a known password, from the environment and
 //! from the OS keyring, with `RUST_LOG=trace`; every byte it produced is searched for the
 //! password (and for the HTTP Basic credentials that carry it): stdout, stderr (the trace logs),
 //! reports, history database, downloaded traces, journal, pins, known_hosts; and the process's

@@ -1,4 +1,4 @@
-//! Every scenario of Cisco technote 200694 (research `cucm-ils.md` §1.3): the technote's lines
+//! Every scenario of Cisco technote 200694 (docs/cucm-notes.md#technote-lines): the technote's lines
 //! with noise around them, both sides analysed together.
 
 mod support;

@@ -8,7 +8,7 @@ Hub 10.10.0.1 (cucm-hub) with two spokes, 2026-11-24, UTC+01:00:
 - spoke B 10.30.0.3 (cucm-spoke-b), password (method 1): registers at 09:00:20; its clock runs
   1.8 s ahead of the hub's.
 The hub's traces are two files as CUCM writes them: a closed .txt.gz and the .txt.gzo still being
-written. Lines are those of Cisco technote 200694 (shared/research/cucm-ils.md section 1.3).
+written. Lines are those of Cisco technote 200694 (docs/cucm-notes.md#technote-lines).
 """
 import gzip, os
 

@@ -1,5 +1,5 @@
 //! Builds a two-cluster scenario from a [`Link`], so that tests can generate traces for every
-//! combination of [`crate::decision::all_links`] (the decision table of `cucm-ils.md` §1.3/§1.4).
+//! combination of [`crate::decision::all_links`] (the decision table, docs/cucm-notes.md#catalog-lines).
 //!
 //! The hub is `cucm-hub.example.com` (10.10.0.1), the spoke `cucm-spoke.example.com` (10.20.0.1),
 //! both at trace level Detailed, the spoke retrying every 30 s.

@@ -1,6 +1,7 @@
 //! The publisher's database tables, built from the scenario, and the live world state.
 //!
-//! Tables (`cucm-ils.md` §3.2, §4.1, §7.11; `cucm-apis.md` §3): `processnode` (columns from S10),
+//! Tables (docs/cucm-notes.md#remotecluster, docs/cucm-notes.md#trace-level): `processnode`
+//! (columns from technote 215013),
 //! `processconfig` (the `ClusterID` enterprise parameter), `typeservice`,
 //! `typetracelevelgrouping`, `processnodeservice` (the ILS row follows the simulator's live trace
 //! level), `remotecluster` (columns **inferred** from the AXL RemoteCluster object [I]; the real
@@ -14,7 +15,7 @@ use crate::scenario::{Cluster, Faults, Role, Scenario, TraceLevel};
 use crate::sim::Engine;
 use crate::sql::{Db, Rows, Value};
 
-/// Name of the ILS service (cucm-ils.md §5.3).
+/// Name of the ILS service (docs/cucm-notes.md#ils-service).
 pub const ILS_SERVICE: &str = "Cisco Intercluster Lookup Service";
 
 /// Made-up `typeservice.enum` values [I].
@@ -333,7 +334,7 @@ mod tests {
         assert_eq!(w.update("hub", &up).unwrap(), 1);
         assert_eq!(w.engine.trace_level("hub"), Some(TraceLevel::Detailed));
         assert_eq!(w.engine.trace_level("spoke"), Some(TraceLevel::Significant));
-        // And the join of cucm-ils.md 7.11 shows it by name.
+        // And the join of docs/cucm-notes.md#trace-level shows it by name.
         let q = parse("select ts.nameforcontrol as service, ttlg.name as trace_level, pns.enable, pns.servername from typeservice as ts, typetracelevelgrouping as ttlg, processnodeservice as pns where ts.enum=pns.tkservice and ttlg.tktracelevelgroups=ts.tktracelevelgroups and pns.tracelevel=ttlg.value").unwrap();
         let r = query(w.db("hub").unwrap(), &q).unwrap();
         assert!(r.rows.iter().any(|r| r[0].as_deref() == Some(ILS_SERVICE) && r[1].as_deref() == Some("Detailed")));

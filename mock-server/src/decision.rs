@@ -1,15 +1,15 @@
 //! The simulator's decision table: which SDL lines one registration attempt writes on which side.
 //!
 //! [`decide`] is a pure function of the two sides' ILS configuration ([`Link`]). It returns the
-//! attempt's [`Outcome`] and the ordered lines ([`Emit`]) as catalog entries P1..P25 of
-//! `cucm-ils.md` §1.4; [`crate::lines`] renders them into the technote text (§1.3). This is the
+//! attempt's [`Outcome`] and the ordered lines ([`Emit`]) as catalog entries P1..P25
+//! (docs/cucm-notes.md#catalog-lines); [`crate::lines`] renders them into the technote text. This is the
 //! ground truth ils-doctor's tests compare against.
 //!
-//! The rules, in the order CUCM meets them (each reproduces a technote 200694 case, S1):
+//! The rules, in the order CUCM meets them (each reproduces a technote case, docs/cucm-notes.md#technote-lines):
 //!
 //! | step | condition | lines |
 //! |---|---|---|
-//! | 0 | hub does not answer on 7501/7502 (ILS stopped, port dropped) | spoke P4 P5 (P6) P17 `ConnReason(2)` — **[I]**, no sample exists (§2.3) |
+//! | 0 | hub does not answer on 7501/7502 (ILS stopped, port dropped) | spoke P4 P5 (P6) P17 `ConnReason(2)` — **[I]**, no sample exists (docs/cucm-notes.md#undocumented-failures) |
 //! | 0 | hub and spoke disagree on Use TLS / Use Password, or neither is set | spoke P4 P5 (P6) only — **[NF]** |
 //! | 1 | password only (method 1), port 7502 | spoke P4 P5 P6 P7 P8; then hub P10 P11 if the passwords differ (spoke P7 P8 and hub P1 P2 before them are [I]); else hub P1 P2 P3, spoke P9 |
 //! | 2 | TLS: the spoke checks the hub's certificate during the handshake | expired → error 10 [I]; not imported and self-signed → error 18; not imported, CA-signed, CA not trusted → error 20 [I]: spoke P13 P14 then P15 (method 3) / P16 P17 `ConnReason(1)` (method 2) / nothing (method 4) |
@@ -64,7 +64,7 @@ pub struct Link {
     pub hub_reachable: bool,
 }
 
-/// The authentication method S1 would call this configuration.
+/// The authentication method the technote would call this configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
     /// 1: password only, port 7502.
@@ -110,7 +110,7 @@ impl Outcome {
     }
 }
 
-/// Catalog entries of cucm-ils.md §1.4 that the simulator writes.
+/// Catalog entries (docs/cucm-notes.md#catalog-lines) that the simulator writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Line {
     /// P1 `New connection accepted` (hub).
@@ -153,7 +153,7 @@ pub enum Line {
     P19NotInStoreNorPiv,
     /// P20 `VerifyCertificateInfo(): sending ILSTLSAuthenticationFailed alarm for Cluster1=` (hub).
     P20TlsAlarmHub,
-    /// P21 `IlsHandler: Close Req.` (hub; the missing `]` is S1's).
+    /// P21 `IlsHandler: Close Req.` (hub; the missing `]` is the technote's).
     P21CloseReq,
     /// P22 `peer certificates are not in certificate store but Root CA signed certs are uploaded locally`.
     P22RootCaUploaded,
@@ -166,7 +166,7 @@ pub enum Line {
 }
 
 impl Line {
-    /// The catalog id of cucm-ils.md §1.4 (`"P1"` .. `"P25"`).
+    /// The catalog id (`"P1"` .. `"P25"`, docs/cucm-notes.md#catalog-lines).
     pub fn id(self) -> &'static str {
         match self {
             Line::P1NewConnectionAccepted => "P1",
@@ -248,7 +248,8 @@ impl Out {
 }
 
 /// OpenSSL verify code when `verifier` checks `peer_cert` in the handshake, or `None` if the
-/// handshake accepts it. 18 is S1's; 10 and 20 are standard OpenSSL codes [I] (§2.3).
+/// handshake accepts it. 18 is the technote's; 10 and 20 are
+/// standard OpenSSL codes [I] (docs/cucm-notes.md#verify-codes).
 fn handshake_verify(verifier: &SideConfig, peer_cert: Cert) -> Option<u32> {
     match peer_cert {
         Cert::Expired => Some(10),
@@ -314,7 +315,7 @@ pub fn decide(link: &Link) -> Decision {
     } else {
         Method::Tls
     };
-    // P4/P5 with TLSReq(t) are not shown by S1; the catalog lists them for all methods.
+    // P4/P5 with TLSReq(t) are not shown by the technote; the catalog lists them for all methods.
     o.i(Spoke, P4ConnectReq);
     o.i(Spoke, P5ConnectReqPub);
 

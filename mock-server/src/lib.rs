@@ -1,12 +1,12 @@
-//! mock-server: a CUCM publisher double for ils-doctor's tests and demo (issue 4).
+//! mock-server: a CUCM publisher double for ils-doctor's tests and demo.
 //!
 //! - [`Scenario`] (`scenario.rs`): the TOML model of an ILS network; the source of truth.
 //! - [`decision::decide`] (`decision.rs`): the documented decision table, configuration → lines.
 //! - [`simulate`] (`sim.rs`, `sdl_writer.rs`, `lines.rs`): SDL trace files without any server.
 //! - [`start`] (`server.rs`, `https/`, `ssh/`): every publisher of a scenario on loopback.
 //!
-//! This crate never depends on ils-doctor: it writes literal CUCM text taken from the research
-//! notes (`shared/research/cucm-ils.md`, `cucm-apis.md`), so a parser bug cannot hide itself.
+//! This crate never depends on ils-doctor: it writes literal CUCM text (technote 200694's
+//! lines and the formats of docs/cucm-notes.md), so a parser bug cannot hide itself.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]

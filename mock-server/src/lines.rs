@@ -1,11 +1,11 @@
 //! Renders catalog lines ([`crate::decision::Line`]) into the literal payloads of technote 200694.
 //!
-//! The text is copied from `cucm-ils.md` §1.3 with only the variable parts substituted (IPs, ports,
-//! PeerIds, FQDNs, TCPPids, counters). S1's quirks are kept on purpose: the double space in
-//! `starting  to PeerId`, `succedded`, `decryptData failed .`, the missing `]` at the end of the
-//! `Close Req.` line, the trailing `.` of the spoke's P22 variant, the two TCPPid notations
-//! (`[1.600.13.5]` and `([1, 600, 13, 5])`). This module deliberately shares no code with
-//! ils-doctor's parser.
+//! The text is copied from the technote (docs/cucm-notes.md#technote-lines) with only the variable
+//! parts substituted (IPs, ports, PeerIds, FQDNs, TCPPids, counters). The technote's quirks are kept
+//! on purpose: the double space in `starting  to PeerId`, `succedded`, `decryptData failed .`, the
+//! missing `]` at the end of the `Close Req.` line, the trailing `.` of the spoke's P22 variant, the
+//! two TCPPid notations (`[1.600.13.5]` and `([1, 600, 13, 5])`). This module deliberately shares
+//! no code with ils-doctor's parser.
 
 use crate::decision::{Line, Side};
 
@@ -69,7 +69,7 @@ const ZERO_PEER: &str = "00000000000000000000000000000000";
 fn verify_text(code: u32) -> &'static str {
     match code {
         18 => "self signed certificate",
-        // Standard OpenSSL texts, not seen in ILS traces [I] (cucm-ils.md §2.3).
+        // Standard OpenSSL texts, not seen in ILS traces [I] (docs/cucm-notes.md#verify-codes).
         10 => "certificate has expired",
         9 => "certificate is not yet valid",
         19 => "self signed certificate in certificate chain",
@@ -118,7 +118,7 @@ pub fn render(side: Side, line: Line, c: &Ctx) -> Vec<(Tag, String)> {
             c.app_corr
         )),
         Line::P8ClientSucceeded => {
-            // S1 shows DEBUG(0000FA0E) for the non-TLS and DEBUG(00000407) for the TLS case.
+            // The technote shows DEBUG(0000FA0E) for the non-TLS and DEBUG(00000407) for the TLS case.
             let code = if c.tls { "00000407" } else { "0000FA0E" };
             ai(format!(
                 "IlsD DEBUG({code}): Client Connection to peerId({ZERO_PEER}) ipAddr({hub}) ipPort({hp}) TLSReq({tf}) succeeded"
@@ -176,7 +176,7 @@ pub fn render(side: Side, line: Line, c: &Ctx) -> Vec<(Tag, String)> {
             "IlsD Ils::VerifyCertificateInfo(): sending ILSTLSAuthenticationFailed alarm for Cluster1= {}; mAlarmedConnections count= {}",
             c.spoke_fqdn, c.alarm_count
         )),
-        // The missing `]` after `Controller=[1,20,1` is in S1.
+        // The missing `]` after `Controller=[1,20,1` is in the technote.
         Line::P21CloseReq => ai(format!(
             "IlsD IlsHandler: Close Req. DeviceName=, TCPPid = {pid_dot}, IPAddr={spk}, Port={sp}, Controller=[1,20,1"
         )),
@@ -211,7 +211,7 @@ pub fn render(side: Side, line: Line, c: &Ctx) -> Vec<(Tag, String)> {
 mod tests {
     use super::*;
 
-    /// The technote's lab values (cucm-ils.md §1.3).
+    /// The technote's lab values (docs/cucm-notes.md#technote-lines).
     fn lab(tls: bool, port: u16, instance: u32) -> Ctx {
         Ctx {
             hub_ip: "10.106.104.220".into(),

@@ -1,10 +1,11 @@
 //! Scenario files: the TOML model of an ILS network that the mock imitates.
 //!
 //! A scenario lists clusters (one publisher each: the mock imitates publishers only, ILS runs on the
-//! publisher, `cucm-ils.md` §2.2), their ILS configuration (§1.2 and §4.2: role, registration
-//! server, Use TLS / Use Password, password), their Tomcat certificate and tomcat-trust contents
-//! (§1.2, §7.2), the ILS service state and trace level (§3.4, §7.11), clock skew (§5.2), the
-//! spoke's retry interval, and faults (`cucm-apis.md` §6, `field-notes.md` §1). Every table uses
+//! publisher, docs/cucm-notes.md#preconditions), their ILS configuration (role, registration
+//! server, Use TLS / Use Password, password: docs/cucm-notes.md#auth-methods), their Tomcat
+//! certificate and tomcat-trust contents (docs/cucm-notes.md#cert-cli), the ILS service state and
+//! trace level (docs/cucm-notes.md#trace-level), clock skew (docs/cucm-notes.md#clock-skew), the
+//! spoke's retry interval, and faults (docs/fault-matrix.md). Every table uses
 //! `deny_unknown_fields`, so a typo is an error that names the field (see [`Scenario::from_toml`]).
 //!
 //! The scenario is the source of truth: the SSH CLI, AXL and the SDL simulator all read it, and
@@ -73,9 +74,11 @@ pub struct SimulationSettings {
     /// Length of the default window in seconds.
     pub duration_s: u64,
     /// Roll-over size of an SDL file, in bytes of uncompressed text. ILS defaults are not known
-    /// [NF, cucm-ils.md §5.1]; CallManager rolls at "10 MB" [3P]. Small here so tests see roll-over.
+    /// [NF, docs/cucm-notes.md#trace-rollover]; CallManager rolls at "10 MB" [3P]. Small here so
+    /// tests see roll-over.
     pub roll_size_bytes: usize,
-    /// Interval between `SdlStat` noise lines, seconds (the sample says `Period: 6s` [3P: S16a]).
+    /// Interval between `SdlStat` noise lines, seconds (the sample says `Period: 6s` [3P:
+    /// docs/cucm-notes.md#sdl-line]).
     pub noise_interval_s: u64,
 }
 
@@ -90,7 +93,7 @@ impl Default for SimulationSettings {
     }
 }
 
-/// ILS role (GUI labels "Hub Cluster" / "Spoke Cluster", cucm-ils.md §4.2).
+/// ILS role (GUI labels "Hub Cluster" / "Spoke Cluster", docs/cucm-notes.md#axl-ils).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -113,7 +116,7 @@ impl Role {
     }
 }
 
-/// State of the Cisco Intercluster Lookup Service (cucm-ils.md §7.9).
+/// State of the Cisco Intercluster Lookup Service (docs/cucm-notes.md#service-list).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceState {
@@ -126,7 +129,7 @@ pub enum ServiceState {
 }
 
 /// Debug trace levels and their claimed `processnodeservice.tracelevel` values (cumulative
-/// bitmask; third-party claim, UNVERIFIED: cucm-apis.md §3.2).
+/// bitmask; third-party claim, UNVERIFIED: docs/cucm-notes.md#trace-level).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TraceLevel {
@@ -136,7 +139,7 @@ pub enum TraceLevel {
     Special,
     /// 7
     StateTransition,
-    /// 15 (probably the ILS default [I], cucm-ils.md §7.11)
+    /// 15 (probably the ILS default [I], docs/cucm-notes.md#trace-level)
     Significant,
     /// 31
     EntryExit,
@@ -182,7 +185,7 @@ impl TraceLevel {
         best
     }
 
-    /// The name `typetracelevelgrouping` shows (cucm-ils.md §7.11).
+    /// The name `typetracelevelgrouping` shows (docs/cucm-notes.md#trace-level).
     pub fn name(self) -> &'static str {
         match self {
             TraceLevel::Error => "Error",
@@ -206,7 +209,7 @@ pub enum CertKind {
     CaSigned,
 }
 
-/// The cluster's ILS configuration (ILS Configuration window, cucm-ils.md §4.2).
+/// The cluster's ILS configuration (ILS Configuration window, docs/cucm-notes.md#auth-methods).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Ils {
@@ -252,7 +255,7 @@ fn yes() -> bool {
     true
 }
 
-/// The Tomcat certificate (cucm-ils.md §7.3).
+/// The Tomcat certificate (docs/cucm-notes.md#cert-cli).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tomcat {
@@ -280,7 +283,7 @@ impl Default for Tomcat {
     }
 }
 
-/// tomcat-trust contents (cucm-ils.md §7.2).
+/// tomcat-trust contents (docs/cucm-notes.md#cert-cli).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Trust {
@@ -330,7 +333,7 @@ pub struct Access {
     /// Environment variable that overrides [`Access::password`].
     #[serde(default)]
     pub password_env: Option<String>,
-    /// Offer only keyboard-interactive SSH authentication (field-notes.md §1, SSH row).
+    /// Offer only keyboard-interactive SSH authentication (docs/cucm-notes.md#ssh-session).
     #[serde(default)]
     pub keyboard_interactive_only: bool,
     /// Delay before the first prompt, showing "CLI is starting up" meanwhile, milliseconds.
@@ -402,7 +405,7 @@ pub struct Cluster {
     /// Credentials and CLI behaviour.
     #[serde(default)]
     pub access: Access,
-    /// Free text for `utils ils showpeerinfo` (no real sample exists [NF, cucm-ils.md §7.10]).
+    /// Free text for `utils ils showpeerinfo` (no real sample exists [NF, docs/cucm-notes.md#showpeerinfo]).
     #[serde(default)]
     pub showpeerinfo: Option<String>,
     /// Extra or overriding SQL tables for `run sql` / executeSQLQuery, by table name.
@@ -428,7 +431,7 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
 }
 
-/// Faults (issue 4, item 7). All off by default.
+/// Faults (docs/fault-matrix.md). All off by default.
 #[derive(Debug, Clone, Default, Deserialize, serde::Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Faults {

@@ -1,10 +1,10 @@
 //! SDL trace files of one publisher: names, FileHead, record lines, roll-over, `.gzo`.
 //!
-//! Follows `cucm-ils.md` §5 and §7.11:
+//! Follows docs/cucm-notes.md#trace-names, docs/cucm-notes.md#filehead and docs/cucm-notes.md#sdl-line:
 //! - names `SDL<node:03>_600_<seq:06>.txt.gz`; the file being written is `.txt.gzo`. The pattern is
 //!   **inferred** from CallManager's `SDL002_100_000819.txt.gz` and ILS's SDL app id 600 [I]; no ILS
 //!   file name was ever seen [NF].
-//! - the first line of every file is a `FileHead` record as in the CCM sample [3P: S16a]; the
+//! - the first line of every file is a `FileHead` record as in the CCM sample [3P]; the
 //!   `AppName` for ILS is **not known** [NF]: "Cisco Intercluster Lookup Service" is a guess.
 //! - records `NNNNNNNN.NNN |HH:MM:SS.mmm |<tag padded to 9>|<payload>` in the publisher's local
 //!   time (its UTC offset plus its clock skew); files roll by size and at local midnight [3P].
@@ -47,7 +47,7 @@ impl TraceFile {
 
     /// The bytes a client downloads: a complete gzip stream for closed files; for the active
     /// `.gzo` file a gzip stream that is sync-flushed but has no trailer yet, as a file still
-    /// being written would be [I] (tools disagree on whether `.gzo` is gzip, field-notes §1).
+    /// being written would be [I] (tools disagree on whether `.gzo` is gzip, docs/cucm-notes.md#gzo).
     pub fn bytes(&self) -> Vec<u8> {
         let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
         // Writing to a Vec cannot fail.
@@ -124,7 +124,7 @@ impl TraceWriter {
     }
 
     /// Writes one SDL step: records sharing a line number with sub-numbers `.000`, `.001`, ...
-    /// (`.001`, ... when there are several, as in S1's AppInfo groups).
+    /// (`.001`, ... when there are several, as in the technote's AppInfo groups).
     pub fn write(&mut self, t: DateTime<Utc>, records: &[(Tag, String)]) {
         if records.is_empty() {
             return;

@@ -4,7 +4,7 @@
 //! Serviceability, `https/`), both on `127.0.0.1` with ephemeral ports; the traces and
 //! `show network cluster` still show the scenario's IPs. The servers run on a dedicated thread with
 //! its own tokio runtime, so [`start`] works from synchronous tests and from inside a tokio runtime
-//! alike. A ticker advances the ILS simulator with the wall clock (style-anchors.md item 10).
+//! alike. A ticker advances the ILS simulator with the wall clock.
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;

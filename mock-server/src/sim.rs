@@ -2,7 +2,7 @@
 //!
 //! Every cluster that has a `registration_server` (a spoke, or a hub joining another hub) and a
 //! running ILS service tries to register every `retry_interval_s` seconds until it succeeds
-//! (`cucm-ils.md` §1.3; the retry interval itself is a scenario setting, the real one is unknown).
+//! (docs/cucm-notes.md#technote-lines; the retry interval itself is a scenario setting, the real one is unknown).
 //! Each attempt is decided by [`crate::decision::decide`] from the live state (configuration,
 //! trust stores, PeerInfoVectors) and written on each side by that side's
 //! [`crate::sdl_writer::TraceWriter`], but only while that side's ILS trace level is Detailed.
@@ -266,7 +266,7 @@ impl Engine {
         let t = self.now;
         self.routine_traffic(t);
         for s in &mut self.states {
-            // SdlStat format from a CCM trace [3P: S16a]; numbers are made up.
+            // SdlStat format from a CCM trace [3P: docs/cucm-notes.md#sdl-line]; numbers are made up.
             let lines = 40 + (s.instance % 30);
             s.writer.write(
                 t,
@@ -279,7 +279,7 @@ impl Engine {
                 )],
             );
             if s.level == TraceLevel::Detailed && s.service == ServiceState::Started {
-                // Invented noise in the SdlSig layout of S1's P25 and an AppInfo line; neither is
+                // Invented noise in the SdlSig layout of the technote's P25 and an AppInfo line; neither is
                 // a technote line [I].
                 let node = s.cfg.node_id;
                 let pid = format!("Ils({node},600,20,1)");
@@ -408,7 +408,7 @@ impl Engine {
         let spoke_detailed = self.states.get(si).is_some_and(|s| s.level == TraceLevel::Detailed);
         let mut rendered = Vec::new();
         let (mut wh, mut ws) = (false, false);
-        // Each line a few ms after the previous one, as in S1 (hub and spoke interleaved).
+        // Each line a few ms after the previous one, as in the technote (hub and spoke interleaved).
         for (k, e) in d.lines.iter().enumerate() {
             let at = t + Duration::milliseconds(3 * k as i64 + 1);
             let recs = render(e.side, e.line, &ctx);
@@ -494,7 +494,7 @@ impl Simulation {
 
     /// Writes every file the way an RTMT download lays it out:
     /// `<dir>/<node>/<YYYY-MM-DD_HH-MM-SS>/cm/trace/ils/sdl/<file>`, with `node` the cluster's
-    /// publisher IP (cucm-ils.md §7.6; the layout is inferred from a CCM download [I]).
+    /// publisher IP (docs/cucm-notes.md#download-layouts; the layout is inferred from a CCM download [I]).
     pub fn write_rtmt(
         &self,
         scenario: &Scenario,

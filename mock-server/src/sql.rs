@@ -1,6 +1,7 @@
 //! A tiny SQL evaluator for `run sql` and AXL `executeSQLQuery` / `executeSQLUpdate`.
 //!
-//! Supports what ILS tooling sends (`cucm-ils.md` §3.2, §3.4, §7.11; `cucm-apis.md` §1.4, §1.5):
+//! Supports what ILS tooling sends (docs/cucm-notes.md#run-sql, docs/cucm-notes.md#trace-level,
+//! docs/cucm-notes.md#axl-sql):
 //! `SELECT [SKIP n] [FIRST n] cols|*|count(*) FROM t [alias], t2 ... [INNER JOIN t3 ON a = b]
 //! [WHERE p AND p ...] [ORDER BY col [ASC|DESC]]` with predicates `=`, `!=`, `<>`, `LIKE`,
 //! `IN (subquery | literals)`, `IS [NOT] NULL`; and `UPDATE t SET c = v, ... [WHERE ...]`.
@@ -677,7 +678,7 @@ pub fn plan_update(db: &Db, st: &Statement) -> Result<UpdatePlan, SqlError> {
     Ok((table.clone(), hit, sets.clone()))
 }
 
-/// Formats rows the way `run sql` prints them (cucm-ils.md §3.2): header padded to the column
+/// Formats rows the way `run sql` prints them (docs/cucm-notes.md#run-sql): header padded to the column
 /// width, a run of `=` per column, values padded; NULL prints `NULL`. Lines end with `\n`.
 pub fn format_table(rows: &Rows) -> String {
     let cell = |v: &Value| v.clone().unwrap_or_else(|| "NULL".into());

@@ -1,9 +1,9 @@
 //! Tomcat certificates for the mock's HTTPS port, generated with rcgen.
 //!
-//! Follows `cucm-apis.md` §5 and `cucm-ils.md` §7.3: a self-signed Tomcat certificate by default,
+//! Follows docs/cucm-notes.md#tomcat-cert: a self-signed Tomcat certificate by default,
 //! one issued by a scenario CA (named by `tomcat.ca`) when `tomcat.kind = "ca_signed"`, or an
 //! expired one. Newer VOS self-signed Tomcat certificates carry `basicConstraints CA:TRUE,
-//! pathlen:0` [C: S20 PEM, decoding I]; the mock does the same, so clients must pin rather than add
+//! pathlen:0` [C: a Cisco-published PEM, decoding I]; the mock does the same, so clients must pin rather than add
 //! the certificate as a root (rustls refuses a CA used as end entity). The subject alternative names
 //! hold the FQDN, the host name, `localhost` and `127.0.0.1`, so a client can verify a CA-signed
 //! certificate while connecting to the loopback address. Keys are ECDSA P-256 (the real Tomcat key
@@ -80,7 +80,7 @@ pub struct ServerCert {
 }
 
 /// The serial number of `fqdn`'s Tomcat certificate: stable, so peers' trust-store entries
-/// (`<cn>_<serial>.pem`, cucm-ils.md §7.2) can name it.
+/// (`<cn>_<serial>.pem`, docs/cucm-notes.md#cert-cli) can name it.
 pub fn serial_of(fqdn: &str) -> [u8; 16] {
     let mut h: u64 = 0x6c62_272e_07bb_0142;
     let mut out = [0u8; 16];

@@ -1,5 +1,5 @@
 //! Every bundled scenario loads, and simulating it (at trace level Detailed) writes the technote
-//! lines of cucm-ils.md §1.3 on the expected side with the expected outcome.
+//! lines (docs/cucm-notes.md#technote-lines) on the expected side with the expected outcome.
 
 use std::io::Read;
 use std::path::PathBuf;

@@ -1,6 +1,6 @@
 //! One attempt's lines → method, outcome, root cause, certificate verification detail.
 //!
-//! The rules, in the technote's terms (research §1.3, §1.4, §2.3):
+//! The rules, in the technote's terms (docs/cucm-notes.md#catalog-lines, docs/cucm-notes.md#undocumented-failures):
 //! - **outcome**: any failure line makes the attempt a failure; otherwise any success line
 //!   (established, certificate accepted, password decrypted, FQDN in PeerInfoVector) makes it a
 //!   success; otherwise it is incomplete (for example only `ConnectReq` was logged).
@@ -183,7 +183,7 @@ fn root_cause(failures: &[&Clue<'_>], notes: &mut Vec<String>) -> (RootCause, bo
     (RootCause::Unknown, false)
 }
 
-/// What an OpenSSL certificate verification code means (research §2.3: code 18 is in the
+/// What an OpenSSL certificate verification code means (docs/cucm-notes.md#verify-codes: code 18 is in the
 /// technote; the others are OpenSSL's standard codes, not seen in ILS traces [I]).
 pub fn verify_meaning(code: u32) -> &'static str {
     match code {

@@ -2,7 +2,7 @@
 //!
 //! The scanner gives each line a (day, time of day) stamp relative to its file. A file's date
 //! comes from its FileHead; a file without one (an excerpt, a file cut at the front) continues
-//! the date of the file before it in the same trace (research §5.2: midnight handling combines the
+//! the date of the file before it in the same trace (docs/cucm-notes.md#midnight: midnight handling combines the
 //! FileHead date with roll-over detection). Without any FileHead the date stays unknown and only
 //! times of day are compared.
 

@@ -1,5 +1,5 @@
 //! Configuration findings: what each side's facts (read over AXL and the CLI) say about ILS
-//! before any trace does (research `cucm-ils.md` §2.2: documented preconditions), and how they
+//! before any trace does (docs/cucm-notes.md#preconditions), and how they
 //! fold into the verdict. Pure: facts in, findings out.
 
 use chrono::Utc;
@@ -37,7 +37,7 @@ pub struct SideConfig {
     pub facts: Facts,
 }
 
-/// Configuration findings (research `cucm-ils.md` §2.2: documented preconditions).
+/// Configuration findings (documented preconditions: docs/cucm-notes.md#preconditions).
 pub fn findings(config: &[SideConfig], levels: &[LevelChange]) -> Vec<Finding> {
     let mut out: Vec<Finding> = config.iter().flat_map(side_findings).collect();
     if let Some(h) = config.iter().find(|c| c.side == Side::Hub) {
@@ -156,7 +156,7 @@ pub fn pair_findings(hub: &Facts, spoke: &Facts) -> Vec<(Side, Finding)> {
         }
     }
     // TLS (methods 2-4): the spoke verifies the hub's certificate in the handshake, and the hub
-    // verifies the spoke's (research §1.2).
+    // verifies the spoke's (docs/cucm-notes.md#auth-methods).
     out.extend(trust_finding(spoke, hub, "hub").map(|f| (Side::Spoke, f)));
     out.extend(trust_finding(hub, spoke, "spoke").map(|f| (Side::Hub, f)));
     out
@@ -201,7 +201,7 @@ pub fn fold_findings(a: &mut Analysis, findings: &[Finding]) {
 
 /// Whether `verifier` trusts `peer`'s Tomcat certificate. A warning, not critical: which
 /// authentication method the clusters use cannot be read (no AXL operation is known for the
-/// ILS Configuration's TLS and password settings, research §4.3 [NF]), and the password-only
+/// ILS Configuration's TLS and password settings, docs/cucm-notes.md#ils-auth-settings), and the password-only
 /// method 1 needs no certificate.
 fn trust_finding(verifier: &Facts, peer: &Facts, peer_role: &str) -> Option<Finding> {
     let cert = peer.tomcat_cert.as_ref()?;

@@ -1,9 +1,10 @@
 //! What to do about a failed attempt: concrete steps with the CUCM GUI paths.
 //!
-//! The steps follow the technote's preconditions for each method (research §1.2, §2.2): the same
-//! password on every cluster; for TLS the peers' Tomcat certificates cross-imported into
-//! tomcat-trust (method 2) or signed by a CA whose root both tomcat-trust stores hold (methods 3
-//! and 4); the ILS service restarted after a Tomcat certificate changes.
+//! The steps follow the technote's preconditions for each method (docs/cucm-notes.md#auth-methods,
+//! docs/cucm-notes.md#preconditions): the same password on every cluster; for TLS the peers'
+//! Tomcat certificates cross-imported into tomcat-trust (method 2) or signed by a CA whose root
+//! both tomcat-trust stores hold (methods 3 and 4); the ILS service restarted after a Tomcat
+//! certificate changes.
 
 use super::diagnose::verify_meaning;
 use super::types::{Method, MethodSet, RootCause};

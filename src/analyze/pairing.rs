@@ -1,7 +1,7 @@
 //! Joining the hub's and the spoke's view of the same registration attempt, and estimating how
 //! far apart their clocks are.
 //!
-//! Hub and spoke clocks differ (research §5.2: by milliseconds in the technote, by anything where
+//! Hub and spoke clocks differ (docs/cucm-notes.md#clock-skew: by milliseconds in the technote, by anything where
 //! NTP is broken), so the join is by connection first: the hub's lines name the spoke's address
 //! and ephemeral port, the spoke's `ConnectRes`/`ConnectIndInner` lines name its own. Each such
 //! exact match gives a clock sample; their median is the skew. Episodes the connection cannot

@@ -1,7 +1,7 @@
 //! The vocabulary of the analysis: sides, methods, outcomes, root causes, facts.
 //!
-//! Names follow Cisco technote 200694's four authentication methods (research `cucm-ils.md`
-//! §1.2) and serialise in snake_case, which is also how the catalog and the JSON contract spell
+//! Names follow Cisco technote 200694's four authentication methods (docs/cucm-notes.md#auth-methods)
+//! and serialise in snake_case, which is also how the catalog and the JSON contract spell
 //! them.
 
 use serde::{Deserialize, Serialize};

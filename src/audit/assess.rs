@@ -210,9 +210,9 @@ fn pair_result(
 }
 
 /// Whether the spoke says it is registered: `getIlsConfig`'s `syncronizationStatus` reads "Up
-/// to Date" [I: the values are not documented, research cucm-apis.md §1.7], and its
+/// to Date" [I: the values are not documented, docs/cucm-notes.md#axl-ils], and its
 /// `remotecluster` lists the hub's cluster ID. `remotecluster` alone is not enough: its rows can
-/// come from the Cluster View configuration, not from a registration (research §4.1 [NF]).
+/// come from the Cluster View configuration, not from a registration (docs/cucm-notes.md#remotecluster).
 fn registered(gh: &Gathered, gs: &Gathered) -> bool {
     match (&gh.facts, &gs.facts) {
         (Some(fh), Some(fs)) => {

@@ -1,5 +1,5 @@
 //! `ils-doctor audit`: many ILS networks from an inventory, with bounded concurrency, a history
-//! database and outputs for monitoring systems (issue 7).
+//! database and outputs for monitoring systems (docs/audit-outputs.md).
 //!
 //! It sits beside `commands`: it orchestrates `collect` and `analyze` per cluster, and renders
 //! its own machine outputs (JUnit, Prometheus) because they describe a run of many clusters,

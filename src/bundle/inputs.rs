@@ -3,7 +3,7 @@
 //! SDL files. Archives are extracted safely into a temporary folder that lives as long as the
 //! [`Opened`] value; bundles are verified against their manifest before anything is analysed.
 //!
-//! RTMT layout (research `cucm-ils.md` §7.6-7.7): `<dir>/<node>/<YYYY-MM-DD_HH-MM-SS>/cm/trace/
+//! RTMT layout (docs/cucm-notes.md#download-layouts): `<dir>/<node>/<YYYY-MM-DD_HH-MM-SS>/cm/trace/
 //! ils/sdl/<file>`. When a folder mirrors server paths (`cm/trace/...`), only the files under
 //! `cm/trace/ils/` are taken; the node folder names are reported.
 

@@ -1,15 +1,15 @@
 //! Tomcat certificates and tomcat-trust lists as the `admin:` CLI prints them, and whether one
 //! side trusts the other's certificate. Pure: text in, values out.
 //!
-//! Formats (research `cucm-ils.md` §7.2, §7.3):
+//! Formats (docs/cucm-notes.md#cert-cli):
 //! - `show cert own tomcat`: a decoded block with `Serial Number: 523C…` (upper-case hex),
-//!   `Issuer Name: …, CN=…, …`, `Subject Name: …`, `Validity From:` / `To:` [3P: S36b, S36a];
+//!   `Issuer Name: …, CN=…, …`, `Subject Name: …`, `Validity From:` / `To:` [3P];
 //! - `show cert list trust`: one line per file, `tomcat-trust/<CN with spaces as _>[_<serial
-//!   hex>].pem: <description>` [3P: S36a; the description text is not known, NF].
+//!   hex>].pem: <description>` [3P; the description text is not known, NF].
 //!
-//! Matching (research §7.2 "Use in ils-doctor", inferred): the trust file name starts with the
+//! Matching (docs/cucm-notes.md#trust-match, inferred): the trust file name starts with the
 //! certificate's CN; the serial suffix, when present, tells which certificate of that CN it is.
-//! ILS on 7501 presents the RSA `tomcat` certificate (research §7.5), so only `tomcat-trust`
+//! ILS on 7501 presents the RSA `tomcat` certificate (docs/cucm-notes.md#ils-tls-cert), so only `tomcat-trust`
 //! entries count. A CA-signed peer is trusted through its issuer's CN; intermediate chains are
 //! not followed (unverified: a chain whose root alone is imported matches only by the issuer
 //! named in the leaf, which is the intermediate).
@@ -157,7 +157,7 @@ mod tests {
     const OWN: &str = "[\n  Version: V3\n  Serial Number: 523C32C09694B0A60168D6EE36A3B96E\n  SignatureAlgorithm: SHA1withRSA (1.2.840.113549.1.1.5)\n  Issuer Name: L=GB, ST=LN, CN=HSBC-LAB-GBCUC01-PUB, OU=LAB, O=HSBC, C=GB\n  Validity From: Sun Jul 08 13:05:19 BST 2018\n           To:   Fri Jul 07 13:05:18 BST 2023\n  Subject Name: L=GB, ST=LN, CN=HSBC-LAB-GBCUC01-PUB, OU=LAB, O=HSBC, C=GB\n]-----BEGIN CERTIFICATE-----\nMIID\n-----END CERTIFICATE-----\n";
 
     #[test]
-    fn reads_the_research_transcript() {
+    fn reads_a_published_transcript() {
         let c = own_cert(OWN).unwrap();
         assert_eq!(c.serial.as_deref(), Some("523C32C09694B0A60168D6EE36A3B96E"));
         assert_eq!(c.subject_cn.as_deref(), Some("HSBC-LAB-GBCUC01-PUB"));

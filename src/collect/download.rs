@@ -1,6 +1,6 @@
 //! Downloading a publisher's ILS trace files of a time window.
 //!
-//! Field facts (research `field-notes.md` §1, `cucm-apis.md` §2.3-2.4): `selectLogFiles` lists
+//! Field facts (docs/cucm-notes.md#select-log-files, docs/cucm-notes.md#get-one-file): `selectLogFiles` lists
 //! the files (minute resolution, a client time-zone string); `GetOneFile` has no offset, so a
 //! dropped transfer restarts the file; completeness is checked by the listed size (the `.gzo`
 //! being written has no final size); a missing file while CUCM rolls it over is a fault.
@@ -147,8 +147,8 @@ impl Progress {
     }
 }
 
-/// The ILS service log's name as this publisher lists it (the research could not confirm it:
-/// match "intercluster lookup", fall back to the service name).
+/// The ILS service log's name as this publisher lists it (no published listing shows it,
+/// docs/cucm-notes.md#list-node-logs: match "intercluster lookup", fall back to the service name).
 pub async fn ils_log_name(p: &Publisher) -> String {
     match p.soap.service_logs().await {
         Ok(names) => names
@@ -238,7 +238,7 @@ pub async fn fetch(
     Ok(out)
 }
 
-/// The ILS trace directory under `activelog` (research `cucm-ils.md` §5.1 [I]).
+/// The ILS trace directory under `activelog` (docs/cucm-notes.md#trace-dir).
 pub const ILS_DIR: &str = "cm/trace/ils/sdl";
 
 fn with_cli_failure(e: SoapError, cli: &str) -> SoapError {
@@ -251,7 +251,7 @@ fn with_cli_failure(e: SoapError, cli: &str) -> SoapError {
 }
 
 /// The files of `file list activelog <dir> detail`: lines like ` 25 Jul,2019 13:12:01
-/// 559,502  cdrrepmgr00073.log` (research §3.5 [3P: S16d]), with their server-local time.
+/// 559,502  cdrrepmgr00073.log` (docs/cucm-notes.md#file-list, third-party), with their server-local time.
 /// Lines of another shape (the `dir count` footer, `<dir>` entries) are skipped.
 pub fn file_list_detail(text: &str) -> Vec<(Option<chrono::NaiveDateTime>, RemoteFile)> {
     text.lines()

@@ -1,6 +1,7 @@
 //! What a publisher says about itself and its ILS network: version, cluster ID, ILS role, the
 //! ILS service state, `remotecluster`, the cluster's nodes. Read with AXL where there is an
-//! operation or a table, with the CLI otherwise (research `cucm-ils.md` §3.4-3.6, §4, §7.8-7.9).
+//! operation or a table, with the CLI otherwise (docs/cucm-notes.md#axl-ils, docs/cucm-notes.md#remotecluster,
+//! docs/cucm-notes.md#network-cluster, docs/cucm-notes.md#service-list).
 
 use serde::{Deserialize, Serialize};
 
@@ -30,7 +31,7 @@ pub struct Facts {
     /// Nodes from `show network cluster`: (ip, fqdn, role).
     pub nodes: Vec<(String, String, String)>,
     /// `utils dbreplication runtimestate` per node: (server, state code, state text). State 2,
-    /// "Setup Completed", is healthy (research §3.6, Cisco technote 215013).
+    /// "Setup Completed", is healthy (docs/cucm-notes.md#dbreplication).
     pub db_replication: Vec<(String, u8, String)>,
     /// The Tomcat certificate's end of validity as `show cert own tomcat` prints it, and parsed
     /// (the server's local time; the zone abbreviation is ignored, a day's precision is enough).
@@ -132,7 +133,7 @@ pub async fn read(p: &mut Publisher) -> Facts {
     match cli(p, &mut f, "show network cluster").await {
         Ok(out) => {
             f.nodes = network_cluster(&out);
-            // Without AXL SQL, the processnode names come from the same output (research §7.8).
+            // Without AXL SQL, the processnode names come from the same output (docs/cucm-notes.md#network-cluster).
             if f.node_name.is_none() {
                 f.node_name = publisher_processnode(&out, &f.nodes);
             }
@@ -161,7 +162,7 @@ pub async fn read(p: &mut Publisher) -> Facts {
 }
 
 /// The `To:` of `show cert own tomcat` (`Validity From: Sun Jul 08 13:05:19 BST 2018` then
-/// `To:   Fri Jul 07 13:05:18 BST 2023`, research §7.3), or an OpenSSL-style `Not After :` line.
+/// `To:   Fri Jul 07 13:05:18 BST 2023`, docs/cucm-notes.md#cert-cli), or an OpenSSL-style `Not After :` line.
 pub fn cert_valid_to(output: &str) -> Option<(String, Option<chrono::NaiveDateTime>)> {
     let line = output.lines().find_map(|l| {
         let t = l.trim_start();
@@ -202,7 +203,7 @@ pub fn replication(output: &str) -> Vec<(String, u8, String)> {
 }
 
 /// The state of one service in `utils service list` output: `STARTED`, or `STOPPED  Service Not
-/// Activated`. Tolerates spaces inside and before the brackets (research §7.9).
+/// Activated`. Tolerates spaces inside and before the brackets (docs/cucm-notes.md#service-list).
 pub fn service_state(output: &str, service: &str) -> Option<String> {
     output.lines().find_map(|l| {
         let (name, rest) = l.split_once('[')?;
@@ -216,7 +217,7 @@ pub fn service_state(output: &str, service: &str) -> Option<String> {
 }
 
 /// The node lines of `show network cluster`: `<ip> <fqdn> <hostname> <role> <product> ...`,
-/// with an empty FQDN when no domain is set (research §7.8).
+/// with an empty FQDN when no domain is set (docs/cucm-notes.md#network-cluster).
 pub fn network_cluster(output: &str) -> Vec<(String, String, String)> {
     output
         .lines()

@@ -1,7 +1,7 @@
 //! Finding trace files under the paths a user gives.
 //!
 //! A file is taken as given. A folder is walked recursively (RTMT and `file get` downloads nest
-//! the traces several levels deep, research §7.6-7.7) for names ending in `.txt`, `.txt.gz`,
+//! the traces several levels deep, docs/cucm-notes.md#download-layouts) for names ending in `.txt`, `.txt.gz`,
 //! `.gz`, `.gzo` or `.log`; CUCM's `.index` files and anything else are skipped. Symbolic links
 //! to folders are not followed (no loops); files are sorted by path so that a trace's files come
 //! in CUCM's sequence order (`SDL001_600_000001`, `..._000002`, ...).

@@ -1,5 +1,6 @@
-//! Gathering trace files: from local folders now; from publishers over SSH and SOAP later
-//! (issue 5). Nothing here parses SDL: it finds files and hands out their bytes.
+//! Gathering trace files and facts: from local folders (`local`), and from publishers over SSH and
+//! SOAP (`publisher`, `download`, `facts`, `certs`, `trace_level`). Nothing here parses SDL: it finds
+//! files and hands out their bytes.
 
 pub mod certs;
 pub mod decompress;

@@ -1,5 +1,5 @@
 //! One publisher for the length of a run: one SSH `admin:` session and one HTTPS connection pool,
-//! opened once and reused for every command (issue 5: one session per host per run).
+//! opened once and reused for every command: one session per host per run.
 
 use std::path::PathBuf;
 use std::time::Duration;

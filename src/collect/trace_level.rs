@@ -6,7 +6,7 @@
 //! leaves what the next run, or `ils-doctor restore`, needs to restore (docs/security.md,
 //! "Trace levels"). The journal is shared by concurrent runs: one advisory lock per journal
 //! file, each writer merging its own entries, each entry naming the run that holds it. The value
-//! of Detailed is 127 by default (unverified); it is read from the publisher's
+//! of Detailed is 127 by default (unverified: docs/cucm-notes.md#trace-level); it is read from the publisher's
 //! `typetracelevelgrouping` when it has the row.
 
 // Outside input (docs/security.md, "Parsers are total"): no unwrap, no indexing, no
@@ -255,7 +255,7 @@ pub struct Raised {
 ///
 /// The new settings are the ones just read with only the level and the enable flag changed: a
 /// journal entry can be stale, and writing back its file count or size would delete traces
-/// (`cucm-apis` read-modify-write, see the module comment).
+/// (read-modify-write, docs/cucm-notes.md#trace-level).
 pub async fn raise(
     p: &Publisher,
     node: &str,

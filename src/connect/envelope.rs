@@ -1,6 +1,7 @@
 //! SOAP envelopes for AXL and Serviceability, sans I/O: build requests, read responses.
 //!
-//! Research `cucm-apis.md` §1.3-1.6, §2.2-2.4, §3.1: the AXL operation element is namespaced,
+//! Conventions (docs/cucm-notes.md#axl-envelope, docs/cucm-notes.md#sxml-services): the AXL
+//! operation element is namespaced,
 //! its children are not; Serviceability (`*2` services) qualifies every element; responses use
 //! varying prefixes and element order is not guaranteed, so the readers match on local names and
 //! collect by path. Everything read here comes from a remote host: text is unescaped, sizes and

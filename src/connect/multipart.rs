@@ -1,6 +1,6 @@
 //! A streaming reader for `multipart/related` bodies (DIME `GetOneFile`, MTOM), sans I/O.
 //!
-//! Research `cucm-apis.md` §2.4: the response is SOAP-with-attachments, part 1 the SOAP envelope
+//! The response is SOAP-with-attachments (docs/cucm-notes.md#get-one-file), part 1 the SOAP envelope
 //! (`text/xml`), part 2 the raw file bytes; MTOM variants reference the file part by `cid:`. The
 //! reader is fed chunks as they arrive and hands out part headers and body pieces without ever
 //! holding a whole part, so a large trace file streams to disk in constant memory. Malformed

@@ -1,6 +1,6 @@
 //! The `admin:` CLI dialog, sans I/O: bytes from the SSH channel in, events out.
 //!
-//! What the CUCM CLI does (research `cucm-ils.md` §3.1, Cisco's unicon `vos` plugin): the prompt
+//! What the CUCM CLI does (docs/cucm-notes.md#cli-dialog, from Cisco's unicon `vos` plugin): the prompt
 //! is `admin:`, possibly after CR/LF or an ANSI erase-line `ESC[K`; the pager asks
 //! `Press <enter> for 1 line, <space> for one page, or <q> to quit` (bold) until
 //! `set cli pagination off`; long views ask `options: q=quit, n=next, ... :`; some commands ask

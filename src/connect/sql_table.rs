@@ -1,6 +1,6 @@
 //! The table `run sql` prints on the `admin:` CLI.
 //!
-//! Format (research `cucm-ils.md` §3.2, from Cisco's DB replication technote): a header line of
+//! Format (docs/cucm-notes.md#run-sql, from Cisco's DB replication technote): a header line of
 //! column names, a rule line of one `=` run per column separated by single spaces (the run's length
 //! is the column's width), then one line per row padded to those widths. Columns are cut by the
 //! `=` runs, not by whitespace, because values can be empty or hold spaces. SQL NULL prints as

@@ -1,6 +1,6 @@
 //! The SSH `admin:` session to a CUCM publisher (russh client).
 //!
-//! Field facts (research `field-notes.md` §1, `cucm-ils.md` §3.1, §7.5): some releases offer only
+//! Field facts (docs/cucm-notes.md#ssh-session, docs/cucm-notes.md#cli-dialog): some releases offer only
 //! keyboard-interactive authentication; the CLI can take a while to start ("Command Line
 //! Interface is starting up"); there is no `exec`, only an interactive shell with a PTY; output
 //! has CRLF, ANSI codes and a pager. So: password, or keyboard-interactive when only that is

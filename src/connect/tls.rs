@@ -1,6 +1,6 @@
 //! TLS trust for the publishers' HTTPS (Tomcat) certificates.
 //!
-//! Research `cucm-apis.md` §5: CUCM's Tomcat certificate is self-signed by default, issued to the
+//! CUCM's Tomcat certificate is self-signed by default (docs/cucm-notes.md#tomcat-cert), issued to the
 //! node's FQDN, and may carry CA:TRUE, which webpki refuses as an end entity even when added as a
 //! root. So three modes, verification on by default:
 //! - `Verify`: system roots, plus a CA file (an enterprise CA, or the tomcat-trust PEM);

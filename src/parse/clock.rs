@@ -1,7 +1,7 @@
 //! Midnight roll-over: turning a file's times of day into (day, time) stamps.
 //!
 //! SDL lines carry only the time of day; a file can run past midnight and CUCM starts a new file
-//! at midnight (research `cucm-ils.md` §5.1, third-party). The clock follows the times it is shown
+//! at midnight (docs/cucm-notes.md#trace-rollover, third-party). The clock follows the times it is shown
 //! in file order and counts a new day when the time jumps back by more than an hour. Small
 //! backward steps (threads writing a few milliseconds out of order) are not a new day.
 

@@ -1,6 +1,6 @@
 //! The `FileHead` record that opens every SDL trace file.
 //!
-//! Example (CallManager, research `cucm-ils.md` §5.2, third-party sample):
+//! Example (CallManager, docs/cucm-notes.md#filehead, third-party sample):
 //! `UTC:-05:00,Date: 2024/08/13, AppName: CCM, AppId: 100, AppNodeId: 1, AppVersion: ..., HostName:
 //! Trainingpub115, HostIPAddress: 10.207.166.103, AppStartTime: ..., FileNumber: 1263, TraceVer: 3.0`.
 //! It is where a trace gets its date and UTC offset: trace lines carry only the time of day. The

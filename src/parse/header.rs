@@ -1,6 +1,6 @@
 //! The fixed header of one physical SDL trace line.
 //!
-//! Form (research `cucm-ils.md` §5.2, confirmed by every technote line):
+//! Form (docs/cucm-notes.md#sdl-line, confirmed by every technote line):
 //! `NNNNNNNN.NNN |HH:MM:SS.mmm |Tag      |payload`. The tag is padded with spaces; the payload is
 //! everything after the third `|`. A line that does not have this form is a continuation of the
 //! previous record (or not SDL at all): [`parse`] returns `None` for it and never panics.

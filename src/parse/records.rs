@@ -3,7 +3,7 @@
 //! The analyzer does not need it (it reads only the lines the [`scan`](super::scan) prefilter
 //! picks), but it is the reference model of an SDL file: tests and fuzzing compare the fast path
 //! against it, and the benchmark measures its lines per second. A record is a header line plus the
-//! physical lines after it that do not start a record (multi-line payloads, research §5.2). A
+//! physical lines after it that do not start a record (multi-line payloads, docs/cucm-notes.md#sdl-line). A
 //! record's text is capped at [`MAX_RECORD_BYTES`] so that a file with no line breaks cannot grow
 //! memory without bound.
 

@@ -3,7 +3,7 @@
 //! It holds the analysis as is, plus what the live `check` adds (each side's configuration and
 //! the configuration findings, empty for offline analysis), the timeline's geometry and one
 //! ladder per attempt. Secrets never enter it: nothing here has a field for a password, and the
-//! types that carry one (issue 5) do not implement `Serialize`.
+//! types that carry one (`Secret` and what holds it) do not implement `Serialize`.
 
 use serde::Serialize;
 

@@ -1,10 +1,10 @@
 //! AXL at `/axl/`: executeSQLQuery, executeSQLUpdate, getCCMVersion, getProcessNodeService,
 //! updateProcessNodeService, listProcessNode, getIlsConfig.
 //!
-//! Follows `cucm-apis.md` §1 (SOAPAction `CUCM:DB ver=X op`, quoted or not, with or without the
+//! Follows docs/cucm-notes.md, "AXL" (SOAPAction `CUCM:DB ver=X op`, quoted or not, with or without the
 //! operation; version negotiation and the 599 answer [3P]; envelopes with prefix `ns`, unqualified
-//! children, echoed `sequence`; faults with `axlError`; "Query request too large") and §3.1
-//! (processNodeService objects). Raising the ILS `traceLevel` reaches the simulator.
+//! children, echoed `sequence`; faults with `axlError`; "Query request too large") and
+//! docs/cucm-notes.md#trace-level (processNodeService objects). Raising the ILS `traceLevel` reaches the simulator.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -17,7 +17,7 @@ use crate::db::{lock, ILS_SERVICE};
 use crate::scenario::TraceLevel;
 use crate::sql;
 
-/// AXL schema versions per major release (cucm-apis.md §1.2).
+/// AXL schema versions per major release (docs/cucm-notes.md#axl-versions).
 const SCHEMAS: &[(u32, &[&str])] = &[
     (8, &["8.0", "8.5"]),
     (9, &["9.0", "9.1"]),
@@ -29,7 +29,7 @@ const SCHEMAS: &[(u32, &[&str])] = &[
 ];
 
 /// The schema versions a CUCM release accepts: its own major and the two before it (N-2,
-/// cucm-apis.md §1.2; the 599 sample "12.x, 14.0 and 15.0" is from a 15 server [3P]).
+/// docs/cucm-notes.md#axl-versions; the 599 sample "12.x, 14.0 and 15.0" is from a 15 server [3P]).
 pub fn supported(cucm_version: &str) -> Vec<&'static str> {
     let major: u32 = cucm_version.split('.').next().and_then(|m| m.parse().ok()).unwrap_or(14);
     let idx = SCHEMAS.iter().rposition(|(m, _)| *m <= major).unwrap_or(0);
@@ -51,7 +51,7 @@ fn supported_text(cucm_version: &str) -> String {
     }
 }
 
-/// HTTP 599 "Incorrect axl version" with the supported list [3P: A8; HTML framing I].
+/// HTTP 599 "Incorrect axl version" with the supported list [3P: docs/cucm-notes.md#axl-versions; HTML framing I].
 pub fn version_error(st: &AppState) -> Response {
     let version = lock(&st.world).scenario.cluster(&st.cluster).map(|c| c.version.clone()).unwrap_or_default();
     let msg =
@@ -76,7 +76,7 @@ fn body_version(body: &str) -> Option<String> {
     (!v.is_empty()).then_some(v)
 }
 
-/// `14.0.1.11900-132` → `14.0.1.11900(132)` (getCCMVersion's form, cucm-apis.md §1.6).
+/// `14.0.1.11900-132` → `14.0.1.11900(132)` (getCCMVersion's form, docs/cucm-notes.md#axl-ccmversion).
 pub fn ccm_version(v: &str) -> String {
     match v.split_once('-') {
         Some((a, b)) => format!("{a}({b})"),
@@ -119,7 +119,7 @@ fn respond(st: &AppState, headers: &HeaderMap, body: &str) -> Response {
     let ok_versions = supported(&cucm_version);
     let ver = match (act_ver, body_version(body)) {
         (Some(v), _) => v,
-        // No SOAPAction and the 1.0 namespace: the oldest schema applies (cucm-apis.md §1.1).
+        // No SOAPAction and the 1.0 namespace: the oldest schema applies (docs/cucm-notes.md#axl-transport).
         (None, Some(v)) if v == "1.0" => ok_versions.first().map(|s| s.to_string()).unwrap_or(v),
         (None, Some(v)) => v,
         (None, None) => return fault("Unable to determine the AXL version of the request", None),
@@ -185,7 +185,7 @@ fn respond(st: &AppState, headers: &HeaderMap, body: &str) -> Response {
                 inner.push_str("</row>");
             }
             inner.push_str("</return>");
-            // The real cap: results over 8 MB get the same fault (cucm-apis.md §1.9 [C: A1]).
+            // The real cap: results over 8 MB get the same fault (docs/cucm-notes.md#axl-throttling [C]).
             const AXL_MAX_RESULT: usize = 8 * 1024 * 1024;
             if inner.len() > AXL_MAX_RESULT {
                 let n = rows.rows.len();
@@ -234,7 +234,7 @@ fn respond(st: &AppState, headers: &HeaderMap, body: &str) -> Response {
             ))
         }
         "getIlsConfig" => {
-            // Shape from the schema; values [I] (cucm-apis.md §1.7).
+            // Shape from the schema; values [I] (docs/cucm-notes.md#axl-ils).
             let w = lock(&st.world);
             let Some(c) = w.scenario.cluster(&st.cluster) else {
                 return fault("no cluster", None);
@@ -248,7 +248,7 @@ fn respond(st: &AppState, headers: &HeaderMap, body: &str) -> Response {
             ))
         }
         "updateIlsConfig" => {
-            // cucm-apis.md §1.7 / cucm-ils.md §4.3: role, registrationServer, useTls,
+            // docs/cucm-notes.md#axl-ils: role, registrationServer, useTls,
             // enableUsePassword, usePassword; saving re-registers [I]. Absent fields keep their value.
             let mut w = lock(&st.world);
             let reg = xml::text(&elems, "registrationServer").map(str::to_string);
@@ -294,7 +294,7 @@ fn respond(st: &AppState, headers: &HeaderMap, body: &str) -> Response {
             ok("<return>true</return>".into())
         }
         "listRemoteCluster" => {
-            // Shape from cucm-apis.md §1.7; rows from the remotecluster table. Only `%`-style
+            // Shape from docs/cucm-notes.md#axl-ils; rows from the remotecluster table. Only `%`-style
             // matching on clusterId is honoured [I].
             let pattern = xml::text(&elems, "clusterId").unwrap_or("%").to_string();
             let mut w = lock(&st.world);
@@ -341,7 +341,7 @@ fn paged_first(sql: &str) -> Option<usize> {
     words.next()?.parse().ok()
 }
 
-/// An AXL-style `{UPPERCASE}` UUID body (the DB's pkid, upper-cased, cucm-apis.md §1.4).
+/// An AXL-style `{UPPERCASE}` UUID body (the DB's pkid, upper-cased, docs/cucm-notes.md#axl-sql).
 fn uuid(seed: &str, n: u32) -> String {
     crate::db::pkid(seed, n).to_ascii_uppercase()
 }

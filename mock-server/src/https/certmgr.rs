@@ -1,9 +1,9 @@
 //! Certificate Management API snapshot (`GET /platformcom/api/v1/certmgr/config/snapshot/server`).
 //!
-//! Follows `cucm-ils.md` §7.4: Cisco documents the API for CUCM 14 and later [C: S23]; the JSON
+//! Follows docs/cucm-notes.md#certmgr-api: Cisco documents the API for CUCM 14 and later [C]; the JSON
 //! shape (`server`, `trackingId`, `identities[{service, certificate, csr}]`,
 //! `trusts[{service, certificate_data[{filename, certificate}]}]`, `revokedCertificates`) is
-//! third-party [3P: S36e]. The mock lists the Tomcat identity and the tomcat-trust entries the
+//! third-party [3P]. The mock lists the Tomcat identity and the tomcat-trust entries the
 //! scenario's trust store holds, with the PEMs its HTTPS ports really use. Releases before 14
 //! answer 404 [I].
 

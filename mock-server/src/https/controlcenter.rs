@@ -1,6 +1,6 @@
 //! Control Center Services: `soapGetServiceStatus` and `soapDoControlServices` for the ILS service.
 //!
-//! Follows `cucm-apis.md` §2.5 (element names from Cisco's WSDL [C: S1]; values [I]):
+//! Follows docs/cucm-notes.md#control-center (element names from Cisco's WSDL [C]; values [I]):
 //! `/controlcenterservice2/services/ControlCenterServices`, namespace
 //! `http://schemas.cisco.com/ast/soap`. Only "Cisco Intercluster Lookup Service" has state; other
 //! names report Started. `soapDoControlServices` Start/Stop/Restart reaches the simulator like

@@ -1,14 +1,15 @@
 //! Serviceability log collection: `listNodeServiceLogs`, `selectLogFiles`, `GetOneFile` (DIME and
 //! Axis2/MTOM), and the WSDL at `?wsdl`.
 //!
-//! Follows `cucm-apis.md` §2.1-§2.4: namespace `http://schemas.cisco.com/ast/soap` with prefix
+//! Follows docs/cucm-notes.md#sxml-services, docs/cucm-notes.md#select-log-files and
+//! docs/cucm-notes.md#get-one-file: namespace `http://schemas.cisco.com/ast/soap` with prefix
 //! `ns1`; `selectLogFiles` honours `FromDate`/`ToDate` (`MM/DD/YY hh:mm AM`, minute resolution) in
 //! the `TimeZone` string `Client: (GMT+H:M)...`, compared with the publisher's own (skewed) clock;
 //! `modifiedDate` looks like Java's `Date.toString()`; the ILS service log name
 //! "Cisco Intercluster Lookup Service" is **assumed** [I] ([NF] in any listing). `GetOneFile`
 //! answers `multipart/related` with the SOAP part first and the raw file second, streamed in 16 KiB
 //! chunks (bounded memory), honouring the drop-after-N-bytes and bytes-per-second faults.
-//! The WSDL is Cisco's own (copied from `shared/cisco-wsdl/serviceability/`), with the service
+//! The WSDL is Cisco's own (`mock-server/wsdl/`, from Cisco's Serviceability samples), with the service
 //! address rewritten to the host the client used.
 
 use std::time::Duration as StdDuration;
@@ -140,7 +141,7 @@ pub async fn log_collection(State(st): State<AppState>, headers: HeaderMap, body
 }
 
 /// Plain `text/xml`, or the envelope as the root part of an Axis2-style MTOM `multipart/related`
-/// body (the `mtom_soap` option; both major clients expect either, cucm-apis.md §2.1 [3P]).
+/// body (the `mtom_soap` option; both major clients expect either, docs/cucm-notes.md#sxml-services [3P]).
 fn soap_or_mtom(envelope: String, mtom: bool) -> Response {
     if !mtom {
         return soap(StatusCode::OK, envelope);
@@ -250,7 +251,7 @@ async fn get_one_file(st: &AppState, n: &Node, path: &str, mtom: bool) -> Respon
     } else {
         let Some(f) = n.files.iter().find(|f| f.absolute_path() == path || (f.name == name && !path.contains('/')))
         else {
-            // cucm-apis.md §2.4 [3P]: "FileName ... do not exist".
+            // docs/cucm-notes.md#get-one-file [3P]: "FileName ... do not exist".
             return fault(&format!("FileName {path} do not exist"), None);
         };
         f.bytes()

@@ -1,7 +1,8 @@
 //! The HTTPS port of one publisher (Tomcat on 8443): routes, Basic auth, sessions, throttling.
 //!
-//! Follows `cucm-apis.md` §6 (mock checklist), §1.1 (auth, 401 realm, JSESSIONIDSSO), §1.9 and
-//! `field-notes.md` §1 (503/599 throttling, cookies valid for one SOAP service only: a cookie of
+//! Follows docs/cucm-notes.md#axl-transport (auth, 401 realm, JSESSIONIDSSO),
+//! docs/cucm-notes.md#axl-throttling and docs/cucm-notes.md#axl-versions (503/599), and
+//! docs/cucm-notes.md#sxml-services (cookies valid for one SOAP service only: a cookie of
 //! another service gives HTTP 500; an unknown session without credentials gives 404).
 //! Handlers live in `axl.rs` (AXL) and `logs.rs` (Serviceability log collection and DIME).
 
@@ -106,7 +107,7 @@ pub fn soap(status: StatusCode, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, "text/xml;charset=UTF-8")], body).into_response()
 }
 
-/// A SOAP fault (HTTP 500), optionally with an AXL `axlError` detail (cucm-apis.md §1.8).
+/// A SOAP fault (HTTP 500), optionally with an AXL `axlError` detail (docs/cucm-notes.md#axl-faults).
 pub fn fault(msg: &str, axl: Option<(i32, &str)>) -> Response {
     let detail = match axl {
         Some((code, request)) => format!(
@@ -181,9 +182,9 @@ pub fn gate(st: &AppState, headers: &HeaderMap, service: Service) -> Gate {
         let known = st.sessions.lock().unwrap_or_else(|e| e.into_inner()).get(&id).copied();
         match known {
             Some(s) if s == service => return Ok(None),
-            // field-notes.md §1: a cookie from another service gives HTTP 500 (even with credentials).
+            // docs/cucm-notes.md#sxml-services: a cookie from another service gives HTTP 500 (even with credentials).
             Some(_) => return Err(html(StatusCode::INTERNAL_SERVER_ERROR, "HTTP Status 500 - Internal Server Error")),
-            // cucm-apis.md §1.1: an expired session gives 404 unless credentials come along.
+            // docs/cucm-notes.md#axl-transport: an expired session gives 404 unless credentials come along.
             None if !headers.contains_key(header::AUTHORIZATION) => {
                 return Err(html(StatusCode::NOT_FOUND, "HTTP Status 404 - Not Found"))
             }
@@ -252,7 +253,7 @@ pub fn body_text(b: &Bytes) -> String {
 }
 
 async fn uds_version(State(st): State<AppState>, headers: HeaderMap) -> Response {
-    // cucm-apis.md §4: no authentication; the element is the release x.x.x.
+    // docs/cucm-notes.md#uds-version: no authentication; the element is the release x.x.x.
     let w = lock(&st.world);
     let Some(c) = w.scenario.cluster(&st.cluster) else {
         return html(StatusCode::NOT_FOUND, "HTTP Status 404");

@@ -2,7 +2,7 @@
 //!
 //! The mock only needs the local names of elements, their text (CDATA included, entities
 //! decoded) and the first child of `Body`; namespaces are matched by local name only, as
-//! `cucm-apis.md` §1.3 advises clients to do. Any input gives a result or an error; depth and
+//! Cisco advises clients to do (docs/cucm-notes.md#axl-envelope). Any input gives a result or an error; depth and
 //! element count are bounded.
 
 /// One element in document order.

@@ -1,7 +1,7 @@
 //! The `admin:` dialog without I/O: bytes in, bytes out. Line editing with echo, the prompt, and
 //! the pager.
 //!
-//! Follows `cucm-ils.md` §3.1 and `field-notes.md` §1 (SSH row): the prompt is `admin:` after CRLF
+//! Follows docs/cucm-notes.md#cli-dialog: the prompt is `admin:` after CRLF
 //! and `ESC[K` (unicon's pattern `([\r\n]|\x1b\[K)admin:\s*`); pagination is on by default with the
 //! bold pager prompt `Press <enter> for 1 line, <space> for one page, or <q> to quit`, answered by
 //! Enter (one line), space (one page) or `q`, until `set cli pagination off` (a fault keeps the
@@ -10,7 +10,7 @@
 use crate::db::{lock, Shared};
 use crate::ssh::commands::{run, Effect};
 
-/// The pager prompt, bold (S14).
+/// The pager prompt, bold (docs/cucm-notes.md#cli-dialog).
 pub const PAGER: &str = "\x1b[1mPress <enter> for 1 line, <space> for one page, or <q> to quit\x1b[0m";
 /// What precedes `admin:`.
 pub const PROMPT: &str = "\r\n\x1b[Kadmin:";

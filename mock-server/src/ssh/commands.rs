@@ -1,13 +1,15 @@
 //! The `admin:` CLI commands and their CUCM output formats.
 //!
-//! Formats follow `cucm-ils.md` §3 and §7: `show version active` (§3.6), `show network cluster`
-//! (§7.8, publisher line without "using TCP since"), `run sql` (§3.2, `=`-underlined columns),
-//! `utils service list` (§7.9), `utils ils showpeerinfo` (§7.10: no real sample exists [NF], the
-//! text here is invented unless the scenario supplies one), `utils dbreplication runtimestate`
-//! (§3.6, S10's layout), `file list activelog <dir> [detail]` (§3.5), `show cert own tomcat`
-//! (§7.3), `show cert list own|trust` (§7.1, §7.2; trust-line descriptions are unknown [NF]),
-//! `set cli pagination off|on` (§3.1). Unknown commands get "Executed command unsuccessfully" /
-//! "No valid command entered" [I: from memory of VOS, not in the research notes].
+//! Formats: `show version active` (docs/cucm-notes.md#show-version), `show network cluster`
+//! (docs/cucm-notes.md#network-cluster; the publisher's own line has no "using TCP since"),
+//! `run sql` (docs/cucm-notes.md#run-sql, `=`-underlined columns), `utils service list`
+//! (docs/cucm-notes.md#service-list), `utils ils showpeerinfo` (docs/cucm-notes.md#showpeerinfo: no real sample
+//! exists [NF], the text here is invented unless the scenario supplies one), `utils dbreplication
+//! runtimestate` (docs/cucm-notes.md#dbreplication), `file list activelog <dir> [detail]`
+//! (docs/cucm-notes.md#file-list), `show cert own tomcat` and `show cert list own|trust`
+//! (docs/cucm-notes.md#cert-cli; trust-line descriptions are unknown [NF]), `set cli pagination off|on`
+//! (docs/cucm-notes.md#cli-dialog). Unknown commands get "Executed command unsuccessfully" / "No valid
+//! command entered" [I: from memory of VOS, docs/cucm-notes.md#vos-misc].
 
 use chrono::{Duration, Utc};
 
@@ -75,7 +77,7 @@ pub fn run(w: &mut World, cluster: &str, line: &str) -> Effect {
                 Err(e) => return Effect::Print(e.message),
             };
             if !parsed.is_query() {
-                // [I] run sql is read-only for ordinary users (cucm-ils.md §3.2).
+                // run sql is read-only for ordinary users (docs/cucm-notes.md#run-sql); the message is [I].
                 return Effect::Print("Executed command unsuccessfully\nOnly SELECT statements are allowed".into());
             }
             let Some(db) = w.db(cluster) else { return unknown() };
@@ -108,8 +110,8 @@ pub fn run(w: &mut World, cluster: &str, line: &str) -> Effect {
     }
 }
 
-/// `utils service start|stop|restart <name>`: output modelled on VOS [I: not in the research
-/// notes]; only the ILS service changes state.
+/// `utils service start|stop|restart <name>`: output modelled on VOS [I: no published
+/// sample, docs/cucm-notes.md#vos-misc]; only the ILS service changes state.
 fn control(w: &mut World, cluster: &str, verb: &str, name: &str) -> String {
     let mut out = String::new();
     if verb == "restart" {
@@ -265,9 +267,9 @@ fn java_date(d: chrono::NaiveDate, zone: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The decoded block of cucm-ils.md §7.3 [3P: S36b] for `cluster`'s Tomcat certificate; with the
-/// PEM appended right after the closing `]` (same line) for `show cert own`, without it for
-/// `show cert trust` ("decoded...no PEM" [3P: S36e]). Key and signature dumps are shortened.
+/// The decoded block of `show cert own` (docs/cucm-notes.md#cert-cli) [3P] for `cluster`'s Tomcat
+/// certificate; with the PEM appended right after the closing `]` (same line) for `show cert own`, without it for
+/// `show cert trust` (decoded fields without the PEM [3P]). Key and signature dumps are shortened.
 fn cert_block(w: &World, cluster: &crate::scenario::Cluster, viewer: &crate::scenario::Cluster, pem: bool) -> String {
     let z = zone(viewer);
     let subject = format!("CN={}, OU=UC, O=Mock Enterprise", cluster.fqdn);
@@ -345,7 +347,7 @@ fn cert_list_own(c: &crate::scenario::Cluster) -> String {
 }
 
 fn cert_list_trust(w: &World, c: &crate::scenario::Cluster) -> String {
-    // Names per cucm-ils.md §7.2; the description after ": " is unknown [NF].
+    // Names per docs/cucm-notes.md#cert-cli; the description after ": " is unknown [NF].
     let mut out =
         format!("tomcat-trust/{}_{}.pem: Trust Certificate\n", c.fqdn, serial_hex(&c.fqdn).to_ascii_lowercase());
     for name in &c.trust.tomcat_certs {

@@ -1,12 +1,11 @@
 //! SSH server of one publisher (russh): host key, authentication, PTY shell with the `admin:` CLI.
 //!
-//! Follows `cucm-ils.md` §3 and `field-notes.md` §1 (SSH row): password and keyboard-interactive
+//! Follows docs/cucm-notes.md#ssh-session and docs/cucm-notes.md#cli-dialog: password and keyboard-interactive
 //! authentication (or keyboard-interactive only, per scenario), an optional pre-auth banner,
 //! "Command Line Interface is starting up, please wait ..." then a delay before the first prompt,
 //! no `exec` (CUCM has none), no SFTP. The Ed25519 host key is persisted per scenario and cluster
 //! so that clients' known_hosts stay valid across runs; the `host_key_changed` fault rotates it.
-//! Every connection has an inactivity timeout; handlers never panic on client input
-//! (style-anchors.md item 9 for the layout).
+//! Every connection has an inactivity timeout; handlers never panic on client input.
 
 pub mod cli;
 pub mod commands;
@@ -261,7 +260,7 @@ impl russh::server::Handler for Handler {
         _data: &[u8],
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        // CUCM's CLI has no exec (field-notes.md §1).
+        // CUCM's CLI has no exec (docs/cucm-notes.md#ssh-session).
         session.channel_failure(channel)?;
         Ok(())
     }

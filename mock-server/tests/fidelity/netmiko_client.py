@@ -1,4 +1,4 @@
-"""Drives the mock's admin: CLI with netmiko (issue 4, "Fidelity").
+"""Drives the mock's admin: CLI with netmiko (a fidelity check: a real client).
 
 Usage: netmiko_client.py PORT USER PASSWORD
 

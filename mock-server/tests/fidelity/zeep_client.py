@@ -1,4 +1,4 @@
-"""Drives the mock with python-zeep built from Cisco's own WSDLs (issue 4, "Fidelity").
+"""Drives the mock with python-zeep built from Cisco's own WSDLs (a fidelity check).
 
 Usage: zeep_client.py HTTPS_ADDR USER PASSWORD AXL_WSDL_OR_- TOMCAT_PEM
 
