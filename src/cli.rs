@@ -1,5 +1,5 @@
 //! The command line, declared with clap. Only declaration here: validation happens in
-//! `commands`, exit codes and messages in `main.rs`.
+//! `commands`, exit codes and messages in `exit`.
 
 use std::path::PathBuf;
 
@@ -44,6 +44,7 @@ pub enum Command {
     #[command(after_help = CHECK_EXAMPLES)]
     Check(Box<CheckArgs>),
     /// Run `check` against an embedded mock CUCM publisher pair, with no set-up.
+    #[command(after_help = DEMO_EXAMPLES)]
     Demo(DemoArgs),
     /// Diagnose ILS registration from SDL traces on disk, a support bundle or an RTMT download.
     #[command(after_help = EXAMPLES)]
@@ -51,18 +52,79 @@ pub enum Command {
     /// Run `check` and write one support bundle (traces, configuration, CLI outputs, diagnosis).
     #[command(after_help = COLLECT_EXAMPLES)]
     Collect(Box<CollectArgs>),
-    /// Put back the ILS trace levels a run left raised (from the journal).
+    /// Audit many clusters from an inventory: a verdict per cluster and link, changes since the
+    /// last run, and outputs for monitoring (JSON, JUnit, Prometheus).
     #[command(after_help = AUDIT_EXAMPLES)]
     Audit(Box<AuditArgs>),
+    /// Show the recorded audit runs per cluster and link (the trend), from the history database.
+    #[command(after_help = HISTORY_EXAMPLES)]
     History(HistoryArgs),
+    /// Put back the ILS trace levels a run left raised (from the journal).
+    #[command(after_help = RESTORE_EXAMPLES)]
     Restore(RestoreArgs),
     /// Show the HTTPS certificate a publisher presents and pin it (like ssh's known_hosts).
+    #[command(after_help = TRUST_EXAMPLES)]
     Trust(TrustArgs),
     /// Store or delete a password in the OS keyring.
+    #[command(after_help = CREDENTIALS_EXAMPLES)]
     Credentials(CredentialsArgs),
     /// List the signature catalog (the trace lines ils-doctor recognises).
+    #[command(after_help = SIGNATURES_EXAMPLES)]
     Signatures(SignaturesArgs),
 }
+
+const DEMO_EXAMPLES: &str = "\
+Examples:
+  The default scenario (a failing registration, so the diagnosis shows):
+    ils-doctor demo
+
+  Every bundled scenario, then one of them as HTML:
+    ils-doctor demo --list
+    ils-doctor demo --scenario m1-password-mismatch --format html -o demo.html";
+
+const HISTORY_EXAMPLES: &str = "\
+Examples:
+  Every cluster and link over the last week:
+    ils-doctor history --since 7d
+
+  One cluster and the links it is part of, as JSON:
+    ils-doctor history --cluster cucm-hub-a --format json";
+
+const RESTORE_EXAMPLES: &str = "\
+Examples:
+  A run was killed while the ILS trace level was Detailed; put every level back:
+    ils-doctor restore
+
+  From another journal (a deep audit's, or a systemd unit's state directory):
+    ils-doctor restore --journal /var/lib/ils-doctor/trace-journal.json
+
+Entries held by a running ils-doctor are left to it. Exit code 3 when a level could not be put
+back; the journal keeps it for the next run.";
+
+const TRUST_EXAMPLES: &str = "\
+Examples:
+  Compare the fingerprint with the tomcat certificate in Cisco Unified OS Administration, then pin:
+    ils-doctor trust cucm-hub.example.com
+
+  A publisher whose HTTPS listens elsewhere, pinned without a prompt (from a script):
+    ils-doctor trust cucm-hub.example.com:9443 --yes";
+
+const CREDENTIALS_EXAMPLES: &str = "\
+Examples:
+  Store the OS administrator's password for the SSH admin: CLI (asked, not echoed):
+    ils-doctor credentials set cucm-hub.example.com --kind admin
+
+  Store the AXL application user's password, then remove it again:
+    ils-doctor credentials set cucm-hub.example.com --kind app
+    ils-doctor credentials delete cucm-hub.example.com --kind app";
+
+const SIGNATURES_EXAMPLES: &str = "\
+Examples:
+  The built-in catalog:
+    ils-doctor signatures
+
+  Check a signature file of your own and see the merged catalog as JSON:
+    ils-doctor signatures --signatures my-lines.toml --format json";
 
 const CHECK_EXAMPLES: &str = "\
 Examples:
@@ -343,8 +405,10 @@ pub struct HistoryArgs {
     /// Only runs younger than this (e.g. 24h, 7d).
     #[arg(long, value_name = "DURATION")]
     pub since: Option<String>,
+    /// The history database [default: $XDG_DATA_HOME/ils-doctor/history.sqlite].
     #[arg(long, value_name = "FILE")]
     pub history: Option<PathBuf>,
+    /// Output format (text, or json for scripts).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }

@@ -170,3 +170,39 @@ fn output_to_a_pipe_writes_into_it_and_keeps_it() {
     assert!(text.contains("\"schema\""), "the report went into the pipe");
     assert!(!dir.path().join("report.ils-doctor-tmp").exists());
 }
+
+/// What each subcommand's `--help` must say it does (a word of its job, in its first line).
+/// A subcommand missing here fails the test, so a new one gets its help checked too.
+const JOBS: &[(&str, &str)] = &[
+    ("check", "live publishers"),
+    ("demo", "mock"),
+    ("analyze", "traces"),
+    ("collect", "support bundle"),
+    ("audit", "inventory"),
+    ("history", "audit runs"),
+    ("restore", "trace levels"),
+    ("trust", "certificate"),
+    ("credentials", "keyring"),
+    ("signatures", "catalog"),
+];
+
+#[test]
+fn every_subcommand_help_says_what_it_does_and_shows_an_example() {
+    use clap::CommandFactory;
+    let cli = ils_doctor::cli::Cli::command();
+    let mut abouts = std::collections::BTreeMap::new();
+    for sub in cli.get_subcommands() {
+        let name = sub.get_name().to_string();
+        let job = JOBS.iter().find(|(n, _)| *n == name).map(|(_, j)| *j);
+        let job = job.unwrap_or_else(|| panic!("{name}: add what its --help must say to JOBS"));
+        let out = bin().args([name.as_str(), "--help"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{name} --help");
+        let help = String::from_utf8(out.stdout).unwrap();
+        let first = help.lines().next().unwrap_or_default();
+        assert!(first.contains(job), "{name} --help begins {first:?}, expected it to name {job:?}");
+        assert!(help.contains("Examples:"), "{name} --help has no examples");
+        assert!(help.contains(&format!("ils-doctor {name}")), "{name} --help has no example of itself");
+        assert!(abouts.insert(first.to_string(), name.clone()).is_none(), "{name} --help repeats another's text");
+    }
+    assert_eq!(abouts.len(), JOBS.len(), "a subcommand in JOBS no longer exists");
+}

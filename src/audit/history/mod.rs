@@ -190,6 +190,7 @@ fn pair_label(hub: &str, spoke: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::schema::MIGRATIONS;
     use super::*;
     use crate::audit::testdata::{pair, simple};
 

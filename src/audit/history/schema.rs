@@ -10,7 +10,7 @@ use super::{History, HistoryError, Result};
 
 /// The schema, one step per version: step `i` takes `user_version` from `i` to `i + 1`. Steps
 /// are only ever appended; a released step is never edited.
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     // 1: the first schema.
     "CREATE TABLE runs (
         id INTEGER PRIMARY KEY,
@@ -93,7 +93,7 @@ pub(super) fn secure_file(path: &Path) -> std::io::Result<()> {
 }
 
 impl History {
-    fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
+    pub(super) fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
         conn.query_row("PRAGMA user_version", [], |r| r.get(0))
     }
 

@@ -72,8 +72,8 @@ impl SoapClient {
     }
 
     /// A SELECT through AXL. When CUCM answers "Query request too large" (its ~8 MB cap,
-    /// docs/cucm-notes.md#axl-throttling), the query is re-sent in pages with Informix `SKIP n FIRST m`, the page size
-    /// taken from the fault's "Suggestive Row Fetch".
+    /// docs/cucm-notes.md#axl-throttling), the query is re-sent in pages with Informix
+    /// `SKIP n FIRST m`, the page size taken from the fault's "Suggestive Row Fetch".
     pub async fn sql_query(&self, sql: &str) -> Result<Vec<Row>, SoapError> {
         match self.axl("executeSQLQuery", &envelope::sql(sql), true).await {
             Ok(text) => envelope::sql_rows(&text).map_err(|e| self.xml_err("executeSQLQuery", e)),
