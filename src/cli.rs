@@ -106,8 +106,9 @@ Examples:
   Compare the fingerprint with the tomcat certificate in Cisco Unified OS Administration, then pin:
     ils-doctor trust cucm-hub.example.com
 
-  A publisher whose HTTPS listens elsewhere, pinned without a prompt (from a script):
-    ils-doctor trust cucm-hub.example.com:9443 --yes";
+  A publisher whose HTTPS listens elsewhere (the same HOST:SSH_PORT:HTTPS_PORT form as
+  check --hub), pinned without a prompt (from a script):
+    ils-doctor trust cucm-hub.example.com::9443 --yes";
 
 const CREDENTIALS_EXAMPLES: &str = "\
 Examples:
@@ -449,8 +450,12 @@ pub struct RestoreArgs {
 
 #[derive(Debug, Args)]
 pub struct TrustArgs {
-    /// The publisher: HOST or HOST:HTTPS_PORT.
+    /// The publisher, in the same form as `check --hub`: HOST, HOST:SSH_PORT,
+    /// HOST:SSH_PORT:HTTPS_PORT or HOST::HTTPS_PORT.
     pub host: String,
+    /// HTTPS port, when the host does not give one.
+    #[arg(long, default_value_t = 8443, value_name = "PORT")]
+    pub https_port: u16,
     /// Pin without asking (after checking the fingerprint another way).
     #[arg(long)]
     pub yes: bool,

@@ -83,15 +83,19 @@ async fn spoke_rejects_the_hubs_certificate_and_levels_are_restored() {
         html.contains("<h2>Clusters</h2>") && html.contains("HUB-CL") && html.contains("SPOKE-CL"),
         "sides in the HTML"
     );
-    assert!(html.contains("15 → 15"), "trace level before and after");
-    // Both mock publishers are 127.0.0.1: each side's level is its own (matched by host and port).
+    // Levels by the publisher's own names (typetracelevelgrouping), with the number.
+    assert!(
+        html.contains("Significant (15) → Detailed (127) -&gt; restored to Significant (15)"),
+        "trace level before, during and after by name"
+    );
+    // Both mock publishers are 127.0.0.1: each side is named as its cluster knows it, and its
+    // level is its own (matched by host and port).
     assert_eq!(sides.len(), 2);
-    for s in &sides {
-        let l = out
-            .trace_levels
-            .iter()
-            .find(|l| l.host == s.host && s.trace_level_before.as_deref() == Some(l.before.as_str()));
-        assert!(l.is_some(), "{s:?}");
+    for (s, c) in sides.iter().zip(&out.config) {
+        assert_eq!(s.host, c.facts.label());
+        assert!(!s.host.contains("127.0.0.1") && s.host.contains(".example.com ("), "{s:?}");
+        let l = out.trace_levels.iter().find(|l| l.host == c.facts.host && l.https_port == c.facts.https_port);
+        assert_eq!(s.trace_level_before, l.map(|l| l.describe(&l.before)), "{s:?}");
     }
     assert!(out.config.iter().map(|c| c.facts.https_port).collect::<std::collections::BTreeSet<_>>().len() == 2);
     let json = ils_doctor::pipeline::render::render(
@@ -108,6 +112,11 @@ async fn spoke_rejects_the_hubs_certificate_and_levels_are_restored() {
     assert_eq!(v["schema"], "ils-doctor/analysis/2");
     assert_eq!(v["config"].as_array().unwrap().len(), 2);
     assert!(v["findings"].is_array() && v["trace_levels"][0]["restored"] == true);
+    assert!(
+        v["trace_levels"][0]["names"].as_array().is_some_and(|n| n.iter().any(|x| x["name"] == "Detailed")),
+        "the level names the publisher gave: {}",
+        v["trace_levels"][0]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -206,3 +206,28 @@ fn every_subcommand_help_says_what_it_does_and_shows_an_example() {
     }
     assert_eq!(abouts.len(), JOBS.len(), "a subcommand in JOBS no longer exists");
 }
+
+#[test]
+fn trust_takes_the_same_host_form_as_check() {
+    let mock = mock_server::start(mock_server::bundled::load("m1-password-success").unwrap().unwrap()).unwrap();
+    let hub = mock.publisher("hub").unwrap().clone();
+    let dir = tempfile::tempdir().unwrap();
+    let kh = dir.path().join("known_hosts");
+    let access = ils_doctor::pipeline::mock_pair::access_for(&hub, &kh).unwrap();
+    let ils_doctor::connect::tls::TlsMode::Pin(expected) = &access.tls else { panic!("a pinned mock") };
+    // The check form HOST:SSH_PORT:HTTPS_PORT, as given to --hub, reaches the HTTPS port.
+    let spec = format!("{}:{}:{}", access.host, access.ssh_port, access.https_port);
+    let out = bin().args(["trust", &spec, "--yes"]).env("XDG_CONFIG_HOME", dir.path()).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    let pins = std::fs::read_to_string(dir.path().join("ils-doctor/pins")).unwrap();
+    let shown = text.lines().nth(1).unwrap_or_default().trim().to_string();
+    let fp = ils_doctor::connect::tls::normalize_fingerprint;
+    assert_eq!(fp(&shown), fp(expected), "{text}");
+    assert!(pins.contains(&format!("{}:{}", access.host, access.https_port)), "{pins}");
+    // A malformed host is refused with the forms it may take.
+    let out = bin().args(["trust", "cucm-pub:22:8443:1", "--yes"]).env("XDG_CONFIG_HOME", dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("more than two ports") && err.contains("HOST:SSH_PORT:HTTPS_PORT"), "{err}");
+}

@@ -28,6 +28,30 @@ pub struct LevelChange {
     pub before: String,
     pub during: String,
     pub restored: Option<bool>,
+    /// The publisher's level names for the ILS service (empty when it listed none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub names: Vec<crate::analyze::levels::LevelName>,
+}
+
+impl LevelChange {
+    /// A level of this publisher by name, with its number: `Significant (15)`.
+    pub fn describe(&self, value: &str) -> String {
+        crate::analyze::levels::describe(value, &self.names)
+    }
+
+    /// What happened to the level, for a report: `Detailed (127) -> restored to Significant (15)`.
+    pub fn story(&self) -> String {
+        let before = self.describe(&self.before);
+        if self.before == self.during {
+            return format!("{before}, unchanged (it already was Detailed)");
+        }
+        let during = self.describe(&self.during);
+        match self.restored {
+            Some(true) => format!("{during} -> restored to {before}"),
+            Some(false) => format!("{during} -> NOT restored"),
+            None => format!("{during} (left on)"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -55,12 +79,14 @@ pub fn side_findings(c: &SideConfig) -> Vec<Finding> {
     {
         let f = &c.facts;
         let host = f.host.clone();
+        // Messages name the side and the publisher as the cluster knows it.
+        let name = format!("{} {}", c.side.as_str(), f.label());
         if f.cluster_id.as_deref().is_some_and(|id| id.eq_ignore_ascii_case("StandAloneCluster")) {
             out.push(Finding {
                 severity: Status::Critical,
                 code: "cluster_id_default",
                 host: host.clone(),
-                message: format!("{host}: the Cluster ID is still StandAloneCluster; ILS does not work with the default Cluster ID"),
+                message: format!("{name}: the Cluster ID is still StandAloneCluster; ILS does not work with the default Cluster ID"),
                 fix: "Cisco Unified CM Administration > System > Enterprise Parameters > Cluster ID: set a name unique in the ILS network, then restart the services the page names (including the Cisco Intercluster Lookup Service)".into(),
             });
         }
@@ -70,7 +96,7 @@ pub fn side_findings(c: &SideConfig) -> Vec<Finding> {
                     severity: Status::Critical,
                     code: "ils_service_not_running",
                     host: host.clone(),
-                    message: format!("{host}: the Cisco Intercluster Lookup Service is {state}"),
+                    message: format!("{name}: the Cisco Intercluster Lookup Service is {state}"),
                     fix: "Activate or start it on the publisher: Cisco Unified Serviceability > Tools > Service Activation (or Control Center - Feature Services)".into(),
                 });
             }
@@ -82,7 +108,7 @@ pub fn side_findings(c: &SideConfig) -> Vec<Finding> {
                 severity: Status::Critical,
                 code: "ils_role_mismatch",
                 host: host.clone(),
-                message: format!("{host} was given as the {expected} but its ILS role is {}", f.ils_role.as_deref().unwrap_or("?")),
+                message: format!("{name} was given as the {expected} but its ILS role is {}", f.ils_role.as_deref().unwrap_or("?")),
                 fix: "A spoke registers to a hub, never to another spoke: check Advanced Features > ILS Configuration > Role on both clusters".into(),
             });
         }
@@ -94,7 +120,7 @@ pub fn side_findings(c: &SideConfig) -> Vec<Finding> {
                     severity: Status::Critical,
                     code: "tomcat_certificate_expired",
                     host: host.clone(),
-                    message: format!("{host}: the Tomcat certificate expired on {shown}; ILS over TLS (7501) presents it, so peers refuse it"),
+                    message: format!("{name}: the Tomcat certificate expired on {shown}; ILS over TLS (7501) presents it, so peers refuse it"),
                     fix: "Cisco Unified OS Administration > Security > Certificate Management: regenerate the tomcat certificate (or have the CA sign a new CSR), import it where peers trust it, then restart Cisco Tomcat and the Cisco Intercluster Lookup Service".into(),
                 });
             } else if days < 30 {
@@ -102,7 +128,7 @@ pub fn side_findings(c: &SideConfig) -> Vec<Finding> {
                     severity: Status::Warning,
                     code: "tomcat_certificate_expiring",
                     host: host.clone(),
-                    message: format!("{host}: the Tomcat certificate expires in {days} day(s) ({shown})"),
+                    message: format!("{name}: the Tomcat certificate expires in {days} day(s) ({shown})"),
                     fix: "Renew the tomcat certificate before it expires (Certificate Management), and re-import it where peers trust it".into(),
                 });
             }
@@ -112,7 +138,7 @@ pub fn side_findings(c: &SideConfig) -> Vec<Finding> {
                 severity: Status::Warning,
                 code: "db_replication_incomplete",
                 host: host.clone(),
-                message: format!("{host}: database replication of {server} is in state ({code}) {text}; a cluster does not write learned ILS data until replication is complete"),
+                message: format!("{name}: database replication of {server} is in state ({code}) {text}; a cluster does not write learned ILS data until replication is complete"),
                 fix: "See Cisco technote 215013 (utils dbreplication runtimestate, then utils dbreplication repair/reset as it advises)".into(),
             });
         }
@@ -121,7 +147,7 @@ pub fn side_findings(c: &SideConfig) -> Vec<Finding> {
                 severity: Status::Warning,
                 code: "read_failed",
                 host: host.clone(),
-                message: format!("{host}: could not read {e}"),
+                message: format!("{name}: could not read {e}"),
                 fix: String::new(),
             });
         }
@@ -133,6 +159,7 @@ pub fn side_findings(c: &SideConfig) -> Vec<Finding> {
 pub fn pair_findings(hub: &Facts, spoke: &Facts) -> Vec<(Side, Finding)> {
     let mut out = Vec::new();
     let host = spoke.host.clone();
+    let (name, hub_name) = (format!("spoke {}", spoke.label()), format!("hub {}", hub.label()));
     let (f, h) = (spoke, hub);
     if let Some(id) = &f.cluster_id {
         if h.cluster_id.as_deref() == Some(id.as_str()) {
@@ -140,7 +167,7 @@ pub fn pair_findings(hub: &Facts, spoke: &Facts) -> Vec<(Side, Finding)> {
                 severity: Status::Critical,
                 code: "duplicate_cluster_id",
                 host: host.clone(),
-                message: format!("{host} and the hub {} have the same Cluster ID {id}", h.host),
+                message: format!("{name} and the {hub_name} have the same Cluster ID {id}"),
                 fix: "Cluster IDs must be unique in the ILS network: change one under System > Enterprise Parameters > Cluster ID".into(),
             }));
         }
@@ -150,7 +177,7 @@ pub fn pair_findings(hub: &Facts, spoke: &Facts) -> Vec<(Side, Finding)> {
                 severity: Status::Warning,
                 code: "peer_missing_from_remotecluster",
                 host: host.clone(),
-                message: format!("{host}: remotecluster does not list the hub's cluster ID {}", h.cluster_id.as_deref().unwrap_or("?")),
+                message: format!("{name}: remotecluster does not list the hub's cluster ID {}", h.cluster_id.as_deref().unwrap_or("?")),
                 fix: "The spoke has not (yet) learned the hub: see the registration attempts below and Advanced Features > ILS Configuration".into(),
             }));
         }
@@ -170,7 +197,11 @@ fn level_findings(levels: &[LevelChange]) -> Vec<Finding> {
                 severity: Status::Warning,
                 code: "trace_level_not_restored",
                 host: l.host.clone(),
-                message: format!("{}: the ILS trace level reads differently after the restore (was {})", l.host, l.before),
+                message: format!(
+                    "{}: the ILS trace level reads differently after the restore (was {})",
+                    l.host,
+                    l.describe(&l.before)
+                ),
                 fix: "Check Cisco Unified Serviceability > Trace > Configuration for the Cisco Intercluster Lookup Service; `ils-doctor restore` retries from the journal".into(),
             });
         }
@@ -209,7 +240,9 @@ fn trust_finding(verifier: &Facts, peer: &Facts, peer_role: &str) -> Option<Find
         return None; // the list was not read (its error is a finding of its own)
     }
     let m = certs::trusts(&verifier.tomcat_trust, cert)?;
-    let (v, p) = (&verifier.host, &peer.host);
+    // Named as the cluster knows them; `host` stays the connection address (it keys the finding).
+    let verifier_role = if peer_role == "hub" { "spoke" } else { "hub" };
+    let (v, p) = (format!("{verifier_role} {}", verifier.label()), peer.label());
     let cn = cert.subject_cn.as_deref().unwrap_or("?");
     let serial = cert.serial.as_deref().unwrap_or("?");
     let fix = format!(
@@ -219,7 +252,7 @@ fn trust_finding(verifier: &Facts, peer: &Facts, peer_role: &str) -> Option<Find
         TrustMatch::Missing => Some(Finding {
             severity: Status::Warning,
             code: "peer_certificate_not_trusted",
-            host: v.clone(),
+            host: verifier.host.clone(),
             message: format!(
                 "{v}: tomcat-trust holds neither the {peer_role} {p}'s Tomcat certificate (CN={cn}, serial {serial}) nor its issuer's; with TLS (authentication methods 2 to 4) {v} refuses it"
             ),
@@ -228,7 +261,7 @@ fn trust_finding(verifier: &Facts, peer: &Facts, peer_role: &str) -> Option<Find
         TrustMatch::Stale { files } => Some(Finding {
             severity: Status::Warning,
             code: "peer_certificate_stale_in_trust",
-            host: v.clone(),
+            host: verifier.host.clone(),
             message: format!(
                 "{v}: tomcat-trust holds an older certificate of the {peer_role} {p} ({}), not its current one (serial {serial}): it was regenerated or renewed after the import; with TLS {v} refuses it",
                 files.join(", ")

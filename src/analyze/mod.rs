@@ -20,8 +20,11 @@ pub mod fields;
 pub mod filter;
 pub mod findings;
 pub mod fix;
+pub mod levels;
+pub mod method;
 pub mod model;
 pub mod pairing;
+pub mod quiet;
 pub mod tracker;
 pub mod types;
 pub mod verdict;
@@ -164,6 +167,7 @@ pub fn analyze(catalog: &Catalog, files: &[ScannedFile], options: &Options) -> A
         summaries,
         options.window.clone(),
         warnings,
+        options.configured_method,
     )
 }
 

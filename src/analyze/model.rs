@@ -61,6 +61,8 @@ pub struct Pair {
     pub activity: Option<Activity>,
     /// Why the status is what it is, in one sentence.
     pub reason: String,
+    /// The authentication method the pair uses, and what that rests on.
+    pub method: super::method::PairMethod,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -27,6 +27,7 @@ pub(crate) fn conclude(
     files: Vec<model::FileSummary>,
     window: model::Window,
     mut warnings: Vec<String>,
+    configured: Option<super::types::Method>,
 ) -> Analysis {
     for (i, a) in attempts.iter_mut().enumerate() {
         a.id = i + 1;
@@ -42,7 +43,7 @@ pub(crate) fn conclude(
         .into_iter()
         .map(|((hub, spoke), list)| {
             let act = activity.get(&(hub.clone(), spoke.clone())).cloned();
-            pair(hub, spoke, &list, act)
+            pair(hub, spoke, &list, act, configured)
         })
         .collect();
     let status = if pairs.is_empty() {
@@ -74,6 +75,7 @@ fn pair(
     spoke: Option<String>,
     list: &[&model::Attempt],
     activity: Option<model::Activity>,
+    configured: Option<super::types::Method>,
 ) -> Pair {
     let failures = list.iter().filter(|a| a.outcome == Outcome::Failure).count();
     let successes = list.iter().filter(|a| a.outcome == Outcome::Success).count();
@@ -118,6 +120,7 @@ fn pair(
         latest_root_cause: latest.and_then(|a| a.root_cause),
         activity,
         reason,
+        method: super::method::establish(list, configured),
     }
 }
 

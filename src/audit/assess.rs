@@ -132,7 +132,9 @@ pub fn network(
         // A quiet link the spoke's remotecluster shows registered works with whatever method is
         // configured: had it needed a certificate the peer does not trust, it would not have
         // registered. The trust findings would only predict what is not happening.
-        if a.attempts.is_empty() && registered(gh, gs) {
+        if a.attempts.is_empty()
+            && matches!((&gh.facts, &gs.facts), (Some(fh), Some(fs)) if analyze::quiet::judge(fh, fs).status == Status::Ok)
+        {
             flat.retain(|f| !f.code.starts_with("peer_certificate_"));
         }
         link_findings.retain(|(_, f)| flat.iter().any(|k| k.code == f.code && k.message == f.message));
@@ -209,40 +211,13 @@ fn pair_result(
     }
 }
 
-/// Whether the spoke says it is registered: `getIlsConfig`'s `syncronizationStatus` reads "Up
-/// to Date" [I: the values are not documented, docs/cucm-notes.md#axl-ils], and its
-/// `remotecluster` lists the hub's cluster ID. `remotecluster` alone is not enough: its rows can
-/// come from the Cluster View configuration, not from a registration (docs/cucm-notes.md#remotecluster).
-fn registered(gh: &Gathered, gs: &Gathered) -> bool {
-    match (&gh.facts, &gs.facts) {
-        (Some(fh), Some(fs)) => {
-            let synced = fs.ils_sync_status.as_deref().is_some_and(|s| s.to_ascii_lowercase().contains("up to date"));
-            synced && fh.cluster_id.as_ref().is_some_and(|id| fs.remote_clusters.iter().any(|(c, _)| c == id))
-        }
-        _ => false,
-    }
-}
-
-/// No attempt in the window: judged by `remotecluster` on the spoke (the hub's cluster ID).
+/// No attempt in the window: judged from the configuration both sides report, by the same
+/// rules as `check` (`analyze::quiet`).
 fn quiet_link(label: &str, _hub: &Cluster, gh: &Gathered, gs: &Gathered) -> (Status, String) {
-    let (Some(fh), Some(_)) = (&gh.facts, &gs.facts) else {
+    let (Some(fh), Some(fs)) = (&gh.facts, &gs.facts) else {
         let which = if gh.facts.is_none() { "the hub" } else { "the spoke" };
         return (Status::Unknown, format!("{label}: {which} could not be read and its traces show no attempt"));
     };
-    if registered(gh, gs) {
-        (
-            Status::Ok,
-            format!(
-                "{label}: no registration attempt in the window (a registered link is quiet); the spoke's ILS synchronization is up to date and its remotecluster lists the hub {}",
-                fh.cluster_id.as_deref().unwrap_or("?")
-            ),
-        )
-    } else {
-        (
-            Status::Unknown,
-            format!(
-                "{label}: no registration attempt in the window and the spoke does not show itself registered to the hub (ILS synchronization status, remotecluster); run `ils-doctor check` (or `audit --deep`) to capture one"
-            ),
-        )
-    }
+    let v = analyze::quiet::judge(fh, fs);
+    (v.status, format!("{label}: {}", v.reason))
 }

@@ -37,6 +37,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::model::Role;
+use crate::pipeline::live::{HostSpec, HOST_FORMS};
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -219,20 +220,29 @@ pub fn parse(text: &str, shown: &str) -> Result<Inventory, InventoryError> {
                     )))
                 }
             };
-            let host = c.host.get_ref().trim().to_string();
-            if host.is_empty() || host.chars().any(|ch| ch.is_whitespace() || ch == '/') {
-                return Err(invalid(format!(
-                    "{}: cluster {cname}: field `host`: not a host name or address",
+            // The same host form as the command line and the config file.
+            let spec: HostSpec = c.host.get_ref().trim().parse().map_err(|_| {
+                invalid(format!(
+                    "{}: cluster {cname}: field `host`: not {HOST_FORMS} (the value is not repeated here)",
                     at(c.host.span())
-                )));
-            }
+                ))
+            })?;
+            let twice = |from_host: Option<u16>, field: Option<u16>, name: &str| match (from_host, field) {
+                (Some(a), Some(b)) if a != b => Err(invalid(format!(
+                    "{}: cluster {cname}: the port is given twice and differs: {a} in `host`, {b} in `{name}`",
+                    at(c.host.span())
+                ))),
+                _ => Ok(from_host.or(field)),
+            };
+            let ssh_port = twice(spec.ssh_port, c.ssh_port, "ssh_port")?;
+            let https_port = twice(spec.https_port, c.https_port, "https_port")?;
             let s = c;
             clusters.push(Cluster {
                 name: cname,
                 role,
-                host,
-                ssh_port: s.ssh_port.or(d.ssh_port).unwrap_or(22),
-                https_port: s.https_port.or(d.https_port).unwrap_or(8443),
+                host: spec.host,
+                ssh_port: ssh_port.or(d.ssh_port).unwrap_or(22),
+                https_port: https_port.or(d.https_port).unwrap_or(8443),
                 admin_user: s.admin_user.clone().or_else(|| d.admin_user.clone()).unwrap_or_else(|| "admin".into()),
                 app_user: s.app_user.clone().or_else(|| d.app_user.clone()).unwrap_or_else(|| "administrator".into()),
                 admin_credential: credential(&s.admin_credential, &d.admin_credential, "admin_credential")?,
@@ -340,6 +350,19 @@ app_credential = "keyring:app@br1"
         let e = err(&GOOD.replace("hub = \"hq\"\n", ""));
         assert!(e.contains("a spoke needs"), "{e}");
         assert!(err("").contains("no cluster"));
+    }
+
+    #[test]
+    fn the_host_takes_the_command_line_form() {
+        let inv =
+            parse(&GOOD.replace("host = \"cucm-hq.example.com\"", "host = \"cucm-hq.example.com:2222:9443\""), "n")
+                .unwrap();
+        let hq = &inv.networks[0].clusters[0];
+        assert_eq!((hq.host.as_str(), hq.ssh_port, hq.https_port), ("cucm-hq.example.com", 2222, 9443));
+        let e = err(&GOOD.replace("host = \"10.1.2.3\"", "host = \"10.1.2.3::8443\""));
+        assert!(e.contains("given twice") && e.contains("8443") && e.contains("9443"), "{e}");
+        let e = err(&GOOD.replace("host = \"10.1.2.3\"", "host = \"10.1.2.3:1:2:3\""));
+        assert!(e.contains("line 16") && e.contains("HOST:SSH_PORT:HTTPS_PORT"), "{e}");
     }
 
     #[test]

@@ -51,6 +51,33 @@ pub struct Facts {
 }
 
 impl Facts {
+    /// How an engineer knows this publisher: its own host name (the FQDN `show network
+    /// cluster` lists for it, else its processnode name) with, in parentheses, its own address
+    /// as the cluster knows it. The address ils-doctor connected to (behind a jump host, NAT or
+    /// a tunnel it means nothing to the reader) only when the publisher said neither.
+    pub fn label(&self) -> String {
+        let node = self.node_name.as_deref().map(str::trim).filter(|n| !n.is_empty());
+        let me = self
+            .nodes
+            .iter()
+            .find(|(ip, fqdn, _)| {
+                node.is_some_and(|n| {
+                    n.eq_ignore_ascii_case(ip)
+                        || n.eq_ignore_ascii_case(fqdn)
+                        || fqdn.split('.').next().is_some_and(|h| !h.is_empty() && n.eq_ignore_ascii_case(h))
+                })
+            })
+            .or_else(|| self.nodes.iter().find(|(_, _, role)| role == "Publisher"));
+        let fqdn = me.map(|(_, f, _)| f.trim()).filter(|f| !f.is_empty());
+        let ip = me.map(|(ip, _, _)| ip.trim()).filter(|ip| !ip.is_empty());
+        match (fqdn.or(node), ip) {
+            (Some(name), Some(ip)) if !name.eq_ignore_ascii_case(ip) => format!("{name} ({ip})"),
+            (Some(name), _) => name.to_string(),
+            (None, Some(ip)) => ip.to_string(),
+            (None, None) => self.host.clone(),
+        }
+    }
+
     /// Fills what the JSON form does not carry (the parsed certificate end date) after reading
     /// facts back from a bundle.
     pub fn reparse(&mut self) {
@@ -262,6 +289,21 @@ pub fn publisher_processnode(output: &str, nodes: &[(String, String, String)]) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_publisher_is_named_by_its_own_name_and_address() {
+        let mut f = Facts { host: "127.0.0.1".into(), ..Facts::default() };
+        assert_eq!(f.label(), "127.0.0.1", "nothing read: the connection address");
+        f.nodes = vec![
+            ("10.1.1.2".into(), "sub1.example.com".into(), "Subscriber".into()),
+            ("10.1.1.1".into(), "cucm-hub.example.com".into(), "Publisher".into()),
+        ];
+        assert_eq!(f.label(), "cucm-hub.example.com (10.1.1.1)");
+        f.node_name = Some("sub1".into());
+        assert_eq!(f.label(), "sub1.example.com (10.1.1.2)", "the node it says it is");
+        f.nodes.clear();
+        assert_eq!(f.label(), "sub1");
+    }
 
     #[test]
     fn service_lines() {

@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use super::facts::ILS_SERVICE;
 use super::publisher::Publisher;
+use crate::analyze::levels::LevelName;
 use crate::connect::envelope::TraceSettings;
 use crate::connect::soap::{SoapClient, SoapError};
 
@@ -229,18 +230,22 @@ pub fn default_journal_path() -> PathBuf {
     base.join("ils-doctor").join("trace-journal.json")
 }
 
-/// The numeric value of Detailed on this publisher, or the default.
-pub async fn detailed_value(p: &Publisher, fallback: &str) -> String {
-    let sql = "select ttlg.value from typetracelevelgrouping ttlg, typeservice ts where ttlg.tktracelevelgroups = ts.tktracelevelgroups and ts.name = 'Cisco Intercluster Lookup Service' and ttlg.name = 'Detailed'";
-    match p.soap.sql_query(sql).await {
-        Ok(rows) => rows
-            .first()
-            .and_then(|r| r.first())
-            .map(|(_, v)| v.clone())
-            .filter(|v| v.parse::<i64>().is_ok())
-            .unwrap_or_else(|| fallback.to_string()),
-        Err(_) => fallback.to_string(),
-    }
+/// The ILS service's trace levels as this publisher names them (`typetracelevelgrouping`);
+/// empty when it does not answer, so that levels are then shown by number.
+pub async fn level_names(p: &Publisher) -> Vec<LevelName> {
+    let sql = "select ttlg.name, ttlg.value from typetracelevelgrouping ttlg, typeservice ts where ttlg.tktracelevelgroups = ts.tktracelevelgroups and ts.name = 'Cisco Intercluster Lookup Service'";
+    let Ok(rows) = p.soap.sql_query(sql).await else {
+        return Vec::new();
+    };
+    rows.iter()
+        .filter_map(|r| {
+            let get =
+                |col: &str| r.iter().find(|(k, _)| k.eq_ignore_ascii_case(col)).map(|(_, v)| v.trim().to_string());
+            let (name, value) = (get("name")?, get("value")?);
+            (!name.is_empty() && value.parse::<i64>().is_ok()).then_some(LevelName { name, value })
+        })
+        .take(64)
+        .collect()
 }
 
 /// What raising did.

@@ -11,16 +11,12 @@ use crate::cli::TrustArgs;
 use crate::connect::soap::{HttpsTarget, SoapClient};
 use crate::connect::tls::{fingerprint, TlsMode};
 use crate::exit::UNKNOWN;
-use crate::pipeline::live;
+use crate::pipeline::live::{self, HostSpec};
 use crate::secret::Secret;
 
 pub fn run(args: TrustArgs) -> anyhow::Result<u8> {
-    let (host, port) = match args.host.rsplit_once(':') {
-        Some((h, p)) if p.parse::<u16>().is_ok() && !h.contains(':') => {
-            (h.to_string(), p.parse::<u16>().unwrap_or(8443))
-        }
-        _ => (args.host.clone(), 8443),
-    };
+    let spec: HostSpec = args.host.parse().map_err(anyhow::Error::msg).context("trust")?;
+    let (host, port) = (spec.host, spec.https_port.unwrap_or(args.https_port));
     let client = SoapClient::new(&HttpsTarget {
         host: host.clone(),
         port,

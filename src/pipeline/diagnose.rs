@@ -34,8 +34,10 @@ pub fn diagnose(
     download_dir: String,
 ) -> Outcome {
     let mut analysis = analyze::analyze(catalog, scanned, options);
+    let quiet_ok = judge_quiet(&mut analysis, &config);
     let mut findings = findings(&config, &levels);
     drop_moot_trust_findings(&mut findings, &mut analysis);
+    drop_quiet_trust_findings(&mut findings, quiet_ok);
     fold_findings(&mut analysis, &findings);
     Outcome { analysis, config, findings, trace_levels: levels, download_dir }
 }
@@ -120,5 +122,106 @@ pub fn judge_requested(a: &mut Analysis, spokes: &[BTreeSet<String>]) {
         );
         a.status = status;
         a.exit_code = status.exit_code();
+    }
+}
+
+/// Spokes with no decided attempt are judged from the configuration both sides report
+/// (`analyze::quiet`): a registered, healthy pair is quiet, and "no attempt" alone is not a
+/// verdict. Applies only when the traces left the verdict unknown; the reasons join the summary.
+/// True when every spoke was judged this way and found registered: then the pair works with
+/// whatever method is configured, and certificate findings would only predict what is not
+/// happening.
+pub fn judge_quiet(a: &mut Analysis, config: &[SideConfig]) -> bool {
+    let Some(hub) = config.iter().find(|c| c.side == analyze::Side::Hub) else {
+        return false;
+    };
+    let spokes: Vec<&SideConfig> = config.iter().filter(|c| c.side == analyze::Side::Spoke).collect();
+    if spokes.is_empty() || a.status != analyze::Status::Unknown {
+        return false;
+    }
+    let ids: Vec<BTreeSet<String>> = spokes.iter().map(|c| identities(&c.facts)).collect();
+    let decided = decided_per_spoke(a, &ids);
+    let quiet: Vec<analyze::quiet::QuietVerdict> = spokes
+        .iter()
+        .zip(&decided)
+        .filter(|(_, n)| **n == 0)
+        .map(|(s, _)| analyze::quiet::judge(&hub.facts, &s.facts))
+        .collect();
+    if quiet.is_empty() {
+        return false;
+    }
+    // Spokes with decided attempts keep the status their pairs have.
+    let by_attempts = a
+        .pairs
+        .iter()
+        .filter(|p| {
+            ids.iter()
+                .zip(&decided)
+                .any(|(i, n)| *n > 0 && p.spoke.as_ref().is_some_and(|s| i.contains(&s.to_ascii_lowercase())))
+        })
+        .map(|p| p.status)
+        .max();
+    let status = quiet.iter().map(|q| q.status).chain(by_attempts).max().unwrap_or(analyze::Status::Unknown);
+    let reasons: Vec<&str> = quiet.iter().map(|q| q.reason.as_str()).collect();
+    a.summary = format!("{}: {}", status.as_str().to_uppercase(), reasons.join("; "));
+    if quiet.iter().any(|q| q.inferred) {
+        a.warnings.push(
+            "the quiet pair's verdict rests on the ILS synchronization status string, which has no public sample (inferred)"
+                .into(),
+        );
+    }
+    a.status = status;
+    a.exit_code = status.exit_code();
+    by_attempts.is_none() && quiet.iter().all(|q| q.status == analyze::Status::Ok)
+}
+
+/// Drops the certificate findings of a pair that is registered and quiet (see [`judge_quiet`]).
+pub fn drop_quiet_trust_findings(found: &mut Vec<Finding>, registered_quietly: bool) {
+    if registered_quietly {
+        found.retain(|f| !f.code.starts_with("peer_certificate_"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::{Side, Status};
+    use crate::collect::facts::Facts;
+
+    fn side(side: Side, id: &str, remote: &[&str], sync: Option<&str>) -> SideConfig {
+        let facts = Facts {
+            host: "127.0.0.1".into(),
+            cluster_id: Some(id.into()),
+            remote_clusters: remote.iter().map(|r| (r.to_string(), String::new())).collect(),
+            ils_sync_status: sync.map(str::to_string),
+            ils_service: Some("STARTED".into()),
+            ..Facts::default()
+        };
+        SideConfig { side, facts }
+    }
+
+    #[test]
+    fn a_quiet_pair_is_judged_from_both_sides_configuration() {
+        let catalog = Catalog::builtin();
+        let config = vec![
+            side(Side::Hub, "HUB-CL", &["SPOKE-CL"], None),
+            side(Side::Spoke, "SPOKE-CL", &["HUB-CL"], Some("Up to Date")),
+        ];
+        let out = diagnose(&catalog, &[], &analyze::Options::default(), config.clone(), Vec::new(), String::new());
+        assert_eq!(out.analysis.status, Status::Ok, "{}", out.analysis.summary);
+        assert!(out.analysis.summary.contains("registered; no new registration observed"), "{}", out.analysis.summary);
+        assert!(out.analysis.warnings.iter().any(|w| w.contains("inferred")), "{:?}", out.analysis.warnings);
+
+        // The spoke does not list the hub: a warning with the reason, not a shrug.
+        let mut lost = config.clone();
+        lost[1].facts.remote_clusters.clear();
+        lost[1].facts.remote_clusters.push(("OTHER".into(), String::new()));
+        let out = diagnose(&catalog, &[], &analyze::Options::default(), lost, Vec::new(), String::new());
+        assert_eq!(out.analysis.status, Status::Warning, "{}", out.analysis.summary);
+        assert!(out.analysis.summary.contains("does not list the hub HUB-CL"), "{}", out.analysis.summary);
+
+        // Without configuration nothing can tell: unknown stays.
+        let out = diagnose(&catalog, &[], &analyze::Options::default(), Vec::new(), Vec::new(), String::new());
+        assert_eq!(out.analysis.status, Status::Unknown);
     }
 }

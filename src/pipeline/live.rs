@@ -9,7 +9,9 @@ use crate::collect::publisher::Access;
 use crate::connect::tls::{normalize_fingerprint, TlsMode};
 use crate::credentials::{self, CredentialError, Kind};
 
-/// `host`, `host:ssh_port` or `host:ssh_port:https_port` (an IPv6 address in brackets).
+/// A publisher as every command and file names it: `HOST`, `HOST:SSH_PORT`,
+/// `HOST:SSH_PORT:HTTPS_PORT` or `HOST::HTTPS_PORT` (an IPv6 address in brackets). An empty
+/// port keeps its default.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostSpec {
     pub host: String,
@@ -17,28 +19,44 @@ pub struct HostSpec {
     pub https_port: Option<u16>,
 }
 
+/// The forms a host may take, for error messages.
+pub const HOST_FORMS: &str = "HOST, HOST:SSH_PORT, HOST:SSH_PORT:HTTPS_PORT or HOST::HTTPS_PORT ([IPv6] in brackets)";
+
 impl std::str::FromStr for HostSpec {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
+        let bad = |why: String| format!("{s:?}: {why}; give {HOST_FORMS}");
         let (host, rest) = if let Some(r) = s.strip_prefix('[') {
-            let (h, rest) = r.split_once(']').ok_or("an IPv6 address needs its closing ]")?;
-            (h.to_string(), rest.strip_prefix(':').unwrap_or(rest))
+            let (h, rest) = r.split_once(']').ok_or_else(|| bad("an IPv6 address needs its closing ]".into()))?;
+            let rest = match rest.strip_prefix(':') {
+                Some(r) => Some(r),
+                None if rest.is_empty() => None,
+                None => return Err(bad(format!("{rest:?} after the address"))),
+            };
+            (h.to_string(), rest)
         } else {
             match s.split_once(':') {
-                Some((h, rest)) => (h.to_string(), rest),
-                None => (s.to_string(), ""),
+                Some((h, rest)) => (h.to_string(), Some(rest)),
+                None => (s.to_string(), None),
             }
         };
-        if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c == '/') {
-            return Err(format!("{s:?} is not a host name or address"));
+        if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c == '/' || c == '@') {
+            return Err(bad("not a host name or address".into()));
         }
-        let mut ports = rest
-            .split(':')
-            .filter(|p| !p.is_empty())
-            .map(|p| p.parse::<u16>().map_err(|_| format!("{p:?} is not a port")));
-        let ssh_port = ports.next().transpose()?;
-        let https_port = ports.next().transpose()?;
-        Ok(HostSpec { host, ssh_port, https_port })
+        let ports: Vec<&str> = rest.map(|r| r.split(':').collect()).unwrap_or_default();
+        if ports.len() > 2 {
+            return Err(bad("more than two ports".into()));
+        }
+        let port = |p: Option<&&str>| -> Result<Option<u16>, String> {
+            match p.map(|p| p.trim()) {
+                None | Some("") => Ok(None),
+                Some(p) => match p.parse::<u16>() {
+                    Ok(0) | Err(_) => Err(bad(format!("{p:?} is not a port"))),
+                    Ok(n) => Ok(Some(n)),
+                },
+            }
+        };
+        Ok(HostSpec { host, ssh_port: port(ports.first())?, https_port: port(ports.get(1))? })
     }
 }
 
@@ -208,6 +226,14 @@ mod tests {
         assert_eq!("10.0.0.1:2222:9443".parse::<HostSpec>().unwrap().https_port, Some(9443));
         assert_eq!("[::1]:22".parse::<HostSpec>().unwrap().host, "::1");
         assert!("a:b".parse::<HostSpec>().is_err());
+        // One syntax everywhere: an empty SSH port keeps its default, extra ports are an error.
+        let h = "cucm-pub::9443".parse::<HostSpec>().unwrap();
+        assert_eq!((h.ssh_port, h.https_port), (None, Some(9443)));
+        let e = "cucm-pub:22:8443:1".parse::<HostSpec>().unwrap_err();
+        assert!(e.contains("more than two ports") && e.contains("HOST:SSH_PORT:HTTPS_PORT"), "{e}");
+        assert!("cucm-pub:0".parse::<HostSpec>().is_err());
+        assert!("[::1]x".parse::<HostSpec>().is_err());
+        assert!("admin@cucm-pub".parse::<HostSpec>().is_err());
         assert!("".parse::<HostSpec>().is_err());
     }
 

@@ -17,18 +17,14 @@ pub fn check_parts(o: &Outcome) -> (Vec<SideFacts>, Vec<Finding>) {
             let level = o.trace_levels.iter().find(|l| l.host == c.facts.host && l.https_port == c.facts.https_port);
             SideFacts {
                 side: Some(c.side),
-                host: c.facts.host.clone(),
+                host: c.facts.label(),
                 version: c.facts.version.clone(),
                 ils_role: c.facts.ils_role.clone(),
                 cluster_id: c.facts.cluster_id.clone(),
                 use_tls: None,
                 use_password: None,
-                trace_level_before: level.map(|l| l.before.clone()),
-                trace_level_after: level.map(|l| match l.restored {
-                    Some(true) => l.before.clone(),
-                    Some(false) => "not restored".into(),
-                    None => l.during.clone(),
-                }),
+                trace_level_before: level.map(|l| l.describe(&l.before)),
+                trace_level_after: level.map(|l| l.story()),
                 certificates: Vec::new(),
             }
         })
@@ -41,6 +37,10 @@ pub fn check_parts(o: &Outcome) -> (Vec<SideFacts>, Vec<Finding>) {
             code: f.code.to_string(),
             message: f.message.clone(),
             fix: (!f.fix.is_empty()).then(|| f.fix.clone()),
+            condition: f
+                .code
+                .starts_with("peer_certificate_")
+                .then(|| "if this pair uses TLS (authentication methods 2 to 4)".to_string()),
         })
         .collect();
     (sides, findings)

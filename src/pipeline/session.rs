@@ -19,12 +19,13 @@ use std::time::Duration;
 use chrono::Utc;
 
 use super::diagnose::{
-    decided_per_spoke, drop_moot_trust_findings, findings, fold_findings, identities, judge_requested,
+    decided_per_spoke, drop_moot_trust_findings, drop_quiet_trust_findings, findings, fold_findings, identities,
+    judge_quiet, judge_requested,
 };
 pub use super::diagnose::{Finding, LevelChange, Outcome, SideConfig};
 use super::scan::{scan_all, Job};
 use crate::analyze::model::Analysis;
-use crate::analyze::{self, Catalog, Method, Side};
+use crate::analyze::{self, levels, Catalog, Method, Side};
 use crate::collect::download::{self, Progress};
 use crate::collect::facts;
 use crate::collect::publisher::{Access, Publisher, PublisherError};
@@ -156,8 +157,10 @@ pub async fn run(req: &Request, cancel: impl std::future::Future<Output = ()>) -
         config.iter().filter(|c| c.side == Side::Spoke).map(|c| identities(&c.facts)).collect();
     let mut analysis = analyze::analyze(catalog, &scanned, &options);
     judge_requested(&mut analysis, &spokes);
+    let quiet_ok = judge_quiet(&mut analysis, &config);
     let mut found = findings(&config, &levels);
     drop_moot_trust_findings(&mut found, &mut analysis);
+    drop_quiet_trust_findings(&mut found, quiet_ok);
     fold_findings(&mut analysis, &found);
     let mut outcome = Outcome {
         analysis,
@@ -199,12 +202,15 @@ fn still_raised_findings(levels: &[LevelChange], errors: &[String], journal: &st
                 host: l.host.clone(),
                 message: format!(
                     "{}:{}: the ILS trace level is still raised ({}; it was {}): {why}",
-                    l.host, l.https_port, l.during, l.before
+                    l.host,
+                    l.https_port,
+                    l.describe(&l.during),
+                    l.describe(&l.before)
                 ),
                 fix: format!(
                     "run `ils-doctor restore --journal {}` (it needs only the application user), or set the Cisco Intercluster Lookup Service trace level back to {} in Cisco Unified Serviceability > Trace > Configuration",
                     journal.display(),
-                    l.before
+                    l.describe(&l.before)
                 ),
             }
         })
@@ -257,9 +263,10 @@ async fn work(req: &Request, st: &mut State, progress: &Progress, me: &Owner) ->
     // Raise, journal first; whatever stops the run from here, `run` restores what was raised.
     for ((_, p), c) in st.pubs.iter().zip(&st.config) {
         let node = c.facts.node_name.clone().unwrap_or_else(|| p.access.host.clone());
+        let names = trace_level::level_names(p).await;
         let detailed = match &req.detailed_value {
             Some(v) => v.clone(),
-            None => trace_level::detailed_value(p, trace_level::DEFAULT_DETAILED).await,
+            None => levels::detailed_of(&names).unwrap_or_else(|| trace_level::DEFAULT_DETAILED.to_string()),
         };
         let r = trace_level::raise(p, &node, &detailed, &req.journal, me).await?;
         st.raised_any |= r.changed;
@@ -269,6 +276,7 @@ async fn work(req: &Request, st: &mut State, progress: &Progress, me: &Owner) ->
             before: r.original.trace_level,
             during: detailed,
             restored: None,
+            names,
         });
     }
     if st.raised_any {
@@ -416,7 +424,9 @@ async fn restore_all(
                 if let Some(l) = level.as_deref_mut() {
                     l.restored = Some(ok);
                 }
-                progress.say(&format!("{}: ILS trace level restored to {}", p.access.host, orig.trace_level));
+                let shown =
+                    level.as_deref().map_or_else(|| orig.trace_level.clone(), |l| l.describe(&orig.trace_level));
+                progress.say(&format!("{}: ILS trace level restored to {shown}", p.access.host));
                 None
             }
             Ok(Ok(None)) => None,
@@ -425,7 +435,7 @@ async fn restore_all(
         };
         if let Some(why) = failure {
             let (during, before) = match &level {
-                Some(l) => (l.during.clone(), l.before.clone()),
+                Some(l) => (l.describe(&l.during), l.describe(&l.before)),
                 None => ("Detailed".into(), "its original level".into()),
             };
             if let Some(l) = level {

@@ -50,6 +50,9 @@ pub struct Finding {
     pub code: String,
     pub message: String,
     pub fix: Option<String>,
+    /// When the finding matters only under some authentication methods: which (it is then
+    /// shown after the diagnosis, not above it).
+    pub condition: Option<String>,
 }
 
 /// One attempt as a whiteboard ladder: each evidence line in order, in the spoke's or the hub's

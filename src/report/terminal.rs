@@ -34,6 +34,20 @@ fn status_style(s: Status) -> Style {
     }
 }
 
+fn write_finding(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
+    let fs = match f.severity.as_str() {
+        "critical" => color(AnsiColor::Red),
+        "warning" => color(AnsiColor::Yellow),
+        _ => dim(),
+    };
+    let condition = f.condition.as_deref().map(|c| format!("{}: ", clean(c))).unwrap_or_default();
+    wrap(out, &format!("{fs}{}{fs:#} {condition}{}", f.severity.to_uppercase(), clean(&f.message)), 2, 6)?;
+    if let Some(fix) = &f.fix {
+        wrap(out, &format!("fix: {}", clean(fix)), 6, 6)?;
+    }
+    Ok(())
+}
+
 pub fn write(out: &mut dyn Write, a: &Analysis) -> io::Result<()> {
     write_with(out, a, &[], &[])
 }
@@ -56,16 +70,8 @@ pub fn write_with(out: &mut dyn Write, a: &Analysis, sides: &[SideFacts], findin
             b = bold()
         )?;
     }
-    for f in findings {
-        let fs = match f.severity.as_str() {
-            "critical" => color(AnsiColor::Red),
-            "warning" => color(AnsiColor::Yellow),
-            _ => dim(),
-        };
-        wrap(out, &format!("{fs}{}{fs:#} {}", f.severity.to_uppercase(), clean(&f.message)), 2, 6)?;
-        if let Some(fix) = &f.fix {
-            wrap(out, &format!("fix: {}", clean(fix)), 6, 6)?;
-        }
+    for f in findings.iter().filter(|f| f.condition.is_none()) {
+        write_finding(out, f)?;
     }
     for p in &a.pairs {
         let ps = status_style(p.status);
@@ -80,6 +86,15 @@ pub fn write_with(out: &mut dyn Write, a: &Analysis, sides: &[SideFacts], findin
             p.failures
         )?;
         wrap(out, &clean(&p.reason), 11, 11)?;
+        let m = &p.method;
+        let method = match m.method {
+            Some(x) => format!("method: {} ({})", x.title(), m.basis),
+            None => format!("method: {}", m.basis),
+        };
+        wrap(out, &clean(&method), 11, 11)?;
+        if let Some(d) = &m.decider {
+            wrap(out, &format!("would decide: {}", clean(d)), 11, 11)?;
+        }
         if let Some(act) = &p.activity {
             wrap(out, &format!("activity: {}", clean(&activity_text(act))), 11, 11)?;
         }
@@ -87,6 +102,14 @@ pub fn write_with(out: &mut dyn Write, a: &Analysis, sides: &[SideFacts], findin
     for attempt in &a.attempts {
         writeln!(out)?;
         write_attempt(out, attempt)?;
+    }
+    // Findings that matter only under some methods come after the diagnosis, saying which.
+    let conditional: Vec<&Finding> = findings.iter().filter(|f| f.condition.is_some()).collect();
+    if !conditional.is_empty() {
+        writeln!(out)?;
+        for f in conditional {
+            write_finding(out, f)?;
+        }
     }
     writeln!(out)?;
     for s in &a.clock_skew {
