@@ -19,6 +19,7 @@ Service trace level is probably not Detailed. On both publishers open Cisco Unif
 Configuration, service Cisco Intercluster Lookup Service, set Debug Trace Level to Detailed, wait for the next \
 registration attempt, and collect activelog cm/trace/ils/sdl again";
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn conclude(
     mut attempts: Vec<model::Attempt>,
     activity: BTreeMap<(Option<String>, Option<String>), model::Activity>,
