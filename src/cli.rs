@@ -32,7 +32,7 @@ attempt found, or an error prevented a verdict).";
 /// Diagnoses Cisco CUCM Intercluster Lookup Service (ILS) registration between hub and spoke
 /// clusters from their SDL traces.
 #[derive(Debug, Parser)]
-#[command(name = "ils-doctor", version, after_help = EXAMPLES)]
+#[command(name = "ils-doctor", version = crate::VERSION, after_help = EXAMPLES)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -71,7 +71,31 @@ pub enum Command {
     /// List the signature catalog (the trace lines ils-doctor recognises).
     #[command(after_help = SIGNATURES_EXAMPLES)]
     Signatures(SignaturesArgs),
+    /// Print the completion script for a shell (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsArgs),
+    /// Write the man pages (ils-doctor.1 and one page per subcommand) into a folder.
+    #[command(after_help = MAN_EXAMPLES)]
+    Man(ManArgs),
 }
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  In this bash session, then in every new one (the Debian package installs bash, zsh and fish's):
+    source <(ils-doctor completions bash)
+    ils-doctor completions bash > ~/.local/share/bash-completion/completions/ils-doctor
+
+  zsh and fish:
+    ils-doctor completions zsh > ~/.zfunc/_ils-doctor
+    ils-doctor completions fish > ~/.config/fish/completions/ils-doctor.fish";
+
+const MAN_EXAMPLES: &str = "\
+Examples:
+  The pages of this build, read without installing them:
+    ils-doctor man /tmp/ils-doctor-man && man -l /tmp/ils-doctor-man/ils-doctor-audit.1
+
+  For the current user (man finds them next to ~/.local/bin):
+    ils-doctor man ~/.local/share/man/man1";
 
 const DEMO_EXAMPLES: &str = "\
 Examples:
@@ -523,6 +547,20 @@ pub struct SignaturesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The folder to write the pages into (created when missing).
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
 }
 
 #[cfg(test)]

@@ -17,7 +17,19 @@ pub mod commands;
 pub mod connect;
 pub mod credentials;
 pub mod exit;
+pub mod generate;
 pub mod parse;
 pub mod pipeline;
 pub mod report;
 pub mod secret;
+
+/// What `ils-doctor --version` prints after the name: the package version, then the git
+/// revision and the date of the build (`build.rs`).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("ILS_DOCTOR_GIT_REVISION"),
+    ", built ",
+    env!("ILS_DOCTOR_BUILD_DATE"),
+    ")"
+);

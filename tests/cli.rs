@@ -184,6 +184,8 @@ const JOBS: &[(&str, &str)] = &[
     ("trust", "certificate"),
     ("credentials", "keyring"),
     ("signatures", "catalog"),
+    ("completions", "completion script"),
+    ("man", "man pages"),
 ];
 
 #[test]

@@ -53,6 +53,7 @@ fn cluster_result(network: &str, c: &Cluster, g: &Gathered) -> ClusterResult {
         version: None,
         ils_service: None,
         cert_days_left: None,
+        cert_expires: None,
         findings: Vec::new(),
         trace_files: g.scanned.len(),
         duration_ms: g.duration_ms,
@@ -66,6 +67,7 @@ fn cluster_result(network: &str, c: &Cluster, g: &Gathered) -> ClusterResult {
     r.version = f.version.clone();
     r.ils_service = f.ils_service.clone();
     r.cert_days_left = f.tomcat_valid_to_parsed.map(|to| (to - Utc::now().naive_utc()).num_days());
+    r.cert_expires = f.tomcat_valid_to_parsed.map(|to| to.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
     let side = SideConfig { side: side_of(c.role), facts: f.clone() };
     r.findings.extend(findings::side_findings(&side).iter().map(row));
     r

@@ -86,6 +86,9 @@ pub struct ClusterResult {
     pub ils_service: Option<String>,
     /// Days until the Tomcat certificate expires (negative once expired).
     pub cert_days_left: Option<i64>,
+    /// When the Tomcat certificate expires: RFC 3339, UTC.
+    #[serde(default)]
+    pub cert_expires: Option<String>,
     pub findings: Vec<FindingRow>,
     /// ILS trace files read for this cluster.
     pub trace_files: usize,

@@ -17,6 +17,10 @@ use crate::analyze::Status;
 
 const STATES: [Status; 4] = [Status::Ok, Status::Warning, Status::Critical, Status::Unknown];
 
+/// Finding codes that mean an ILS trace level stays raised: one a check could not put back, and
+/// one that reads differently after the restore.
+const RAISED_CODES: [&str; 2] = ["trace_level_still_raised", "trace_level_not_restored"];
+
 /// A label value as the format wants it: `\` → `\\`, `"` → `\"`, line feed → `\n`.
 pub fn escape_label(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
@@ -87,9 +91,15 @@ pub fn render(report: &AuditReport) -> String {
         Family::new("ils_doctor_pair_attempts", "Registration attempts of the pair seen in the traces read.");
     let mut pair_failures =
         Family::new("ils_doctor_pair_failures", "Failed registration attempts of the pair, by root cause.");
-    let mut cert_days =
-        Family::new("ils_doctor_certificate_days_left", "Days until the cluster's Tomcat certificate expires.");
+    let mut cert_expiry = Family::new(
+        "ils_doctor_certificate_expiry_timestamp_seconds",
+        "When the cluster's Tomcat certificate expires, in seconds since the epoch.",
+    );
     let mut findings = Family::new("ils_doctor_findings", "Configuration findings of the cluster, by severity.");
+    let mut raised = Family::new(
+        "ils_doctor_trace_level_raised",
+        "1 when the cluster's ILS trace level was left raised (not put back after a check), else 0.",
+    );
     let mut duration = Family::new("ils_doctor_audit_duration_seconds", "How long the audit took.");
     let mut audit_status =
         Family::new("ils_doctor_audit_status", "The audit's overall status: 0 ok, 1 warning, 2 critical, 3 unknown.");
@@ -104,8 +114,8 @@ pub fn render(report: &AuditReport) -> String {
             [("network", c.network.as_str()), ("cluster", &c.name), ("role", c.role.as_str()), ("host", &c.host)];
         cluster_status.add(&labels, status_value(c.status));
         cluster_up.add(&labels, if c.status == Status::Unknown { 0.0 } else { 1.0 });
-        if let Some(days) = c.cert_days_left {
-            cert_days.add(&[("network", &c.network), ("cluster", &c.name)], days as f64);
+        if let Some(t) = c.cert_expires.as_deref().and_then(|t| DateTime::parse_from_rfc3339(t).ok()) {
+            cert_expiry.add(&[("network", &c.network), ("cluster", &c.name)], t.timestamp() as f64);
         }
         // Every severity, zeros included, so that a series does not vanish when it is fixed.
         let mut counts: BTreeMap<Status, usize> = STATES.iter().map(|s| (*s, 0)).collect();
@@ -115,6 +125,8 @@ pub fn render(report: &AuditReport) -> String {
         for (severity, n) in counts {
             findings.add(&[("network", &c.network), ("cluster", &c.name), ("severity", severity.as_str())], n as f64);
         }
+        let left_raised = c.findings.iter().any(|f| RAISED_CODES.contains(&f.code.as_str()));
+        raised.add(&labels, if left_raised { 1.0 } else { 0.0 });
     }
     for p in &report.pairs {
         let labels = [("network", p.network.as_str()), ("hub", &p.hub), ("spoke", &p.spoke)];
@@ -141,8 +153,9 @@ pub fn render(report: &AuditReport) -> String {
         &pair_status,
         &pair_attempts,
         &pair_failures,
-        &cert_days,
+        &cert_expiry,
         &findings,
+        &raised,
         &duration,
         &audit_status,
         &last_run,
@@ -199,8 +212,8 @@ mod tests {
     #[test]
     fn families_and_values() {
         let mut r = simple("2026-01-01T10:00:00Z", Status::Ok, Status::Unknown, Status::Critical, Status::Warning);
-        r.clusters[0].cert_days_left = Some(-2);
-        r.clusters[1].cert_days_left = None;
+        r.clusters[0].cert_expires = Some("2025-12-30T10:00:00Z".into());
+        r.clusters[1].cert_expires = None;
         r.clusters[2].findings.push(crate::audit::model::FindingRow {
             severity: Status::Warning,
             code: "x".into(),
@@ -229,10 +242,11 @@ mod tests {
         );
         assert_eq!(s.iter().filter(|(n, _, _)| n == "ils_doctor_pair_failures").count(), 2);
 
-        assert_eq!(value(&s, "ils_doctor_certificate_days_left", &[("cluster", "hub-a")]), -2.0);
-        assert_eq!(value(&s, "ils_doctor_certificate_days_left", &[("cluster", "spoke-2")]), 200.0);
-        // Unknown days: no sample rather than a made-up number.
-        assert_eq!(s.iter().filter(|(n, _, _)| n == "ils_doctor_certificate_days_left").count(), 2);
+        let expiry = "ils_doctor_certificate_expiry_timestamp_seconds";
+        assert_eq!(value(&s, expiry, &[("cluster", "hub-a")]), 1_767_088_800.0);
+        assert_eq!(value(&s, expiry, &[("cluster", "spoke-2")]), 1_784_541_600.0);
+        // Unknown expiry: no sample rather than a made-up number.
+        assert_eq!(s.iter().filter(|(n, _, _)| n == expiry).count(), 2);
 
         assert_eq!(value(&s, "ils_doctor_findings", &[("cluster", "spoke-2"), ("severity", "warning")]), 1.0);
         assert_eq!(value(&s, "ils_doctor_findings", &[("cluster", "spoke-2"), ("severity", "critical")]), 0.0);
@@ -244,6 +258,27 @@ mod tests {
         assert_eq!(value(&s, "ils_doctor_audit_clusters", &[("state", "unknown")]), 1.0);
         assert_eq!(value(&s, "ils_doctor_audit_clusters", &[("state", "critical")]), 0.0);
         assert!(text.lines().all(|l| l.starts_with("# ") || l.starts_with("ils_doctor_")), "{text}");
+    }
+
+    #[test]
+    fn a_trace_level_left_raised_is_one_for_its_cluster_only() {
+        let mut r = simple("2026-01-01T10:00:00Z", Status::Critical, Status::Ok, Status::Ok, Status::Ok);
+        let finding = |severity, code: &str| crate::audit::model::FindingRow {
+            severity,
+            code: code.into(),
+            message: "m".into(),
+            fix: String::new(),
+        };
+        r.clusters[0].findings.push(finding(Status::Critical, "trace_level_still_raised"));
+        r.clusters[1].findings.push(finding(Status::Warning, "trace_level_not_restored"));
+        r.clusters[2].findings.push(finding(Status::Warning, "tomcat_certificate_expiring"));
+        let s = scrape(&render(&r));
+        let hub = [("network", "net1"), ("cluster", "hub-a"), ("role", "hub"), ("host", "hub-a.example.com")];
+        assert_eq!(value(&s, "ils_doctor_trace_level_raised", &hub), 1.0);
+        assert_eq!(value(&s, "ils_doctor_trace_level_raised", &[("cluster", "spoke-1")]), 1.0);
+        // Every cluster has the series, so an alert resolves when the level is put back.
+        assert_eq!(value(&s, "ils_doctor_trace_level_raised", &[("cluster", "spoke-2")]), 0.0);
+        assert_eq!(s.iter().filter(|(n, _, _)| n == "ils_doctor_trace_level_raised").count(), 3);
     }
 
     #[test]
@@ -282,8 +317,9 @@ mod tests {
         assert_eq!(number(1_767_261_600.5), "1767261600.5");
     }
 
-    /// `promtool check metrics` is the reference linter; it is not installed by default, so this
-    /// test only runs it when it is on PATH (the parser test above always runs).
+    /// `promtool check metrics` is the reference linter. Outside CI the test skips, and says so,
+    /// when promtool is not on PATH (the parser tests above always run); under `CI=true` a
+    /// missing promtool fails it (`.ci/run` installs it from Debian's prometheus package).
     #[test]
     fn promtool_accepts_the_output() {
         use std::io::Write;
@@ -300,7 +336,13 @@ mod tests {
         let mut child = match child {
             Ok(child) => child,
             Err(e) => {
-                eprintln!("skipped: promtool is not on PATH ({e}); the openmetrics-parser test covers the format");
+                assert!(
+                    std::env::var("CI").as_deref() != Ok("true"),
+                    "promtool is not on PATH ({e}); under CI=true a missing promtool fails"
+                );
+                println!(
+                    "promtool_accepts_the_output ... skipped: promtool is not on PATH ({e}); the openmetrics-parser tests cover the format"
+                );
                 return;
             }
         };

@@ -6,7 +6,7 @@
 //! restored, a registration attempt captured), at most `max_raised` groups at once, and feeds
 //! the downloaded traces to the same assessment.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -18,8 +18,9 @@ use tokio::sync::watch;
 use super::assess::{self, Gathered};
 use super::gather::{self, Reader};
 use super::inventory::{Inventory, Network};
-use super::model::{AuditReport, ClusterResult, Depth, PairResult, Role, SCHEMA};
+use super::model::{AuditReport, ClusterResult, Depth, FindingRow, PairResult, Role, SCHEMA};
 use crate::analyze::{self, Catalog, Side, Status, TimeBound};
+use crate::collect::trace_level::Journal;
 use crate::pipeline::live::ConnOptions;
 use crate::pipeline::scan::{scan_all, Job};
 use crate::pipeline::session;
@@ -149,6 +150,9 @@ pub async fn run(req: &Request, cancel: watch::Receiver<bool>) -> Result<AuditRe
         let (c, p) = assess::network(&catalog, n, g, &opts);
         clusters.extend(c);
         pairs.extend(p);
+    }
+    if req.depth == Depth::Light {
+        left_raised(&req.deep.journal, &mut clusters);
     }
     let status = AuditReport::fold_status(&clusters, &pairs);
     let summary = summary(status, &clusters, &pairs);
@@ -381,6 +385,30 @@ async fn deep_group(
     (out, None)
 }
 
+const RESTORE_FIX: &str = "run `ils-doctor restore` (it needs only the application user), or set the Cisco Intercluster Lookup Service trace level back in Cisco Unified Serviceability > Trace > Configuration";
+
+/// A light audit reads no trace levels, but the journal lists each level a run raised and did
+/// not put back (a check killed hard, a restore that failed). A cluster whose publisher has such
+/// an entry, held by no running ils-doctor, is critical, as after a deep audit that could not
+/// restore, until `ils-doctor restore` puts the level back.
+fn left_raised(journal: &Path, clusters: &mut [ClusterResult]) {
+    let Ok(journal) = Journal::load(journal) else { return };
+    for entry in journal.entries.values().filter(|e| !e.held_by_live_run()) {
+        for c in clusters.iter_mut().filter(|c| c.host == entry.host) {
+            c.findings.push(FindingRow {
+                severity: Status::Critical,
+                code: "trace_level_still_raised".into(),
+                message: format!(
+                    "{}: the trace-level journal says a run raised the ILS trace level at {} and did not put it back (it was {})",
+                    entry.host, entry.raised_at, entry.original.trace_level
+                ),
+                fix: RESTORE_FIX.into(),
+            });
+            c.status = Status::Critical;
+        }
+    }
+}
+
 /// A check that could not put a level back makes each cluster it names critical: a forgotten
 /// Detailed trace fills the disk (see `session::still_raised_findings`).
 fn still_raised(
@@ -397,7 +425,7 @@ fn still_raised(
                 code: "trace_level_still_raised",
                 host: a.host.clone(),
                 message: text.to_string(),
-                fix: "run `ils-doctor restore` (it needs only the application user), or set the Cisco Intercluster Lookup Service trace level back in Cisco Unified Serviceability > Trace > Configuration".into(),
+                fix: RESTORE_FIX.into(),
             });
         }
     }
@@ -428,4 +456,61 @@ fn summary(status: Status, clusters: &[ClusterResult], pairs: &[PairResult]) -> 
         text.push_str(&format!("; first: {}/{}: {}", c.network, c.name, why.unwrap_or_default()));
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::testdata::simple;
+    use crate::collect::trace_level::{Entry, Owner};
+
+    fn entry(host: &str, owner: Option<Owner>) -> Entry {
+        Entry {
+            host: host.into(),
+            https_port: 8443,
+            node: host.into(),
+            service: "Cisco Intercluster Lookup Service".into(),
+            original: crate::connect::envelope::TraceSettings { trace_level: "Error".into(), ..Default::default() },
+            raised_at: "2026-01-01T09:00:00Z".into(),
+            owner,
+        }
+    }
+
+    #[test]
+    fn a_journal_entry_no_run_holds_makes_its_cluster_critical() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.json");
+        let mut journal = Journal::default();
+        journal.entries.insert(Journal::key("spoke-1.example.com", 8443), entry("spoke-1.example.com", None));
+        // Held by this (running) process: a check in progress, not a leftover.
+        journal
+            .entries
+            .insert(Journal::key("spoke-2.example.com", 8443), entry("spoke-2.example.com", Some(Owner::new_run())));
+        std::fs::write(&path, serde_json::to_string(&journal).unwrap()).unwrap();
+
+        let mut r = simple("2026-01-01T10:00:00Z", Status::Ok, Status::Ok, Status::Ok, Status::Ok);
+        left_raised(&path, &mut r.clusters);
+        let by_name = |n: &str| r.clusters.iter().find(|c| c.name == n).unwrap();
+        let spoke1 = by_name("spoke-1");
+        assert_eq!(spoke1.status, Status::Critical);
+        assert_eq!(spoke1.findings.len(), 1);
+        assert_eq!(spoke1.findings[0].code, "trace_level_still_raised");
+        assert!(spoke1.findings[0].message.contains("it was Error"), "{:?}", spoke1.findings[0]);
+        assert!(spoke1.findings[0].fix.contains("ils-doctor restore"));
+        for name in ["hub-a", "spoke-2"] {
+            assert_eq!(by_name(name).status, Status::Ok, "{name}");
+            assert!(by_name(name).findings.is_empty(), "{name}");
+        }
+        assert!(super::super::prometheus::render(&r).contains(
+            "ils_doctor_trace_level_raised{network=\"net1\",cluster=\"spoke-1\",role=\"spoke\",host=\"spoke-1.example.com\"} 1\n"
+        ));
+    }
+
+    #[test]
+    fn no_journal_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut r = simple("2026-01-01T10:00:00Z", Status::Ok, Status::Ok, Status::Ok, Status::Ok);
+        left_raised(&dir.path().join("absent.json"), &mut r.clusters);
+        assert!(r.clusters.iter().all(|c| c.status == Status::Ok && c.findings.is_empty()));
+    }
 }

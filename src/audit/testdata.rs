@@ -17,6 +17,7 @@ pub fn cluster(network: &str, name: &str, role: Role, status: Status) -> Cluster
         version: Some("15.0.1.12900-40".to_string()),
         ils_service: Some("STARTED".to_string()),
         cert_days_left: Some(200),
+        cert_expires: Some("2026-07-20T10:00:00Z".to_string()),
         findings: match status {
             Status::Warning | Status::Critical => vec![FindingRow {
                 severity: status,

@@ -29,5 +29,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Trust(args) => trust::run(args),
         Command::Credentials(args) => credentials::run(args),
         Command::Signatures(args) => signatures::run(args),
+        Command::Completions(args) => crate::generate::print_completions(args.shell),
+        Command::Man(args) => crate::generate::write_man_pages(&args.dir),
     }
 }

@@ -1,0 +1,276 @@
+//! What the Debian package installs, checked from the source tree: the systemd units run
+//! commands this binary accepts, the examples parse, the textfile publisher is atomic and keeps
+//! the audit's time, and the completions the binary prints work in bash. `.ci/package.sh`
+//! builds and installs the package itself.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, SystemTime};
+
+use clap::Parser;
+use ils_doctor::cli::{AuditFormat, Cli, Command as Sub};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn read(rel: &str) -> String {
+    std::fs::read_to_string(root().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_ils-doctor"))
+}
+
+/// The values of `key=` lines of a unit file, in order.
+fn unit_values(unit: &str, key: &str) -> Vec<String> {
+    let prefix = format!("{key}=");
+    unit.lines().filter_map(|l| l.strip_prefix(&prefix)).map(str::to_string).collect()
+}
+
+/// The audit a unit's ExecStart runs, parsed by the real command line, with systemd's
+/// specifiers for the state and cache roots expanded.
+fn unit_audit(unit: &str) -> ils_doctor::cli::AuditArgs {
+    let exec = unit_values(unit, "ExecStart");
+    assert_eq!(exec.len(), 1, "{exec:?}");
+    let line = exec[0].replace("%S", "/var/lib").replace("%C", "/var/cache");
+    let mut words = line.split_whitespace();
+    assert_eq!(words.next(), Some("/usr/bin/ils-doctor"));
+    let cli = Cli::try_parse_from(std::iter::once("ils-doctor").chain(words)).unwrap_or_else(|e| panic!("{e}\n{line}"));
+    let Sub::Audit(args) = cli.command else { panic!("not an audit: {line}") };
+    *args
+}
+
+#[test]
+fn the_units_run_audits_this_binary_accepts() {
+    let light = read("packaging/systemd/ils-doctor-audit.service");
+    let deep = read("packaging/systemd/ils-doctor-audit-deep.service");
+    for (unit, is_deep) in [(&light, false), (&deep, true)] {
+        let a = unit_audit(unit);
+        assert_eq!(a.deep, is_deep);
+        assert_eq!(a.inventory, Path::new("/etc/ils-doctor/inventory.toml"));
+        assert_eq!(a.format, AuditFormat::Prometheus);
+        let out = a.output.expect("-o");
+        assert!(out.starts_with("/var/lib/ils-doctor"), "{}", out.display());
+        // The file the audit writes is the one ExecStopPost publishes.
+        let publish = unit_values(unit, "ExecStopPost");
+        assert_eq!(publish.len(), 1);
+        let publish = publish[0].replace("%S", "/var/lib");
+        assert_eq!(publish, format!("+/usr/lib/ils-doctor/publish-textfile {}", out.display()));
+        if is_deep {
+            assert_eq!(a.max_raised, 2);
+        }
+    }
+}
+
+#[test]
+fn the_units_are_hardened_and_hold_no_secret() {
+    for name in ["ils-doctor-audit.service", "ils-doctor-audit-deep.service"] {
+        let unit = read(&format!("packaging/systemd/{name}"));
+        for setting in [
+            "Type=oneshot",
+            "DynamicUser=yes",
+            "StateDirectory=ils-doctor",
+            "ProtectSystem=strict",
+            "ProtectHome=yes",
+            "PrivateTmp=yes",
+            "NoNewPrivileges=yes",
+            "CapabilityBoundingSet=",
+            "EnvironmentFile=-/etc/ils-doctor/credentials.env",
+            "SuccessExitStatus=1 2",
+        ] {
+            assert!(unit.lines().any(|l| l == setting), "{name}: no `{setting}`");
+        }
+        assert!(!unit.to_lowercase().contains("password="), "{name} holds a password");
+        assert!(!unit.contains("--insecure"), "{name}");
+    }
+    for (timer, calendar) in [("ils-doctor-audit.timer", "hourly"), ("ils-doctor-audit-deep.timer", "*-*-* 02:30:00")] {
+        let unit = read(&format!("packaging/systemd/{timer}"));
+        assert_eq!(unit_values(&unit, "OnCalendar"), [calendar], "{timer}");
+        assert_eq!(unit_values(&unit, "WantedBy"), ["timers.target"], "{timer}");
+    }
+}
+
+#[test]
+fn the_package_installs_what_the_units_use() {
+    let manifest = read("Cargo.toml");
+    for asset in [
+        r#"["packaging/publish-textfile", "usr/lib/ils-doctor/", "755"]"#,
+        r#"["packaging/examples/*", "usr/share/doc/ils-doctor/examples/", "644"]"#,
+        r#"["packaging/prometheus/ils-doctor.rules.yml", "usr/share/ils-doctor/prometheus/", "644"]"#,
+        r#"["docs/packaging.md", "usr/share/doc/ils-doctor/", "644"]"#,
+    ] {
+        assert!(manifest.contains(asset), "Cargo.toml [package.metadata.deb] lacks {asset}");
+    }
+    for unit in ["ils-doctor-audit", "ils-doctor-audit-deep"] {
+        assert!(manifest.contains(&format!("unit-name = \"{unit}\"")), "{unit}");
+        for kind in ["service", "timer"] {
+            assert!(root().join(format!("packaging/systemd/{unit}.{kind}")).is_file(), "{unit}.{kind}");
+        }
+    }
+}
+
+#[test]
+fn the_examples_parse_and_name_the_credentials_they_use() {
+    let text = read("packaging/examples/inventory.toml");
+    let inv = ils_doctor::audit::inventory::parse(&text, "inventory.toml").unwrap();
+    assert_eq!(inv.cluster_count(), 2);
+    let env = read("packaging/examples/credentials.env");
+    let defined: Vec<&str> =
+        env.lines().filter(|l| !l.starts_with('#')).filter_map(|l| l.split_once('=')).map(|(k, _)| k).collect();
+    let referenced: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split_once("\"env:"))
+        .filter_map(|(_, r)| r.split_once('"'))
+        .map(|(v, _)| v)
+        .collect();
+    assert!(!referenced.is_empty());
+    for var in referenced {
+        assert!(defined.contains(&var), "credentials.env does not define {var}");
+    }
+    let (cluster, _, spokes) =
+        ils_doctor::pipeline::config::cluster(&root().join("packaging/examples/config.toml"), "prod").unwrap();
+    assert_eq!(cluster.name, "prod");
+    assert_eq!(spokes.len(), 2);
+}
+
+fn publish(src: &Path, dir: &Path) -> std::process::Output {
+    Command::new("sh")
+        .arg(root().join("packaging/publish-textfile"))
+        .arg(src)
+        .env("ILS_DOCTOR_TEXTFILE_DIR", dir)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn publish_textfile_renames_into_place_keeping_the_audit_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("ils-doctor.prom");
+    std::fs::write(&src, "ils_doctor_audit_status 0\n").unwrap();
+    std::fs::set_permissions(&src, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let written = SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_261_600);
+    std::fs::File::options().write(true).open(&src).unwrap().set_modified(written).unwrap();
+    let dir = tmp.path().join("textfile");
+    std::fs::create_dir(&dir).unwrap();
+
+    let out = publish(&src, &dir);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let published = dir.join("ils-doctor.prom");
+    assert_eq!(std::fs::read_to_string(&published).unwrap(), "ils_doctor_audit_status 0\n");
+    let meta = std::fs::metadata(&published).unwrap();
+    // node_textfile_mtime_seconds must say when the audit wrote it, not when it was copied.
+    assert_eq!(meta.modified().unwrap(), written);
+    // node_exporter runs as another user.
+    assert_eq!(meta.permissions().mode() & 0o777, 0o644);
+    let names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names, ["ils-doctor.prom"], "a temporary file was left behind");
+
+    // A second run replaces the file.
+    std::fs::write(&src, "ils_doctor_audit_status 2\n").unwrap();
+    assert!(publish(&src, &dir).status.success());
+    assert_eq!(std::fs::read_to_string(&published).unwrap(), "ils_doctor_audit_status 2\n");
+}
+
+#[test]
+fn publish_textfile_without_node_exporter_or_metrics_says_so_and_succeeds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("ils-doctor.prom");
+    let out = publish(&src, tmp.path());
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no metrics yet"));
+    std::fs::write(&src, "x 1\n").unwrap();
+    let missing = tmp.path().join("no-node-exporter");
+    let out = publish(&src, &missing);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("does not exist") && err.contains("prometheus-node-exporter"), "{err}");
+    assert!(!missing.exists());
+}
+
+#[test]
+fn version_names_the_version_the_git_revision_and_the_build_date() {
+    let out = bin().arg("--version").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let rest = text
+        .trim_end()
+        .strip_prefix(&format!("ils-doctor {} (", env!("CARGO_PKG_VERSION")))
+        .unwrap_or_else(|| panic!("{text}"));
+    let (revision, date) =
+        rest.strip_suffix(')').and_then(|r| r.split_once(", built ")).unwrap_or_else(|| panic!("{text}"));
+    chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap_or_else(|e| panic!("{date}: {e}"));
+    let head = Command::new("git").args(["rev-parse", "--short=12", "HEAD"]).current_dir(root()).output();
+    match head {
+        Ok(h) if h.status.success() => assert_eq!(revision, String::from_utf8(h.stdout).unwrap().trim(), "{text}"),
+        _ => assert_eq!(revision, "unknown", "{text}"),
+    }
+}
+
+/// Sources the script `ils-doctor completions bash` prints and asks it to complete `line`.
+fn bash_complete(script: &Path, line: &str) -> Vec<String> {
+    let program = r#"
+source "$1"
+fn=$(complete -p ils-doctor | sed -n 's/.*-F \([^ ]*\).*/\1/p')
+read -r -a COMP_WORDS <<<"$2"
+[[ "$2" == *" " ]] && COMP_WORDS+=("")
+COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
+COMP_LINE=$2
+COMP_POINT=${#COMP_LINE}
+"$fn" ils-doctor "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+printf '%s\n' "${COMPREPLY[@]}"
+"#;
+    let out = Command::new("bash").args(["-c", program, "bash"]).arg(script).arg(line).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().lines().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect()
+}
+
+#[test]
+fn bash_completes_subcommands_and_options_from_the_printed_script() {
+    let out = bin().args(["completions", "bash"]).output().unwrap();
+    assert!(out.status.success());
+    let tmp = tempfile::tempdir().unwrap();
+    let script = tmp.path().join("ils-doctor.bash");
+    std::fs::write(&script, &out.stdout).unwrap();
+
+    assert_eq!(bash_complete(&script, "ils-doctor au"), ["audit"]);
+    assert_eq!(bash_complete(&script, "ils-doctor audit --inv"), ["--inventory"]);
+    assert_eq!(bash_complete(&script, "ils-doctor credentials set hq --ki"), ["--kind"]);
+    let shells = bash_complete(&script, "ils-doctor completions ");
+    for shell in ["bash", "zsh", "fish"] {
+        assert!(shells.iter().any(|s| s == shell), "{shells:?}");
+    }
+}
+
+#[test]
+fn zsh_and_fish_accept_their_scripts_where_installed() {
+    for (shell, check) in [("zsh", vec!["-n"]), ("fish", vec!["--no-execute"])] {
+        if Command::new(shell).arg("--version").output().is_err() {
+            println!("zsh_and_fish_accept_their_scripts_where_installed ... {shell} skipped: not installed");
+            continue;
+        }
+        let out = bin().args(["completions", shell]).output().unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let script = tmp.path().join("script");
+        std::fs::write(&script, &out.stdout).unwrap();
+        let checked = Command::new(shell).args(&check).arg(&script).output().unwrap();
+        assert!(checked.status.success(), "{shell}: {}", String::from_utf8_lossy(&checked.stderr));
+    }
+}
+
+#[test]
+fn man_writes_a_page_per_subcommand_into_the_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("man1");
+    let out = bin().arg("man").arg(&dir).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let listed: Vec<String> = String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect();
+    for page in ["ils-doctor.1", "ils-doctor-audit.1", "ils-doctor-completions.1", "ils-doctor-credentials-set.1"] {
+        let path = dir.join(page);
+        assert!(listed.contains(&path.display().to_string()), "{page} not listed: {listed:?}");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(".TH "), "{page}");
+    }
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), listed.len());
+}
