@@ -23,7 +23,7 @@ if ! command -v ssh >/dev/null 2>&1; then
 fi
 
 if command -v python3 >/dev/null 2>&1; then
-    for pkg in 'zeep>=4.2,<5' 'netmiko>=4,<5'; do
+    for pkg in 'requests>=2,<3' 'zeep>=4.2,<5' 'netmiko>=4,<5'; do
         mod="${pkg%%>*}"
         if ! python3 -c "import $mod" >/dev/null 2>&1; then
             python3 -m pip install --quiet --disable-pip-version-check "$pkg" \
@@ -31,5 +31,5 @@ if command -v python3 >/dev/null 2>&1; then
         fi
     done
 else
-    failed "no python3; the zeep and netmiko fidelity tests cannot run"
+    failed "no python3; the requests, zeep and netmiko fidelity tests cannot run"
 fi

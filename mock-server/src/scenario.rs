@@ -342,6 +342,10 @@ pub struct Access {
     /// Pre-authentication SSH banner (none by default; many sites set a legal notice).
     #[serde(default)]
     pub banner: Option<String>,
+    /// An application user with the right password but without the AXL API access role: AXL
+    /// answers it 403 (docs/cucm-notes.md#axl-get).
+    #[serde(default)]
+    pub no_axl_role_user: Option<String>,
 }
 
 fn default_admin() -> String {
@@ -364,6 +368,7 @@ impl Default for Access {
             keyboard_interactive_only: false,
             cli_start_delay_ms: 0,
             banner: None,
+            no_axl_role_user: None,
         }
     }
 }
