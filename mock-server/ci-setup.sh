@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what mock-server's fidelity tests use, if missing (idempotent):
-#  - OpenSSH's client `ssh` (tests/ssh.rs: openssh_client_can_use_the_cli)
-#  - python3 with zeep and netmiko (tests/fidelity.rs)
+#  - OpenSSH's client `ssh` (tests/ssh_profiles.rs: openssh_client_can_use_the_cli, openssh_client_reads_and_uses_the_legacy_offer)
+#  - python3 with requests, zeep and netmiko (tests/fidelity.rs)
 # Outside CI, tests that need them skip with a printed reason when they are absent; under
 # CI=true a missing client fails those tests, so a failed install fails here, at once.
 set -euo pipefail

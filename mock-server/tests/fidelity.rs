@@ -1,7 +1,7 @@
 //! Clients nobody here wrote: python-zeep built from Cisco's WSDLs (the log-collection WSDL served
 //! by the mock itself, Cisco's AXL 14.0 WSDL from `shared/cisco-wsdl/`). Skips with a reason when
 //! python3 or zeep is missing (`mock-server/ci-setup.sh` installs zeep). OpenSSH's `ssh` is
-//! exercised in `tests/ssh.rs`.
+//! exercised in `tests/ssh_profiles.rs`.
 
 use std::path::PathBuf;
 use std::process::Command;
