@@ -197,6 +197,10 @@ pub struct ConnArgs {
     /// Record the SSH host key of a publisher seen for the first time (never a changed one).
     #[arg(long)]
     pub accept_new_host_key: bool,
+    /// Also offer SSH algorithms that are weak (diffie-hellman-group1-sha1 key exchange, CBC
+    /// ciphers), for a publisher that offers nothing better; see docs/security.md.
+    #[arg(long)]
+    pub legacy_ssh: bool,
     /// Timeout of each CLI command and SOAP request.
     #[arg(long, default_value = "120s", value_name = "DURATION")]
     pub command_timeout: String,
@@ -593,6 +597,17 @@ mod tests {
         assert_eq!(a.hub.len(), 2);
         assert_eq!(a.spoke.len(), 2);
         assert_eq!(a.method, Some(Method::Tls));
+    }
+
+    #[test]
+    fn legacy_ssh_is_off_unless_asked_and_reaches_the_connection_options() {
+        let parse = |extra: &[&str]| {
+            let args = [&["ils-doctor", "check", "--hub", "h", "--spoke", "s"][..], extra].concat();
+            let Command::Check(c) = Cli::try_parse_from(args).unwrap().command else { panic!("not check") };
+            crate::commands::shared::conn_options(&c.conn).unwrap().legacy_ssh
+        };
+        assert!(!parse(&[]));
+        assert!(parse(&["--legacy-ssh"]));
     }
 
     #[test]

@@ -83,6 +83,7 @@ pub fn request(inv_text: &str, dir: &Path, jobs: usize, host_timeout: Duration) 
             insecure: false,
             known_hosts: dir.join("known_hosts"),
             accept_new_host_key: false,
+            legacy_ssh: false,
             // Longer than the host timeout: a hanging command is cut by the host timeout.
             command_timeout: Duration::from_secs(30),
         },

@@ -21,6 +21,7 @@ fn target(p: &PublisherInfo, known_hosts: &Path, accept_new: bool, password: &st
         password: Secret::new(password),
         known_hosts: known_hosts.to_path_buf(),
         accept_new_host_key: accept_new,
+        legacy_ssh: false,
         timeouts: Timeouts::default(),
     }
 }

@@ -3,20 +3,22 @@
 //! default window (all clusters at trace level Detailed) to `DIR/<cluster>/` and exits.
 //! `--fault KEY=VALUE` (repeatable) sets a `[faults]` entry for this run, in TOML syntax, e.g.
 //! `--fault throttle_every_nth=3 --fault 'hang_command="utils dbreplication"'`.
+//! `--ssh-profile NAME` sets every publisher's SSH algorithm offer (docs/cucm-notes.md#ssh-algorithms).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use mock_server::scenario::TraceLevel;
+use mock_server::scenario::{SshProfile, TraceLevel};
 use mock_server::{simulate, start_with, Options, Scenario, Window};
 
-const USAGE: &str = "usage: mock-server --scenario FILE [--state-dir DIR] [--fault KEY=VALUE]... [--simulate OUT_DIR]";
+const USAGE: &str = "usage: mock-server --scenario FILE [--state-dir DIR] [--fault KEY=VALUE]... [--ssh-profile modern|legacy|restricted|legacy-weak] [--simulate OUT_DIR]";
 
 fn main() -> ExitCode {
     let mut scenario = None;
     let mut state_dir = None;
     let mut simulate_dir = None;
     let mut faults = Vec::new();
+    let mut ssh_profile = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -24,6 +26,13 @@ fn main() -> ExitCode {
             "--state-dir" => state_dir = args.next().map(PathBuf::from),
             "--simulate" => simulate_dir = args.next().map(PathBuf::from),
             "--fault" => faults.extend(args.next()),
+            "--ssh-profile" => match args.next().as_deref().and_then(SshProfile::parse) {
+                Some(p) => ssh_profile = Some(p),
+                None => {
+                    eprintln!("mock-server: --ssh-profile takes modern, legacy, restricted or legacy-weak\n{USAGE}");
+                    return ExitCode::from(2);
+                }
+            },
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return ExitCode::SUCCESS;
@@ -45,6 +54,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(p) = ssh_profile {
+        for c in &mut s.clusters {
+            c.access.ssh_profile = p;
+        }
+    }
     if !faults.is_empty() {
         // Merge the scenario's faults with the command line's, the latter winning.
         let mut table: toml::Table =

@@ -342,6 +342,78 @@ pub struct Access {
     /// Pre-authentication SSH banner (none by default; many sites set a legal notice).
     #[serde(default)]
     pub banner: Option<String>,
+    /// An application user with the right password but without the AXL API access role: AXL
+    /// answers it 403 (docs/cucm-notes.md#axl-get).
+    #[serde(default)]
+    pub no_axl_role_user: Option<String>,
+    /// The SSH algorithms the publisher offers (docs/cucm-notes.md#ssh-algorithms).
+    #[serde(default)]
+    pub ssh_profile: SshProfile,
+    /// The one algorithm per category of the `restricted` profile.
+    #[serde(default)]
+    pub ssh_restricted: SshRestricted,
+}
+
+/// Which SSH algorithm offer a publisher makes (docs/cucm-notes.md#ssh-algorithms).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SshProfile {
+    /// russh's defaults and an Ed25519 host key.
+    #[default]
+    Modern,
+    /// An OpenSSH 5.x-era offer: group-exchange-sha1 and group14-sha1, aes-ctr and aes-cbc,
+    /// hmac-sha1 only, an ssh-rsa host key.
+    Legacy,
+    /// One algorithm per category, as an administrator's Cipher Management page leaves it.
+    Restricted,
+    /// diffie-hellman-group1-sha1 only, CBC ciphers, hmac-sha1, ssh-rsa.
+    LegacyWeak,
+}
+
+impl SshProfile {
+    /// All profiles, in the order of their names.
+    pub const ALL: [SshProfile; 4] =
+        [SshProfile::Modern, SshProfile::Legacy, SshProfile::Restricted, SshProfile::LegacyWeak];
+
+    /// The name used in scenarios and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            SshProfile::Modern => "modern",
+            SshProfile::Legacy => "legacy",
+            SshProfile::Restricted => "restricted",
+            SshProfile::LegacyWeak => "legacy-weak",
+        }
+    }
+
+    /// The profile of that name.
+    pub fn parse(name: &str) -> Option<SshProfile> {
+        SshProfile::ALL.into_iter().find(|p| p.name() == name)
+    }
+}
+
+/// The `restricted` profile's single algorithm of each category (OpenSSH names).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SshRestricted {
+    /// Key exchange.
+    pub kex: String,
+    /// Cipher (both directions).
+    pub cipher: String,
+    /// MAC (both directions; ignored by AEAD ciphers).
+    pub mac: String,
+    /// Host key algorithm: `ssh-ed25519`, or `ssh-rsa`, `rsa-sha2-256`, `rsa-sha2-512` (an RSA key).
+    pub host_key: String,
+}
+
+impl Default for SshRestricted {
+    fn default() -> Self {
+        SshRestricted {
+            kex: "ecdh-sha2-nistp256".into(),
+            cipher: "aes256-ctr".into(),
+            mac: "hmac-sha2-256".into(),
+            host_key: "rsa-sha2-256".into(),
+        }
+    }
 }
 
 fn default_admin() -> String {
@@ -364,6 +436,9 @@ impl Default for Access {
             keyboard_interactive_only: false,
             cli_start_delay_ms: 0,
             banner: None,
+            no_axl_role_user: None,
+            ssh_profile: SshProfile::Modern,
+            ssh_restricted: SshRestricted::default(),
         }
     }
 }

@@ -158,7 +158,9 @@ pub fn start_with(scenario: Scenario, opts: Options) -> Result<Running, StartErr
     for c in &scenario.clusters {
         let cert = pki.tomcat(c, https_override.as_deref())?;
         let tls = crate::tls::server_config(&cert)?;
-        let key = crate::ssh::host_key(&state_dir, &scenario.name, &c.name, scenario.faults.host_key_changed)
+        let (preferred, kind) =
+            crate::ssh::offer(c.access.ssh_profile, &c.access.ssh_restricted).map_err(StartError::Key)?;
+        let key = crate::ssh::host_key(&state_dir, &scenario.name, &c.name, scenario.faults.host_key_changed, kind)
             .map_err(StartError::Key)?;
         let ssh_l = TcpListener::bind(("127.0.0.1", 0))?;
         let https_l = TcpListener::bind(("127.0.0.1", 0))?;
@@ -178,7 +180,7 @@ pub fn start_with(scenario: Scenario, opts: Options) -> Result<Running, StartErr
             host_key: crate::ssh::public_openssh(&key),
         });
         certs.insert(c.name.clone(), cert);
-        prepared.push((c.name.clone(), ssh_l, https_l, tls, key));
+        prepared.push((c.name.clone(), ssh_l, https_l, tls, key, preferred));
     }
     let mut w = World::new(scenario, Utc::now());
     w.tomcat = certs;
@@ -193,7 +195,7 @@ pub fn start_with(scenario: Scenario, opts: Options) -> Result<Running, StartErr
     let thread = std::thread::Builder::new().name("mock-server".into()).spawn(move || {
         rt.block_on(async move {
             let mut handles = Vec::new();
-            for (name, ssh_l, https_l, tls, key) in prepared {
+            for (name, ssh_l, https_l, tls, key, preferred) in prepared {
                 let handle = axum_server::Handle::new();
                 let app = crate::https::router(w2.clone(), name.clone());
                 let cfg = axum_server::tls_rustls::RustlsConfig::from_config(tls);
@@ -211,7 +213,7 @@ pub fn start_with(scenario: Scenario, opts: Options) -> Result<Running, StartErr
                 });
                 handles.push(handle);
                 if let Ok(l) = tokio::net::TcpListener::from_std(ssh_l) {
-                    tokio::spawn(crate::ssh::serve(l, w2.clone(), name, key));
+                    tokio::spawn(crate::ssh::serve(l, w2.clone(), name, key, preferred));
                 }
             }
             let ticker = {

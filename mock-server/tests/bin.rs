@@ -38,3 +38,11 @@ fn a_bad_fault_flag_is_refused_with_its_name() {
     let out = Command::new(BIN).args(["--scenario", scen, "--fault", "throttle_every_nth=\"x\""]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn an_unknown_ssh_profile_is_refused_with_the_choices() {
+    let scen = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/m1-password-success.toml");
+    let out = Command::new(BIN).args(["--scenario", scen, "--ssh-profile", "ancient"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("modern, legacy, restricted or legacy-weak"));
+}

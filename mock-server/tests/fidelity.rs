@@ -1,7 +1,7 @@
 //! Clients nobody here wrote: python-zeep built from Cisco's WSDLs (the log-collection WSDL served
 //! by the mock itself, Cisco's AXL 14.0 WSDL from `shared/cisco-wsdl/`). Skips with a reason when
 //! python3 or zeep is missing (`mock-server/ci-setup.sh` installs zeep). OpenSSH's `ssh` is
-//! exercised in `tests/ssh.rs`.
+//! exercised in `tests/ssh_profiles.rs`.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -52,6 +52,43 @@ fn zeep_with_ciscos_wsdls() {
                 && stdout.contains("OK listProcessNode"),
             "{stdout}"
         );
+    }
+}
+
+/// python-requests checks credentials with `GET /axl/`, as public AXL libraries do: 200 and the
+/// page for good ones, 401 with AXL's realm for wrong ones, 403 without the AXL role.
+#[test]
+fn requests_axl_get_credentials_check() {
+    let have =
+        Command::new("python3").args(["-c", "import requests"]).output().map(|o| o.status.success()).unwrap_or(false);
+    if !have {
+        skip_outside_ci(
+            "requests_axl_get_credentials_check",
+            "python3 with requests is not installed (run mock-server/ci-setup.sh)",
+        );
+        return;
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut s = Scenario::load(&root.join("scenarios/m1-password-success.toml")).unwrap();
+    for c in &mut s.clusters {
+        c.access.no_axl_role_user = Some("readonly".into());
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let run = start_with(s, Options { state_dir: Some(dir.path().to_path_buf()), ..Options::default() }).unwrap();
+    let p = run.publisher("hub").unwrap();
+    let pem = dir.path().join("tomcat.pem");
+    std::fs::write(&pem, &p.tomcat_pem).unwrap();
+    let out = Command::new("python3")
+        .arg(root.join("tests/fidelity/requests_axl_get.py"))
+        .args([&p.https.to_string(), &p.app_user, &p.password, "readonly", &pem.display().to_string()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "requests failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
+    for line in ["200 and the AXL page", "session cookie reused", "realm Cisco AXL API", "AXL role: 403", "redirected"]
+    {
+        assert!(stdout.contains(line), "missing {line:?} in\n{stdout}");
     }
 }
 

@@ -128,8 +128,9 @@ fn axl_version_auth_sql_and_session_cookie() {
         .send()
         .unwrap();
     assert_eq!(v.status().as_u16(), 401);
-    assert_eq!(v.headers().get("www-authenticate").unwrap(), "Basic realm=\"Cisco Web Services Realm\"");
-    assert!(v.text().unwrap().contains("<html>"));
+    assert_eq!(v.headers().get("www-authenticate").unwrap(), "Basic realm=\"Cisco AXL API\"");
+    let t = v.text().unwrap();
+    assert!(t.contains("<!-- custom Cisco error page -->") && t.contains("http.401"), "{t}");
     // SQL rows and Informix faults.
     let (st, t) = sql(&c, &p, "select clusterid, fullyqualifiedname from remotecluster");
     assert_eq!(st, 200);
@@ -517,4 +518,67 @@ fn update_ils_config_reaches_the_simulator() {
     let bad =
         axl(&c, &spoke, "14.0", "updateIlsConfig", "<registrationServer>nowhere.example.com</registrationServer>");
     assert_eq!(bad.status().as_u16(), 500);
+}
+
+#[test]
+fn axl_get_page_realm_role_and_trailing_slash() {
+    let mut s = scenario("m1-password-success");
+    for c in &mut s.clusters {
+        c.access.no_axl_role_user = Some("readonly".into());
+    }
+    let (r, _d) = run(s);
+    let p = r.publisher("hub").unwrap().clone();
+    let c = insecure();
+    let url = format!("https://{}/axl/", p.https);
+    let v = c.get(&url).basic_auth(&p.app_user, Some(&p.password)).send().unwrap();
+    assert_eq!(v.status().as_u16(), 200);
+    assert_eq!(v.headers().get("content-type").unwrap(), "text/html;charset=ISO-8859-1");
+    assert_eq!(v.headers().get("cache-control").unwrap(), "private");
+    let cookies: Vec<String> =
+        v.headers().get_all("set-cookie").iter().map(|h| h.to_str().unwrap().to_string()).collect();
+    assert!(cookies.iter().any(|c| c.starts_with("JSESSIONIDSSO=") && c.contains("Path=/;")), "{cookies:?}");
+    assert!(cookies.iter().any(|c| c.starts_with("JSESSIONID=") && c.contains("Path=/axl;")), "{cookies:?}");
+    let t = v.text().unwrap();
+    assert!(t.contains("<h1>Cisco CallManager: AXL Web Service</h1><p>The AXL Web Service is working and accepting requests.\n Use HTTP POST to send a request.</p>"), "{t}");
+    // Wrong password, no credentials, another user's name: 401 with AXL's realm.
+    for user in [Some((&p.app_user, "nope")), None, Some((&"someone".to_string(), p.password.as_str()))] {
+        let req = c.get(&url);
+        let req = match user {
+            Some((u, pw)) => req.basic_auth(u, Some(pw)),
+            None => req,
+        };
+        let v = req.send().unwrap();
+        assert_eq!(v.status().as_u16(), 401, "{user:?}");
+        assert_eq!(v.headers().get("www-authenticate").unwrap(), "Basic realm=\"Cisco AXL API\"");
+    }
+    // The right password without the AXL role: 403, for GET and for a SOAP request.
+    let v = c.get(&url).basic_auth("readonly", Some(&p.password)).send().unwrap();
+    assert_eq!(v.status().as_u16(), 403);
+    assert!(v.text().unwrap().contains("http.403"));
+    let v = c
+        .post(&url)
+        .basic_auth("readonly", Some(&p.password))
+        .header("SOAPAction", "CUCM:DB ver=14.0 getCCMVersion")
+        .body(axl_body("14.0", "getCCMVersion", ""))
+        .send()
+        .unwrap();
+    assert_eq!(v.status().as_u16(), 403);
+    // A successful POST carries the security headers.
+    let v = axl(&c, &p, "14.0", "getCCMVersion", "");
+    assert_eq!(v.status().as_u16(), 200);
+    assert_eq!(v.headers().get("x-frame-options").unwrap(), "SAMEORIGIN");
+    assert_eq!(v.headers().get("x-content-type-options").unwrap(), "nosniff");
+    // Without the trailing slash: a redirect to /axl/, for POST too (a client must use /axl/).
+    let nofollow = Client::builder()
+        .danger_accept_invalid_certs(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for post in [false, true] {
+        let u = format!("https://{}/axl", p.https);
+        let req = if post { nofollow.post(&u).body(axl_body("14.0", "getCCMVersion", "")) } else { nofollow.get(&u) };
+        let v = req.basic_auth(&p.app_user, Some(&p.password)).send().unwrap();
+        assert_eq!(v.status().as_u16(), 302, "post={post}");
+        assert_eq!(v.headers().get("location").unwrap(), "/axl/");
+    }
 }

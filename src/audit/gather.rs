@@ -50,6 +50,7 @@ pub fn access(c: &Cluster, conn: &ConnOptions) -> Result<Access, String> {
         tls,
         known_hosts: conn.known_hosts.clone(),
         accept_new_host_key: conn.accept_new_host_key,
+        legacy_ssh: conn.legacy_ssh,
         command_timeout: conn.command_timeout,
     })
 }

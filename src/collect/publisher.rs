@@ -25,6 +25,8 @@ pub struct Access {
     pub tls: TlsMode,
     pub known_hosts: PathBuf,
     pub accept_new_host_key: bool,
+    /// Also offer weak SSH algorithms (`--legacy-ssh`, docs/security.md).
+    pub legacy_ssh: bool,
     pub command_timeout: Duration,
 }
 
@@ -66,6 +68,7 @@ impl Publisher {
             password: access.admin_password.clone(),
             known_hosts: access.known_hosts.clone(),
             accept_new_host_key: access.accept_new_host_key,
+            legacy_ssh: access.legacy_ssh,
             timeouts: Timeouts { command: access.command_timeout, ..Timeouts::default() },
         })
         .await?;

@@ -42,6 +42,7 @@ pub fn conn_options(c: &ConnArgs) -> anyhow::Result<ConnOptions> {
         insecure: c.insecure,
         known_hosts: c.known_hosts.clone().unwrap_or_else(live::default_known_hosts),
         accept_new_host_key: c.accept_new_host_key,
+        legacy_ssh: c.legacy_ssh,
         command_timeout: duration(&c.command_timeout, "--command-timeout")?,
     })
 }

@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use russh::client::{self, AuthResult, KeyboardInteractiveAuthResponse};
 use russh::keys::{HashAlg, PublicKeyOrCertificate};
-use russh::{ChannelMsg, MethodKind};
+use russh::{cipher, kex, mac, AlgorithmKind, ChannelMsg, MethodKind, Preferred};
 
 use super::known_hosts::{self, Verdict};
 use super::shell::{Dialog, Event};
@@ -43,6 +43,8 @@ pub struct SshTarget {
     pub known_hosts: PathBuf,
     /// Learn the key of a host not yet in known_hosts (never a changed one).
     pub accept_new_host_key: bool,
+    /// Also offer the weak algorithms of [`preferred`] (`--legacy-ssh`).
+    pub legacy_ssh: bool,
     pub timeouts: Timeouts,
 }
 
@@ -82,10 +84,79 @@ pub enum SshError {
     AuthFailed { host: String, user: String },
     #[error("ssh {host}: keyboard-interactive login asked {prompt:?}, which is not a password prompt; ils-doctor answers only the password's, so nothing was sent: use an OS administrator that logs in with a password")]
     UnexpectedPrompt { host: String, prompt: String },
+    #[error("ssh {host}: no matching {category} found. Their offer: {theirs}. Our offer: {ours}. {advice}")]
+    Negotiation { host: String, category: &'static str, theirs: String, ours: String, advice: String },
     #[error("ssh {host}: {op}: {reason}")]
     Protocol { host: String, op: &'static str, reason: String },
     #[error("ssh {host}: `{command}` asked `{question}`; ils-doctor answers no: it never changes a publisher through the CLI")]
     Confirmation { host: String, command: String, question: String },
+}
+
+/// Key exchange methods after the library's modern ones, for publishers with an older SSH server
+/// or a restricted Cipher Management page (docs/cucm-notes.md#ssh-algorithms) [I].
+const KEX_EXTRA: &[kex::Name] =
+    &[kex::ECDH_SHA2_NISTP256, kex::ECDH_SHA2_NISTP384, kex::ECDH_SHA2_NISTP521, kex::DH_G14_SHA1, kex::DH_GEX_SHA1];
+/// Only with `--legacy-ssh` (docs/security.md): a 1024-bit group.
+const KEX_WEAK: &[kex::Name] = &[kex::DH_G1_SHA1];
+/// Ciphers after the library's (OpenSSH also offers `aes128-gcm@openssh.com`).
+const CIPHER_EXTRA: &[cipher::Name] = &[cipher::AES_128_GCM];
+/// Only with `--legacy-ssh` (docs/security.md): CBC mode.
+const CIPHER_WEAK: &[cipher::Name] = &[cipher::AES_128_CBC, cipher::AES_192_CBC, cipher::AES_256_CBC];
+/// MACs after the library's SHA-2 ones, as OpenSSH's client offers them.
+const MAC_EXTRA: &[mac::Name] = &[mac::HMAC_SHA1_ETM, mac::HMAC_SHA1];
+/// Pseudo-algorithms in the key exchange list (extension and strict-kex markers).
+const KEX_MARKERS: &[kex::Name] = &[
+    kex::EXTENSION_SUPPORT_AS_CLIENT,
+    kex::EXTENSION_SUPPORT_AS_SERVER,
+    kex::EXTENSION_OPENSSH_STRICT_KEX_AS_CLIENT,
+    kex::EXTENSION_OPENSSH_STRICT_KEX_AS_SERVER,
+];
+
+/// What the client offers, most preferred first: russh's modern defaults, then the legacy
+/// algorithms a CUCM publisher may need (docs/cucm-notes.md#ssh-algorithms), then, with
+/// `legacy`, the weak ones. Host keys: russh's list, which ends with `ssh-rsa`.
+pub fn preferred(legacy: bool) -> Preferred {
+    let d = Preferred::default();
+    let (modern_kex, markers): (Vec<kex::Name>, Vec<kex::Name>) =
+        d.kex.iter().copied().partition(|k| !KEX_MARKERS.contains(k));
+    let weak_kex: &[kex::Name] = if legacy { KEX_WEAK } else { &[] };
+    let kex = [modern_kex.as_slice(), KEX_EXTRA, weak_kex, markers.as_slice()].concat();
+    let weak_cipher: &[cipher::Name] = if legacy { CIPHER_WEAK } else { &[] };
+    let cipher = [d.cipher.as_ref(), CIPHER_EXTRA, weak_cipher].concat();
+    let mac = [d.mac.as_ref(), MAC_EXTRA].concat();
+    Preferred { kex: kex.into(), cipher: cipher.into(), mac: mac.into(), ..d }
+}
+
+/// The error for a failed negotiation: both offers for the category, the host, and what helps.
+fn negotiation_error(host: &str, kind: &AlgorithmKind, ours: &[String], theirs: &[String], legacy: bool) -> SshError {
+    let (category, page_field) = match kind {
+        AlgorithmKind::Kex => ("key exchange method", "SSH Key Exchange"),
+        AlgorithmKind::Key => ("host key type", ""),
+        AlgorithmKind::Cipher => ("cipher", "SSH Ciphers"),
+        AlgorithmKind::Mac => ("MAC", "SSH MAC"),
+        AlgorithmKind::Compression => ("compression method", ""),
+    };
+    let markers: Vec<&str> = KEX_MARKERS.iter().map(|k| k.as_ref()).collect();
+    let list = |v: &[String]| {
+        let names: Vec<&str> = v.iter().map(String::as_str).filter(|n| !markers.contains(n)).collect();
+        if names.is_empty() {
+            "(none)".to_string()
+        } else {
+            names.join(",")
+        }
+    };
+    let weak: Vec<&str> = KEX_WEAK.iter().map(|k| k.as_ref()).chain(CIPHER_WEAK.iter().map(|c| c.as_ref())).collect();
+    let helps_legacy = !legacy && theirs.iter().any(|t| weak.contains(&t.as_str()));
+    let advice = if helps_legacy {
+        "Run again with --legacy-ssh to also offer the weak algorithms this publisher needs (see docs/security.md), or have its administrator allow a stronger one".to_string()
+    } else if page_field.is_empty() {
+        "ils-doctor implements none of the publisher's; its SSH server needs reconfiguring".to_string()
+    } else {
+        format!(
+            "ils-doctor implements none of the publisher's; an administrator can allow one of ours in the {page_field} field of the Cipher Management page (a reboot of all nodes applies it)"
+        )
+    };
+    SshError::Negotiation { host: host.to_string(), category, theirs: list(theirs), ours: list(ours), advice }
 }
 
 /// The outcome of the host key check, kept for the error message.
@@ -103,10 +174,31 @@ struct Verifier {
     known_hosts: PathBuf,
     accept_new: bool,
     verdict: Arc<Mutex<Option<KeyVerdict>>>,
+    /// The algorithms of the last key exchange, for the session's record.
+    negotiated: Arc<Mutex<Option<String>>>,
 }
 
 impl client::Handler for Verifier {
     type Error = russh::Error;
+
+    async fn kex_done(
+        &mut self,
+        _shared_secret: Option<&[u8]>,
+        names: &russh::Names,
+        _session: &mut client::Session,
+    ) -> Result<(), Self::Error> {
+        let text = format!(
+            "kex {} host-key {} cipher {} mac {}",
+            names.kex.as_ref(),
+            names.key.as_str(),
+            names.cipher.as_ref(),
+            names.client_mac.as_ref()
+        );
+        if let Ok(mut slot) = self.negotiated.lock() {
+            *slot = Some(text);
+        }
+        Ok(())
+    }
 
     async fn check_server_key(&mut self, key: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
         let PublicKeyOrCertificate::PublicKey { key, .. } = key else {
@@ -176,6 +268,8 @@ pub struct SshSession {
     /// A command timed out: the CLI may still be busy with it, so its later output would be
     /// taken for the next command's. The session is not used again.
     broken: bool,
+    /// The algorithms negotiated (`kex … host-key … cipher … mac …`), for bundles and debugging.
+    pub algorithms: String,
     /// The banner and the outputs read, in order (for bundles and debugging; no secrets: the
     /// CLI never echoes the password, which is sent in the SSH authentication, not the shell).
     pub transcript: Vec<(String, String)>,
@@ -200,16 +294,21 @@ impl SshSession {
     pub async fn open(t: &SshTarget) -> Result<SshSession, SshError> {
         let host = t.host.clone();
         let verdict = Arc::new(Mutex::new(None));
+        let negotiated = Arc::new(Mutex::new(None));
         let verifier = Verifier {
             host: t.host.clone(),
             port: t.port,
             known_hosts: t.known_hosts.clone(),
             accept_new: t.accept_new_host_key,
             verdict: verdict.clone(),
+            negotiated: negotiated.clone(),
         };
         let config = Arc::new(client::Config {
             inactivity_timeout: Some(t.timeouts.command.saturating_add(Duration::from_secs(30))),
             keepalive_interval: Some(Duration::from_secs(30)),
+            preferred: preferred(t.legacy_ssh),
+            // OpenSSH's client floor (2048 bits), not russh's 3072: older servers' moduli.
+            gex: client::GexParams::new(2048, 3072, 8192).unwrap_or_default(),
             ..client::Config::default()
         });
         let connected =
@@ -231,7 +330,12 @@ impl SshSession {
                         SshError::Revoked { host, known_hosts, line, fingerprint: presented }
                     }
                     Some(KeyVerdict::Unreadable(reason)) => SshError::KnownHosts { host, known_hosts, reason },
-                    None => SshError::Connect { host, port: t.port, reason: e.to_string() },
+                    None => match &e {
+                        russh::Error::NoCommonAlgo { kind, ours, theirs } => {
+                            negotiation_error(&host, kind, ours, theirs, t.legacy_ssh)
+                        }
+                        _ => SshError::Connect { host, port: t.port, reason: e.to_string() },
+                    },
                 });
             }
         };
@@ -257,6 +361,7 @@ impl SshSession {
             dialog: Dialog::new(),
             command_timeout: t.timeouts.command,
             broken: false,
+            algorithms: negotiated.lock().ok().and_then(|v| v.clone()).unwrap_or_default(),
             transcript: Vec::new(),
         };
         let banner = s.until_prompt("", t.timeouts.login, "waiting for the admin: prompt").await?;
@@ -405,4 +510,29 @@ async fn authenticate(
         }
     }
     Err(failed())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_negotiation_error_says_whether_legacy_ssh_helps() {
+        let ours = names(&["curve25519-sha256", "ext-info-c"]);
+        let e = negotiation_error("pub1", &AlgorithmKind::Kex, &ours, &names(&["diffie-hellman-group1-sha1"]), false);
+        let t = e.to_string();
+        assert!(t.starts_with("ssh pub1: no matching key exchange method found. Their offer: diffie-hellman-group1-sha1. Our offer: curve25519-sha256. Run again with --legacy-ssh"), "{t}");
+        // Already on, or an algorithm ils-doctor lacks: the Cipher Management field is named.
+        let e = negotiation_error("pub1", &AlgorithmKind::Cipher, &names(&["aes128-ctr"]), &names(&["3des-cbc"]), true);
+        let t = e.to_string();
+        assert!(!t.contains("--legacy-ssh") && t.contains("SSH Ciphers field of the Cipher Management page"), "{t}");
+        let e = negotiation_error("pub1", &AlgorithmKind::Mac, &names(&["hmac-sha1"]), &[], false);
+        assert!(e.to_string().contains("Their offer: (none). Our offer: hmac-sha1. ils-doctor implements none"), "{e}");
+        let e = negotiation_error("pub1", &AlgorithmKind::Key, &names(&["ssh-rsa"]), &names(&["ssh-dss"]), false);
+        assert!(e.to_string().contains("no matching host key type found. Their offer: ssh-dss"), "{e}");
+    }
 }

@@ -103,6 +103,8 @@ pub struct ConnOptions {
     pub insecure: bool,
     pub known_hosts: PathBuf,
     pub accept_new_host_key: bool,
+    /// `--legacy-ssh`: also offer weak SSH algorithms (docs/security.md).
+    pub legacy_ssh: bool,
     pub command_timeout: Duration,
 }
 
@@ -208,6 +210,7 @@ impl ConnOptions {
             tls: self.tls_for(&spec.host, https_port)?,
             known_hosts: self.known_hosts.clone(),
             accept_new_host_key: self.accept_new_host_key,
+            legacy_ssh: self.legacy_ssh,
             command_timeout: self.command_timeout,
         })
     }

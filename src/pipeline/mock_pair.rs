@@ -63,6 +63,7 @@ pub fn access_for(p: &PublisherInfo, known_hosts: &Path) -> std::io::Result<Acce
         tls: TlsMode::Pin(fingerprint(&der)),
         known_hosts: known_hosts.to_path_buf(),
         accept_new_host_key: false,
+        legacy_ssh: false,
         command_timeout: Duration::from_secs(30),
     })
 }

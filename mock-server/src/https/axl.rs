@@ -8,7 +8,8 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::IntoResponse;
 use axum::response::Response;
 
 use super::xml::{self, esc, Elem};
@@ -100,13 +101,52 @@ fn sequence(body: &str, op: &str) -> Option<String> {
     rest.find('"').and_then(|e| rest.get(..e)).map(str::to_string)
 }
 
+/// `GET /axl/`: the page a browser or a credentials check sees (docs/cucm-notes.md#axl-get):
+/// 200 with Cisco's HTML, `JSESSIONIDSSO` for `/` and `JSESSIONID` for `/axl`, for valid Basic
+/// credentials; 401 (realm "Cisco AXL API") otherwise; 403 without the AXL role; throttling and
+/// sessions as for POST.
+pub async fn index(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    let cookie = match gate(&st, &headers, Service::Axl) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let body = "<html><head><title>Cisco CallManager: AXL Web Service</title></head><body><h1>Cisco CallManager: AXL Web Service</h1><p>The AXL Web Service is working and accepting requests.\n Use HTTP POST to send a request.</p></body></html>";
+    let mut r = (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "text/html;charset=ISO-8859-1"),
+            (header::CACHE_CONTROL, "private"),
+            (header::EXPIRES, "Thu, 01 Jan 1970 00:00:00 GMT"),
+        ],
+        body,
+    )
+        .into_response();
+    r = with_cookie(r, cookie);
+    let n = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    if let Ok(v) =
+        HeaderValue::from_str(&format!("JSESSIONID={:032X}; Path=/axl; Secure; HttpOnly", n ^ 0x5DEE_CE66_D1CE_F00D))
+    {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
 /// `POST /axl/`.
 pub async fn handle(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let cookie = match gate(&st, &headers, Service::Axl) {
         Ok(c) => c,
         Err(r) => return r,
     };
-    with_cookie(respond(&st, &headers, &super::body_text(&body)), cookie)
+    let mut r = with_cookie(respond(&st, &headers, &super::body_text(&body)), cookie);
+    if r.status() == StatusCode::OK {
+        // docs/cucm-notes.md#axl-get: the security headers of a successful POST.
+        let h = r.headers_mut();
+        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubdomains"));
+        h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        h.insert(header::X_XSS_PROTECTION, HeaderValue::from_static("1; mode=block"));
+    }
+    r
 }
 
 fn respond(st: &AppState, headers: &HeaderMap, body: &str) -> Response {

@@ -61,8 +61,10 @@ pub fn router(world: Shared, cluster: String) -> Router {
         counter: Arc::new(AtomicU64::new(1)),
     };
     Router::new()
-        .route("/axl/", post(axl::handle))
-        .route("/axl", post(axl::handle))
+        .route("/axl/", post(axl::handle).get(axl::index))
+        // docs/cucm-notes.md#axl-get: the trailing `/` is required; Tomcat redirects the bare
+        // context path [I].
+        .route("/axl", post(axl_slash).get(axl_slash))
         .route(
             "/logcollectionservice2/services/LogCollectionPortTypeService",
             post(logs::log_collection).get(logs::wsdl),
@@ -90,6 +92,10 @@ async fn count_peer(State(st): State<AppState>, req: axum::extract::Request, nex
     next.run(req).await
 }
 
+async fn axl_slash() -> Response {
+    (StatusCode::FOUND, [(header::LOCATION, "/axl/")], "").into_response()
+}
+
 async fn not_found(uri: Uri) -> Response {
     html(StatusCode::NOT_FOUND, &format!("HTTP Status 404 - {}", xml::esc(uri.path())))
 }
@@ -98,6 +104,32 @@ async fn not_found(uri: Uri) -> Response {
 pub fn html(status: StatusCode, msg: &str) -> Response {
     let body = format!(
         "<html><head><title>Error report</title></head><body><h1>{msg}</h1><hr/><h3>Cisco Systems, Inc.</h3></body></html>"
+    );
+    (status, [(header::CONTENT_TYPE, "text/html;charset=utf-8")], body).into_response()
+}
+
+/// 401 with the realm of `service`: AXL's is "Cisco AXL API" and its body Cisco's custom error
+/// page (docs/cucm-notes.md#axl-get); the other services keep "Cisco Web Services Realm"
+/// (docs/cucm-notes.md#axl-transport, [3P]).
+pub fn unauthorized(service: Service) -> Response {
+    let (mut r, realm) = match service {
+        Service::Axl => (cisco_error_page(StatusCode::UNAUTHORIZED), "Basic realm=\"Cisco AXL API\""),
+        _ => (
+            html(StatusCode::UNAUTHORIZED, "HTTP Status 401 - Unauthorized"),
+            "Basic realm=\"Cisco Web Services Realm\"",
+        ),
+    };
+    r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(realm));
+    r
+}
+
+/// Cisco's custom Tomcat error page as AXL sends it with 401, 403 and 599
+/// (docs/cucm-notes.md#axl-get: title "Cisco System - null", "HTTP Status N –", "type: Status
+/// Report", an empty "Message:", "Description: http.N"; the markup around them is ours [I]).
+pub fn cisco_error_page(status: StatusCode) -> Response {
+    let n = status.as_u16();
+    let body = format!(
+        "<!-- custom Cisco error page -->\n<!doctype html><html lang=\"en\"><head><title>Cisco System - null</title></head><body><h1>HTTP Status {n} \u{2013} </h1><hr class=\"line\" /><p><b>type:</b> Status Report</p><p><b>Message:</b> </p><p><b>Description:</b> http.{n}</p><hr class=\"line\" /><h3>Cisco Systems, Inc.</h3></body></html>"
     );
     (status, [(header::CONTENT_TYPE, "text/html;charset=utf-8")], body).into_response()
 }
@@ -197,15 +229,17 @@ pub fn gate(st: &AppState, headers: &HeaderMap, service: Service) -> Gate {
         .and_then(|v| v.strip_prefix("Basic "))
         .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
         .and_then(|d| String::from_utf8(d).ok());
-    let ok = creds.as_deref().and_then(|c| c.split_once(':')).is_some_and(|(u, p)| {
-        let user_ok = u == cluster.access.app_user || u == cluster.access.admin_user;
-        user_ok && !wrong_password && constant_time_eq(p.as_bytes(), cluster.password().as_bytes())
+    let no_role = cluster.access.no_axl_role_user.as_deref();
+    let user = creds.as_deref().and_then(|c| c.split_once(':')).and_then(|(u, p)| {
+        let user_ok = u == cluster.access.app_user || u == cluster.access.admin_user || Some(u) == no_role;
+        (user_ok && !wrong_password && constant_time_eq(p.as_bytes(), cluster.password().as_bytes())).then_some(u)
     });
-    if !ok {
-        let mut r = html(StatusCode::UNAUTHORIZED, "HTTP Status 401 - Unauthorized");
-        r.headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"Cisco Web Services Realm\""));
-        return Err(r);
+    let Some(user) = user else {
+        return Err(unauthorized(service));
+    };
+    // docs/cucm-notes.md#axl-get: right credentials without the AXL role get 403 [3P].
+    if service == Service::Axl && Some(user) == no_role {
+        return Err(cisco_error_page(StatusCode::FORBIDDEN));
     }
     let n = st.counter.fetch_add(1, Ordering::Relaxed);
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);

@@ -16,12 +16,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use russh::keys::ssh_key::private::Ed25519Keypair;
-use russh::keys::PrivateKey;
+use russh::keys::{Algorithm, PrivateKey};
 use russh::server::{Auth, Msg, Session};
+use russh::{cipher, kex, mac, Preferred};
 use russh::{Channel, ChannelId, MethodKind, MethodSet};
 use tokio::sync::Mutex as AsyncMutex;
 
 use crate::db::{lock, Shared};
+use crate::scenario::{SshProfile, SshRestricted};
 use cli::{Cli, Out};
 
 fn seed() -> [u8; 32] {
@@ -37,11 +39,23 @@ fn seed() -> [u8; 32] {
     s
 }
 
-/// Loads or creates the host key `<dir>/<scenario>-<cluster>.key`; `rotate` replaces it.
-pub fn host_key(dir: &Path, scenario: &str, cluster: &str, rotate: bool) -> Result<PrivateKey, String> {
+/// The kind of host key a profile needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    Ed25519,
+    Rsa,
+}
+
+/// Loads or creates the host key `<dir>/<scenario>-<cluster>.key` (`-rsa.key` for RSA);
+/// `rotate` replaces it.
+pub fn host_key(dir: &Path, scenario: &str, cluster: &str, rotate: bool, kind: KeyKind) -> Result<PrivateKey, String> {
     let safe =
         |s: &str| s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect::<String>();
-    let path = dir.join(format!("{}-{}.key", safe(scenario), safe(cluster)));
+    let suffix = match kind {
+        KeyKind::Ed25519 => "",
+        KeyKind::Rsa => "-rsa",
+    };
+    let path = dir.join(format!("{}-{}{suffix}.key", safe(scenario), safe(cluster)));
     if !rotate {
         if let Ok(text) = std::fs::read_to_string(&path) {
             if let Ok(k) = PrivateKey::from_openssh(&text) {
@@ -49,7 +63,13 @@ pub fn host_key(dir: &Path, scenario: &str, cluster: &str, rotate: bool) -> Resu
             }
         }
     }
-    let key = PrivateKey::from(Ed25519Keypair::from_seed(&seed()));
+    let key = match kind {
+        KeyKind::Ed25519 => PrivateKey::from(Ed25519Keypair::from_seed(&seed())),
+        // 2048 bits: OpenSSH refuses RSA keys under 1024 bits.
+        KeyKind::Rsa => {
+            PrivateKey::random(&mut rand::rng(), Algorithm::Rsa { hash: None }).map_err(|e| e.to_string())?
+        }
+    };
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let text = key.to_openssh(russh::keys::ssh_key::LineEnding::LF).map_err(|e| e.to_string())?;
     // Write then rename, so a concurrent reader never sees half a key.
@@ -59,13 +79,76 @@ pub fn host_key(dir: &Path, scenario: &str, cluster: &str, rotate: bool) -> Resu
     Ok(key)
 }
 
+/// The algorithms a profile offers, most preferred first (docs/cucm-notes.md#ssh-algorithms),
+/// and the host key it needs. An unknown name in a `restricted` profile is an error.
+pub fn offer(profile: SshProfile, restricted: &SshRestricted) -> Result<(Preferred, KeyKind), String> {
+    let rsa_sha1 = Algorithm::Rsa { hash: None };
+    let p = match profile {
+        SshProfile::Modern => return Ok((Preferred::default(), KeyKind::Ed25519)),
+        SshProfile::Legacy => Preferred {
+            kex: Cow::Borrowed(&[kex::DH_GEX_SHA1, kex::DH_G14_SHA1]),
+            key: Cow::Owned(vec![rsa_sha1]),
+            cipher: Cow::Borrowed(&[
+                cipher::AES_128_CTR,
+                cipher::AES_192_CTR,
+                cipher::AES_256_CTR,
+                cipher::AES_128_CBC,
+                cipher::AES_192_CBC,
+                cipher::AES_256_CBC,
+            ]),
+            mac: Cow::Borrowed(&[mac::HMAC_SHA1]),
+            ..Preferred::default()
+        },
+        SshProfile::LegacyWeak => Preferred {
+            kex: Cow::Borrowed(&[kex::DH_G1_SHA1]),
+            key: Cow::Owned(vec![rsa_sha1]),
+            cipher: Cow::Borrowed(&[cipher::AES_128_CBC, cipher::AES_256_CBC]),
+            mac: Cow::Borrowed(&[mac::HMAC_SHA1]),
+            ..Preferred::default()
+        },
+        SshProfile::Restricted => {
+            let r = restricted;
+            let unknown = |what: &str, name: &str| format!("ssh_restricted.{what}: unknown algorithm {name:?}");
+            let k = kex::Name::try_from(r.kex.as_str()).map_err(|()| unknown("kex", &r.kex))?;
+            let c = cipher::Name::try_from(r.cipher.as_str()).map_err(|()| unknown("cipher", &r.cipher))?;
+            let m = mac::Name::try_from(r.mac.as_str()).map_err(|()| unknown("mac", &r.mac))?;
+            let h = Algorithm::new(&r.host_key).map_err(|_| unknown("host_key", &r.host_key))?;
+            let kind = match h {
+                Algorithm::Ed25519 => KeyKind::Ed25519,
+                Algorithm::Rsa { .. } => KeyKind::Rsa,
+                _ => {
+                    return Err(format!(
+                        "ssh_restricted.host_key: {:?} is not ssh-ed25519 or an RSA algorithm",
+                        r.host_key
+                    ))
+                }
+            };
+            let p = Preferred {
+                kex: Cow::Owned(vec![k, kex::EXTENSION_SUPPORT_AS_SERVER]),
+                key: Cow::Owned(vec![h]),
+                cipher: Cow::Owned(vec![c]),
+                mac: Cow::Owned(vec![m]),
+                ..Preferred::default()
+            };
+            return Ok((p, kind));
+        }
+    };
+    Ok((p, KeyKind::Rsa))
+}
+
 /// The public key in OpenSSH format (`ssh-ed25519 AAAA...`).
 pub fn public_openssh(key: &PrivateKey) -> String {
     key.public_key().to_openssh().unwrap_or_default()
 }
 
 /// Accepts connections until the listener fails or the task is dropped.
-pub async fn serve(listener: tokio::net::TcpListener, world: Shared, cluster: String, key: PrivateKey) {
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    world: Shared,
+    cluster: String,
+    key: PrivateKey,
+    preferred: Preferred,
+) {
     let (ki_only, banner) = {
         let w = lock(&world);
         w.scenario
@@ -84,6 +167,7 @@ pub async fn serve(listener: tokio::net::TcpListener, world: Shared, cluster: St
         auth_rejection_time_initial: Some(Duration::from_millis(0)),
         inactivity_timeout: Some(Duration::from_secs(600)),
         keys: vec![key],
+        preferred,
         ..Default::default()
     });
     loop {
