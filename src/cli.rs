@@ -350,6 +350,9 @@ Examples:
     ils-doctor audit --inventory net.toml --format junit -o ils-junit.xml
     ils-doctor history --since 24h
 
+  A page to open or forward: summary, changes, a map per network (links coloured by status):
+    ils-doctor audit --inventory net.toml --format html -o ils-audit.html
+
   The full check per hub and its spokes (raises and restores ILS trace levels, two hubs at once):
     ils-doctor audit --inventory net.toml --deep --max-raised 2
 
@@ -369,6 +372,10 @@ pub enum AuditFormat {
     Prometheus,
     /// Only the one-line summary (for monitoring plugins).
     Summary,
+    /// A page for people: summary, changes, and per network a map of its clusters and links.
+    Html,
+    /// The same in Markdown, with a Mermaid diagram per network.
+    Markdown,
 }
 
 /// Audit many clusters from an inventory: verdicts, history, outputs for monitoring.

@@ -210,6 +210,17 @@ fn cron_line_history_and_changes_on_the_binary() {
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["schema"], "ils-doctor/audit/1");
+    // The topology: a node per cluster and an edge per link, for tools that draw the network.
+    let nodes = report["topology"]["nodes"].as_array().unwrap();
+    let edges = report["topology"]["edges"].as_array().unwrap();
+    assert_eq!(nodes.len(), 2, "{nodes:?}");
+    assert!(nodes
+        .iter()
+        .any(|n| n["network"] == "emea" && n["cluster"] == "hub" && n["role"] == "hub" && n["status"] == "critical"));
+    assert_eq!(edges.len(), 1, "{edges:?}");
+    assert_eq!((&edges[0]["hub"], &edges[0]["spoke"]), (&report["pairs"][0]["hub"], &report["pairs"][0]["spoke"]));
+    assert_eq!(edges[0]["status"], report["pairs"][0]["status"]);
+    assert!(edges[0]["method"].is_string() || edges[0]["method"].is_null());
     let changes = report["changes"].as_array().unwrap();
     assert!(
         changes.iter().any(|c| c["kind"] == "new_failure" && c["subject"] == "hub"),
@@ -261,6 +272,19 @@ fn cron_line_history_and_changes_on_the_binary() {
         .map(|r| r["status"].as_str().unwrap())
         .collect();
     assert_eq!(hub, ["ok", "critical", "critical"], "{rows}");
+
+    // The page for people: a map whose clusters and link lead to their sections.
+    let html = dir.path().join("audit.html");
+    let out = audit(&["--format", "html", "-o", html.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert_eq!(page.matches("<svg").count(), 1);
+    for anchor in ["cluster-0", "cluster-1", "pair-0"] {
+        assert!(
+            page.contains(&format!("href=\"#{anchor}\"")) && page.contains(&format!("id=\"{anchor}\"")),
+            "{anchor}"
+        );
+    }
     drop(net);
 }
 

@@ -89,7 +89,7 @@ fn no_user_facing_text_cites_internal_notes() {
             hits.push(format!("signatures/ils.toml: {line}"));
         }
     }
-    for t in ["templates/report.md", "templates/report.html"] {
+    for t in ["templates/report.md", "templates/report.html", "templates/audit.md", "templates/audit.html"] {
         let text = std::fs::read_to_string(root.join(t)).unwrap();
         if FORBIDDEN.iter().any(|x| text.contains(x)) {
             hits.push(t.to_string());

@@ -210,6 +210,8 @@ fn pair_result(
         latest_root_cause: latest.and_then(|x| x.root_cause).map(|c| c.as_str().to_string()),
         latest_at: latest.and_then(|x| x.at.clone()),
         summary,
+        method: list.iter().rev().find_map(|x| x.method).map(|m| m.as_str().to_string()),
+        last_success_at: list.iter().rev().find(|x| x.outcome == Outcome::Success).and_then(|x| x.at.clone()),
     }
 }
 

@@ -123,6 +123,13 @@ pub struct PairResult {
     /// RFC 3339 of the latest attempt, when the traces give its date.
     pub latest_at: Option<String>,
     pub summary: String,
+    /// The authentication method the traces show for the link (`password`, `tls`,
+    /// `tls_with_password`, `tls_after_password`), from its latest attempt that shows one.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// RFC 3339 of the latest successful attempt, when the traces give its date.
+    #[serde(default)]
+    pub last_success_at: Option<String>,
 }
 
 impl PairResult {
@@ -157,7 +164,80 @@ pub enum ChangeKind {
     Flapping,
 }
 
+/// The ILS networks as a graph, for tools that draw them: what `--format json` adds to the
+/// report as `topology`. Derived from `clusters` and `pairs`; hubs of a network mesh with each
+/// other, which the edges (registration links only) leave implicit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Topology {
+    pub nodes: Vec<TopologyNode>,
+    pub edges: Vec<TopologyEdge>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopologyNode {
+    pub network: String,
+    pub cluster: String,
+    pub role: Role,
+    pub status: Status,
+    pub host: String,
+    /// Configuration findings of the cluster.
+    pub findings: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopologyEdge {
+    pub network: String,
+    pub hub: String,
+    pub spoke: String,
+    pub status: Status,
+    pub method: Option<String>,
+    pub last_success_at: Option<String>,
+}
+
+/// The JSON document: the report and its topology.
+#[derive(Debug, Serialize)]
+pub struct Document<'a> {
+    #[serde(flatten)]
+    pub report: &'a AuditReport,
+    pub topology: Topology,
+}
+
 impl AuditReport {
+    /// The clusters and links as nodes and edges, in the report's order.
+    pub fn topology(&self) -> Topology {
+        Topology {
+            nodes: self
+                .clusters
+                .iter()
+                .map(|c| TopologyNode {
+                    network: c.network.clone(),
+                    cluster: c.name.clone(),
+                    role: c.role,
+                    status: c.status,
+                    host: c.host.clone(),
+                    findings: c.findings.len(),
+                })
+                .collect(),
+            edges: self
+                .pairs
+                .iter()
+                .map(|p| TopologyEdge {
+                    network: p.network.clone(),
+                    hub: p.hub.clone(),
+                    spoke: p.spoke.clone(),
+                    status: p.status,
+                    method: p.method.clone(),
+                    last_success_at: p.last_success_at.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// What `--format json` prints.
+    pub fn document(&self) -> Document<'_> {
+        Document { report: self, topology: self.topology() }
+    }
+
     /// Worst verdict wins; `unknown` only when nothing is critical (monitoring-plugin rule).
     pub fn fold_status(clusters: &[ClusterResult], pairs: &[PairResult]) -> Status {
         let all = clusters.iter().map(|c| c.status).chain(pairs.iter().map(|p| p.status));

@@ -61,6 +61,8 @@ pub fn pair(network: &str, hub: &str, spoke: &str, status: Status) -> PairResult
         latest_root_cause: (status == Status::Critical).then(|| "spoke_rejects_hub_certificate".to_string()),
         latest_at: Some("2026-01-01T09:59:00Z".to_string()),
         summary: format!("{hub} <- {spoke}: {}", status.as_str()),
+        method: (status != Status::Unknown).then(|| "tls".to_string()),
+        last_success_at: (status != Status::Unknown).then(|| "2026-01-01T09:58:00Z".to_string()),
     }
 }
 
@@ -93,4 +95,28 @@ pub fn simple(started: &str, hub: Status, spoke1: Status, pair1: Status, pair2: 
         ],
         vec![pair("net1", "hub-a", "spoke-1", pair1), pair("net1", "hub-a", "spoke-2", pair2)],
     )
+}
+
+/// One network of `hubs` hubs and `spokes` spokes spread over them, with statuses, findings,
+/// methods and sync times varied, and names as long as real ones.
+pub fn network(net: &str, hubs: usize, spokes: usize) -> (Vec<ClusterResult>, Vec<PairResult>) {
+    let statuses = [Status::Ok, Status::Warning, Status::Critical, Status::Unknown];
+    let methods = ["password", "tls", "tls_with_password", "tls_after_password"];
+    let mut clusters = Vec::new();
+    let mut pairs = Vec::new();
+    for h in 0..hubs {
+        clusters.push(cluster(net, &format!("{net}-hub-{h:02}"), Role::Hub, statuses[h % 3]));
+    }
+    for s in 0..spokes {
+        let hub = format!("{net}-hub-{:02}", s % hubs.max(1));
+        let name = format!("{net}-spoke-{s:03}");
+        clusters.push(cluster(net, &name, Role::Spoke, statuses[(s / 3) % 4]));
+        if hubs > 0 {
+            let mut p = pair(net, &hub, &name, statuses[s % 4]);
+            p.method = Some(methods[s % 4].to_string());
+            p.last_success_at = Some(format!("2026-01-{:02}T{:02}:{:02}:00+01:00", 1 + s % 28, s % 24, s % 60));
+            pairs.push(p);
+        }
+    }
+    (clusters, pairs)
 }

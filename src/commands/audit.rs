@@ -10,7 +10,7 @@ use crate::audit::history::History;
 use crate::audit::model::{AuditReport, Depth};
 use crate::audit::paths::{default_cache, default_history};
 use crate::audit::run::{self as audit_run, DeepOptions, Request};
-use crate::audit::{changes, inventory, junit, prometheus};
+use crate::audit::{changes, inventory, junit, page, prometheus};
 use crate::cli::{AuditArgs, AuditFormat};
 use crate::exit::say;
 use crate::pipeline::live::ConnOptions;
@@ -81,7 +81,7 @@ pub fn render(format: AuditFormat, r: &AuditReport) -> anyhow::Result<Vec<u8>> {
     match format {
         AuditFormat::Text => crate::audit::text::write(&mut out, r)?,
         AuditFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, r)?;
+            serde_json::to_writer_pretty(&mut out, &r.document())?;
             out.push(b'\n');
         }
         AuditFormat::Summary => {
@@ -90,6 +90,8 @@ pub fn render(format: AuditFormat, r: &AuditReport) -> anyhow::Result<Vec<u8>> {
         }
         AuditFormat::Junit => out.extend_from_slice(junit::render(r).as_bytes()),
         AuditFormat::Prometheus => out.extend_from_slice(prometheus::render(r).as_bytes()),
+        AuditFormat::Html => out.extend_from_slice(page::render(page::Kind::Html, r)?.as_bytes()),
+        AuditFormat::Markdown => out.extend_from_slice(page::render(page::Kind::Markdown, r)?.as_bytes()),
     }
     Ok(out)
 }

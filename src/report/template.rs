@@ -46,14 +46,25 @@ pub fn render(kind: Kind, report: &Report<'_>, dir: Option<&Path>) -> Result<Str
         Some(path) => (read(&path)?, path.display().to_string()),
         None => (builtin(kind).to_string(), format!("built-in {name}")),
     };
+    render_source(name, &shown, source, report)
+}
+
+/// Renders `source` as the template `name` (its extension decides the escaping: HTML for
+/// `.html`), with the `md` and `codeblock` filters; `shown` names it in errors.
+pub fn render_source<S: serde::Serialize>(
+    name: &str,
+    shown: &str,
+    source: String,
+    ctx: &S,
+) -> Result<String, TemplateError> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|name| if name.ends_with(".html") { AutoEscape::Html } else { AutoEscape::None });
     env.add_filter("md", md);
     env.add_filter("codeblock", codeblock);
-    let err = |source| TemplateError::Render { name: shown.clone(), source };
-    env.add_template_owned(name, source).map_err(err)?;
-    env.get_template(name).and_then(|t| t.render(report)).map_err(err)
+    let err = |source| TemplateError::Render { name: shown.to_string(), source };
+    env.add_template_owned(name.to_string(), source).map_err(err)?;
+    env.get_template(name).and_then(|t| t.render(ctx)).map_err(err)
 }
 
 fn builtin(kind: Kind) -> &'static str {
