@@ -95,7 +95,10 @@ fn compare(catalog: &Catalog, link: &Link, dir: &std::path::Path) -> Result<Expe
 }
 
 /// Disagreements whose reason is known, each with it: the test fails on any other.
-const KNOWN: &[(&str, fn(&str) -> bool)] = &[
+/// A known disagreement: its reason, and which disagreements it explains.
+type Known = (&'static str, fn(&str) -> bool);
+
+const KNOWN: &[Known] = &[
     (
         "the mock names method 4 from the configuration (the PeerInfoVector holds the peer's FQDN) while at least one side's traces show method 2's certificate check (P12: the certificate was imported; or P19: the FQDN is not in the PeerInfoVector); the catalog ties those lines to the methods the technote shows them in, so the analyzer says method 2, or finds the two sides' lines contradictory",
         |why| {
@@ -110,6 +113,9 @@ const KNOWN: &[(&str, fn(&str) -> bool)] = &[
     ),
 ];
 
+/// One link and how it compared.
+type Compared = (Link, Result<Expected, (String, String)>);
+
 struct Tally {
     n: usize,
     agreeing: BTreeMap<Expected, usize>,
@@ -121,7 +127,7 @@ fn run_links(links: impl Iterator<Item = Link>) -> Tally {
     let catalog = Catalog::builtin();
     let mut t = Tally { n: links.len(), agreeing: BTreeMap::new(), disagreeing: BTreeMap::new() };
     // Two workers, each with its own folder: the machine kind has two cores.
-    let halves: Vec<Vec<(Link, Result<Expected, (String, String)>)>> = std::thread::scope(|scope| {
+    let halves: Vec<Vec<Compared>> = std::thread::scope(|scope| {
         let workers: Vec<_> = links
             .chunks(links.len().div_ceil(2).max(1))
             .map(|chunk| {
