@@ -3,7 +3,13 @@
 //! download throughput against curl fetching the same file from the same mock in the same run
 //! (goal: ratio >= 0.9).
 //!
-//! Run: `cargo bench --bench check` (`ILS_BENCH_DOWNLOAD_MB=256` sets the file size).
+//! Then the same check against publishers with the mock's `field` latency (docs/cucm-notes.md#latency):
+//! its wall time next to the longest chain of calls that cannot overlap, the latency one
+//! publisher imposed on everything asked of it (goal: ratio <= 1.2: hub and spokes read in
+//! parallel, nothing serialised that need not be).
+//!
+//! Run: `cargo bench --bench check` (`ILS_BENCH_DOWNLOAD_MB=256` sets the file size;
+//! `ILS_BENCH_ONLY=field` runs only the field-latency part).
 
 use std::path::Path;
 use std::process::Command;
@@ -51,7 +57,67 @@ fn curl(mock: &mock_server::Running, name: &str, dest: &Path) -> Option<(u64, Du
     Some((std::fs::metadata(dest).ok()?.len(), took))
 }
 
+/// The check `demo` runs: a forced registration, traces and journal under `dir`.
+fn request(
+    hub: ils_doctor::collect::publisher::Access,
+    spoke: ils_doctor::collect::publisher::Access,
+    dir: &Path,
+    capture: Duration,
+    poll: Duration,
+) -> Request {
+    Request {
+        hub,
+        spokes: vec![spoke],
+        capture,
+        since: Duration::from_secs(7200),
+        keep_trace_level: false,
+        detailed_value: None,
+        force_registration: true,
+        method: None,
+        download_dir: dir.join("traces"),
+        journal: dir.join("journal.json"),
+        progress: false,
+        poll,
+        catalog: Default::default(),
+    }
+}
+
+/// `check` against the `field` latency profile: wall time against the longest chain.
+fn field(rt: &tokio::runtime::Runtime) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut scenario = mock_server::bundled::load(DEFAULT_SCENARIO).unwrap().unwrap();
+    scenario.latency.profile = mock_server::scenario::LatencyProfile::Field;
+    let mock = mock_server::start(scenario).unwrap();
+    let kh = dir.path().join("known_hosts");
+    let mut hub = access_for(mock.publisher("hub").unwrap(), &kh).unwrap();
+    let mut spoke = access_for(mock.publisher("spoke").unwrap(), &kh).unwrap();
+    // The default --command-timeout: a field restart of the ILS service takes a minute.
+    hub.command_timeout = Duration::from_secs(120);
+    spoke.command_timeout = Duration::from_secs(120);
+    let req = request(hub, spoke, dir.path(), Duration::from_secs(180), Duration::from_secs(10));
+    let started = Instant::now();
+    let out = rt.block_on(check::run(&req, std::future::pending())).expect("check");
+    let wall = started.elapsed().as_secs_f64();
+    let imposed: Vec<(String, u64)> =
+        mock.with_world(|w| w.connections.iter().map(|(n, c)| (n.clone(), c.latency_ms)).collect());
+    let chain = imposed.iter().map(|(_, ms)| *ms).max().unwrap_or(0) as f64 / 1000.0;
+    let serial: f64 = imposed.iter().map(|(_, ms)| *ms as f64 / 1000.0).sum();
+    println!(
+        "check under field latency: {wall:.1} s wall, verdict {}; longest chain {chain:.1} s ({}); all publishers one after the other {serial:.1} s",
+        out.analysis.status.as_str(),
+        imposed.iter().map(|(n, ms)| format!("{n} {:.1} s", *ms as f64 / 1000.0)).collect::<Vec<_>>().join(", ")
+    );
+    if chain > 0.0 {
+        println!("  ratio wall/chain {:.2} (goal <= 1.2)", wall / chain);
+    }
+}
+
 fn main() {
+    let rt0 = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    if std::env::var("ILS_BENCH_ONLY").as_deref() == Ok("field") {
+        field(&rt0);
+        return;
+    }
     let mb: usize = std::env::var("ILS_BENCH_DOWNLOAD_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(256);
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -62,21 +128,7 @@ fn main() {
     let spoke = access_for(mock.publisher("spoke").unwrap(), &kh).unwrap();
 
     // 1. The whole check, as `demo` runs it.
-    let req = Request {
-        hub: hub.clone(),
-        spokes: vec![spoke.clone()],
-        capture: Duration::from_secs(60),
-        since: Duration::from_secs(7200),
-        keep_trace_level: false,
-        detailed_value: None,
-        force_registration: true,
-        method: None,
-        download_dir: dir.path().join("traces"),
-        journal: dir.path().join("journal.json"),
-        progress: false,
-        poll: Duration::from_secs(1),
-        catalog: Default::default(),
-    };
+    let req = request(hub.clone(), spoke.clone(), dir.path(), Duration::from_secs(60), Duration::from_secs(1));
     let started = Instant::now();
     let out = rt.block_on(check::run(&req, std::future::pending())).expect("check");
     let wall = started.elapsed();
@@ -130,4 +182,7 @@ fn main() {
             best_curl / best_ours
         );
     }
+
+    // 3. The field-latency check.
+    field(&rt0);
 }

@@ -23,8 +23,11 @@ struct Setup {
 }
 
 fn setup(scenario: &str) -> Setup {
+    setup_with(mock_server::bundled::load(scenario).unwrap().unwrap())
+}
+
+fn setup_with(s: mock_server::Scenario) -> Setup {
     let dir = tempfile::tempdir().unwrap();
-    let s = mock_server::bundled::load(scenario).unwrap().unwrap();
     let mock = mock_server::start_with(
         s,
         mock_server::Options { state_dir: Some(dir.path().join("state")), ..Default::default() },
@@ -179,10 +182,21 @@ async fn sigterm_during_the_capture_restores_the_level() {
     interrupted_capture_restores_the_level("-TERM").await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_at_the_speed_of_the_field_restores_the_level() {
+    // The mock's field latency: seconds per CLI command, a slow CLI start, 0.3 s per request.
+    let mut scenario = mock_server::bundled::load("m1-password-success").unwrap().unwrap();
+    scenario.latency.profile = mock_server::scenario::LatencyProfile::Field;
+    interrupted_capture_restores_the_level_of(setup_with(scenario), "-TERM").await;
+}
+
 async fn interrupted_capture_restores_the_level(signal: &str) {
+    interrupted_capture_restores_the_level_of(setup("m1-password-success"), signal).await;
+}
+
+async fn interrupted_capture_restores_the_level_of(s: Setup, signal: &str) {
     // A registered pair is quiet: without --force-registration the capture waits, and is
     // interrupted while the level is raised.
-    let s = setup("m1-password-success");
     let before = levels(&s).await;
     let pin = match &s.hub.tls {
         TlsMode::Pin(p) => p.clone(),
@@ -226,7 +240,7 @@ async fn interrupted_capture_restores_the_level(signal: &str) {
         }
         all
     });
-    rx.recv_timeout(Duration::from_secs(60)).expect("the level was raised");
+    rx.recv_timeout(Duration::from_secs(180)).expect("the level was raised");
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(levels(&s).await.0, "127", "raised while capturing");
     let kill = Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
@@ -282,4 +296,26 @@ async fn trace_listing_falls_back_to_the_cli_when_select_log_files_fails() {
     let last = a.attempts.iter().rev().find(|x| x.root_cause.is_some()).expect("a diagnosed attempt");
     assert_eq!(last.root_cause, Some(RootCause::SpokeRejectsHubCertificate), "{}", last.summary);
     assert!(no_part_files(s.dir.path()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cli_command_slower_than_the_command_timeout_fails_it_and_restores() {
+    // The spoke's ILS restart (after the level was raised) takes longer than --command-timeout,
+    // as a real publisher's restart does: the run names the host and the command, and puts the
+    // levels back.
+    let mut scenario = mock_server::bundled::load("m1-password-success").unwrap().unwrap();
+    scenario.latency.service_restart_ms = Some(4_000);
+    let mut s = setup_with(scenario);
+    s.hub.command_timeout = Duration::from_secs(1);
+    s.spoke.command_timeout = Duration::from_secs(1);
+    let before = levels(&s).await;
+    let started = Instant::now();
+    let result = check::run(&request(&s, 10), std::future::pending()).await;
+    let text = match &result {
+        Ok(out) => format!("{} {:?} {:?}", out.analysis.summary, out.analysis.warnings, out.findings),
+        Err(e) => e.to_string(),
+    };
+    assert!(text.contains("timed out") && text.contains("127.0.0.1"), "{text}");
+    assert!(started.elapsed() < Duration::from_secs(60), "bounded by the timeouts: {:?}", started.elapsed());
+    assert_eq!(levels(&s).await, before, "the levels are put back: {text}");
 }

@@ -233,3 +233,13 @@ fn trust_takes_the_same_host_form_as_check() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("more than two ports") && err.contains("HOST:SSH_PORT:HTTPS_PORT"), "{err}");
 }
+
+#[test]
+fn the_json_names_the_build_that_made_it_as_version_does() {
+    let version = String::from_utf8(bin().arg("--version").output().unwrap().stdout).unwrap();
+    let out = analyze_as("m1_password_success", "json");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (rev, built) = (v["tool"]["revision"].as_str().unwrap(), v["tool"]["built"].as_str().unwrap());
+    assert!(!rev.is_empty() && built.len() == 10, "{}", v["tool"]);
+    assert!(version.contains(rev) && version.contains(built), "--version {version:?} vs {}", v["tool"]);
+}

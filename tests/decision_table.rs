@@ -111,6 +111,10 @@ const KNOWN: &[Known] = &[
         "method 3's password decryption on the hub names no connection and is not joined to the attempt by time, because routine traffic repeats the same lines (tests/routine.rs); without it the attempt reads as method 2 or 4",
         |why| why.starts_with("mock Registered(TlsWithPassword)") && why.contains("ils-doctor Success"),
     ),
+    (
+        "the mock writes the PeerInfoVector line (P24, which the technote shows in method 4) in a method-3 attempt whose hub already knows the spoke's FQDN; the catalog ties P24 to method 4, so with the password lines the attempt's lines contradict each other about the method, and the analyzer says so (the cause still agrees)",
+        |why| why.starts_with("mock Failed(PasswordMismatch, Some(TlsWithPassword))") && why.ends_with("method None of []"),
+    ),
 ];
 
 /// One link and how it compared.

@@ -90,6 +90,7 @@ pub fn scenario_for_link(link: &Link) -> Scenario {
         description: format!("{link:?}"),
         simulation: SimulationSettings::default(),
         faults: Faults::default(),
+        latency: Default::default(),
         clusters: vec![hub, spoke],
     }
 }

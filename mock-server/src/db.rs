@@ -228,6 +228,9 @@ pub struct Connections {
     /// The right password was sent in a refused attempt (an answer to a prompt other than the
     /// password's, see [`crate::scenario::Faults::ki_prompt`]).
     pub password_sent_to_other_prompt: bool,
+    /// Milliseconds of scenario latency this publisher imposed (CLI start, commands, requests):
+    /// what a client waited for, had it asked everything one after the other.
+    pub latency_ms: u64,
 }
 
 impl World {

@@ -45,6 +45,95 @@ pub enum ScenarioError {
     },
 }
 
+/// A latency preset: `fast` answers at once; `field` uses documented guesses of what a real
+/// publisher takes until someone measures one (docs/cucm-notes.md#latency).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LatencyProfile {
+    #[default]
+    Fast,
+    Field,
+}
+
+/// How long a publisher takes: a preset, and any value overridden (milliseconds; bytes per
+/// second for downloads).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Latency {
+    #[serde(default)]
+    pub profile: LatencyProfile,
+    /// SSH login to the first `admin:` prompt ("Command Line Interface is starting up").
+    pub cli_start_ms: Option<u64>,
+    /// A CLI command other than the ones below.
+    pub cli_command_ms: Option<u64>,
+    /// `run sql ...`.
+    pub run_sql_ms: Option<u64>,
+    /// `utils service restart|stop|start ...`: the command returns when the service has.
+    pub service_restart_ms: Option<u64>,
+    /// An AXL, Serviceability or UDS request other than `selectLogFiles`.
+    pub soap_ms: Option<u64>,
+    /// `selectLogFiles`.
+    pub select_log_files_ms: Option<u64>,
+    /// GetOneFile transfer rate.
+    pub download_bytes_per_sec: Option<u64>,
+}
+
+/// The latency values in effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Delays {
+    pub cli_start_ms: u64,
+    pub cli_command_ms: u64,
+    pub run_sql_ms: u64,
+    pub service_restart_ms: u64,
+    pub soap_ms: u64,
+    pub select_log_files_ms: u64,
+    pub download_bytes_per_sec: Option<u64>,
+}
+
+impl Latency {
+    /// The `field` preset: guesses, not measurements (docs/cucm-notes.md#latency).
+    pub const FIELD: Delays = Delays {
+        cli_start_ms: 10_000,
+        cli_command_ms: 2_000,
+        run_sql_ms: 3_000,
+        service_restart_ms: 60_000,
+        soap_ms: 300,
+        select_log_files_ms: 1_000,
+        download_bytes_per_sec: Some(5_000_000),
+    };
+
+    /// The preset with the overrides applied.
+    pub fn delays(&self) -> Delays {
+        let base = match self.profile {
+            LatencyProfile::Fast => Delays::default(),
+            LatencyProfile::Field => Latency::FIELD,
+        };
+        Delays {
+            cli_start_ms: self.cli_start_ms.unwrap_or(base.cli_start_ms),
+            cli_command_ms: self.cli_command_ms.unwrap_or(base.cli_command_ms),
+            run_sql_ms: self.run_sql_ms.unwrap_or(base.run_sql_ms),
+            service_restart_ms: self.service_restart_ms.unwrap_or(base.service_restart_ms),
+            soap_ms: self.soap_ms.unwrap_or(base.soap_ms),
+            select_log_files_ms: self.select_log_files_ms.unwrap_or(base.select_log_files_ms),
+            download_bytes_per_sec: self.download_bytes_per_sec.or(base.download_bytes_per_sec),
+        }
+    }
+
+    /// How long the CLI takes to answer `line`.
+    pub fn command_ms(d: &Delays, line: &str) -> u64 {
+        let l = line.trim().to_ascii_lowercase();
+        if l.starts_with("run sql") {
+            d.run_sql_ms
+        } else if l.starts_with("utils service ") {
+            d.service_restart_ms
+        } else if l.is_empty() || l.starts_with("set cli") {
+            0
+        } else {
+            d.cli_command_ms
+        }
+    }
+}
+
 /// A whole scenario file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -60,6 +149,9 @@ pub struct Scenario {
     /// Faults applied to every publisher (they can be changed per run, see `Running::set_faults`).
     #[serde(default)]
     pub faults: Faults,
+    /// How long the publishers take to answer (`fast` by default).
+    #[serde(default)]
+    pub latency: Latency,
     /// The clusters, as `[[cluster]]` tables. One publisher is started per cluster.
     #[serde(rename = "cluster")]
     pub clusters: Vec<Cluster>,
@@ -795,5 +887,34 @@ password = "x"
         }
         assert_eq!(TraceLevel::from_value(100), TraceLevel::Arbitrary);
         assert_eq!(TraceLevel::from_value(-5), TraceLevel::Error);
+    }
+}
+
+#[cfg(test)]
+mod latency_tests {
+    use super::*;
+
+    #[test]
+    fn field_is_the_documented_guess_and_overrides_win() {
+        let fast = Latency::default().delays();
+        assert_eq!(fast, Delays::default());
+        let mut l = Latency { profile: LatencyProfile::Field, ..Latency::default() };
+        assert_eq!(l.delays(), Latency::FIELD);
+        l.run_sql_ms = Some(7);
+        let d = l.delays();
+        assert_eq!((d.run_sql_ms, d.cli_command_ms), (7, 2_000));
+        assert_eq!(Latency::command_ms(&d, "run sql select * from remotecluster"), 7);
+        assert_eq!(Latency::command_ms(&d, "utils service restart Cisco Intercluster Lookup Service"), 60_000);
+        assert_eq!(Latency::command_ms(&d, "show version active"), 2_000);
+        assert_eq!(Latency::command_ms(&d, "set cli pagination off"), 0);
+    }
+
+    #[test]
+    fn a_scenario_file_sets_it() {
+        let l: Latency = toml::from_str("profile = \"field\"\ncli_command_ms = 50").unwrap();
+        assert_eq!(l.delays().cli_command_ms, 50);
+        assert_eq!(l.delays().soap_ms, 300);
+        assert!(toml::from_str::<Latency>("profile = \"slow\"").is_err());
+        assert!(toml::from_str::<Latency>("cli_comand_ms = 5").is_err(), "a misspelt key is refused");
     }
 }

@@ -36,6 +36,22 @@ pub struct Analysis {
 pub struct Tool {
     pub name: &'static str,
     pub version: &'static str,
+    /// The git revision the binary was built from (`unknown` outside a checkout).
+    pub revision: &'static str,
+    /// The build date (UTC, `YYYY-MM-DD`; `SOURCE_DATE_EPOCH` when set).
+    pub built: &'static str,
+}
+
+impl Tool {
+    /// This binary.
+    pub fn this() -> Tool {
+        Tool {
+            name: "ils-doctor",
+            version: env!("CARGO_PKG_VERSION"),
+            revision: env!("ILS_DOCTOR_GIT_REVISION"),
+            built: env!("ILS_DOCTOR_BUILD_DATE"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

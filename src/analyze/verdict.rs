@@ -60,7 +60,7 @@ pub(crate) fn conclude(
         status,
         exit_code: status.exit_code(),
         summary,
-        tool: model::Tool { name: "ils-doctor", version: env!("CARGO_PKG_VERSION") },
+        tool: model::Tool::this(),
         window,
         pairs,
         attempts,

@@ -56,6 +56,11 @@ pub struct AuditReport {
     /// One line for a person or a monitoring system.
     pub summary: String,
     pub tool_version: String,
+    /// The git revision and build date of the binary that ran the audit.
+    #[serde(default)]
+    pub tool_revision: String,
+    #[serde(default)]
+    pub tool_built: String,
     /// RFC 3339, UTC.
     pub started: String,
     pub duration_ms: u64,

@@ -162,6 +162,8 @@ pub async fn run(req: &Request, cancel: watch::Receiver<bool>) -> Result<AuditRe
         exit_code: status.exit_code(),
         summary,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        tool_revision: env!("ILS_DOCTOR_GIT_REVISION").to_string(),
+        tool_built: env!("ILS_DOCTOR_BUILD_DATE").to_string(),
         started: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         duration_ms: clock.elapsed().as_millis() as u64,
         depth: req.depth,

@@ -74,6 +74,8 @@ pub fn report(started: &str, clusters: Vec<ClusterResult>, pairs: Vec<PairResult
         exit_code: status.exit_code(),
         summary: format!("{}: {} clusters", status.as_str().to_uppercase(), clusters.len()),
         tool_version: "0.1.0".to_string(),
+        tool_revision: "0123456789ab".to_string(),
+        tool_built: "2026-12-02".to_string(),
         started: started.to_string(),
         duration_ms: 12_345,
         depth: Depth::Light,

@@ -254,8 +254,10 @@ async fn work(req: &Request, st: &mut State, progress: &Progress, me: &Owner) ->
     }
 
     progress.say("reading the ILS configuration of both sides");
-    for (side, p) in st.pubs.iter_mut() {
-        let f = facts::read(p).await;
+    // Every publisher at once: each CLI command takes seconds on a real publisher, and the
+    // sides do not depend on each other (benches/check.rs measures it under field latency).
+    let read = futures_util::future::join_all(st.pubs.iter_mut().map(|(_, p)| facts::read(p))).await;
+    for ((side, p), f) in st.pubs.iter_mut().zip(read) {
         p.node_name = f.node_name.clone();
         st.config.push(SideConfig { side: *side, facts: f });
     }
@@ -309,10 +311,7 @@ async fn capture(
     };
     let deadline = tokio::time::Instant::now() + if wait { req.capture } else { Duration::ZERO };
     let mut warnings = Vec::new();
-    let mut log_names = Vec::new();
-    for (_, p) in pubs.iter() {
-        log_names.push(download::ils_log_name(p).await);
-    }
+    let log_names = futures_util::future::join_all(pubs.iter().map(|(_, p)| download::ils_log_name(p))).await;
     let catalog = &*req.catalog;
     let mut jobs: Vec<Job> = Vec::new();
     // A forced registration is a new attempt: what was decided before the restart does not
@@ -321,15 +320,19 @@ async fn capture(
     if req.force_registration {
         let a = poll(req, pubs, &log_names, from, progress, catalog, &mut jobs, &mut warnings).await;
         baseline = decided_per_spoke(&a, spokes);
-        for (side, p) in pubs.iter_mut() {
-            if *side == Side::Spoke {
-                match p.restart_ils().await {
-                    Ok(_) => progress.say(&format!(
-                        "{}: Cisco Intercluster Lookup Service restarted to force a registration",
-                        p.access.host
-                    )),
-                    Err(e) => warnings.push(e.to_string()),
-                }
+        // Every spoke's restart at once: each takes about a minute on a real publisher.
+        let restarts = futures_util::future::join_all(pubs.iter_mut().filter(|(side, _)| *side == Side::Spoke).map(
+            |(_, p)| async move {
+                let r = p.restart_ils().await;
+                (p.access.host.clone(), r)
+            },
+        ))
+        .await;
+        for (host, r) in restarts {
+            match r {
+                Ok(_) => progress
+                    .say(&format!("{host}: Cisco Intercluster Lookup Service restarted to force a registration")),
+                Err(e) => warnings.push(e.to_string()),
             }
         }
     }
@@ -377,12 +380,18 @@ async fn poll(
 ) -> Analysis {
     let to = Utc::now() + chrono::Duration::minutes(2);
     jobs.clear();
-    for (arg, ((side, p), log)) in pubs.iter_mut().zip(log_names).enumerate() {
+    // Each publisher's listing and downloads at once (one session per publisher).
+    let fetched = futures_util::future::join_all(pubs.iter_mut().zip(log_names).map(|((side, p), log)| {
         let dir = side_dir(&req.download_dir, *side, &p.access);
-        match download::fetch(p, log, from, to, &dir, progress).await {
+        let side = *side;
+        async move { (side, download::fetch(p, log, from, to, &dir, progress).await) }
+    }))
+    .await;
+    for (arg, (side, r)) in fetched.into_iter().enumerate() {
+        match r {
             Ok(f) => {
                 warnings.extend(f.warnings);
-                jobs.extend(f.files.into_iter().map(|path| Job { path, side: *side, arg }));
+                jobs.extend(f.files.into_iter().map(|path| Job { path, side, arg }));
             }
             Err(e) => warnings.push(e.to_string()),
         }

@@ -258,7 +258,10 @@ async fn get_one_file(st: &AppState, n: &Node, path: &str, mtom: bool) -> Respon
     };
     let (drop_after, bps) = {
         let w = lock(&st.world);
-        (w.faults.drop_download_after_bytes, w.faults.download_bytes_per_sec)
+        (
+            w.faults.drop_download_after_bytes,
+            w.faults.download_bytes_per_sec.or(w.scenario.latency.delays().download_bytes_per_sec),
+        )
     };
     let nanos = Utc::now().timestamp_subsec_nanos();
     let boundary = format!("----=_Part_{}_{}.{}", data.len() % 997, nanos % 100_000_000, Utc::now().timestamp_millis());

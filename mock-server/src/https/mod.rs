@@ -75,6 +75,7 @@ pub fn router(world: Shared, cluster: String) -> Router {
         .route("/cucm-uds/version", get(uds_version))
         .route("/cucm-uds/servers", get(uds_servers))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(st.clone(), latency))
         .layer(axum::middleware::from_fn_with_state(st.clone(), count_peer))
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
         .with_state(st)
@@ -88,6 +89,24 @@ async fn count_peer(State(st): State<AppState>, req: axum::extract::Request, nex
         req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
     {
         lock(&st.world).connections.entry(st.cluster.clone()).or_default().https_peers.insert(*addr);
+    }
+    next.run(req).await
+}
+
+/// The scenario's latency: each request waits as long as its operation takes on the
+/// publisher the profile describes, before it is answered.
+async fn latency(State(st): State<AppState>, req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let action = req.headers().get("soapaction").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let ms = {
+        let mut w = lock(&st.world);
+        let d = w.scenario.latency.delays();
+        let ms = if action.contains("selectLogFiles") { d.select_log_files_ms } else { d.soap_ms };
+        let c = w.connections.entry(st.cluster.clone()).or_default();
+        c.latency_ms = c.latency_ms.saturating_add(ms);
+        ms
+    };
+    if ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(ms.min(600_000))).await;
     }
     next.run(req).await
 }

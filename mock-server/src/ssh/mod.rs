@@ -199,6 +199,8 @@ pub async fn serve(
 struct ShellState {
     cli: Option<Cli>,
     pending: Vec<u8>,
+    /// What was typed since the last Enter (for the scenario's per-command latency).
+    line: Vec<u8>,
 }
 
 const MAX_TYPE_AHEAD: usize = 8 * 1024;
@@ -352,8 +354,12 @@ impl russh::server::Handler for Handler {
     async fn shell_request(&mut self, channel: ChannelId, session: &mut Session) -> Result<(), Self::Error> {
         session.channel_success(channel)?;
         let delay = {
-            let w = lock(&self.world);
-            w.scenario.cluster(&self.cluster).map(|c| c.access.cli_start_delay_ms).unwrap_or(0)
+            let mut w = lock(&self.world);
+            let start = w.scenario.latency.delays().cli_start_ms;
+            let ms = w.scenario.cluster(&self.cluster).map(|c| c.access.cli_start_delay_ms).unwrap_or(0).max(start);
+            let c = w.connections.entry(self.cluster.clone()).or_default();
+            c.latency_ms = c.latency_ms.saturating_add(ms);
+            ms
         };
         let cli = Cli::new(self.world.clone(), self.cluster.clone(), self.rows);
         let welcome = cli.welcome();
@@ -394,7 +400,27 @@ impl russh::server::Handler for Handler {
                 return Ok(());
             }
         };
+        // A command runs when Enter is pressed: its answer waits as long as the scenario's
+        // latency says that command takes (echo included: sent together).
+        let mut wait_ms = 0;
+        for &b in data {
+            if b == b'\r' || b == b'\n' {
+                let typed = String::from_utf8_lossy(&shell.line).into_owned();
+                shell.line.clear();
+                let mut w = lock(&self.world);
+                let d = w.scenario.latency.delays();
+                let ms = crate::scenario::Latency::command_ms(&d, &typed);
+                let c = w.connections.entry(self.cluster.clone()).or_default();
+                c.latency_ms = c.latency_ms.saturating_add(ms);
+                wait_ms += ms;
+            } else if shell.line.len() < MAX_TYPE_AHEAD {
+                shell.line.push(b);
+            }
+        }
         drop(shell);
+        if wait_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(wait_ms.min(600_000))).await;
+        }
         send(session, channel, outs)
     }
 }
