@@ -272,6 +272,15 @@ fn trust_finding(verifier: &Facts, peer: &Facts, peer_role: &str) -> Option<Find
     }
 }
 
+/// Drops the certificate-trust findings of a pair that made no attempt but whose configuration
+/// shows it registered (`analyze::quiet`): it works with whatever method is configured, and had
+/// that needed a certificate the peer does not trust, it would not have registered.
+pub fn drop_quiet_trust_findings(found: &mut Vec<Finding>, registered_quietly: bool) {
+    if registered_quietly {
+        found.retain(|f| !f.code.starts_with("peer_certificate_"));
+    }
+}
+
 /// Drops the certificate-trust findings when the traces show the pair registering without TLS
 /// (authentication method 1, port 7502) and never trying TLS: certificates play no part then,
 /// and a healthy password-only network must not warn forever. Says so in the warnings.

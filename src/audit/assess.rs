@@ -131,14 +131,9 @@ pub fn network(
         };
         let mut flat: Vec<Finding> = link_findings.iter().map(|(_, f)| f.clone()).collect();
         drop_moot_trust_findings(&mut flat, &mut a);
-        // A quiet link the spoke's remotecluster shows registered works with whatever method is
-        // configured: had it needed a certificate the peer does not trust, it would not have
-        // registered. The trust findings would only predict what is not happening.
-        if a.attempts.is_empty()
-            && matches!((&gh.facts, &gs.facts), (Some(fh), Some(fs)) if analyze::quiet::judge(fh, fs).status == Status::Ok)
-        {
-            flat.retain(|f| !f.code.starts_with("peer_certificate_"));
-        }
+        let quiet_ok = a.attempts.is_empty()
+            && matches!((&gh.facts, &gs.facts), (Some(fh), Some(fs)) if analyze::quiet::judge(fh, fs).status == Status::Ok);
+        findings::drop_quiet_trust_findings(&mut flat, quiet_ok);
         link_findings.retain(|(_, f)| flat.iter().any(|k| k.code == f.code && k.message == f.message));
         for (side, f) in &link_findings {
             let owner = if *side == Side::Hub { h } else { s };

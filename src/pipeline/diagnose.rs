@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 pub use crate::analyze::findings::{
-    drop_moot_trust_findings, findings, fold_findings, Finding, LevelChange, SideConfig,
+    drop_moot_trust_findings, drop_quiet_trust_findings, findings, fold_findings, Finding, LevelChange, SideConfig,
 };
 use crate::analyze::model::Analysis;
 use crate::analyze::{self, Catalog};
@@ -23,8 +23,9 @@ pub struct Outcome {
     pub download_dir: String,
 }
 
-/// The analysis of scanned traces with the configuration findings folded in: what `check`
-/// concludes, and what a bundle's offline analysis concludes again from the same inputs.
+/// The analysis of scanned traces with the configuration findings folded in, judged on the
+/// spokes the configuration names: what `check` concludes, and what a bundle's offline
+/// analysis concludes again from the same inputs.
 pub fn diagnose(
     catalog: &Catalog,
     scanned: &[crate::analyze::ScannedFile],
@@ -34,6 +35,9 @@ pub fn diagnose(
     download_dir: String,
 ) -> Outcome {
     let mut analysis = analyze::analyze(catalog, scanned, options);
+    let spokes: Vec<BTreeSet<String>> =
+        config.iter().filter(|c| c.side == analyze::Side::Spoke).map(|c| identities(&c.facts)).collect();
+    judge_requested(&mut analysis, &spokes);
     let quiet_ok = judge_quiet(&mut analysis, &config);
     let mut findings = findings(&config, &levels);
     drop_moot_trust_findings(&mut findings, &mut analysis);
@@ -173,13 +177,6 @@ pub fn judge_quiet(a: &mut Analysis, config: &[SideConfig]) -> bool {
     a.status = status;
     a.exit_code = status.exit_code();
     by_attempts.is_none() && quiet.iter().all(|q| q.status == analyze::Status::Ok)
-}
-
-/// Drops the certificate findings of a pair that is registered and quiet (see [`judge_quiet`]).
-pub fn drop_quiet_trust_findings(found: &mut Vec<Finding>, registered_quietly: bool) {
-    if registered_quietly {
-        found.retain(|f| !f.code.starts_with("peer_certificate_"));
-    }
 }
 
 #[cfg(test)]

@@ -18,10 +18,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 
-use super::diagnose::{
-    decided_per_spoke, drop_moot_trust_findings, drop_quiet_trust_findings, findings, fold_findings, identities,
-    judge_quiet, judge_requested,
-};
+use super::diagnose::{decided_per_spoke, diagnose, fold_findings, identities};
 pub use super::diagnose::{Finding, LevelChange, Outcome, SideConfig};
 use super::scan::{scan_all, Job};
 use crate::analyze::model::Analysis;
@@ -153,22 +150,7 @@ pub async fn run(req: &Request, cancel: impl std::future::Future<Output = ()>) -
     let mut warnings = warnings;
     warnings.extend(scan_warnings);
     let options = analyze::Options { configured_method: req.method, warnings, ..analyze::Options::default() };
-    let spokes: Vec<BTreeSet<String>> =
-        config.iter().filter(|c| c.side == Side::Spoke).map(|c| identities(&c.facts)).collect();
-    let mut analysis = analyze::analyze(catalog, &scanned, &options);
-    judge_requested(&mut analysis, &spokes);
-    let quiet_ok = judge_quiet(&mut analysis, &config);
-    let mut found = findings(&config, &levels);
-    drop_moot_trust_findings(&mut found, &mut analysis);
-    drop_quiet_trust_findings(&mut found, quiet_ok);
-    fold_findings(&mut analysis, &found);
-    let mut outcome = Outcome {
-        analysis,
-        config,
-        findings: found,
-        trace_levels: levels,
-        download_dir: req.download_dir.display().to_string(),
-    };
+    let mut outcome = diagnose(catalog, &scanned, &options, config, levels, req.download_dir.display().to_string());
     let raised = still_raised_findings(&outcome.trace_levels, &restore_errors, &req.journal);
     outcome.findings.retain(|f| f.code != "trace_level_not_restored");
     fold_findings(&mut outcome.analysis, &raised);
