@@ -79,6 +79,7 @@ fn request(
         progress: false,
         poll,
         catalog: Default::default(),
+        preflight_only: false,
     }
 }
 

@@ -161,6 +161,10 @@ Examples:
   Force a fresh registration of an already registered spoke (restarts ILS on the spoke):
     ils-doctor check --hub hub --spoke spoke --force-registration --format html -o report.html
 
+  Will TLS work? Check both sides' certificates first, changing nothing on the cluster
+  (exit 2 when the configured method cannot succeed):
+    ils-doctor check --hub hub --spoke spoke --preflight --method tls_with_password
+
   A run that died left a trace level raised:
     ils-doctor restore
 
@@ -244,8 +248,12 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DURATION", default_value = "10s", hide = true)]
     pub poll: String,
     /// Restart the ILS service on the spokes to force a registration (a registered pair is quiet).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "preflight")]
     pub force_registration: bool,
+    /// Only check the certificates: each side's Tomcat certificate against the other side's
+    /// tomcat-trust, predicted per authentication method. Reads only; no trace level changed.
+    #[arg(long, conflicts_with_all = ["keep_trace_level", "force_registration"])]
+    pub preflight: bool,
     /// Numeric value of Detailed when the publisher does not say [default: read, else 127].
     #[arg(long, value_name = "N")]
     pub detailed_value: Option<u32>,

@@ -61,6 +61,7 @@ async fn collect_from_mock(scenario: &str, dir: &Path, output: PathBuf, redact: 
             progress: false,
             poll: Duration::from_secs(2),
             catalog: Default::default(),
+            preflight_only: false,
         },
         format: ArchiveFormat::for_path(&output),
         output,

@@ -25,6 +25,7 @@ fn request(hub: Access, spokes: Vec<Access>, dir: &std::path::Path) -> Request {
         progress: false,
         poll: Duration::from_secs(2),
         catalog: Default::default(),
+        preflight_only: false,
     }
 }
 
@@ -67,12 +68,12 @@ async fn spoke_rejects_the_hubs_certificate_and_levels_are_restored() {
     assert!(out.config.iter().all(|c| c.facts.version.is_some() && c.facts.cluster_id.is_some()), "{:?}", out.config);
 
     // The check's report carries both sides' facts; JSON extends the analysis contract.
-    let (sides, findings) = ils_doctor::pipeline::render::check_parts(&out);
+    let parts = ils_doctor::pipeline::render::check_parts(&out);
+    let sides = parts.sides.clone();
     let html = ils_doctor::pipeline::render::render(
         ils_doctor::report::Format::Html,
         &out.analysis,
-        sides.clone(),
-        findings.clone(),
+        parts.clone(),
         &out,
         None,
         "t".into(),
@@ -98,11 +99,18 @@ async fn spoke_rejects_the_hubs_certificate_and_levels_are_restored() {
         assert_eq!(s.trace_level_before, l.map(|l| l.describe(&l.before)), "{s:?}");
     }
     assert!(out.config.iter().map(|c| c.facts.https_port).collect::<std::collections::BTreeSet<_>>().len() == 2);
+    // The certificate check ran first and agrees with the capture (no contradiction).
+    assert!(html.contains("Certificates, checked before the capture"), "certificate section in the HTML");
+    assert!(!out.findings.iter().any(|f| f.code == "preflight_contradicted"), "{:?}", out.findings);
+    let p = &out.preflight[0];
+    assert!(
+        matches!(p.spoke_checks_hub.handshake, ils_doctor::analyze::preflight::Handshake::Refused { code: 18, .. }),
+        "{p:?}"
+    );
     let json = ils_doctor::pipeline::render::render(
         ils_doctor::report::Format::Json,
         &out.analysis,
-        sides,
-        findings,
+        parts,
         &out,
         None,
         "t".into(),

@@ -54,6 +54,7 @@ fn request(s: &Setup, capture: u64) -> Request {
         progress: false,
         poll: Duration::from_secs(1),
         catalog: Default::default(),
+        preflight_only: false,
     }
 }
 

@@ -69,6 +69,7 @@ async fn every_scenario_matches_the_mocks_ground_truth() {
             progress: false,
             poll: Duration::from_secs(1),
             catalog: Default::default(),
+            preflight_only: false,
         };
         let out = check::run(&req, std::future::pending()).await.unwrap_or_else(|e| panic!("{name}: {e}"));
         let a = &out.analysis;

@@ -183,6 +183,7 @@ async fn check_under_every_fault() {
             progress: false,
             poll: Duration::from_secs(1),
             catalog: Default::default(),
+            preflight_only: false,
         };
         let result = check::run(&req, std::future::pending()).await;
         let name = case.name;
@@ -248,6 +249,7 @@ async fn collect_under_every_fault() {
                 progress: false,
                 poll: Duration::from_secs(1),
                 catalog: Default::default(),
+                preflight_only: false,
             },
             output: bundle.clone(),
             format: ils_doctor::bundle::ArchiveFormat::TarGz,
@@ -314,6 +316,7 @@ async fn an_expired_certificate_is_refused_unless_pinned() {
         progress: false,
         poll: Duration::from_secs(1),
         catalog: Default::default(),
+        preflight_only: false,
     };
     // check
     let e = check::run(&req(verify(&m.hub), verify(&m.spoke)), std::future::pending()).await.expect_err("refused");
@@ -524,6 +527,7 @@ fn restore_under_faults_keeps_the_journal_until_it_succeeds() {
         progress: false,
         poll: Duration::from_secs(1),
         catalog: Default::default(),
+        preflight_only: false,
     };
     rt.block_on(check::run(&req, std::future::pending())).unwrap();
     assert_ne!(levels(&m), before, "left raised on purpose");
@@ -603,6 +607,7 @@ async fn disk_full_while_downloading() {
         progress: false,
         poll: Duration::from_secs(1),
         catalog: Default::default(),
+        preflight_only: false,
     };
     let out = check::run(&req, std::future::pending()).await.unwrap();
     let w = out.analysis.warnings.join(" | ");
@@ -642,6 +647,7 @@ async fn an_interrupted_collect_writes_no_bundle() {
             progress: false,
             poll: Duration::from_secs(1),
             catalog: Default::default(),
+            preflight_only: false,
         },
         output: bundle.clone(),
         format: ils_doctor::bundle::ArchiveFormat::Zip,

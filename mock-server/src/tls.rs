@@ -41,6 +41,8 @@ impl Ca {
         p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
         p.not_before = rcgen::date_time_ymd(2020, 1, 1);
         p.not_after = rcgen::date_time_ymd(2045, 1, 1);
+        // Stable, so that `show cert trust` can print the CA's serial without the certificate.
+        p.serial_number = Some(rcgen::SerialNumber::from_slice(&serial_of(name)));
         Ok(Ca { issuer: CertifiedIssuer::self_signed(p, KeyPair::generate()?)? })
     }
 

@@ -35,6 +35,9 @@ pub struct Clue<'a> {
 pub enum MethodSource {
     Traces,
     Configuration,
+    /// The traces narrowed it, and the certificate check ruled out the rest (a pair's method
+    /// only, `method::narrow_by_certificates`).
+    Certificates,
     Unknown,
 }
 

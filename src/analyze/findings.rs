@@ -184,8 +184,24 @@ pub fn pair_findings(hub: &Facts, spoke: &Facts) -> Vec<(Side, Finding)> {
     }
     // TLS (methods 2-4): the spoke verifies the hub's certificate in the handshake, and the hub
     // verifies the spoke's (docs/cucm-notes.md#auth-methods).
-    out.extend(trust_finding(spoke, hub, "hub").map(|f| (Side::Spoke, f)));
-    out.extend(trust_finding(hub, spoke, "spoke").map(|f| (Side::Hub, f)));
+    // The chain check on the certificates themselves (`preflight`) where they were read; the
+    // file-name reading of tomcat-trust where they were not.
+    let now = Utc::now().naive_utc();
+    match super::preflight::predict(hub, &[spoke], now).pop() {
+        Some(p) => {
+            if matches!(p.spoke_checks_hub.handshake, super::preflight::Handshake::Unknown { .. }) {
+                out.extend(trust_finding(spoke, hub, "hub").map(|f| (Side::Spoke, f)));
+            }
+            if matches!(p.hub_checks_spoke.handshake, super::preflight::Handshake::Unknown { .. }) {
+                out.extend(trust_finding(hub, spoke, "spoke").map(|f| (Side::Hub, f)));
+            }
+            out.extend(super::preflight::findings(&p, &hub.host));
+        }
+        None => {
+            out.extend(trust_finding(spoke, hub, "hub").map(|f| (Side::Spoke, f)));
+            out.extend(trust_finding(hub, spoke, "spoke").map(|f| (Side::Hub, f)));
+        }
+    }
     out
 }
 

@@ -100,3 +100,40 @@ pub fn establish(list: &[&Attempt], configured: Option<Method>) -> PairMethod {
         decider: if a.method.is_none() { decider(candidates) } else { None },
     }
 }
+
+/// Narrows an undecided method with the certificate check (`preflight`), for a pair whose
+/// latest attempt registered over TLS: a method the certificates rule out (its prediction
+/// `fails`) cannot be the one that just succeeded. Nothing changes when the certificates rule
+/// out none, or all (that contradiction is reported on its own).
+pub fn narrow_by_certificates(pm: &mut PairMethod, pre: &super::preflight::PairPreflight) {
+    if pm.method.is_some() {
+        return;
+    }
+    let ruled_out: Vec<(Method, String)> = pm
+        .candidates
+        .iter()
+        .filter_map(|m| {
+            pre.method(*m).filter(|p| p.prediction == super::preflight::Prediction::Fails).map(|p| (*m, p.why.clone()))
+        })
+        .collect();
+    if ruled_out.is_empty() || ruled_out.len() == pm.candidates.len() {
+        return;
+    }
+    pm.candidates.retain(|m| !ruled_out.iter().any(|(r, _)| r == m));
+    let why = ruled_out.iter().map(|(m, why)| format!("{} ({why})", m.title())).collect::<Vec<_>>().join("; ");
+    match pm.candidates.as_slice() {
+        [only] => {
+            pm.method = Some(*only);
+            pm.source = MethodSource::Certificates;
+            pm.basis = format!(
+                "from the traces and the certificates: {}; and the certificates rule out {why}",
+                pm.basis.trim_start_matches("undecided: ")
+            );
+            pm.decider = None;
+        }
+        _ => {
+            pm.basis = format!("{}; the certificates rule out {why}", pm.basis);
+            pm.decider = decider(MethodSet::of(&pm.candidates));
+        }
+    }
+}

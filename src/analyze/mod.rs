@@ -24,6 +24,7 @@ pub mod levels;
 pub mod method;
 pub mod model;
 pub mod pairing;
+pub mod preflight;
 pub mod quiet;
 pub mod tracker;
 pub mod types;

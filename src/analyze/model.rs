@@ -32,6 +32,27 @@ pub struct Analysis {
     pub warnings: Vec<String>,
 }
 
+impl Analysis {
+    /// An analysis of no traces with the given verdict (what a check that reads no traces,
+    /// `check --preflight`, reports).
+    pub fn empty(status: Status, summary: String) -> Analysis {
+        Analysis {
+            schema: SCHEMA,
+            status,
+            exit_code: status.exit_code(),
+            summary,
+            tool: Tool::this(),
+            window: Window::default(),
+            pairs: Vec::new(),
+            attempts: Vec::new(),
+            clock_skew: Vec::new(),
+            traces: Vec::new(),
+            files: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Tool {
     pub name: &'static str,

@@ -22,6 +22,7 @@
 //! role = "spoke"
 //! host = "10.1.2.3"
 //! hub = "hq"                       # the hub this spoke registers to
+//! method = "tls_with_password"     # optional: the link's ILS authentication method
 //! tls_pin = "AB:CD:..."            # optional SHA-256 pin of the Tomcat certificate
 //! ```
 //!
@@ -74,6 +75,7 @@ struct ClusterIn {
     role: Spanned<String>,
     host: Spanned<String>,
     hub: Option<Spanned<String>>,
+    method: Option<Spanned<String>>,
     tls_pin: Option<String>,
     // The [`Settings`] keys, repeated: serde's flatten loses the spans that name the line.
     admin_user: Option<String>,
@@ -106,6 +108,8 @@ pub struct Cluster {
     pub app_credential: CredentialRef,
     /// The hub a spoke registers to (a cluster name of the same network).
     pub hub: Option<String>,
+    /// The authentication method of a spoke's link to its hub, when the user knows it.
+    pub method: Option<crate::analyze::Method>,
     pub tls_pin: Option<String>,
 }
 
@@ -236,6 +240,19 @@ pub fn parse(text: &str, shown: &str) -> Result<Inventory, InventoryError> {
             };
             let ssh_port = twice(spec.ssh_port, c.ssh_port, "ssh_port")?;
             let https_port = twice(spec.https_port, c.https_port, "https_port")?;
+            let method = match &c.method {
+                None => None,
+                Some(m) if role == Role::Hub => {
+                    return Err(invalid(format!(
+                        "{}: cluster {cname}: field `method`: the method belongs to a spoke's link to its hub, not to a hub ({:?})",
+                        at(m.span()),
+                        m.get_ref()
+                    )))
+                }
+                Some(m) => Some(m.get_ref().trim().parse::<crate::analyze::Method>().map_err(|e| {
+                    invalid(format!("{}: cluster {cname}: field `method`: {e}", at(m.span())))
+                })?),
+            };
             let s = c;
             clusters.push(Cluster {
                 name: cname,
@@ -248,6 +265,7 @@ pub fn parse(text: &str, shown: &str) -> Result<Inventory, InventoryError> {
                 admin_credential: credential(&s.admin_credential, &d.admin_credential, "admin_credential")?,
                 app_credential: credential(&s.app_credential, &d.app_credential, "app_credential")?,
                 hub: c.hub.as_ref().map(|h| h.get_ref().trim().to_string()),
+                method,
                 tls_pin: c.tls_pin.clone(),
             });
         }

@@ -6,6 +6,7 @@
 //! restored, a registration attempt captured), at most `max_raised` groups at once, and feeds
 //! the downloaded traces to the same assessment.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -311,12 +312,21 @@ async fn deep_group(
         keep_trace_level: false,
         detailed_value: None,
         force_registration: req.deep.force_registration,
-        method: None,
+        // One session judges every spoke of the hub: the links' method when they agree.
+        method: {
+            let methods: BTreeSet<_> = spokes.iter().map(|&ci| n.clusters[ci].method).collect();
+            if methods.len() == 1 {
+                methods.into_iter().next().flatten()
+            } else {
+                None
+            }
+        },
         download_dir: dir,
         journal: req.deep.journal.clone(),
         progress: false,
         poll: Duration::from_secs(2),
         catalog: req.catalog.clone(),
+        preflight_only: false,
     };
     // The time limit stops the check like a signal does: through its restore, which has its own
     // bounded time (`session::RESTORE_LIMIT`). Dropping the check at the limit would skip it.

@@ -5,9 +5,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::certs::{self, OwnCert, TrustEntry};
+use super::certs::{self, OwnCert, TrustEntry, TrustedCert};
 use super::publisher::Publisher;
 use crate::connect::envelope;
+use crate::parse::cert::{self as x509, CertInfo};
 
 pub const ILS_SERVICE: &str = "Cisco Intercluster Lookup Service";
 
@@ -42,6 +43,15 @@ pub struct Facts {
     pub tomcat_cert: Option<OwnCert>,
     /// The `tomcat-trust` entries (which peers' certificates this side accepts).
     pub tomcat_trust: Vec<TrustEntry>,
+    /// The Tomcat certificate itself (from the PEM of `show cert own tomcat`, else its decoded
+    /// fields): what the certificate check before the capture verifies.
+    pub tomcat_certificate: Option<CertInfo>,
+    /// The tomcat-trust certificates read in full: those named after a peer's certificate or
+    /// one of its issuers (`certs::read_trust_details`).
+    pub tomcat_trust_certs: Vec<TrustedCert>,
+    /// Whether `tomcat_trust_certs` was read (an empty list then means that no entry is named
+    /// after the peer or its issuers).
+    pub tomcat_trust_checked: bool,
     /// What could not be read, with the reason.
     pub errors: Vec<String>,
     /// The raw CLI outputs that were read, (command, output), in order: kept for support
@@ -87,7 +97,11 @@ impl Facts {
 }
 
 /// Runs a CLI command and keeps its output (or the failure) for the bundle.
-async fn cli(p: &mut Publisher, f: &mut Facts, command: &str) -> Result<String, crate::connect::ssh::SshError> {
+pub(crate) async fn cli(
+    p: &mut Publisher,
+    f: &mut Facts,
+    command: &str,
+) -> Result<String, crate::connect::ssh::SshError> {
     let r = p.ssh.run(command).await;
     let kept = match &r {
         Ok(out) => out.clone(),
@@ -174,6 +188,7 @@ pub async fn read(p: &mut Publisher) -> Facts {
                 f.tomcat_valid_to_parsed = parsed;
             }
             f.tomcat_cert = certs::own_cert(&out);
+            f.tomcat_certificate = x509::from_cli(&out);
         }
         Err(e) => f.errors.push(format!("show cert own tomcat: {e}")),
     }

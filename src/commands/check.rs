@@ -10,7 +10,8 @@ use crate::collect::trace_level;
 use crate::pipeline::{catalog, session, signals};
 
 pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
-    let (hub, spokes) = accesses(&args.conn, &args.cluster, &args.config, &args.hub, &args.spoke)?;
+    let shared::Targets { hub, spokes, method } =
+        accesses(&args.conn, &args.cluster, &args.config, &args.hub, &args.spoke)?;
     let req = session::Request {
         hub,
         spokes,
@@ -19,12 +20,13 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
         keep_trace_level: args.keep_trace_level,
         detailed_value: args.detailed_value.map(|v| v.to_string()),
         force_registration: args.force_registration,
-        method: args.method,
+        method: args.method.or(method),
         download_dir: shared::download_dir(args.download_dir),
         journal: args.journal.unwrap_or_else(trace_level::default_journal_path),
         progress: true,
         poll: duration(&args.poll, "--poll")?,
         catalog: Arc::new(catalog::load_catalog(args.signatures.as_ref())?),
+        preflight_only: args.preflight,
     };
     let outcome = runtime()?
         .block_on(async {

@@ -13,7 +13,8 @@ use crate::exit::say;
 use crate::pipeline::{catalog, session, signals, support_bundle};
 
 pub fn run(args: CollectArgs) -> anyhow::Result<u8> {
-    let (hub, spokes) = accesses(&args.conn, &args.cluster, &args.config, &args.hub, &args.spoke)?;
+    let shared::Targets { hub, spokes, method } =
+        accesses(&args.conn, &args.cluster, &args.config, &args.hub, &args.spoke)?;
     let check = session::Request {
         hub,
         spokes,
@@ -22,12 +23,13 @@ pub fn run(args: CollectArgs) -> anyhow::Result<u8> {
         keep_trace_level: false,
         detailed_value: args.detailed_value.map(|v| v.to_string()),
         force_registration: args.force_registration,
-        method: args.method,
+        method: args.method.or(method),
         download_dir: shared::download_dir(args.download_dir),
         journal: args.journal.unwrap_or_else(trace_level::default_journal_path),
         progress: true,
         poll: Duration::from_secs(10),
         catalog: Arc::new(catalog::load_catalog(args.signatures.as_ref())?),
+        preflight_only: false,
     };
     let req = support_bundle::Request {
         check,

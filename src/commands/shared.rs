@@ -57,31 +57,39 @@ fn spec(s: &str, flag: &str) -> anyhow::Result<HostSpec> {
 }
 
 /// The hub's and spokes' access, from --hub/--spoke or --cluster.
+/// The publishers of a run, and the authentication method its configuration names.
+pub struct Targets {
+    pub hub: Access,
+    pub spokes: Vec<Access>,
+    /// `method` of the config file's cluster, when it has one.
+    pub method: Option<crate::analyze::Method>,
+}
+
 pub fn accesses(
     conn: &ConnArgs,
     cluster: &Option<String>,
     config_file: &Option<PathBuf>,
     hub: &Option<String>,
     spoke: &[String],
-) -> anyhow::Result<(Access, Vec<Access>)> {
+) -> anyhow::Result<Targets> {
     let mut opts = conn_options(conn)?;
-    let (hub_spec, spoke_specs) = match (cluster, hub) {
+    let (hub_spec, spoke_specs, method) = match (cluster, hub) {
         (Some(name), _) => {
             let path = config_file.clone().unwrap_or_else(|| live::default_config_dir().join("config.toml"));
             let (c, hub, spokes) = config::cluster(&path, name)?;
             opts.admin_user = c.admin_user.unwrap_or(opts.admin_user);
             opts.app_user = c.app_user.unwrap_or(opts.app_user);
-            (hub, spokes)
+            (hub, spokes, c.method)
         }
         (None, Some(hub)) => {
-            (spec(hub, "--hub")?, spoke.iter().map(|s| spec(s, "--spoke")).collect::<anyhow::Result<Vec<_>>>()?)
+            (spec(hub, "--hub")?, spoke.iter().map(|s| spec(s, "--spoke")).collect::<anyhow::Result<Vec<_>>>()?, None)
         }
         (None, None) => bail!("give --hub and --spoke, or --cluster NAME"),
     };
     let hub = opts.access(&hub_spec)?;
     let spokes =
         spoke_specs.iter().map(|s| opts.access(s).map_err(anyhow::Error::from)).collect::<anyhow::Result<Vec<_>>>()?;
-    Ok((hub, spokes))
+    Ok(Targets { hub, spokes, method })
 }
 
 /// The download folder of a run: `./ils-doctor-<time>` unless given.
@@ -91,9 +99,15 @@ pub fn download_dir(given: Option<PathBuf>) -> PathBuf {
 
 /// Prints a session's report in the chosen format; the result is the verdict's exit code.
 pub fn report(out: &OutputArgs, outcome: &session::Outcome) -> anyhow::Result<u8> {
-    let (sides, findings) = render::check_parts(outcome);
-    let bytes = render::render(out.format, &outcome.analysis, sides, findings, outcome, out.template.as_deref(), now())
-        .context("report")?;
+    let bytes = render::render(
+        out.format,
+        &outcome.analysis,
+        render::check_parts(outcome),
+        outcome,
+        out.template.as_deref(),
+        now(),
+    )
+    .context("report")?;
     output::emit(out.output.as_deref(), |w| w.write_all(&bytes))?;
     Ok(outcome.analysis.exit_code)
 }

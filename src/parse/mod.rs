@@ -9,6 +9,7 @@
 //! Everything here is total: any byte sequence gives a result, never a panic (property-tested in
 //! `tests/totality.rs`).
 
+pub mod cert;
 pub mod chunk;
 pub mod clock;
 pub mod filehead;

@@ -8,6 +8,8 @@
 //! spokes = ["cucm-br1.example.com", "cucm-br2.example.com:22:8443"]
 //! admin_user = "admin"                        # optional
 //! app_user = "axladmin"                       # optional
+//! method = "tls_with_password"                # optional: the ILS authentication method,
+//!                                             # password, tls, tls_with_password or tls_after_password
 //! ```
 //!
 //! Passwords never go here (files get copied and backed up): a `password` key is refused by name.
@@ -41,6 +43,10 @@ pub struct Cluster {
     pub spokes: Vec<String>,
     pub admin_user: Option<String>,
     pub app_user: Option<String>,
+    /// The authentication method the network's pairs use, when the user knows it (AXL cannot
+    /// read it back, docs/cucm-notes.md#ils-auth-settings); `--method` overrides it.
+    #[serde(default)]
+    pub method: Option<crate::analyze::Method>,
 }
 
 #[derive(Debug, thiserror::Error)]

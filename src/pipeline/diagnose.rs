@@ -10,6 +10,7 @@ pub use crate::analyze::findings::{
     drop_moot_trust_findings, drop_quiet_trust_findings, findings, fold_findings, Finding, LevelChange, SideConfig,
 };
 use crate::analyze::model::Analysis;
+use crate::analyze::preflight::{self, PairPreflight};
 use crate::analyze::{self, Catalog};
 
 /// The result: the analysis (its status already includes the findings), each side's facts.
@@ -21,6 +22,9 @@ pub struct Outcome {
     pub findings: Vec<Finding>,
     pub trace_levels: Vec<LevelChange>,
     pub download_dir: String,
+    /// The certificate check made before any trace level was touched: per pair, what each side
+    /// does with the other's Tomcat certificate and what that means per authentication method.
+    pub preflight: Vec<PairPreflight>,
 }
 
 /// The analysis of scanned traces with the configuration findings folded in, judged on the
@@ -42,8 +46,87 @@ pub fn diagnose(
     let mut findings = findings(&config, &levels);
     drop_moot_trust_findings(&mut findings, &mut analysis);
     drop_quiet_trust_findings(&mut findings, quiet_ok);
+    let preflight = predict(&config);
+    narrow_methods(&mut analysis, &preflight, &config);
+    findings.extend(contradicted(&preflight, &analysis, &config));
     fold_findings(&mut analysis, &findings);
-    Outcome { analysis, config, findings, trace_levels: levels, download_dir }
+    Outcome { analysis, config, findings, trace_levels: levels, download_dir, preflight }
+}
+
+/// The certificate prediction of every hub-spoke pair in `config` (`analyze::preflight`).
+pub fn predict(config: &[SideConfig]) -> Vec<PairPreflight> {
+    let Some(hub) = config.iter().find(|c| c.side == analyze::Side::Hub) else { return Vec::new() };
+    let spokes: Vec<&crate::collect::facts::Facts> =
+        config.iter().filter(|c| c.side == analyze::Side::Spoke).map(|c| &c.facts).collect();
+    preflight::predict(&hub.facts, &spokes, chrono::Utc::now().naive_utc())
+}
+
+/// Each undecided pair whose latest attempt registered over TLS: the methods its certificates
+/// rule out are dropped from its candidates (`analyze::method::narrow_by_certificates`).
+fn narrow_methods(a: &mut Analysis, pairs: &[PairPreflight], config: &[SideConfig]) {
+    let spokes: Vec<BTreeSet<String>> =
+        config.iter().filter(|c| c.side == analyze::Side::Spoke).map(|c| identities(&c.facts)).collect();
+    let attempts = &a.attempts;
+    for p in a.pairs.iter_mut().filter(|p| p.method.method.is_none()) {
+        let pre = match spokes.as_slice() {
+            [_] => pairs.first(),
+            many => many
+                .iter()
+                .position(|ids| p.spoke.as_ref().is_some_and(|s| ids.contains(&s.to_ascii_lowercase())))
+                .and_then(|i| pairs.get(i)),
+        };
+        let Some(pre) = pre else { continue };
+        let tls_success = attempts
+            .iter()
+            .rev()
+            .filter(|x| x.hub == p.hub && x.spoke == p.spoke && x.outcome != analyze::Outcome::Incomplete)
+            .map(|x| x.outcome == analyze::Outcome::Success && x.tls == Some(true))
+            .next()
+            .unwrap_or(false);
+        if tls_success {
+            analyze::method::narrow_by_certificates(&mut p.method, pre);
+        }
+    }
+}
+
+/// Attempts that contradict the prediction of their pair (the spoke's attempts, or every
+/// attempt when there is one spoke).
+fn contradicted(pairs: &[PairPreflight], a: &Analysis, config: &[SideConfig]) -> Vec<Finding> {
+    let hub_host = config.iter().find(|c| c.side == analyze::Side::Hub).map(|c| c.facts.host.clone());
+    let spokes: Vec<&SideConfig> = config.iter().filter(|c| c.side == analyze::Side::Spoke).collect();
+    let mut out = Vec::new();
+    for (p, spoke) in pairs.iter().zip(&spokes) {
+        let ids = identities(&spoke.facts);
+        let attempts: Vec<&analyze::model::Attempt> =
+            a.attempts.iter().filter(|x| spokes.len() == 1 || attempt_of(x, &ids)).collect();
+        out.extend(preflight::contradictions(p, &attempts, hub_host.as_deref().unwrap_or_default()));
+    }
+    out
+}
+
+/// The outcome of `check --preflight`: the configuration findings and the certificate
+/// prediction, judged on the configured method when there is one; no traces.
+pub fn preflight_outcome(config: Vec<SideConfig>, method: Option<analyze::Method>) -> Outcome {
+    let pairs = predict(&config);
+    let (status, summary) = preflight::verdict(&pairs, method);
+    let mut analysis =
+        analyze::model::Analysis::empty(status, format!("{summary} (certificate check, no traces read)"));
+    let found = findings(&config, &[]);
+    // Only the findings the certificates and the configuration give: no capture ran.
+    let worst = found.iter().filter(|f| !f.code.starts_with("peer_certificate_")).map(|f| f.severity).max();
+    if let Some(w) = worst {
+        let only: Vec<Finding> =
+            found.iter().filter(|f| f.severity == w && !f.code.starts_with("peer_certificate_")).cloned().collect();
+        fold_findings(&mut analysis, &only);
+    }
+    Outcome {
+        analysis,
+        config,
+        findings: found,
+        trace_levels: Vec::new(),
+        download_dir: String::new(),
+        preflight: pairs,
+    }
 }
 
 /// Every address and name a publisher is known by (lower case): the address used, its own

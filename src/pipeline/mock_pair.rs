@@ -125,6 +125,7 @@ pub async fn run(
         progress,
         poll: Duration::from_secs(2),
         catalog: Default::default(),
+        preflight_only: false,
     };
     let out = session::run(&req, cancel).await?;
     drop(mock);

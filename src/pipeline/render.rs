@@ -4,12 +4,13 @@ use serde::Serialize;
 
 use super::session::Outcome;
 use crate::analyze::model::Analysis;
-use crate::report::model::{Finding, Report, SideFacts};
+use crate::analyze::preflight::{Direction, Handshake, PairPreflight, Prediction};
+use crate::report::model::{CertificateCheck, CertificateLine, CheckParts, Finding, MethodLine, Report, SideFacts};
 use crate::report::template::{self, Kind, TemplateError};
 use crate::report::{terminal, Format};
 
-/// The report-model view of a check's configuration and findings.
-pub fn check_parts(o: &Outcome) -> (Vec<SideFacts>, Vec<Finding>) {
+/// The report-model view of a check's configuration, findings and certificate check.
+pub fn check_parts(o: &Outcome) -> CheckParts {
     let sides = o
         .config
         .iter()
@@ -37,13 +38,75 @@ pub fn check_parts(o: &Outcome) -> (Vec<SideFacts>, Vec<Finding>) {
             code: f.code.to_string(),
             message: f.message.clone(),
             fix: (!f.fix.is_empty()).then(|| f.fix.clone()),
-            condition: f
-                .code
-                .starts_with("peer_certificate_")
-                .then(|| "if this pair uses TLS (authentication methods 2 to 4)".to_string()),
+            condition: condition(f.code).map(str::to_string),
         })
         .collect();
-    (sides, findings)
+    CheckParts { sides, findings, certificates: o.preflight.iter().map(certificate_check).collect() }
+}
+
+/// Under which methods a finding matters, when not all.
+fn condition(code: &str) -> Option<&'static str> {
+    if code == "peer_certificate_not_imported" {
+        Some("if this pair uses TLS certificates alone (method 2)")
+    } else if code.starts_with("peer_certificate_") {
+        Some("if this pair uses TLS (authentication methods 2 to 4)")
+    } else {
+        None
+    }
+}
+
+fn certificate_check(p: &PairPreflight) -> CertificateCheck {
+    CertificateCheck {
+        pair: format!("spoke {} -> hub {}", p.spoke, p.hub),
+        checks: [&p.spoke_checks_hub, &p.hub_checks_spoke].into_iter().map(certificate_line).collect(),
+        methods: p
+            .methods
+            .iter()
+            .map(|m| MethodLine {
+                method: m.method.title().to_string(),
+                prediction: match m.prediction {
+                    Prediction::Succeeds => "succeeds",
+                    Prediction::Fails => "fails",
+                    Prediction::Depends => "depends",
+                    Prediction::NotUsed => "not used",
+                    Prediction::Unknown => "unknown",
+                }
+                .to_string(),
+                why: m.why.clone(),
+            })
+            .collect(),
+    }
+}
+
+fn certificate_line(d: &Direction) -> CertificateLine {
+    let (result, detail) = match &d.handshake {
+        Handshake::Accepted { anchor, chain, signatures_verified } => (
+            "accepted",
+            format!(
+                "through {}{}{}",
+                if chain.len() > 1 { chain.join(" -> ") } else { anchor.clone() },
+                if *signatures_verified {
+                    "; signatures verified"
+                } else {
+                    "; matched on the decoded fields (names, serial, dates; no PEM to verify the signature)"
+                },
+                match d.imported {
+                    Some(true) => "; the certificate itself is imported",
+                    Some(false) => "; only its CA is imported, not the certificate itself",
+                    None => "",
+                }
+            ),
+        ),
+        Handshake::Refused { code, reason } => ("refused", format!("{reason} (OpenSSL error {code})")),
+        Handshake::Uncertain { reason } => ("uncertain", reason.clone()),
+        Handshake::Unknown { reason } => ("unknown", reason.clone()),
+    };
+    let certificate = d.peer_certificate.as_deref().map(|c| format!(" [{c}]")).unwrap_or_default();
+    CertificateLine {
+        who: format!("the {} checks the {}'s Tomcat certificate{certificate}", d.verifier_role, d.peer_role),
+        result: result.to_string(),
+        detail,
+    }
 }
 
 /// Renders `analysis` (with the live facts when there are some). `json_value` is what
@@ -51,8 +114,7 @@ pub fn check_parts(o: &Outcome) -> (Vec<SideFacts>, Vec<Finding>) {
 pub fn render<T: Serialize>(
     format: Format,
     analysis: &Analysis,
-    sides: Vec<SideFacts>,
-    findings: Vec<Finding>,
+    parts: CheckParts,
     json_value: &T,
     template_dir: Option<&std::path::Path>,
     generated_at: String,
@@ -65,12 +127,13 @@ pub fn render<T: Serialize>(
             out = text;
         }
         Format::Text => {
-            let _ = terminal::write_with(&mut out, analysis, &sides, &findings);
+            let _ = terminal::write_full(&mut out, analysis, &parts);
         }
         Format::Markdown | Format::Html => {
             let mut r = Report::new(analysis, generated_at);
-            r.sides = sides;
-            r.findings = findings;
+            r.sides = parts.sides;
+            r.findings = parts.findings;
+            r.certificates = parts.certificates;
             let kind = if format == Format::Html { Kind::Html } else { Kind::Markdown };
             out = template::render(kind, &r, template_dir)?.into_bytes();
         }

@@ -51,6 +51,9 @@ pub struct Request {
     pub poll: Duration,
     /// The signature catalog (the built-in one plus the user's `--signatures` file).
     pub catalog: std::sync::Arc<Catalog>,
+    /// Stop after the certificate check (`check --preflight`): read only, nothing changed on
+    /// any publisher (no trace level, no restore of an earlier run's leftovers).
+    pub preflight_only: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -143,6 +146,9 @@ pub async fn run(req: &Request, cancel: impl std::future::Future<Output = ()>) -
         }
     };
 
+    if req.preflight_only {
+        return Ok(super::diagnose::preflight_outcome(config, req.method));
+    }
     let (jobs, warnings) = files;
     let catalog = &*req.catalog;
     let (scanned, scan_warnings) =
@@ -226,7 +232,7 @@ async fn work(req: &Request, st: &mut State, progress: &Progress, me: &Owner) ->
         return Err(e.into());
     }
 
-    for (_, p) in &st.pubs {
+    for (_, p) in st.pubs.iter().filter(|_| !req.preflight_only) {
         if let Some(old) = trace_level::restore_leftover(p, &req.journal).await? {
             progress.say(&format!(
                 "{}: restored the trace level {} left raised by an earlier run",
@@ -242,6 +248,22 @@ async fn work(req: &Request, st: &mut State, progress: &Progress, me: &Owner) ->
     for ((side, p), f) in st.pubs.iter_mut().zip(read) {
         p.node_name = f.node_name.clone();
         st.config.push(SideConfig { side: *side, facts: f });
+    }
+
+    // Certificates before traces: each side reads the tomcat-trust entries a chain from its
+    // peers' certificates could use; `diagnose` predicts the handshake from them.
+    progress.say("checking both sides' Tomcat certificates against the other side's tomcat-trust");
+    let hub_cert: Vec<_> =
+        st.config.iter().filter(|c| c.side == Side::Hub).filter_map(|c| c.facts.tomcat_certificate.clone()).collect();
+    let spoke_certs: Vec<_> =
+        st.config.iter().filter(|c| c.side == Side::Spoke).filter_map(|c| c.facts.tomcat_certificate.clone()).collect();
+    futures_util::future::join_all(st.pubs.iter_mut().zip(st.config.iter_mut()).map(|((side, p), c)| {
+        let peers = if *side == Side::Hub { &spoke_certs } else { &hub_cert };
+        crate::collect::certs::read_trust_details(p, &mut c.facts, peers)
+    }))
+    .await;
+    if req.preflight_only {
+        return Ok((Vec::new(), Vec::new()));
     }
 
     // Raise, journal first; whatever stops the run from here, `run` restores what was raised.

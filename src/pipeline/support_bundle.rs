@@ -247,11 +247,10 @@ pub fn build(req: &Request, live: Outcome) -> Result<Collected, CollectError> {
     }
     // The diagnosis, as JSON and as the HTML report.
     let now = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
-    let (sides, findings) = render::check_parts(&bundled);
+    let parts = render::check_parts(&bundled);
     for (format, rel, kind) in [(Format::Json, "analysis.json", "analysis"), (Format::Html, "report.html", "report")] {
-        let bytes =
-            render::render(format, &bundled.analysis, sides.clone(), findings.clone(), &bundled, None, now.clone())
-                .map_err(|e| CollectError::Report(e.to_string()))?;
+        let bytes = render::render(format, &bundled.analysis, parts.clone(), &bundled, None, now.clone())
+            .map_err(|e| CollectError::Report(e.to_string()))?;
         put(rel, &bytes)?;
         files.push((rel.into(), kind));
     }

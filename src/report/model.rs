@@ -23,6 +23,8 @@ pub struct Report<'a> {
     pub sides: Vec<SideFacts>,
     /// Configuration findings (`check`); empty offline.
     pub findings: Vec<Finding>,
+    /// The certificate check made before the capture, per pair (`check`); empty offline.
+    pub certificates: Vec<CertificateCheck>,
     pub timeline: Timeline,
     /// One ladder per attempt, in attempt order.
     pub ladders: Vec<Ladder>,
@@ -53,6 +55,43 @@ pub struct Finding {
     /// When the finding matters only under some authentication methods: which (it is then
     /// shown after the diagnosis, not above it).
     pub condition: Option<String>,
+}
+
+/// What `check` adds to an analysis: each side's facts, the configuration findings, the
+/// certificate check.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CheckParts {
+    pub sides: Vec<SideFacts>,
+    pub findings: Vec<Finding>,
+    pub certificates: Vec<CertificateCheck>,
+}
+
+/// The certificate check of one pair, ready to print.
+#[derive(Debug, Clone, Serialize)]
+pub struct CertificateCheck {
+    /// `spoke <name> -> hub <name>`.
+    pub pair: String,
+    pub checks: Vec<CertificateLine>,
+    pub methods: Vec<MethodLine>,
+}
+
+/// One side checking the other's certificate.
+#[derive(Debug, Clone, Serialize)]
+pub struct CertificateLine {
+    /// `spoke <name> checks the hub's certificate`.
+    pub who: String,
+    /// `accepted`, `refused`, `uncertain` or `unknown`.
+    pub result: String,
+    pub detail: String,
+}
+
+/// What the certificates mean for one authentication method.
+#[derive(Debug, Clone, Serialize)]
+pub struct MethodLine {
+    pub method: String,
+    /// `succeeds`, `fails`, `depends`, `not used` or `unknown`.
+    pub prediction: String,
+    pub why: String,
 }
 
 /// One attempt as a whiteboard ladder: each evidence line in order, in the spoke's or the hub's
@@ -90,6 +129,7 @@ impl<'a> Report<'a> {
             analysis,
             sides: Vec::new(),
             findings: Vec::new(),
+            certificates: Vec::new(),
             timeline: timeline::layout(analysis),
             ladders,
         }

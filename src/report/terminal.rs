@@ -11,7 +11,7 @@ use anstyle::{AnsiColor, Style};
 
 use crate::analyze::model::{Activity, Analysis, Attempt};
 use crate::analyze::{Outcome, Status};
-use crate::report::model::{Finding, SideFacts};
+use crate::report::model::{CertificateCheck, CheckParts, Finding, SideFacts};
 
 const WIDTH: usize = 100;
 
@@ -54,6 +54,46 @@ pub fn write(out: &mut dyn Write, a: &Analysis) -> io::Result<()> {
 
 /// The report with what `check` read of each side and its configuration findings.
 pub fn write_with(out: &mut dyn Write, a: &Analysis, sides: &[SideFacts], findings: &[Finding]) -> io::Result<()> {
+    write_sections(out, a, sides, findings, &[])
+}
+
+/// The report with everything `check` adds, the certificate check included.
+pub fn write_full(out: &mut dyn Write, a: &Analysis, parts: &CheckParts) -> io::Result<()> {
+    write_sections(out, a, &parts.sides, &parts.findings, &parts.certificates)
+}
+
+/// The certificate check before the capture: each side's verdict on the other's certificate,
+/// then what that means per authentication method.
+fn write_certificates(out: &mut dyn Write, checks: &[CertificateCheck]) -> io::Result<()> {
+    for c in checks {
+        writeln!(out, "  {b}Certificates{b:#} {}", clean(&c.pair), b = bold())?;
+        for l in &c.checks {
+            let st = match l.result.as_str() {
+                "accepted" => color(AnsiColor::Green),
+                "refused" => color(AnsiColor::Red),
+                _ => color(AnsiColor::Yellow),
+            };
+            wrap(
+                out,
+                &format!("{}: {st}{}{st:#}: {}", clean(&l.who), l.result.to_uppercase(), clean(&l.detail)),
+                6,
+                8,
+            )?;
+        }
+        for m in &c.methods {
+            wrap(out, &format!("{}: {}: {}", clean(&m.method), m.prediction, clean(&m.why)), 6, 8)?;
+        }
+    }
+    Ok(())
+}
+
+fn write_sections(
+    out: &mut dyn Write,
+    a: &Analysis,
+    sides: &[SideFacts],
+    findings: &[Finding],
+    certificates: &[CertificateCheck],
+) -> io::Result<()> {
     let st = status_style(a.status);
     writeln!(out, "{st}{}{st:#}", clean(&a.summary))?;
     for s in sides {
@@ -73,6 +113,7 @@ pub fn write_with(out: &mut dyn Write, a: &Analysis, sides: &[SideFacts], findin
     for f in findings.iter().filter(|f| f.condition.is_none()) {
         write_finding(out, f)?;
     }
+    write_certificates(out, certificates)?;
     for p in &a.pairs {
         let ps = status_style(p.status);
         writeln!(

@@ -64,6 +64,7 @@ impl Net {
             progress: false,
             poll: Duration::from_secs(1),
             catalog: Default::default(),
+            preflight_only: false,
         }
     }
 

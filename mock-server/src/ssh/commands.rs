@@ -311,6 +311,21 @@ fn cert_block(w: &World, cluster: &crate::scenario::Cluster, viewer: &crate::sce
     out
 }
 
+/// `show cert trust` of a root CA the scenario put in tomcat-trust (`trust.ca_roots`): the
+/// decoded fields of the CA `crate::tls::Ca` creates (docs/cucm-notes.md#cert-cli), with the
+/// BasicConstraints block as Java prints it [I]; no PEM, as for a peer's certificate.
+fn ca_block(name: &str, viewer: &crate::scenario::Cluster) -> String {
+    let z = zone(viewer);
+    let dn = format!("CN={name}, O=Mock Enterprise");
+    let day = |y| chrono::NaiveDate::from_ymd_opt(y, 1, 1).unwrap_or_default();
+    format!(
+        "[\n  Version: V3\n  Serial Number: {}\n  SignatureAlgorithm: SHA256withECDSA (1.2.840.10045.4.3.2)\n  Issuer Name: {dn}\n  Validity From: {}\n           To:   {}\n  Subject Name: {dn}\n  Key: EC (1.2.840.10045.2.1)\n    Key value: 3059301306072a8648ce3d020106082a8648ce3d03010703420004\n  Extensions: 2 present\n  [\n     Extension: KeyUsage (OID.2.5.29.15)\n     Critical: true\n     Usages: digitalSignature, keyCertSign, cRLSign,\n  ]\n  [\n     Extension: BasicConstraints (OID.2.5.29.19)\n     Critical: true\n     BasicConstraints:[\n  CA:true\n  PathLen:2147483647\n]\n  ]\n\n]",
+        serial_hex(name),
+        java_date(day(2020), &z),
+        java_date(day(2045), &z),
+    )
+}
+
 fn cert_own(w: &World, c: &crate::scenario::Cluster) -> String {
     cert_block(w, c, c, true)
 }
@@ -324,6 +339,11 @@ fn cert_trust(w: &World, c: &crate::scenario::Cluster, name: &str) -> String {
             if want == file {
                 return cert_block(w, p, c, false);
             }
+        }
+    }
+    for ca in &c.trust.ca_roots {
+        if want == format!("tomcat-trust/{}.pem", ca.replace(' ', "_")).to_ascii_lowercase() {
+            return ca_block(ca, c);
         }
     }
     let own = format!("tomcat-trust/{}_{}.pem", c.fqdn, serial_hex(&c.fqdn)).to_ascii_lowercase();
