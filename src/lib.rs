@@ -8,6 +8,15 @@
 //! wires them once; `audit` runs the pipeline over an inventory; `commands` are the thin
 //! subcommands on top, and `exit` maps their results to exit codes.
 
+// Everything here may meet outside input (traces, bundles, CLI output, SOAP responses, config
+// and inventory files): no unwrap, no indexing, no unchecked arithmetic (docs/security.md,
+// "Lints on code that reads outside input"). Unit tests may unwrap.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![cfg_attr(
+    test,
+    allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)
+)]
+
 pub mod analyze;
 pub mod audit;
 pub mod bundle;

@@ -1,6 +1,15 @@
 //! The ils-doctor binary: parse the command line, run the subcommand, exit with the
 //! monitoring-plugin code (0 ok, 1 warning, 2 critical, 3 unknown or error).
 
+// Everything here may meet outside input (traces, bundles, CLI output, SOAP responses, config
+// and inventory files): no unwrap, no indexing, no unchecked arithmetic (docs/security.md,
+// "Lints on code that reads outside input"). Unit tests may unwrap.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![cfg_attr(
+    test,
+    allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)
+)]
+
 use std::process::ExitCode;
 
 use clap::Parser;

@@ -25,8 +25,9 @@ pub(crate) struct Sum {
 
 impl Sum {
     fn add(&mut self, n: u64, first: Option<When>, last: Option<When>, id: String) {
-        self.count += n;
-        *self.by_signature.entry(id).or_default() += n;
+        self.count = self.count.saturating_add(n);
+        let per = self.by_signature.entry(id).or_default();
+        *per = per.saturating_add(n);
         if let Some(f) = first {
             if self.first.is_none_or(|cur| f.order_key() < cur.order_key()) {
                 self.first = Some(f);
@@ -40,9 +41,10 @@ impl Sum {
     }
 
     pub fn merge(&mut self, other: &Sum) {
-        self.count += other.count;
+        self.count = self.count.saturating_add(other.count);
         for (k, v) in &other.by_signature {
-            *self.by_signature.entry(k.clone()).or_default() += v;
+            let per = self.by_signature.entry(k.clone()).or_default();
+            *per = per.saturating_add(*v);
         }
         if let Some(f) = other.first {
             if self.first.is_none_or(|cur| f.order_key() < cur.order_key()) {

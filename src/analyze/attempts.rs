@@ -53,10 +53,10 @@ pub(crate) fn build(
                 episodes.push(Episode { role, trace, events: evs, opened: ep.opened, more: ep.more });
             }
             Out::Activity { hit, peer } => routine.push((hit, peer)),
-            Out::Unclaimed(hit) => routine.push((hit, events[hit].hit.fields.peer_ip.clone())),
+            Out::Unclaimed(hit) => routine.push((hit, events.get(hit).and_then(|e| e.hit.fields.peer_ip.clone()))),
         };
         for &i in &idx {
-            let e = &events[i];
+            let Some(e) = events.get(i) else { continue };
             let Some(sig) = catalog.get(e.hit.sig) else { continue };
             let line = Line {
                 role: sig.role,
@@ -83,8 +83,11 @@ pub(crate) fn build(
         .iter()
         .map(|link| {
             let skew = match (link.hub, link.spoke) {
-                (Some(h), Some(s)) => skew_between(episodes[h].trace, episodes[s].trace).unwrap_or(0),
-                (None, Some(s)) => skew_of_spoke(episodes[s].trace),
+                (Some(h), Some(s)) => match (episodes.get(h), episodes.get(s)) {
+                    (Some(h), Some(s)) => skew_between(h.trace, s.trace).unwrap_or(0),
+                    _ => 0,
+                },
+                (None, Some(s)) => episodes.get(s).map_or(0, |s| skew_of_spoke(s.trace)),
                 _ => 0,
             };
             attempt(catalog, files, events, &episodes, &keys, link, skew, configured)
@@ -109,11 +112,11 @@ pub(crate) fn build(
 }
 
 fn key_of(ep: &Episode, events: &[Event<'_>], traces: &[TraceInfo]) -> EpisodeKey {
-    let fields = || ep.events.iter().map(|&i| &events[i].hit.fields);
+    let fields = || ep.events.iter().filter_map(|&i| events.get(i)).map(|e| &e.hit.fields);
     let peer_ip = fields().find_map(|f| f.peer_ip.clone());
     let local_ip = fields().find_map(|f| f.local_ip.clone().filter(|s| !s.is_empty()));
     let own_ip = local_ip.or_else(|| traces.get(ep.trace).and_then(|t| t.host_ip.clone()));
-    let start = ep.events.iter().find_map(|&i| events[i].when);
+    let start = ep.events.iter().find_map(|&i| events.get(i)?.when);
     match ep.role {
         Side::Hub => EpisodeKey {
             role: Side::Hub,
@@ -145,8 +148,8 @@ fn attempt(
     skew_ms: i64,
     configured: Option<Method>,
 ) -> (i64, model::Attempt) {
-    let hub_events: &[usize] = link.hub.map_or(&[], |h| &episodes[h].events);
-    let spoke_events: &[usize] = link.spoke.map_or(&[], |s| &episodes[s].events);
+    let hub_events: &[usize] = link.hub.and_then(|h| episodes.get(h)).map_or(&[], |e| &e.events);
+    let spoke_events: &[usize] = link.spoke.and_then(|s| episodes.get(s)).map_or(&[], |e| &e.events);
     let linked = || link.hub.iter().chain(link.spoke.iter()).filter_map(|&e| episodes.get(e));
     let opened_before_window = !linked().any(|e| e.opened);
     let more: u64 = linked().map(|e| e.more).sum();
@@ -155,7 +158,7 @@ fn attempt(
     let clues: Vec<Clue<'_>> = all
         .iter()
         .filter_map(|&i| {
-            let e = &events[i];
+            let e = events.get(i)?;
             let s = catalog.get(e.hit.sig)?;
             Some(Clue {
                 role: e.role,
@@ -170,21 +173,21 @@ fn attempt(
         .collect();
     let d = diagnose::diagnose(&clues, configured);
 
-    let hub_key = link.hub.map(|h| &keys[h]);
-    let spoke_key = link.spoke.map(|s| &keys[s]);
+    let hub_key = link.hub.and_then(|h| keys.get(h));
+    let spoke_key = link.spoke.and_then(|s| keys.get(s));
     let hub = hub_key.and_then(|k| k.hub_ip.clone()).or_else(|| spoke_key.and_then(|k| k.hub_ip.clone()));
     let spoke = hub_key.and_then(|k| k.spoke_ip.clone()).or_else(|| spoke_key.and_then(|k| k.spoke_ip.clone()));
-    let spoke_fqdn = all.iter().find_map(|&i| events[i].hit.fields.fqdn.clone());
+    let spoke_fqdn = all.iter().find_map(|&i| events.get(i)?.hit.fields.fqdn.clone());
 
     // Evidence on the hub's clock: spoke lines shifted by the estimated skew, but only when it is
     // more than network latency could explain (the estimate is offset plus latency; shifting by
     // a few milliseconds of latency would put answers before their questions).
     let shift = if skew_ms.abs() > SKEW_CORRECTION_MIN_MS { skew_ms } else { 0 };
     let on_hub_clock = |i: usize| {
-        let e = &events[i];
+        let Some(e) = events.get(i) else { return 0 };
         let t = e.when.map_or(0, |w| w.order_key());
         if e.role == Side::Spoke {
-            t + shift
+            t.saturating_add(shift)
         } else {
             t
         }
@@ -193,27 +196,28 @@ fn attempt(
     ordered.sort_by_key(|&i| on_hub_clock(i));
     let first = ordered.first().copied();
     let sort_key = first.map_or(i64::MAX, on_hub_clock);
-    let lead = hub_events.first().or(spoke_events.first()).map(|&i| &events[i]);
+    let lead = hub_events.first().or(spoke_events.first()).and_then(|&i| events.get(i));
     let at = lead.and_then(|e| e.when).and_then(|w| w.rfc3339());
     let time_of_day = lead.and_then(|e| e.when).map(|w| w.time_of_day());
 
     let evidence = ordered
         .iter()
-        .map(|&i| {
-            let e = &events[i];
+        .filter_map(|&i| {
+            let e = events.get(i)?;
+            let f = files.get(e.file)?;
             let sig = catalog.get(e.hit.sig);
-            Evidence {
-                side: files[e.file].side,
-                file: files[e.file].path.clone(),
+            Some(Evidence {
+                side: f.side,
+                file: f.path.clone(),
                 line_no: e.hit.line_no,
                 text: e.hit.text.clone(),
                 signature: sig.map_or_else(String::new, |s| s.id.clone()),
                 meaning: sig.map_or_else(String::new, |s| s.meaning.clone()),
                 at: e.when.map(|w| w.rfc3339().unwrap_or_else(|| w.time_of_day())),
-            }
+            })
         })
         .collect();
-    let mut seen_on: Vec<Side> = all.iter().map(|&i| files[events[i].file].side).collect();
+    let mut seen_on: Vec<Side> = all.iter().filter_map(|&i| Some(files.get(events.get(i)?.file)?.side)).collect();
     seen_on.sort();
     seen_on.dedup();
 

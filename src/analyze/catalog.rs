@@ -124,17 +124,18 @@ impl Catalog {
         let file: FileFormat = toml::from_str(text)
             .map_err(|e| CatalogError::Syntax { origin: origin.to_string(), message: e.to_string() })?;
         let mut seen: HashMap<String, usize> = HashMap::new();
-        for (i, raw) in file.signature.into_iter().enumerate() {
+        // Entries are numbered from 1 in messages.
+        for (i, raw) in (1_usize..).zip(file.signature) {
             let label = match &raw.id {
-                Some(id) => format!("#{} (id \"{id}\")", i + 1),
-                None => format!("#{}", i + 1),
+                Some(id) => format!("#{i} (id \"{id}\")"),
+                None => format!("#{i}"),
             };
             let err =
                 |message: String| CatalogError::Entry { origin: origin.to_string(), entry: label.clone(), message };
             let id =
                 raw.id.clone().filter(|s| !s.trim().is_empty()).ok_or_else(|| err("field `id` is missing".into()))?;
             if let Some(first) = seen.insert(id.clone(), i) {
-                return Err(err(format!("id is used again (first by entry #{})", first + 1)));
+                return Err(err(format!("id is used again (first by entry #{first})")));
             }
             let pos = self.signatures.iter().position(|s| s.id == id);
             if raw.disabled {
@@ -144,8 +145,8 @@ impl Catalog {
                 continue;
             }
             let sig = compile(raw, id, origin).map_err(err)?;
-            match pos {
-                Some(p) => self.signatures[p] = sig,
+            match pos.and_then(|p| self.signatures.get_mut(p)) {
+                Some(slot) => *slot = sig,
                 None => self.signatures.push(sig),
             }
         }
@@ -198,13 +199,14 @@ impl Catalog {
         let mut overflow = false;
         for m in self.anchors.find_overlapping_iter(line) {
             let id = m.pattern().as_usize();
-            if present[..n].contains(&id) {
+            if present.get(..n).unwrap_or_default().contains(&id) {
                 continue;
             }
             match present.get_mut(n) {
                 Some(slot) => {
                     *slot = id;
-                    n += 1;
+                    // n < present.len(): a slot was free.
+                    n = n.saturating_add(1);
                 }
                 None => {
                     overflow = true;
@@ -220,7 +222,7 @@ impl Catalog {
                 Some((i, Fields::from_captures(&caps)))
             });
         }
-        let found = &mut present[..n];
+        let found = present.get_mut(..n).unwrap_or_default();
         found.sort_unstable();
         found.iter().find_map(|&i| {
             let s = self.signatures.get(i)?;

@@ -43,7 +43,7 @@ impl ActivityCount {
     }
 
     pub fn add(&mut self, at: Option<Stamp>) {
-        self.count += 1;
+        self.count = self.count.saturating_add(1);
         if let Some(s) = at {
             if self.first.is_none() {
                 self.first = Some(s);
@@ -93,18 +93,20 @@ const DAY_MS: i64 = 86_400_000;
 impl When {
     /// A value that orders lines of one trace.
     pub fn order_key(&self) -> i64 {
-        self.utc_ms.unwrap_or(i64::from(self.day) * DAY_MS + i64::from(self.tod_ms))
+        // An i32 day count in milliseconds stays far inside i64; saturating only spells it out.
+        self.utc_ms.unwrap_or(i64::from(self.day).saturating_mul(DAY_MS).saturating_add(i64::from(self.tod_ms)))
     }
 
     /// `self - other` in milliseconds: exact when both dates are known, otherwise the difference
     /// of the times of day taken within ±12 hours.
     pub fn diff_ms(&self, other: &When) -> i64 {
         match (self.utc_ms, other.utc_ms) {
-            (Some(a), Some(b)) => a - b,
+            (Some(a), Some(b)) => a.saturating_sub(b),
             _ => {
-                let d = (i64::from(self.tod_ms) - i64::from(other.tod_ms)).rem_euclid(DAY_MS);
+                // Two u32 values in i64 cannot overflow.
+                let d = i64::from(self.tod_ms).saturating_sub(i64::from(other.tod_ms)).rem_euclid(DAY_MS);
                 if d > DAY_MS / 2 {
-                    d - DAY_MS
+                    d.saturating_sub(DAY_MS)
                 } else {
                     d
                 }
@@ -115,7 +117,7 @@ impl When {
     /// RFC 3339 with the trace's own offset, when date and offset are known.
     pub fn rfc3339(&self) -> Option<String> {
         let local = self.local?;
-        let offset = FixedOffset::east_opt(self.offset_min? * 60)?;
+        let offset = FixedOffset::east_opt(self.offset_min?.checked_mul(60)?)?;
         let dt = offset.from_local_datetime(&local).single()?;
         Some(dt.to_rfc3339_opts(chrono::SecondsFormat::Millis, false))
     }
@@ -142,22 +144,28 @@ pub fn resolve_dates(files: &[ScannedFile], traces: &[Vec<usize>]) -> Vec<FileDa
     for trace in traces {
         let mut prev: Option<(FileDate, Option<Stamp>)> = None;
         for &fi in trace {
-            let f = &files[fi];
+            let Some(f) = files.get(fi) else { continue };
             let date = match &f.filehead {
                 Some(h) if h.date.is_some() => FileDate { base: h.date, day_offset: 0, offset_min: h.utc_offset_min },
                 _ => match prev {
                     Some((p, last)) => {
-                        let last_day = p.day_offset + last.map_or(0, |s| s.day);
+                        let last_day = p.day_offset.saturating_add(last.map_or(0, |s| s.day));
                         let wrapped = match (last, f.first) {
-                            (Some(l), Some(first)) => i32::from(first.time_ms + 3_600_000 < l.time_ms),
+                            (Some(l), Some(first)) => i32::from(first.time_ms.saturating_add(3_600_000) < l.time_ms),
                             _ => 0,
                         };
-                        FileDate { base: p.base, day_offset: last_day + wrapped, offset_min: p.offset_min }
+                        FileDate {
+                            base: p.base,
+                            day_offset: last_day.saturating_add(wrapped),
+                            offset_min: p.offset_min,
+                        }
                     }
                     None => FileDate::default(),
                 },
             };
-            out[fi] = date;
+            if let Some(slot) = out.get_mut(fi) {
+                *slot = date;
+            }
             prev = Some((date, f.last));
         }
     }
@@ -171,12 +179,14 @@ pub fn when(date: &FileDate, stamp: Stamp) -> When {
         let d = d.checked_add_signed(Duration::days(i64::from(day)))?;
         let t = chrono::NaiveTime::from_num_seconds_from_midnight_opt(
             stamp.time_ms / 1000,
-            (stamp.time_ms % 1000) * 1_000_000,
+            (stamp.time_ms % 1000).checked_mul(1_000_000)?,
         )?;
         Some(NaiveDateTime::new(d, t))
     });
     // Without the FileHead's UTC offset the instant is unknown: no guessing it as UTC.
-    let utc_ms = local.zip(date.offset_min).map(|(l, off)| l.and_utc().timestamp_millis() - i64::from(off) * 60_000);
+    let utc_ms = local
+        .zip(date.offset_min)
+        .map(|(l, off)| l.and_utc().timestamp_millis().saturating_sub(i64::from(off).saturating_mul(60_000)));
     When { utc_ms, offset_min: date.offset_min, local, tod_ms: stamp.time_ms, day }
 }
 

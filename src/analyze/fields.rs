@@ -30,7 +30,7 @@ impl Fields {
         let text = |name: &str| -> Option<String> {
             let m = caps.name(name)?;
             let bytes = m.as_bytes();
-            let bytes = &bytes[..bytes.len().min(MAX_FIELD)];
+            let bytes = bytes.get(..MAX_FIELD).unwrap_or(bytes);
             let s = String::from_utf8_lossy(bytes).trim().to_string();
             (!s.is_empty()).then_some(s)
         };

@@ -115,11 +115,11 @@ impl Sink {
                     // Counted without a time: their times are within the episode's.
                     let key = (role, None, usize::MAX);
                     let e = self.activity.entry(key).or_insert_with(|| ActivityCount::new(role, None, usize::MAX));
-                    e.count += ep.more;
+                    e.count = e.count.saturating_add(ep.more);
                 }
             }
             Out::Unclaimed(hit) if self.unclaimed < MAX_UNCLAIMED => {
-                self.unclaimed += 1;
+                self.unclaimed = self.unclaimed.saturating_add(1);
                 self.keep(hit);
             }
             Out::Unclaimed(hit) => {
@@ -134,16 +134,18 @@ impl Sink {
         if self.kept.len() >= 2 * MAX_KEPT_PER_FILE {
             self.kept.sort_by_key(|h| h.line_no);
             self.kept.drain(..MAX_KEPT_PER_FILE);
-            self.dropped += MAX_KEPT_PER_FILE as u64;
+            self.dropped = self.dropped.saturating_add(MAX_KEPT_PER_FILE as u64);
         }
         self.kept.push(hit);
     }
 
     fn count(&mut self, hit: RawHit, role: Side, peer: Option<String>) {
         if peer.is_none() {
-            let per_role = &mut self.unnamed[usize::from(role == Side::Spoke)];
+            let [hub, spoke] = &mut self.unnamed;
+            let per_role = if role == Side::Spoke { spoke } else { hub };
             if per_role.len() <= hit.sig && hit.sig < 1 << 16 {
-                per_role.resize(hit.sig + 1, None);
+                // Below 2^16 (checked): one more cannot overflow.
+                per_role.resize(hit.sig.saturating_add(1), None);
             }
             if let Some(slot) = per_role.get_mut(hit.sig) {
                 slot.get_or_insert_with(|| ActivityCount::new(role, None, hit.sig)).add(hit.stamp);
@@ -183,22 +185,21 @@ pub fn writer_role(spec: SideSpec, peer_port: Option<u16>, trace_side: Side) -> 
 }
 
 fn stamp_ms(s: Stamp) -> i64 {
-    i64::from(s.day) * DAY_MS + i64::from(s.time_ms)
+    // An i32 day count in milliseconds stays far inside i64.
+    i64::from(s.day).saturating_mul(DAY_MS).saturating_add(i64::from(s.time_ms))
 }
 
 /// The evidence text of a line: lossy UTF-8, at most [`MAX_EVIDENCE_LINE`] bytes.
 pub fn evidence_text(line: &[u8], text: &mut String) {
     text.clear();
-    let cut = &line[..line.len().min(MAX_EVIDENCE_LINE)];
+    let cut = line.get(..MAX_EVIDENCE_LINE).unwrap_or(line);
     match std::str::from_utf8(cut) {
         Ok(s) => text.push_str(s),
         Err(_) => text.push_str(&String::from_utf8_lossy(cut)),
     }
     if text.len() > MAX_EVIDENCE_LINE {
-        let mut end = MAX_EVIDENCE_LINE;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
+        // Offset 0 is always a boundary.
+        let end = (0..=MAX_EVIDENCE_LINE).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
         text.truncate(end);
     }
 }

@@ -113,7 +113,7 @@ pub fn side_findings(c: &SideConfig) -> Vec<Finding> {
             });
         }
         if let Some(to) = f.tomcat_valid_to_parsed {
-            let days = (to - Utc::now().naive_utc()).num_days();
+            let days = to.signed_duration_since(Utc::now().naive_utc()).num_days();
             let shown = f.tomcat_valid_to.clone().unwrap_or_default();
             if days < 0 {
                 out.push(Finding {

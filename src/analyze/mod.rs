@@ -40,6 +40,7 @@ pub use event::{RawHit, ScannedFile};
 pub use model::Analysis;
 pub use types::{Method, Outcome, RootCause, Side, Status};
 
+use crate::parse::clock::Stamp;
 use event::{FileDate, When};
 use types::SideSpec;
 
@@ -128,7 +129,7 @@ pub fn analyze(catalog: &Catalog, files: &[ScannedFile], options: &Options) -> A
                 path: f.path.clone(),
                 bytes: f.bytes,
                 lines: f.lines,
-                matched: f.hits.len() + usize::try_from(routine).unwrap_or(usize::MAX),
+                matched: f.hits.len().saturating_add(usize::try_from(routine).unwrap_or(usize::MAX)),
                 routine,
             }
         })
@@ -188,9 +189,9 @@ fn traces_of(files: &[ScannedFile]) -> Vec<TraceInfo> {
         let key = (f.side, f.arg, host);
         let t = *index.entry(key).or_insert_with(|| {
             traces.push(TraceInfo { side: f.side, files: Vec::new(), host_ip: None, host_name: None });
-            traces.len() - 1
+            traces.len().saturating_sub(1)
         });
-        let trace = &mut traces[t];
+        let Some(trace) = traces.get_mut(t) else { continue };
         trace.files.push(i);
         if let Some(h) = &f.filehead {
             trace.host_ip = trace.host_ip.take().or_else(|| h.host_ip.clone());
@@ -202,10 +203,11 @@ fn traces_of(files: &[ScannedFile]) -> Vec<TraceInfo> {
 
 fn warn_missing_dates(files: &[ScannedFile], traces: &[TraceInfo], warnings: &mut Vec<String>) {
     for t in traces {
-        let dated = t.files.iter().any(|&f| files[f].filehead.as_ref().is_some_and(|h| h.date.is_some()));
-        let matched = t.files.iter().any(|&f| !files[f].hits.is_empty());
+        let of_trace = || t.files.iter().filter_map(|&f| files.get(f));
+        let dated = of_trace().any(|f| f.filehead.as_ref().is_some_and(|h| h.date.is_some()));
+        let matched = of_trace().any(|f| !f.hits.is_empty());
         if !dated && matched {
-            let first = t.files.first().map_or("?", |&f| files[f].path.as_str());
+            let first = t.files.first().and_then(|&f| files.get(f)).map_or("?", |f| f.path.as_str());
             warnings.push(format!(
                 "{} trace {first}: no FileHead line with a date, so times are compared as times of day only and --from/--to do not apply to it",
                 t.side.as_str()
@@ -226,9 +228,10 @@ fn events_of<'a>(
     for (ti, t) in traces.iter().enumerate() {
         let mut wrong_side: BTreeMap<String, usize> = BTreeMap::new();
         for &fi in &t.files {
-            for hit in &files[fi].hits {
+            let (Some(file), Some(date)) = (files.get(fi), dates.get(fi)) else { continue };
+            for hit in &file.hits {
                 let Some(sig) = catalog.get(hit.sig) else { continue };
-                let when = hit.stamp.map(|s| event::when(&dates[fi], s));
+                let when = hit.stamp.map(|s| event::when(date, s));
                 if let Some(w) = &when {
                     let too_early = options.from.and_then(|b| b.line_is_before(w)) == Some(true);
                     let too_late = options.to.and_then(|b| b.line_is_before(w)) == Some(false);
@@ -238,7 +241,8 @@ fn events_of<'a>(
                 }
                 let role = filter::writer_role(sig.side, hit.fields.peer_port, t.side);
                 if role != t.side && sig.side != SideSpec::Both {
-                    *wrong_side.entry(sig.id.clone()).or_default() += 1;
+                    let n = wrong_side.entry(sig.id.clone()).or_default();
+                    *n = n.saturating_add(1);
                 }
                 events.push(Event { trace: ti, file: fi, hit, when, role });
             }
@@ -258,10 +262,11 @@ fn events_of<'a>(
 }
 
 fn trace_model(t: &TraceInfo, files: &[ScannedFile], dates: &[FileDate]) -> model::Trace {
-    let first = t.files.first().and_then(|&f| files[f].first.map(|s| event::when(&dates[f], s)));
-    let last = t.files.last().and_then(|&f| files[f].last.map(|s| event::when(&dates[f], s)));
+    let at = |f: usize, pick: fn(&ScannedFile) -> Option<Stamp>| Some(event::when(dates.get(f)?, pick(files.get(f)?)?));
+    let first = t.files.first().and_then(|&f| at(f, |file| file.first));
+    let last = t.files.last().and_then(|&f| at(f, |file| file.last));
     let show = |w: Option<When>| w.map(|w| w.rfc3339().unwrap_or_else(|| w.time_of_day()));
-    let offset = t.files.first().and_then(|&f| dates[f].offset_min).map(|m| {
+    let offset = t.files.first().and_then(|&f| dates.get(f)?.offset_min).map(|m| {
         let sign = if m < 0 { '-' } else { '+' };
         format!("{sign}{:02}:{:02}", m.abs() / 60, m.abs() % 60)
     });

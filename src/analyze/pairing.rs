@@ -8,7 +8,7 @@
 //! join (failures stop before the spoke logs its port) are then joined by time, after correcting
 //! for the skew, within [`TIME_TOLERANCE_MS`], and only when their addresses do not contradict.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::event::When;
 use super::types::Side;
@@ -73,48 +73,49 @@ fn compatible(a: &Option<String>, b: &Option<String>) -> bool {
 
 /// Joins episodes into attempts and estimates the skew between each pair of traces.
 pub fn pair(keys: &[EpisodeKey]) -> (Vec<Link>, Vec<Skew>) {
-    let hubs: Vec<usize> = (0..keys.len()).filter(|&i| keys[i].role == Side::Hub).collect();
-    let spokes: Vec<usize> = (0..keys.len()).filter(|&i| keys[i].role == Side::Spoke).collect();
-    let mut hub_taken = vec![false; keys.len()];
-    let mut spoke_taken = vec![false; keys.len()];
+    let of_role =
+        |role: Side| -> Vec<(usize, &EpisodeKey)> { keys.iter().enumerate().filter(|(_, k)| k.role == role).collect() };
+    let hubs = of_role(Side::Hub);
+    let spokes = of_role(Side::Spoke);
+    let mut hub_taken: HashSet<usize> = HashSet::new();
+    let mut spoke_taken: HashSet<usize> = HashSet::new();
     let mut links = Vec::new();
     let mut samples: HashMap<(usize, usize), Vec<i64>> = HashMap::new();
 
     // 1. Exact: same hub, spoke and ephemeral port, the closest in time (ports are reused over
     // days, so a match further apart than an hour is another connection).
-    for &s in &spokes {
-        let sk = &keys[s];
+    for &(s, sk) in &spokes {
         let Some(port) = sk.spoke_port else { continue };
-        let distance = |h: usize| match (keys[h].start, sk.start) {
+        let distance = |hk: &EpisodeKey| match (hk.start, sk.start) {
             (Some(a), Some(b)) => a.diff_ms(&b).abs(),
             _ => 0,
         };
         let found = hubs
             .iter()
             .copied()
-            .filter(|&h| {
-                let hk = &keys[h];
-                !hub_taken[h]
+            .filter(|&(h, hk)| {
+                !hub_taken.contains(&h)
                     && hk.spoke_port == Some(port)
                     && same(&hk.spoke_ip, &sk.spoke_ip)
                     && compatible(&hk.hub_ip, &sk.hub_ip)
-                    && distance(h) <= EXACT_MAX_APART_MS
+                    && distance(hk) <= EXACT_MAX_APART_MS
             })
-            .min_by_key(|&h| distance(h));
-        if let Some(h) = found {
-            hub_taken[h] = true;
-            spoke_taken[s] = true;
+            .min_by_key(|&(_, hk)| distance(hk));
+        if let Some((h, hk)) = found {
+            hub_taken.insert(h);
+            spoke_taken.insert(s);
             links.push(Link { hub: Some(h), spoke: Some(s), kind: LinkKind::Connection });
-            if let (Some(a), Some(b)) = (keys[h].start, sk.start) {
-                samples.entry((keys[h].trace, sk.trace)).or_default().push(a.diff_ms(&b));
+            if let (Some(a), Some(b)) = (hk.start, sk.start) {
+                samples.entry((hk.trace, sk.trace)).or_default().push(a.diff_ms(&b));
             }
         }
     }
     let mut skews: Vec<Skew> = samples
         .into_iter()
-        .map(|((hub_trace, spoke_trace), mut v)| {
+        .filter_map(|((hub_trace, spoke_trace), mut v)| {
             v.sort_unstable();
-            Skew { hub_trace, spoke_trace, hub_minus_spoke_ms: v[v.len() / 2], samples: v.len() }
+            let median = *v.get(v.len() / 2)?;
+            Some(Skew { hub_trace, spoke_trace, hub_minus_spoke_ms: median, samples: v.len() })
         })
         .collect();
     skews.sort_by_key(|s| (s.hub_trace, s.spoke_trace));
@@ -124,9 +125,8 @@ pub fn pair(keys: &[EpisodeKey]) -> (Vec<Link>, Vec<Skew>) {
 
     // 2. By time, closest first.
     let mut candidates: Vec<(i64, usize, usize)> = Vec::new();
-    for &h in hubs.iter().filter(|&&h| !hub_taken[h]) {
-        for &s in spokes.iter().filter(|&&s| !spoke_taken[s]) {
-            let (hk, sk) = (&keys[h], &keys[s]);
+    for &(h, hk) in hubs.iter().filter(|(h, _)| !hub_taken.contains(h)) {
+        for &(s, sk) in spokes.iter().filter(|(s, _)| !spoke_taken.contains(s)) {
             if !compatible(&hk.hub_ip, &sk.hub_ip) || !compatible(&hk.spoke_ip, &sk.spoke_ip) {
                 continue;
             }
@@ -136,7 +136,7 @@ pub fn pair(keys: &[EpisodeKey]) -> (Vec<Link>, Vec<Skew>) {
                 }
             }
             let (Some(a), Some(b)) = (hk.start, sk.start) else { continue };
-            let d = (a.diff_ms(&b) - skew_of(hk.trace, sk.trace)).abs();
+            let d = a.diff_ms(&b).saturating_sub(skew_of(hk.trace, sk.trace)).abs();
             if d <= TIME_TOLERANCE_MS {
                 candidates.push((d, h, s));
             }
@@ -144,21 +144,21 @@ pub fn pair(keys: &[EpisodeKey]) -> (Vec<Link>, Vec<Skew>) {
     }
     candidates.sort_unstable();
     for (_, h, s) in candidates {
-        if !hub_taken[h] && !spoke_taken[s] {
-            hub_taken[h] = true;
-            spoke_taken[s] = true;
+        if !hub_taken.contains(&h) && !spoke_taken.contains(&s) {
+            hub_taken.insert(h);
+            spoke_taken.insert(s);
             links.push(Link { hub: Some(h), spoke: Some(s), kind: LinkKind::Time });
         }
     }
 
     // 3. The rest stand alone.
-    for &h in &hubs {
-        if !hub_taken[h] {
+    for &(h, _) in &hubs {
+        if !hub_taken.contains(&h) {
             links.push(Link { hub: Some(h), spoke: None, kind: LinkKind::OneSide });
         }
     }
-    for &s in &spokes {
-        if !spoke_taken[s] {
+    for &(s, _) in &spokes {
+        if !spoke_taken.contains(&s) {
             links.push(Link { hub: None, spoke: Some(s), kind: LinkKind::OneSide });
         }
     }

@@ -227,8 +227,7 @@ impl<H> Tracker<H> {
                     // Unkeyed (a line naming only an FQDN): a later line of its record may name
                     // the connection; otherwise it joins when the record ends.
                     self.pending.push(waiting(hit, &line));
-                } else if !keyed && !self.open.is_empty() {
-                    let i = self.open.len() - 1;
+                } else if let (false, Some(i)) = (keyed, self.open.len().checked_sub(1)) {
                     self.join(i, &line, hit);
                     self.claim_pending(i, line.seq);
                 } else {
@@ -273,19 +272,22 @@ impl<H> Tracker<H> {
     fn expire(&mut self, t: i64, out: &mut impl FnMut(Out<H>)) {
         let limit = t.saturating_sub(self.lifetime_ms);
         let mut i = 0;
-        while i < self.open.len() {
-            if self.open[i].last_t.is_some_and(|l| l < limit) {
+        while let Some(c) = self.open.get(i) {
+            if c.last_t.is_some_and(|l| l < limit) {
                 self.close(i, out);
             } else {
-                i += 1;
+                // Below `open.len()`: one more cannot overflow.
+                i = i.saturating_add(1);
             }
         }
-        for q in 0..3 {
-            while self.recent[q].front().is_some_and(|w| w.t_ms.is_some_and(|l| l < limit)) {
-                if let Some(w) = self.recent[q].pop_front() {
-                    self.forget_record(q, &w);
-                    self.release(w, out);
+        for q in 0..self.recent.len() {
+            while let Some(queue) = self.recent.get_mut(q) {
+                if queue.front().is_none_or(|w| w.t_ms.is_none_or(|l| l >= limit)) {
+                    break;
                 }
+                let Some(w) = queue.pop_front() else { break };
+                self.forget_record(q, &w);
+                self.release(w, out);
             }
         }
     }
@@ -354,7 +356,7 @@ impl<H> Tracker<H> {
             more: 0,
             hits: Vec::new(),
         });
-        self.open.len() - 1
+        self.open.len().saturating_sub(1)
     }
 
     fn join(&mut self, i: usize, l: &Line<'_>, hit: H) {
@@ -386,11 +388,12 @@ impl<H> Tracker<H> {
             ConnRole::Concludes => c.concluded = true,
             ConnRole::Supports => {}
         }
-        if c.kept[slot] < cap {
-            c.kept[slot] += 1;
-            c.hits.push(hit);
-        } else {
-            c.more += 1;
+        match c.kept.get_mut(slot) {
+            Some(kept) if *kept < cap => {
+                *kept = kept.saturating_add(1);
+                c.hits.push(hit);
+            }
+            _ => c.more = c.more.saturating_add(1),
         }
     }
 
@@ -461,12 +464,13 @@ impl<H> Tracker<H> {
     /// Takes the remembered lines a predicate selects, oldest first within each queue.
     fn take_where(&mut self, pred: impl Fn(&Waiting<H>) -> bool) -> Vec<Waiting<H>> {
         let mut taken = Vec::new();
-        for q in 0..3 {
-            if !self.recent[q].iter().any(&pred) {
+        for q in 0..self.recent.len() {
+            let Some(queue) = self.recent.get_mut(q) else { continue };
+            if !queue.iter().any(&pred) {
                 continue;
             }
-            let mut keep = VecDeque::with_capacity(self.recent[q].len());
-            let drained: Vec<Waiting<H>> = self.recent[q].drain(..).collect();
+            let drained = std::mem::take(queue);
+            let mut keep = VecDeque::with_capacity(drained.len());
             for w in drained {
                 if pred(&w) {
                     self.forget_record(q, &w);
@@ -475,7 +479,9 @@ impl<H> Tracker<H> {
                     keep.push_back(w);
                 }
             }
-            self.recent[q] = keep;
+            if let Some(queue) = self.recent.get_mut(q) {
+                *queue = keep;
+            }
         }
         taken
     }
@@ -512,7 +518,8 @@ impl<H> Tracker<H> {
             w.peer_ip.is_none()
                 && w.pid.is_none()
                 && w.fact.implies_tls()
-                && w.t_ms.is_some_and(|wt| wt <= t && t - wt <= HANDSHAKE_MS && since.is_none_or(|s| wt >= s))
+                && w.t_ms
+                    .is_some_and(|wt| wt <= t && t.saturating_sub(wt) <= HANDSHAKE_MS && since.is_none_or(|s| wt >= s))
         };
         for w in self.take_where(handshake) {
             let line = Line { role: w.role, fact: w.fact, seq: w.seq, t_ms: w.t_ms, fields: &Fields::default() };
@@ -555,16 +562,18 @@ impl<H> Tracker<H> {
             (false, false) => 2,
         };
         let cap = if q == 2 { UNKEYED_LOOK_BACK } else { LOOK_BACK };
-        if self.recent[q].len() >= cap {
-            if let Some(old) = self.recent[q].pop_front() {
-                self.forget_record(q, &old);
-                self.release(old, out);
-            }
+        let full = self.recent.get(q).is_some_and(|r| r.len() >= cap);
+        if let Some(old) = self.recent.get_mut(q).filter(|_| full).and_then(VecDeque::pop_front) {
+            self.forget_record(q, &old);
+            self.release(old, out);
         }
         if let (2, Some(seq)) = (q, w.seq) {
-            *self.waiting_records.entry(seq).or_default() += 1;
+            let n = self.waiting_records.entry(seq).or_default();
+            *n = n.saturating_add(1);
         }
-        self.recent[q].push_back(w);
+        if let Some(queue) = self.recent.get_mut(q) {
+            queue.push_back(w);
+        }
     }
 
     /// An unclaimed line leaves: activity, or kept for the whole trace's pass when it is early.

@@ -30,8 +30,9 @@ pub(crate) fn conclude(
     mut warnings: Vec<String>,
     configured: Option<super::types::Method>,
 ) -> Analysis {
-    for (i, a) in attempts.iter_mut().enumerate() {
-        a.id = i + 1;
+    // Attempts are numbered from 1.
+    for (a, id) in attempts.iter_mut().zip(1..) {
+        a.id = id;
     }
     let mut by_pair: BTreeMap<(Option<String>, Option<String>), Vec<&model::Attempt>> = BTreeMap::new();
     for a in &attempts {

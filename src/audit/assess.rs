@@ -66,7 +66,7 @@ fn cluster_result(network: &str, c: &Cluster, g: &Gathered) -> ClusterResult {
     r.cluster_id = f.cluster_id.clone();
     r.version = f.version.clone();
     r.ils_service = f.ils_service.clone();
-    r.cert_days_left = f.tomcat_valid_to_parsed.map(|to| (to - Utc::now().naive_utc()).num_days());
+    r.cert_days_left = f.tomcat_valid_to_parsed.map(|to| to.signed_duration_since(Utc::now().naive_utc()).num_days());
     r.cert_expires = f.tomcat_valid_to_parsed.map(|to| to.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
     let side = SideConfig { side: side_of(c.role), facts: f.clone() };
     r.findings.extend(findings::side_findings(&side).iter().map(row));
@@ -116,8 +116,11 @@ pub fn network(
         n.clusters.iter().zip(gathered).map(|(c, g)| cluster_result(&n.name, c, g)).collect();
     let mut pairs = Vec::new();
     for (h, s) in n.pairs() {
-        let (hub, spoke) = (&n.clusters[h], &n.clusters[s]);
-        let (gh, gs) = (&gathered[h], &gathered[s]);
+        let (Some(hub), Some(spoke), Some(gh), Some(gs)) =
+            (n.clusters.get(h), n.clusters.get(s), gathered.get(h), gathered.get(s))
+        else {
+            continue;
+        };
         let mut a = link_analysis(catalog, gh, gs, options);
         // The hub's traces hold every spoke's attempts: keep this spoke's.
         let spoke_ids = identities(spoke, gs);
@@ -137,8 +140,9 @@ pub fn network(
         link_findings.retain(|(_, f)| flat.iter().any(|k| k.code == f.code && k.message == f.message));
         for (side, f) in &link_findings {
             let owner = if *side == Side::Hub { h } else { s };
-            if !clusters[owner].findings.iter().any(|x| x.code == f.code && x.message == f.message) {
-                clusters[owner].findings.push(row(f));
+            let Some(cluster) = clusters.get_mut(owner) else { continue };
+            if !cluster.findings.iter().any(|x| x.code == f.code && x.message == f.message) {
+                cluster.findings.push(row(f));
             }
         }
         pairs.push(pair_result(&n.name, hub, spoke, gh, gs, &a, &flat));
@@ -169,7 +173,8 @@ fn pair_result(
     let successes = list.iter().filter(|x| x.outcome == Outcome::Success).count();
     let mut by_cause: BTreeMap<String, usize> = BTreeMap::new();
     for x in list.iter().filter(|x| x.outcome == Outcome::Failure) {
-        *by_cause.entry(x.root_cause.map_or("unexplained", |c| c.as_str()).to_string()).or_default() += 1;
+        let n = by_cause.entry(x.root_cause.map_or("unexplained", |c| c.as_str()).to_string()).or_default();
+        *n = n.saturating_add(1);
     }
     let latest = list.iter().rev().find(|x| x.outcome != Outcome::Incomplete);
     let label = format!("{} <- {}", hub.name, spoke.name);

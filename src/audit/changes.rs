@@ -56,8 +56,11 @@ pub fn changes(
         if let Some(days) = c.cert_days_left.filter(|d| *d < CERT_WARNING_DAYS) {
             let last = before.flatten().and_then(|b| b.cert_days_left);
             if last.is_none_or(|last| days < last) {
-                let when =
-                    if days < 0 { format!("expired {} days ago", -days) } else { format!("expires in {days} days") };
+                let when = if days < 0 {
+                    format!("expired {} days ago", days.unsigned_abs())
+                } else {
+                    format!("expires in {days} days")
+                };
                 let was = last.map(|l| format!(" (was {l} days)")).unwrap_or_default();
                 out.push(Change {
                     kind: ChangeKind::CertificateExpiring,
@@ -124,7 +127,7 @@ fn status_change(
 /// `past`: the statuses before the current one, newest first.
 fn flapping(out: &mut Vec<Change>, network: &str, subject: &str, now: Status, past: &[Status]) {
     let window: Vec<Status> = std::iter::once(now).chain(past.iter().copied()).take(FLAP_WINDOW).collect();
-    let flips = window.windows(2).filter(|w| w[0] != w[1]).count();
+    let flips = window.iter().zip(window.iter().skip(1)).filter(|(a, b)| a != b).count();
     if flips >= FLAP_CHANGES {
         let sequence: Vec<&str> = window.iter().rev().map(|s| s.as_str()).collect();
         out.push(Change {

@@ -112,7 +112,10 @@ impl Reader<'_> {
         let f = facts::read(&mut p).await;
         let log = download::ils_log_name(&p).await;
         let now = Utc::now();
-        let from = now - chrono::Duration::from_std(self.since).unwrap_or_default();
+        // A span reaching before the calendar's start means everything.
+        let from = now
+            .checked_sub_signed(chrono::Duration::from_std(self.since).unwrap_or_default())
+            .unwrap_or(chrono::DateTime::<Utc>::MIN_UTC);
         let fetched = download::fetch(&mut p, &log, from, now, dir, &Progress::quiet()).await;
         p.close().await;
         let (files, mut warnings) = match fetched {

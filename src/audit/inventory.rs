@@ -162,7 +162,8 @@ pub fn load(path: &Path) -> Result<Inventory, InventoryError> {
 
 /// Line (1-based) of a byte offset.
 fn line_of(text: &str, at: usize) -> usize {
-    text.as_bytes()[..at.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+    let before = text.as_bytes().get(..at).unwrap_or(text.as_bytes());
+    before.iter().filter(|&&b| b == b'\n').count().saturating_add(1)
 }
 
 pub fn parse(text: &str, shown: &str) -> Result<Inventory, InventoryError> {
@@ -173,7 +174,7 @@ pub fn parse(text: &str, shown: &str) -> Result<Inventory, InventoryError> {
     {
         return Err(invalid(format!(
             "line {}: a password key is not allowed: an inventory holds credential references (env:VARIABLE, keyring:ENTRY), never passwords",
-            n + 1
+            n.saturating_add(1)
         )));
     }
     let file: File = toml::from_str(text).map_err(|e| {

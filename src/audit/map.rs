@@ -229,7 +229,7 @@ fn graph(network: &str, clusters: &[ClusterResult], pairs: &[PairResult]) -> Gra
                 y: 0.0,
                 r: if role == Role::Hub { HUB_R } else { SPOKE_R },
             });
-            nodes.len() - 1
+            nodes.len().saturating_sub(1)
         })
     };
     let mut edges = Vec::new();
@@ -247,25 +247,33 @@ fn graph(network: &str, clusters: &[ClusterResult], pairs: &[PairResult]) -> Gra
     }
     // A node is fanned around the hub of its first link unless it is a hub itself (or the
     // link is a loop); every other node is a centre.
+    // Edges name nodes by their index in `nodes`; `parent` is parallel to it.
     let mut parent: Vec<Option<usize>> = vec![None; nodes.len()];
     let mut block_edge = HashMap::new();
     for (e, edge) in edges.iter().enumerate() {
         let s = edge.spoke;
-        if parent[s].is_none() && nodes[s].role == Role::Spoke && edge.hub != s && parent[edge.hub].is_none() {
-            parent[s] = Some(edge.hub);
-            block_edge.insert(s, e);
+        let is_spoke = nodes.get(s).is_some_and(|n| n.role == Role::Spoke);
+        let hub_is_centre = parent.get(edge.hub).is_some_and(Option::is_none);
+        if let Some(p @ None) = parent.get_mut(s) {
+            if is_spoke && edge.hub != s && hub_is_centre {
+                *p = Some(edge.hub);
+                block_edge.insert(s, e);
+            }
         }
     }
     // A spoke some other spoke hangs on is a centre too (only from inconsistent input).
-    let centre_flags: Vec<bool> = (0..nodes.len()).map(|i| parent[i].is_none()).collect();
+    let centre_flags: Vec<bool> = parent.iter().map(Option::is_none).collect();
     for (i, p) in parent.iter_mut().enumerate() {
-        if p.is_some_and(|h| !centre_flags[h]) {
+        if p.is_some_and(|h| !centre_flags.get(h).copied().unwrap_or(true)) {
             *p = None;
             block_edge.remove(&i);
         }
     }
-    let centres: Vec<usize> = (0..nodes.len()).filter(|&i| parent[i].is_none()).collect();
-    let fans = centres.iter().map(|&c| (0..nodes.len()).filter(|&i| parent[i] == Some(c)).collect()).collect();
+    let centres: Vec<usize> = parent.iter().enumerate().filter(|(_, p)| p.is_none()).map(|(i, _)| i).collect();
+    let fans = centres
+        .iter()
+        .map(|&c| parent.iter().enumerate().filter(|(_, p)| **p == Some(c)).map(|(i, _)| i).collect())
+        .collect();
     Graph { nodes, edges, centres, fans, block_edge }
 }
 
@@ -273,8 +281,15 @@ fn graph(network: &str, clusters: &[ClusterResult], pairs: &[PairResult]) -> Gra
 pub fn layout(network: &str, clusters: &[ClusterResult], pairs: &[PairResult]) -> Map {
     let g = graph(network, clusters, pairs);
     let mesh: Vec<(usize, usize)> = {
-        let hubs: Vec<usize> = g.centres.iter().copied().filter(|&c| g.nodes[c].role == Role::Hub).collect();
-        hubs.iter().enumerate().flat_map(|(i, &a)| hubs[i + 1..].iter().map(move |&b| (a, b))).collect()
+        let hubs: Vec<usize> =
+            g.centres.iter().copied().filter(|&c| g.nodes.get(c).is_some_and(|n| n.role == Role::Hub)).collect();
+        let mut pairs = Vec::new();
+        let mut rest: &[usize] = &hubs;
+        while let Some((&a, after)) = rest.split_first() {
+            pairs.extend(after.iter().map(|&b| (a, b)));
+            rest = after;
+        }
+        pairs
     };
     let mut best = None;
     for scale in SCALES {
@@ -324,9 +339,9 @@ fn block(lines: Vec<(LabelOf, String, f64)>) -> Block {
 
 /// The block beside node `i`: its name, then its link's text.
 fn node_block(g: &Graph, i: usize) -> Block {
-    let mut lines = vec![(LabelOf::Node(i), clip(&g.nodes[i].name), NODE_FONT)];
-    if let Some(&e) = g.block_edge.get(&i) {
-        let edge = &g.edges[e];
+    let name = g.nodes.get(i).map_or("", |n| n.name.as_str());
+    let mut lines = vec![(LabelOf::Node(i), clip(name), NODE_FONT)];
+    if let Some((e, edge)) = g.block_edge.get(&i).and_then(|&e| Some((e, g.edges.get(e)?))) {
         if let Some(t) = edge_text(edge.method.as_deref(), edge.last_success_at.as_deref()) {
             lines.push((LabelOf::Edge(e), clip(&t), EDGE_FONT));
         }
@@ -392,19 +407,21 @@ fn place(g: &Graph, scale: f64) -> Map {
     let centre_angle = |k: usize| -PI / 2.0 + 2.0 * PI * k as f64 / hubs_n.max(1) as f64;
     let mut offsets: Vec<(f64, f64)> = vec![(0.0, 0.0); nodes.len()];
     let mut fan_radius: Vec<f64> = Vec::with_capacity(hubs_n);
-    for (k, fan) in g.fans.iter().enumerate() {
-        let c = g.centres[k];
+    // Node indices (centres, fans) are positions in `nodes`, which `blocks` and `offsets`
+    // parallel; `fans` parallels `centres`.
+    for (k, (fan, &c)) in g.fans.iter().zip(&g.centres).enumerate() {
         let out = if hubs_n == 1 { -PI / 2.0 } else { centre_angle(k) };
         let spread = if fan.len() <= 1 { 0.0 } else { 2.0 * PI - PI / 3.0 };
-        let bw = fan.iter().map(|&i| blocks[i].w).fold(0.0, f64::max);
-        let bh = fan.iter().map(|&i| blocks[i].h).fold(0.0, f64::max);
+        let of_fan = || fan.iter().filter_map(|&i| blocks.get(i));
+        let bw = of_fan().map(|b| b.w).fold(0.0, f64::max);
+        let bh = of_fan().map(|b| b.h).fold(0.0, f64::max);
         let ring_gap = 2.0 * SPOKE_R + 2.0 * BADGE_R + bw + 2.0 * gap;
-        let mut rho = (nodes[c].r + SPOKE_R + 2.0 * BADGE_R + 60.0) * scale;
+        let centre_r = nodes.get(c).map_or(SPOKE_R, |n| n.r);
+        let mut rho = (centre_r + SPOKE_R + 2.0 * BADGE_R + 60.0) * scale;
         let mut remaining: &[usize] = fan;
-        let mut ring = 0usize;
-        let mut outer = nodes[c].r + blocks[c].w.max(blocks[c].h) + 2.0 * BADGE_R;
+        let mut stagger = 0.0;
+        let mut outer = centre_r + blocks.get(c).map_or(0.0, |b| b.w.max(b.h)) + 2.0 * BADGE_R;
         while !remaining.is_empty() {
-            let stagger = if ring % 2 == 1 { 0.5 } else { 0.0 };
             // A somewhat larger ring that holds every remaining spoke beats another ring.
             let mut angles =
                 arc(out, spread, rho, stagger, remaining.len(), |a| across(bw, bh, a) + 2.0 * SPOKE_R + gap);
@@ -426,12 +443,15 @@ fn place(g: &Graph, scale: f64) -> Map {
                 if remaining.len() <= n { out - (angles.first().copied().unwrap_or(out) + used / 2.0) } else { 0.0 };
             for (&i, &a) in remaining.iter().zip(&angles) {
                 let a = a + shift;
-                offsets[i] = (rho * a.cos(), rho * a.sin());
+                if let Some(o) = offsets.get_mut(i) {
+                    *o = (rho * a.cos(), rho * a.sin());
+                }
             }
-            remaining = &remaining[n.min(remaining.len())..];
+            remaining = remaining.get(n..).unwrap_or_default();
             outer = outer.max(rho + SPOKE_R + 2.0 * BADGE_R + bw + gap);
             rho += ring_gap;
-            ring += 1;
+            // Every other ring is turned by half a step.
+            stagger = 0.5 - stagger;
         }
         fan_radius.push(outer);
     }
@@ -441,9 +461,9 @@ fn place(g: &Graph, scale: f64) -> Map {
         0.0
     } else {
         let mut r: f64 = 0.0;
-        for k in 0..hubs_n {
-            let next = (k + 1) % hubs_n;
-            let need = fan_radius[k] + fan_radius[next] + 2.0 * gap;
+        // Each fan and the next one around the circle.
+        for (this, next) in fan_radius.iter().zip(fan_radius.iter().cycle().skip(1)) {
+            let need = this + next + 2.0 * gap;
             let half = PI / hubs_n as f64;
             r = r.max(need / (2.0 * half.sin()));
         }
@@ -452,11 +472,13 @@ fn place(g: &Graph, scale: f64) -> Map {
     for (k, &c) in g.centres.iter().enumerate() {
         let a = centre_angle(k);
         let (cx, cy) = (circle * a.cos(), circle * a.sin());
-        nodes[c].x = cx;
-        nodes[c].y = cy;
-        for &i in &g.fans[k] {
-            nodes[i].x = cx + offsets[i].0;
-            nodes[i].y = cy + offsets[i].1;
+        if let Some(n) = nodes.get_mut(c) {
+            (n.x, n.y) = (cx, cy);
+        }
+        for &i in g.fans.get(k).map_or(&[][..], Vec::as_slice) {
+            if let (Some(n), Some(&(dx, dy))) = (nodes.get_mut(i), offsets.get(i)) {
+                (n.x, n.y) = (cx + dx, cy + dy);
+            }
         }
     }
     // Labels: each block beside its node, on the side away from its hub (a centre's faces the
@@ -467,12 +489,11 @@ fn place(g: &Graph, scale: f64) -> Map {
     let mut omitted = 0usize;
     let mut order: Vec<usize> = g.centres.clone();
     order.extend(g.fans.iter().flatten().copied());
-    let parent_of = |i: usize| g.fans.iter().position(|f| f.contains(&i)).map(|k| g.centres[k]);
+    let parent_of = |i: usize| g.fans.iter().position(|f| f.contains(&i)).and_then(|k| g.centres.get(k));
     for i in order {
-        let b = &blocks[i];
-        let n = &nodes[i];
-        let dir = match parent_of(i) {
-            Some(p) => (n.y - nodes[p].y).atan2(n.x - nodes[p].x),
+        let (Some(b), Some(n)) = (blocks.get(i), nodes.get(i)) else { continue };
+        let dir = match parent_of(i).and_then(|&p| nodes.get(p)) {
+            Some(p) => (n.y - p.y).atan2(n.x - p.x),
             None if hubs_n <= 1 || circle == 0.0 => PI / 2.0,
             None => (-n.y).atan2(-n.x),
         };
@@ -489,7 +510,7 @@ fn place(g: &Graph, scale: f64) -> Map {
             }
         }
         let Some(r) = found else {
-            omitted += b.lines.len();
+            omitted = omitted.saturating_add(b.lines.len());
             continue;
         };
         placer.placed.push(r);
@@ -514,7 +535,7 @@ fn place(g: &Graph, scale: f64) -> Map {
         };
         let text = clip(&text);
         let (w, h) = (text_width(&text, EDGE_FONT), line_h(EDGE_FONT));
-        let (a, b) = (&nodes[edge.hub], &nodes[edge.spoke]);
+        let (Some(a), Some(b)) = (nodes.get(edge.hub), nodes.get(edge.spoke)) else { continue };
         let mut found = None;
         'edge: for t in [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8] {
             for off in [0.0, -h, h, -2.0 * h, 2.0 * h] {
@@ -530,7 +551,7 @@ fn place(g: &Graph, scale: f64) -> Map {
                 placer.placed.push(r);
                 labels.push(Label { of: LabelOf::Edge(e), text, font: EDGE_FONT, rect: r });
             }
-            None => omitted += 1,
+            None => omitted = omitted.saturating_add(1),
         }
     }
     // Translate everything into the positive quadrant with a margin.
@@ -588,7 +609,7 @@ fn text_colour(s: Status) -> &'static str {
 /// Untrusted text for SVG (XML) text and attribute values: markup characters escaped, and
 /// characters XML 1.0 forbids replaced.
 pub fn xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
+    let mut out = String::with_capacity(text.len().saturating_add(8));
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -639,7 +660,8 @@ fn node_title(n: &Node) -> String {
 /// The map as a standalone SVG element. Every node links to its cluster's section, every link to
 /// its pair's, a badge to the cluster's findings.
 pub fn svg(m: &Map) -> String {
-    let mut s = String::with_capacity(512 + 600 * (m.nodes.len() + m.edges.len()));
+    let mut s =
+        String::with_capacity(m.nodes.len().saturating_add(m.edges.len()).saturating_mul(600).saturating_add(512));
     let _ = write!(
         s,
         r#"<svg xmlns="http://www.w3.org/2000/svg" class="ils-map" viewBox="0 0 {w:.0} {h:.0}" width="{w:.0}" height="{h:.0}" role="img" aria-label="ILS network {name}" font-family="ui-monospace, SFMono-Regular, Menlo, Consolas, 'DejaVu Sans Mono', monospace"><title>ILS network {name}</title>"#,
@@ -649,7 +671,7 @@ pub fn svg(m: &Map) -> String {
     );
     s.push_str(r##"<g class="mesh" stroke="#b0b0b0" stroke-width="1.5" stroke-dasharray="2 4">"##);
     for &(a, b) in &m.mesh {
-        let (a, b) = (&m.nodes[a], &m.nodes[b]);
+        let (Some(a), Some(b)) = (m.nodes.get(a), m.nodes.get(b)) else { continue };
         let _ = write!(s, r#"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}"/>"#, a.x, a.y, b.x, b.y);
     }
     s.push_str("</g>");
@@ -659,7 +681,7 @@ pub fn svg(m: &Map) -> String {
     });
     s.push_str(r#"<g class="links">"#);
     for (e, edge) in m.edges.iter().enumerate() {
-        let (a, b) = (&m.nodes[edge.hub], &m.nodes[edge.spoke]);
+        let (Some(a), Some(b)) = (m.nodes.get(edge.hub), m.nodes.get(edge.spoke)) else { continue };
         let dash = if edge.status == Status::Unknown { r#" stroke-dasharray="6 4""# } else { "" };
         let width = if edge.status == Status::Critical { 3.5 } else { 2.5 };
         let mut title = format!("{} <- {}: {}", a.name, b.name, edge.status.as_str());

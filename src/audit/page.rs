@@ -48,10 +48,10 @@ impl Counts {
         let mut c = Counts::default();
         for s in statuses {
             match s {
-                Status::Ok => c.ok += 1,
-                Status::Warning => c.warning += 1,
-                Status::Critical => c.critical += 1,
-                Status::Unknown => c.unknown += 1,
+                Status::Ok => c.ok = c.ok.saturating_add(1),
+                Status::Warning => c.warning = c.warning.saturating_add(1),
+                Status::Critical => c.critical = c.critical.saturating_add(1),
+                Status::Unknown => c.unknown = c.unknown.saturating_add(1),
             }
         }
         c
@@ -191,7 +191,7 @@ fn net_view<'a>(r: &'a AuditReport, name: &'a str, k: usize, m: &Map, kind: Kind
 /// spaces and `-._:/+,()` becomes a numeric entity code (`#60;`), so it can close neither the
 /// label nor the code fence.
 pub fn mermaid_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
+    let mut out = String::with_capacity(text.len().saturating_add(8));
     for c in text.chars() {
         if c.is_ascii_alphanumeric() || " -._:/+,()".contains(c) {
             out.push(c);
@@ -227,9 +227,9 @@ fn mermaid(m: &Map) -> String {
         }
     }
     // Mesh lines come first in Mermaid's link numbering.
-    for (k, e) in m.edges.iter().enumerate() {
+    for (k, e) in (m.mesh.len()..).zip(&m.edges) {
         let dash = if e.status == Status::Unknown { ",stroke-dasharray:5 4" } else { "" };
-        let _ = writeln!(s, "  linkStyle {} stroke:{},stroke-width:2px{dash}", m.mesh.len() + k, map::colour(e.status));
+        let _ = writeln!(s, "  linkStyle {} stroke:{},stroke-width:2px{dash}", k, map::colour(e.status));
     }
     for st in [Status::Ok, Status::Warning, Status::Critical, Status::Unknown] {
         let _ = writeln!(s, "  classDef {} fill:{},color:#ffffff,stroke:#ffffff", st.as_str(), map::colour(st));

@@ -120,7 +120,8 @@ pub fn render(report: &AuditReport) -> String {
         // Every severity, zeros included, so that a series does not vanish when it is fixed.
         let mut counts: BTreeMap<Status, usize> = STATES.iter().map(|s| (*s, 0)).collect();
         for f in &c.findings {
-            *counts.entry(f.severity).or_default() += 1;
+            let n = counts.entry(f.severity).or_default();
+            *n = n.saturating_add(1);
         }
         for (severity, n) in counts {
             findings.add(&[("network", &c.network), ("cluster", &c.name), ("severity", severity.as_str())], n as f64);

@@ -18,7 +18,7 @@ use tokio::sync::watch;
 
 use super::assess::{self, Gathered};
 use super::gather::{self, Reader};
-use super::inventory::{Inventory, Network};
+use super::inventory::{Cluster, Inventory, Network};
 use super::model::{AuditReport, ClusterResult, Depth, FindingRow, PairResult, Role, SCHEMA};
 use crate::analyze::{self, Catalog, Side, Status, TimeBound};
 use crate::collect::trace_level::Journal;
@@ -140,7 +140,11 @@ pub async fn run(req: &Request, cancel: watch::Receiver<bool>) -> Result<AuditRe
 
     let options = analyze::Options {
         from: Some(TimeBound::Utc(
-            (started - chrono::Duration::from_std(req.since).unwrap_or_default()).timestamp_millis(),
+            // A span reaching before the calendar's start means everything.
+            started
+                .checked_sub_signed(chrono::Duration::from_std(req.since).unwrap_or_default())
+                .unwrap_or(chrono::DateTime::<Utc>::MIN_UTC)
+                .timestamp_millis(),
         )),
         ..analyze::Options::default()
     };
@@ -178,20 +182,19 @@ pub async fn run(req: &Request, cancel: watch::Receiver<bool>) -> Result<AuditRe
 async fn gather_light(req: &Request, catalog: &Catalog, tally: &Tally) -> Vec<Vec<Gathered>> {
     let reader =
         Reader { conn: &req.conn, since: req.since, host_timeout: req.host_timeout, cache: &req.cache, catalog };
-    let work: Vec<(usize, usize)> = req
+    let work: Vec<(usize, usize, &Network, &Cluster)> = req
         .inventory
         .networks
         .iter()
         .enumerate()
-        .flat_map(|(ni, n)| (0..n.clusters.len()).map(move |ci| (ni, ci)))
+        .flat_map(|(ni, n)| n.clusters.iter().enumerate().map(move |(ci, c)| (ni, ci, n, c)))
         .collect();
     let reader = &reader;
     let done: Vec<((usize, usize), Gathered)> = futures_util::stream::iter(work)
-        .map(|(ni, ci)| async move {
-            let n = &req.inventory.networks[ni];
+        .map(|(ni, ci, n, c)| async move {
             tally.start();
-            let g = reader.read(&n.name, &n.clusters[ci]).await;
-            tally.done(&n.name, &n.clusters[ci].name, &g);
+            let g = reader.read(&n.name, c).await;
+            tally.done(&n.name, &c.name, &g);
             ((ni, ci), g)
         })
         .buffer_unordered(req.jobs.max(1))
@@ -200,9 +203,16 @@ async fn gather_light(req: &Request, catalog: &Catalog, tally: &Tally) -> Vec<Ve
     let mut out: Vec<Vec<Gathered>> =
         req.inventory.networks.iter().map(|n| n.clusters.iter().map(|_| Gathered::default()).collect()).collect();
     for ((ni, ci), g) in done {
-        out[ni][ci] = g;
+        place(&mut out, ni, ci, g);
     }
     out
+}
+
+/// Puts a cluster's gathering at its place in the inventory's order.
+fn place(out: &mut [Vec<Gathered>], network: usize, cluster: usize, g: Gathered) {
+    if let Some(slot) = out.get_mut(network).and_then(|n| n.get_mut(cluster)) {
+        *slot = g;
+    }
 }
 
 /// A deep group's network, its clusters' gatherings, and the interruption message if any.
@@ -224,18 +234,17 @@ async fn gather_deep(
     tally: &Tally,
     cancel: watch::Receiver<bool>,
 ) -> Result<Vec<Vec<Gathered>>, AuditError> {
-    let work: Vec<(usize, usize, Vec<usize>)> = req
+    let work: Vec<(usize, &Network, usize, Vec<usize>)> = req
         .inventory
         .networks
         .iter()
         .enumerate()
-        .flat_map(|(ni, n)| groups(n).into_iter().map(move |(h, s)| (ni, h, s)))
+        .flat_map(|(ni, n)| groups(n).into_iter().map(move |(h, s)| (ni, n, h, s)))
         .collect();
     let results: Vec<GroupResult> = futures_util::stream::iter(work)
-        .map(|(ni, h, spokes)| {
+        .map(|(ni, n, h, spokes)| {
             let mut cancel = cancel.clone();
             async move {
-                let n = &req.inventory.networks[ni];
                 if *cancel.borrow() {
                     // Interrupted before this group started: raise nothing.
                     let skipped = std::iter::once(h)
@@ -258,7 +267,7 @@ async fn gather_deep(
                 .await;
                 for (ci, g) in &gs {
                     tally.start();
-                    tally.done(&n.name, &n.clusters[*ci].name, g);
+                    tally.done(&n.name, n.clusters.get(*ci).map_or("", |c| c.name.as_str()), g);
                 }
                 (ni, gs, interrupted)
             }
@@ -272,7 +281,7 @@ async fn gather_deep(
     for (ni, gs, int) in results {
         interrupted.extend(int);
         for (ci, g) in gs {
-            out[ni][ci] = g;
+            place(&mut out, ni, ci, g);
         }
     }
     if *cancel.borrow() {
@@ -297,16 +306,24 @@ async fn deep_group(
     let fail = |e: String| {
         members.iter().map(|&ci| (ci, Gathered { error: Some(e.clone()), ..Gathered::default() })).collect()
     };
-    let accesses: Result<Vec<_>, String> =
-        members.iter().map(|&ci| gather::access(&n.clusters[ci], &req.conn)).collect();
+    let accesses: Result<Vec<_>, String> = members
+        .iter()
+        .map(|&ci| n.clusters.get(ci).ok_or_else(|| "not in the inventory".to_string()))
+        .map(|c| gather::access(c?, &req.conn))
+        .collect();
     let accesses = match accesses {
         Ok(a) => a,
         Err(e) => return (fail(e), None),
     };
-    let dir = req.cache.join("deep").join(gather::dir_name(&n.name)).join(gather::dir_name(&n.clusters[hub].name));
+    // `members` starts with the hub, so both exist once the accesses do.
+    let (Some(hub_cluster), Some((hub_access, spoke_accesses))) = (n.clusters.get(hub), accesses.split_first()) else {
+        return (fail("not in the inventory".into()), None);
+    };
+    let hub_name = &hub_cluster.name;
+    let dir = req.cache.join("deep").join(gather::dir_name(&n.name)).join(gather::dir_name(hub_name));
     let check_req = session::Request {
-        hub: accesses[0].clone(),
-        spokes: accesses[1..].to_vec(),
+        hub: hub_access.clone(),
+        spokes: spoke_accesses.to_vec(),
         capture: req.deep.capture,
         since: req.since,
         keep_trace_level: false,
@@ -330,7 +347,7 @@ async fn deep_group(
     };
     // The time limit stops the check like a signal does: through its restore, which has its own
     // bounded time (`session::RESTORE_LIMIT`). Dropping the check at the limit would skip it.
-    let limit = req.host_timeout + req.deep.capture;
+    let limit = req.host_timeout.saturating_add(req.deep.capture);
     let timed_out = std::sync::atomic::AtomicBool::new(false);
     let stop = async {
         tokio::select! {
@@ -340,7 +357,6 @@ async fn deep_group(
     };
     let ran = session::run(&check_req, stop).await;
     let timed_out = timed_out.load(Ordering::SeqCst);
-    let hub_name = &n.clusters[hub].name;
     let late =
         || format!("check of {hub_name} and its spokes did not finish within {} s and was stopped", limit.as_secs());
     let outcome = match ran {
@@ -365,8 +381,7 @@ async fn deep_group(
     };
     let elapsed = started.elapsed().as_millis() as u64;
     let mut out = Vec::new();
-    for (k, &ci) in members.iter().enumerate() {
-        let a = &accesses[k];
+    for (k, (&ci, a)) in members.iter().zip(&accesses).enumerate() {
         let side = if k == 0 { Side::Hub } else { Side::Spoke };
         let facts = outcome
             .config

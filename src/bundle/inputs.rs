@@ -132,7 +132,8 @@ fn rtmt_filter(root: &Path, files: Vec<PathBuf>, display: &str) -> Result<(Vec<P
             kept.push(f);
         }
     }
-    let skipped = rels.len() - kept.len();
+    // `kept` is a subset of `rels`.
+    let skipped = rels.len().saturating_sub(kept.len());
     if kept.is_empty() {
         return Err(InputError::NoIls { path: display.to_string(), skipped });
     }

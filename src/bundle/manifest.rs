@@ -94,8 +94,8 @@ pub fn digest(path: &Path) -> io::Result<(u64, String)> {
         if n == 0 {
             break;
         }
-        size += n as u64;
-        h.update(&buf[..n]);
+        size = size.saturating_add(n as u64);
+        h.update(buf.get(..n).unwrap_or_default());
     }
     Ok((size, hex(&h.finalize())))
 }

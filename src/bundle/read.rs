@@ -37,7 +37,7 @@ pub fn kind(path: &Path) -> Option<ArchiveKind> {
     let mut head = [0u8; 4];
     let mut f = File::open(path).ok()?;
     let n = f.read(&mut head).ok()?;
-    match &head[..n] {
+    match head.get(..n).unwrap_or_default() {
         [0x1f, 0x8b, ..] => Some(ArchiveKind::TarGz),
         [b'P', b'K', 3, 4] | [b'P', b'K', 5, 6] => Some(ArchiveKind::Zip),
         _ => None,
@@ -97,7 +97,7 @@ impl Sink<'_> {
     }
 
     fn count(&mut self) -> Result<(), ArchiveError> {
-        self.entries += 1;
+        self.entries = self.entries.saturating_add(1);
         if self.entries > self.limits.max_entries {
             return Err(ArchiveError::TooMany {
                 archive: self.archive.clone(),
@@ -144,7 +144,7 @@ impl Sink<'_> {
             .create_new(true)
             .open(&path)
             .map_err(|e| self.entry_err(name, format!("cannot create it: {e}")))?;
-        let mut limited = data.take(cap + 1);
+        let mut limited = data.take(cap.saturating_add(1));
         let mut buf = vec![0u8; 64 * 1024];
         let mut n = 0u64;
         loop {
@@ -152,14 +152,15 @@ impl Sink<'_> {
             if k == 0 {
                 break;
             }
-            n += k as u64;
+            n = n.saturating_add(k as u64);
             if n > cap {
                 return Err(self.entry_err(name, why(n)));
             }
-            f.write_all(&buf[..k]).map_err(|e| self.entry_err(name, format!("cannot write it: {e}")))?;
+            f.write_all(buf.get(..k).unwrap_or_default())
+                .map_err(|e| self.entry_err(name, format!("cannot write it: {e}")))?;
         }
-        self.out.bytes += n;
-        self.out.files += 1;
+        self.out.bytes = self.out.bytes.saturating_add(n);
+        self.out.files = self.out.files.saturating_add(1);
         Ok(())
     }
 }
@@ -194,10 +195,8 @@ impl<R: Read> TarGuard<R> {
         }
         let mut n = 0u64;
         for &b in field.iter().skip_while(|b| **b == b' ' || **b == 0) {
-            if !(b'0'..=b'7').contains(&b) {
-                break;
-            }
-            n = n.saturating_mul(8).saturating_add(u64::from(b - b'0'));
+            let Some(digit) = char::from(b).to_digit(8) else { break };
+            n = n.saturating_mul(8).saturating_add(u64::from(digit));
         }
         n
     }
@@ -206,23 +205,23 @@ impl<R: Read> TarGuard<R> {
 impl<R: Read> Read for TarGuard<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let mut at = 0usize;
-        let bytes = buf.get(..n).unwrap_or_default();
-        while at < n {
+        let mut rest = buf.get(..n).unwrap_or_default();
+        while !rest.is_empty() {
             if self.skip > 0 {
-                let take = usize::try_from(self.skip).unwrap_or(usize::MAX).min(n - at);
-                self.skip -= take as u64;
-                at += take;
+                let take = usize::try_from(self.skip).unwrap_or(usize::MAX).min(rest.len());
+                self.skip = self.skip.saturating_sub(take as u64);
+                rest = rest.get(take..).unwrap_or_default();
                 continue;
             }
-            let take = (512 - self.filled).min(n - at);
-            if let (Some(dst), Some(src)) =
-                (self.header.get_mut(self.filled..self.filled + take), bytes.get(at..at + take))
-            {
+            // `filled` is below 512 here (reset when the header is complete).
+            let Some(room) = self.header.get_mut(self.filled..) else { break };
+            let take = room.len().min(rest.len());
+            let Some((src, after)) = rest.split_at_checked(take) else { break };
+            if let Some(dst) = room.get_mut(..take) {
                 dst.copy_from_slice(src);
             }
-            self.filled += take;
-            at += take;
+            self.filled = self.filled.saturating_add(take);
+            rest = after;
             if self.filled == 512 {
                 self.filled = 0;
                 let size = Self::size(&self.header);
@@ -233,7 +232,7 @@ impl<R: Read> Read for TarGuard<R> {
                         MAX_TAR_META >> 10
                     )));
                 }
-                self.skip = size.saturating_add(511) / 512 * 512;
+                self.skip = (size.saturating_add(511) / 512).saturating_mul(512);
             }
         }
         Ok(n)

@@ -44,7 +44,7 @@ fn is_label_byte(b: u8) -> bool {
 impl Pseudonyms {
     fn next(&mut self, prefix: &str) -> usize {
         let n = self.counters.entry(prefix.to_string()).or_insert(0);
-        *n += 1;
+        *n = n.saturating_add(1);
         *n
     }
 
@@ -64,7 +64,10 @@ impl Pseudonyms {
         }
         // 10.0.0.1 .. 10.0.0.254, 10.0.1.1, ...: never .0 or .255.
         let k = self.ips.len() as u32;
-        *self.ips.entry(ip).or_insert_with(|| Ipv4Addr::new(10, 0, (k / 254) as u8, (k % 254 + 1) as u8))
+        *self
+            .ips
+            .entry(ip)
+            .or_insert_with(|| Ipv4Addr::new(10, 0, (k / 254) as u8, ((k % 254) as u8).saturating_add(1)))
     }
 
     /// Registers a host of `side_id` (`hub-1`, `spoke-1`; `host` for others): an address, a name
@@ -82,7 +85,7 @@ impl Pseudonyms {
             } else {
                 let taken = self.names.values().any(|(p, _)| p == side_id);
                 if taken {
-                    format!("{side_id}-alias{}", self.next(side_id) + 1)
+                    format!("{side_id}-alias{}", self.next(side_id).saturating_add(1))
                 } else {
                     side_id.to_string()
                 }
@@ -121,18 +124,17 @@ impl Pseudonyms {
         for (_, _, ip) in ipv4s(text) {
             self.ip(ip);
         }
-        let (ac, originals) = self.matcher();
+        let Some((ac, originals)) = self.matcher() else { return };
         let mut domains = Vec::new();
         for m in ac.find_iter(text) {
             if !bounded(text, m.start(), m.end())
-                || self.names.get(&originals[m.pattern().as_usize()]).map(|v| v.1) != Some("host")
+                || originals.get(m.pattern().as_usize()).and_then(|o| self.names.get(o)).map(|v| v.1) != Some("host")
             {
                 continue;
             }
-            if text.get(m.end()) == Some(&b'.') {
-                let rest = &text[m.end() + 1..];
+            if let Some(rest) = text.get(m.end()..).and_then(|r| r.strip_prefix(b".")) {
                 let len = rest.iter().take_while(|&&b| is_label_byte(b) || b == b'.').count();
-                let d = String::from_utf8_lossy(&rest[..len]).trim_end_matches('.').to_string();
+                let d = String::from_utf8_lossy(rest.get(..len).unwrap_or_default()).trim_end_matches('.').to_string();
                 if d.contains('.') && d.bytes().any(|b| b.is_ascii_alphabetic()) {
                     domains.push(d);
                 }
@@ -143,42 +145,48 @@ impl Pseudonyms {
         }
     }
 
-    fn matcher(&mut self) -> (AhoCorasick, Vec<String>) {
+    /// The automaton over the known names, built once per set of names. `None` when it cannot
+    /// be built (far more names than any bundle holds): then no name matches, as with an empty
+    /// automaton.
+    fn matcher(&mut self) -> Option<(AhoCorasick, Vec<String>)> {
         if self.matcher.is_none() {
             let originals: Vec<String> = self.names.keys().cloned().collect();
             let ac = AhoCorasickBuilder::new()
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::LeftmostLongest)
                 .build(&originals)
-                .unwrap_or_else(|_| AhoCorasick::new(Vec::<String>::new()).expect("an empty automaton builds"));
+                .ok()?;
             self.matcher = Some((ac, originals));
         }
-        self.matcher.clone().expect("just built")
+        self.matcher.clone()
     }
 
     /// Replaces every known name and every IPv4 address (new addresses get the next pseudonym).
     pub fn apply(&mut self, text: &[u8]) -> Vec<u8> {
         let mut out = Vec::with_capacity(text.len());
         let mut at = 0;
+        // The matches are in order and inside the text, so the slices between them exist.
         for (start, end, ip) in ipv4s(text) {
-            out.extend_from_slice(&text[at..start]);
+            out.extend_from_slice(text.get(at..start).unwrap_or_default());
             out.extend_from_slice(self.ip(ip).to_string().as_bytes());
             at = end;
         }
-        out.extend_from_slice(&text[at..]);
-        let (ac, originals) = self.matcher();
+        out.extend_from_slice(text.get(at..).unwrap_or_default());
+        let Some((ac, originals)) = self.matcher() else { return out };
         let mut result = Vec::with_capacity(out.len());
         let mut at = 0;
         for m in ac.find_iter(&out) {
             if m.start() < at || !bounded(&out, m.start(), m.end()) {
                 continue;
             }
-            result.extend_from_slice(&out[at..m.start()]);
-            let pseudo = &self.names[&originals[m.pattern().as_usize()]].0;
+            let Some((pseudo, _)) = originals.get(m.pattern().as_usize()).and_then(|o| self.names.get(o)) else {
+                continue;
+            };
+            result.extend_from_slice(out.get(at..m.start()).unwrap_or_default());
             result.extend_from_slice(pseudo.as_bytes());
             at = m.end();
         }
-        result.extend_from_slice(&out[at..]);
+        result.extend_from_slice(out.get(at..).unwrap_or_default());
         result
     }
 
@@ -203,7 +211,7 @@ impl Pseudonyms {
 
 /// Whether `text[start..end]` is a whole DNS label sequence (not inside a longer word).
 fn bounded(text: &[u8], start: usize, end: usize) -> bool {
-    let before = start.checked_sub(1).map(|i| text[i]);
+    let before = start.checked_sub(1).and_then(|i| text.get(i).copied());
     let after = text.get(end).copied();
     !before.is_some_and(is_label_byte) && !after.is_some_and(is_label_byte)
 }
@@ -213,26 +221,26 @@ fn bounded(text: &[u8], start: usize, end: usize) -> bool {
 fn ipv4s(text: &[u8]) -> Vec<(usize, usize, Ipv4Addr)> {
     let mut out = Vec::new();
     let mut i = 0;
-    while i < text.len() {
-        if !text[i].is_ascii_digit()
-            || (i > 0 && (text[i - 1].is_ascii_digit() || text[i - 1] == b'.' || text[i - 1].is_ascii_alphabetic()))
+    // `i` stays at most `text.len()`, so the sums below cannot overflow.
+    while let Some(rest) = text.get(i..).filter(|r| !r.is_empty()) {
+        let prev = i.checked_sub(1).and_then(|p| text.get(p)).copied();
+        if !rest.first().is_some_and(u8::is_ascii_digit)
+            || prev.is_some_and(|p| p.is_ascii_digit() || p == b'.' || p.is_ascii_alphabetic())
         {
-            i += 1;
+            i = i.saturating_add(1);
             continue;
         }
-        let len = text[i..].iter().take_while(|&&b| b.is_ascii_digit() || b == b'.').count();
-        let mut token = &text[i..i + len];
+        let len = rest.iter().take_while(|&&b| b.is_ascii_digit() || b == b'.').count();
+        let whole = rest.get(..len).unwrap_or_default();
         // A sentence may end with the address: `... 10.1.1.1.`
-        if token.ends_with(b".") {
-            token = &token[..token.len() - 1];
-        }
-        let next_alpha = text.get(i + len).is_some_and(|b| b.is_ascii_alphabetic());
+        let token = whole.strip_suffix(b".").unwrap_or(whole);
+        let next_alpha = rest.get(len).is_some_and(|b| b.is_ascii_alphabetic());
         if !next_alpha {
             if let Some(ip) = std::str::from_utf8(token).ok().and_then(|s| s.parse::<Ipv4Addr>().ok()) {
-                out.push((i, i + token.len(), ip));
+                out.push((i, i.saturating_add(token.len()), ip));
             }
         }
-        i += len.max(1);
+        i = i.saturating_add(len.max(1));
     }
     out
 }

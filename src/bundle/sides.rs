@@ -38,7 +38,7 @@ impl Decision {
             (Some(h), None) | (None, Some(h)) => h.clone(),
             (None, None) => "no FileHead host".into(),
         };
-        let first = self.files.first().map_or("?", |&i| files[i].path.as_str());
+        let first = self.files.first().and_then(|&i| files.get(i)).map_or("?", |f| f.path.as_str());
         format!("{host} ({} file(s), first {first})", self.files.len())
     }
 
@@ -61,23 +61,28 @@ pub fn detect(catalog: &Catalog, files: &[ScannedFile]) -> Vec<Decision> {
         let g = match host {
             Some(h) => *by_host.entry(h).or_insert_with(|| {
                 groups.push(empty(head.and_then(|h| h.host_ip.clone()), head.and_then(|h| h.host_name.clone())));
-                groups.len() - 1
+                groups.len().saturating_sub(1)
             }),
             None => match by_folder.get(&folder) {
                 Some(&g) => g,
                 None => {
                     groups.push(empty(None, None));
-                    groups.len() - 1
+                    groups.len().saturating_sub(1)
                 }
             },
         };
         by_folder.insert(folder, g);
-        groups[g].files.push(i);
+        if let Some(group) = groups.get_mut(g) {
+            group.files.push(i);
+        }
     }
-    let mut peers: Vec<Vec<String>> = vec![Vec::new(); groups.len()];
-    for (g, d) in groups.iter_mut().enumerate() {
+    // The peer addresses each group's lines name, in the order of `groups`.
+    let mut peers: Vec<Vec<String>> = Vec::with_capacity(groups.len());
+    for d in &mut groups {
+        let mut named = Vec::new();
         for &fi in &d.files {
-            for hit in &files[fi].hits {
+            let Some(file) = files.get(fi) else { continue };
+            for hit in &file.hits {
                 let Some(sig) = catalog.get(hit.sig) else { continue };
                 let client = match sig.side {
                     SideSpec::Hub => false,
@@ -88,15 +93,16 @@ pub fn detect(catalog: &Catalog, files: &[ScannedFile]) -> Vec<Decision> {
                     },
                 };
                 if client {
-                    d.client_lines += 1;
+                    d.client_lines = d.client_lines.saturating_add(1);
                 } else {
-                    d.server_lines += 1;
+                    d.server_lines = d.server_lines.saturating_add(1);
                 }
                 if let Some(ip) = &hit.fields.peer_ip {
-                    peers[g].push(ip.clone());
+                    named.push(ip.clone());
                 }
             }
         }
+        peers.push(named);
         let host = d.host_ip.as_deref().or(d.host_name.as_deref());
         let head = host.map_or(String::new(), |h| format!(", FileHead {h}"));
         let (s, c) = (d.server_lines, d.client_lines);
@@ -109,32 +115,53 @@ pub fn detect(catalog: &Catalog, files: &[ScannedFile]) -> Vec<Decision> {
         }
     }
     // Groups without a majority: what the decided ones say about their address.
+    // Decided in order: a group decided here can name a later one.
     for g in 0..groups.len() {
-        if groups[g].side.is_some() {
+        let Some(d) = groups.get(g) else { continue };
+        if d.side.is_some() {
             continue;
         }
-        let Some(ip) = groups[g].host_ip.clone() else {
-            groups[g].reason = format!(
-                "{} server-side and {} client-side line(s), and no FileHead address to match with the other side",
-                groups[g].server_lines, groups[g].client_lines
-            );
-            continue;
+        let (side, reason) = match d.host_ip.clone() {
+            None => (
+                None,
+                format!(
+                    "{} server-side and {} client-side line(s), and no FileHead address to match with the other side",
+                    d.server_lines, d.client_lines
+                ),
+            ),
+            Some(ip) => {
+                let named_by = |side: Side| {
+                    groups
+                        .iter()
+                        .zip(&peers)
+                        .enumerate()
+                        .find(|&(o, (other, named))| o != g && other.side == Some(side) && named.contains(&ip))
+                        .map(|(_, (other, _))| other)
+                };
+                if let Some(o) = named_by(Side::Spoke) {
+                    (
+                        Some(Side::Hub),
+                        format!("no majority of lines; the spoke {} connects to its address {ip}", host_of(o)),
+                    )
+                } else if let Some(o) = named_by(Side::Hub) {
+                    (
+                        Some(Side::Spoke),
+                        format!("no majority of lines; the hub {} is connected from its address {ip}", host_of(o)),
+                    )
+                } else {
+                    (
+                        None,
+                        format!(
+                            "{} server-side and {} client-side line(s), FileHead {ip}, named by no other trace",
+                            d.server_lines, d.client_lines
+                        ),
+                    )
+                }
+            }
         };
-        let named_by =
-            |side: Side| (0..groups.len()).find(|&o| o != g && groups[o].side == Some(side) && peers[o].contains(&ip));
-        if let Some(o) = named_by(Side::Spoke) {
-            groups[g].side = Some(Side::Hub);
-            groups[g].reason =
-                format!("no majority of lines; the spoke {} connects to its address {ip}", host_of(&groups[o]));
-        } else if let Some(o) = named_by(Side::Hub) {
-            groups[g].side = Some(Side::Spoke);
-            groups[g].reason =
-                format!("no majority of lines; the hub {} is connected from its address {ip}", host_of(&groups[o]));
-        } else {
-            groups[g].reason = format!(
-                "{} server-side and {} client-side line(s), FileHead {ip}, named by no other trace",
-                groups[g].server_lines, groups[g].client_lines
-            );
+        if let Some(d) = groups.get_mut(g) {
+            d.side = side;
+            d.reason = reason;
         }
     }
     groups
@@ -160,8 +187,9 @@ fn empty(host_ip: Option<String>, host_name: Option<String>) -> Decision {
 pub fn assign(files: &mut [ScannedFile], decisions: &[Decision], first_arg: usize) {
     for (g, d) in decisions.iter().enumerate() {
         for &i in &d.files {
-            files[i].side = d.side.unwrap_or(Side::Spoke);
-            files[i].arg = first_arg + g;
+            let Some(f) = files.get_mut(i) else { continue };
+            f.side = d.side.unwrap_or(Side::Spoke);
+            f.arg = first_arg.saturating_add(g);
         }
     }
 }

@@ -237,7 +237,7 @@ pub fn replication(output: &str) -> Vec<(String, u8, String)> {
             ip.parse::<std::net::IpAddr>().ok()?;
             // The last "(n)" on the line is the RTMT replication state.
             let at = l.rfind('(')?;
-            let (code, text) = l[at + 1..].split_once(')')?;
+            let (code, text) = l.get(at..)?.strip_prefix('(')?.split_once(')')?;
             let code: u8 = code.trim().parse().ok()?;
             Some((server.to_string(), code, text.trim().to_string()))
         })

@@ -39,7 +39,8 @@ pub fn trend(
     let since = match since {
         Some(s) => {
             let d = duration(s, "--since")?;
-            Some(chrono::Utc::now() - chrono::Duration::from_std(d).unwrap_or_default())
+            // A span reaching before the calendar's start is no limit.
+            chrono::Utc::now().checked_sub_signed(chrono::Duration::from_std(d).unwrap_or_default())
         }
         None => None,
     };

@@ -26,7 +26,7 @@ pub fn run(args: RestoreArgs) -> anyhow::Result<u8> {
     let rt = runtime()?;
     rt.block_on(async {
         let sig = signals::arm().context("cannot arm the SIGINT and SIGTERM handlers")?;
-        let mut failed = 0;
+        let mut failed: usize = 0;
         for (key, entry) in journal.entries {
             if *sig.borrow() {
                 // Between two entries: the one being written was finished.
@@ -35,7 +35,7 @@ pub fn run(args: RestoreArgs) -> anyhow::Result<u8> {
                     "ils-doctor: interrupted: {left} entr(ies) left in {} for the next `ils-doctor restore`",
                     path.display()
                 ));
-                failed += 1;
+                failed = failed.saturating_add(1);
                 break;
             }
             if entry.held_by_live_run() {
@@ -68,11 +68,11 @@ pub fn run(args: RestoreArgs) -> anyhow::Result<u8> {
                 }
                 Ok(Ok(None)) => {}
                 Ok(Err(e)) => {
-                    failed += 1;
+                    failed = failed.saturating_add(1);
                     say(&format!("ils-doctor: error: {key}: {e}"));
                 }
                 Err(_) => {
-                    failed += 1;
+                    failed = failed.saturating_add(1);
                     say(&format!(
                         "ils-doctor: error: {key}: no answer within {} s; the journal keeps the entry, run `ils-doctor restore` again",
                         session::RESTORE_LIMIT.as_secs()

@@ -140,13 +140,12 @@ pub type Row = Vec<(String, String)>;
 pub fn sql_rows(xml: &str) -> Result<Vec<Row>, XmlError> {
     let mut rows: Vec<Row> = Vec::new();
     let mut current: Row = Vec::new();
-    walk(xml, |path, text| {
-        let n = path.len();
-        if n >= 3 && path[n - 3] == "return" && path[n - 2] == "row" {
-            current.push((path[n - 1].to_ascii_lowercase(), text.to_string()));
-        } else if n >= 2 && path[n - 2] == "return" && path[n - 1] == "row" {
-            rows.push(std::mem::take(&mut current));
+    walk(xml, |path, text| match path {
+        [.., ret, row, column] if ret == "return" && row == "row" => {
+            current.push((column.to_ascii_lowercase(), text.to_string()));
         }
+        [.., ret, row] if ret == "return" && row == "row" => rows.push(std::mem::take(&mut current)),
+        _ => {}
     })?;
     Ok(rows)
 }
@@ -200,10 +199,12 @@ pub fn trace_settings(xml: &str) -> Result<Option<TraceSettings>, XmlError> {
     let mut s = TraceSettings::default();
     let mut seen = false;
     walk(xml, |path, text| {
-        let n = path.len();
-        if n >= 2 && path[n - 2] == "processNodeService" {
+        if let [.., parent, leaf] = path {
+            if parent != "processNodeService" {
+                return;
+            }
             seen = true;
-            match path[n - 1].as_str() {
+            match leaf.as_str() {
                 "traceLevel" => s.trace_level = text.to_string(),
                 "userCategories" => s.user_categories = text.to_string(),
                 "enable" => s.enable = text.to_string(),
@@ -242,11 +243,10 @@ pub fn supported_versions(body: &str) -> Vec<String> {
     let lower = body.to_ascii_lowercase();
     let Some(at) = lower.find("supported axl versions") else { return Vec::new() };
     // 400 bytes at most, cut on a character boundary (the body is untrusted UTF-8).
-    let mut end = body.len().min(at + 400);
-    while !body.is_char_boundary(end) {
-        end -= 1;
-    }
-    let tail = &body[at..end];
+    let limit = body.len().min(at.saturating_add(400));
+    // Offset `at` is a boundary (found by `find` in the same bytes), so the search ends there.
+    let end = (at..=limit).rev().find(|&i| body.is_char_boundary(i)).unwrap_or(at);
+    let tail = body.get(at..end).unwrap_or_default();
     let mut out: Vec<String> = Vec::new();
     for word in tail.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.')) {
         let mut parts = word.split('.');
@@ -304,10 +304,7 @@ pub fn list_node_service_logs() -> String {
 pub fn service_log_names(xml: &str) -> Result<Vec<String>, XmlError> {
     let mut out = Vec::new();
     walk(xml, |path, text| {
-        let n = path.len();
-        if n >= 2
-            && path[n - 2] == "ServiceLog"
-            && path[n - 1] == "item"
+        if matches!(path, [.., parent, leaf] if parent == "ServiceLog" && leaf == "item")
             && !text.is_empty()
             && !out.iter().any(|s| s == text)
         {
@@ -330,22 +327,21 @@ pub struct RemoteFile {
 pub fn log_files(xml: &str) -> Result<Vec<RemoteFile>, XmlError> {
     let mut out = Vec::new();
     let mut cur = RemoteFile::default();
-    walk(xml, |path, text| {
-        let n = path.len();
-        if n >= 2 && path[n - 2] == "File" {
-            match path[n - 1].as_str() {
-                "name" | "filename" => cur.name = text.to_string(),
-                "absolutepath" => cur.absolute_path = text.to_string(),
-                "filesize" => cur.size = text.replace(',', "").parse().ok(),
-                "modifiedDate" => cur.modified = text.to_string(),
-                _ => {}
-            }
-        } else if path.last().is_some_and(|l| l == "File") {
+    walk(xml, |path, text| match path {
+        [.., parent, leaf] if parent == "File" => match leaf.as_str() {
+            "name" | "filename" => cur.name = text.to_string(),
+            "absolutepath" => cur.absolute_path = text.to_string(),
+            "filesize" => cur.size = text.replace(',', "").parse().ok(),
+            "modifiedDate" => cur.modified = text.to_string(),
+            _ => {}
+        },
+        [.., last] if last == "File" => {
             let f = std::mem::take(&mut cur);
             if !f.absolute_path.is_empty() {
                 out.push(f);
             }
         }
+        _ => {}
     })?;
     Ok(out)
 }

@@ -63,12 +63,14 @@ impl Multipart {
             return Ok(());
         }
         self.buf.extend_from_slice(chunk);
-        let mut pos = 0;
+        // `pos` and every match are offsets inside `buf`: the slices exist and the sums stay at
+        // most its length.
+        let mut pos: usize = 0;
         loop {
             match self.state {
-                State::Preamble => match memmem::find(&self.buf[pos..], &self.delimiter) {
+                State::Preamble => match memmem::find(self.buf.get(pos..).unwrap_or_default(), &self.delimiter) {
                     Some(i) => {
-                        pos += i + self.delimiter.len();
+                        pos = pos.saturating_add(i).saturating_add(self.delimiter.len());
                         self.state = State::AfterBoundary;
                     }
                     None => {
@@ -77,7 +79,7 @@ impl Multipart {
                     }
                 },
                 State::AfterBoundary => {
-                    let rest = &self.buf[pos..];
+                    let rest = self.buf.get(pos..).unwrap_or_default();
                     if rest.len() < 2 {
                         break;
                     }
@@ -88,8 +90,8 @@ impl Multipart {
                     }
                     // Transport padding (spaces/tabs) may follow the boundary before its CRLF.
                     match memmem::find(rest, b"\r\n") {
-                        Some(i) if rest[..i].iter().all(|b| *b == b' ' || *b == b'\t') => {
-                            pos += i + 2;
+                        Some(i) if rest.get(..i).unwrap_or_default().iter().all(|b| *b == b' ' || *b == b'\t') => {
+                            pos = pos.saturating_add(i).saturating_add(2);
                             self.state = State::Headers;
                         }
                         Some(_) => return Err(MultipartError::Malformed("text after a boundary")),
@@ -98,16 +100,16 @@ impl Multipart {
                     }
                 }
                 State::Headers => {
-                    let rest = &self.buf[pos..];
+                    let rest = self.buf.get(pos..).unwrap_or_default();
                     let end = if rest.starts_with(b"\r\n") {
                         Some(0)
                     } else {
-                        memmem::find(rest, b"\r\n\r\n").map(|i| i + 2)
+                        memmem::find(rest, b"\r\n\r\n").map(|i| i.saturating_add(2))
                     };
                     match end {
                         Some(i) => {
-                            on(Piece::Headers(parse_headers(&rest[..i])));
-                            pos += i + 2;
+                            on(Piece::Headers(parse_headers(rest.get(..i).unwrap_or_default())));
+                            pos = pos.saturating_add(i).saturating_add(2);
                             self.state = State::Body;
                         }
                         None if rest.len() > MAX_HEADERS => return Err(MultipartError::HeadersTooLong),
@@ -115,22 +117,22 @@ impl Multipart {
                     }
                 }
                 State::Body => {
-                    let rest = &self.buf[pos..];
+                    let rest = self.buf.get(pos..).unwrap_or_default();
                     match memmem::find(rest, &self.delimiter) {
                         Some(i) => {
                             if i > 0 {
-                                on(Piece::Body(&rest[..i]));
+                                on(Piece::Body(rest.get(..i).unwrap_or_default()));
                             }
-                            pos += i + self.delimiter.len();
+                            pos = pos.saturating_add(i).saturating_add(self.delimiter.len());
                             self.state = State::AfterBoundary;
                         }
                         None => {
                             // Keep what could be the start of a delimiter.
-                            let safe = rest.len().saturating_sub(self.delimiter.len() - 1);
+                            let safe = rest.len().saturating_sub(self.delimiter.len().saturating_sub(1));
                             if safe > 0 {
-                                on(Piece::Body(&rest[..safe]));
+                                on(Piece::Body(rest.get(..safe).unwrap_or_default()));
                             }
-                            pos += safe;
+                            pos = pos.saturating_add(safe);
                             break;
                         }
                     }

@@ -57,7 +57,7 @@ impl Dialog {
         self.pending = rest;
         for c in clean.chars() {
             if std::mem::take(&mut self.after_cr) && c != '\n' && c != '\r' {
-                let line_start = self.text.rfind('\n').map_or(0, |i| i + 1);
+                let line_start = self.text.rfind('\n').map_or(0, |i| i.saturating_add(1));
                 self.text.truncate(line_start);
             }
             match c {
@@ -83,19 +83,20 @@ impl Dialog {
             (tail_start..self.text.len()).find(|&i| self.text.is_char_boundary(i)).unwrap_or(self.text.len());
         let tail = &self.text[tail_start..];
         if let Some(m) = PROMPT.find(tail) {
-            let out_end = tail_start + m.start();
+            let out_end = tail_start.saturating_add(m.start());
             let output = self.text[..out_end].to_string();
             self.text.clear();
             return Some(Event::Prompt(output));
         }
         let last_line = tail.rsplit('\n').next().unwrap_or("");
         if last_line.contains(PAGER) {
-            let keep = self.text.len() - last_line.len();
+            // The last line is a suffix of the text.
+            let keep = self.text.len().saturating_sub(last_line.len());
             self.text.truncate(keep);
             return Some(Event::Pager);
         }
         if last_line.trim_start().starts_with(VIEW_PAGER) && last_line.trim_end().ends_with(':') {
-            let keep = self.text.len() - last_line.len();
+            let keep = self.text.len().saturating_sub(last_line.len());
             self.text.truncate(keep);
             return Some(Event::ViewPager);
         }
@@ -111,32 +112,30 @@ impl Dialog {
 /// CR, LF, TAB and backspace; returns the clean text and the unfinished tail to keep.
 fn clean(bytes: &[u8]) -> (String, Vec<u8>) {
     let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
+    let mut rest = bytes;
+    while let Some((&b, after)) = rest.split_first() {
         if b == 0x1b {
-            match bytes.get(i + 1) {
+            match after.split_first() {
                 None => break,
-                Some(b'[') => {
+                Some((b'[', params)) => {
                     // CSI: parameters and intermediates, then a final byte 0x40..=0x7e.
-                    match bytes[i + 2..].iter().position(|&c| (0x40..=0x7e).contains(&c)) {
-                        Some(p) => i += 2 + p + 1,
-                        None if bytes.len() - i > 32 => i += 2, // not a real sequence
+                    match params.iter().position(|&c| (0x40..=0x7e).contains(&c)) {
+                        Some(p) => rest = params.get(p..).and_then(|f| f.get(1..)).unwrap_or_default(),
+                        None if rest.len() > 32 => rest = params, // not a real sequence
                         None => break,
                     }
                 }
-                Some(_) => i += 2,
+                Some((_, after)) => rest = after,
             }
             continue;
         }
+        rest = after;
         if b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x08) || b == 0x7f {
-            i += 1;
             continue;
         }
         out.push(b);
-        i += 1;
     }
-    let rest = bytes[i..].to_vec();
+    let rest = rest.to_vec();
     // Keep an unfinished UTF-8 sequence for the next feed.
     let valid = match std::str::from_utf8(&out) {
         Ok(_) => out.len(),

@@ -37,7 +37,8 @@ impl<R: Read> Chunker<R> {
     pub fn next_chunk(&mut self) -> io::Result<Option<&[u8]>> {
         // Move the bytes after the last handed-out chunk to the front.
         if self.handed > 0 {
-            self.buf.copy_within(self.handed..self.handed + self.carry, 0);
+            // The carried bytes end where the last read ended, inside the buffer.
+            self.buf.copy_within(self.handed..self.handed.saturating_add(self.carry), 0);
             self.handed = 0;
         }
         if let Some(e) = self.pending_error.take() {
@@ -45,9 +46,10 @@ impl<R: Read> Chunker<R> {
         }
         let mut filled = self.carry;
         while !self.eof && filled < self.buf.len() {
-            match self.reader.read(&mut self.buf[filled..]) {
+            let Some(space) = self.buf.get_mut(filled..) else { break };
+            match self.reader.read(space) {
                 Ok(0) => self.eof = true,
-                Ok(n) => filled += n,
+                Ok(n) => filled = filled.saturating_add(n),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     self.eof = true;
@@ -65,15 +67,16 @@ impl<R: Read> Chunker<R> {
         let end = if self.eof {
             filled
         } else {
-            match memchr::memrchr(b'\n', &self.buf[..filled]) {
-                Some(nl) => nl + 1,
+            match self.buf.get(..filled).and_then(|b| memchr::memrchr(b'\n', b)) {
+                // A position inside the buffer: one more is at most its length.
+                Some(nl) => nl.saturating_add(1),
                 // One line fills the whole buffer: hand it out in pieces.
                 None => filled,
             }
         };
-        self.carry = filled - end;
+        self.carry = filled.saturating_sub(end);
         self.handed = end;
-        Ok(Some(&self.buf[..end]))
+        Ok(self.buf.get(..end))
     }
 }
 

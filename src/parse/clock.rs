@@ -32,15 +32,15 @@ impl Clock {
     /// Records a time seen in the file and returns its stamp.
     pub fn observe(&mut self, time_ms: u32) -> Stamp {
         match self.last_ms {
-            Some(last) if time_ms + HOUR_MS < last => {
+            Some(last) if time_ms.saturating_add(HOUR_MS) < last => {
                 self.day = self.day.saturating_add(1);
                 self.last_ms = Some(time_ms);
             }
             // A line from just before midnight written after the first line of the new day (or
             // of a file that starts at midnight): it belongs to the previous day and does not
             // move the clock.
-            Some(last) if time_ms > last + 23 * HOUR_MS => {
-                return Stamp { day: self.day - 1, time_ms };
+            Some(last) if time_ms > last.saturating_add(23 * HOUR_MS) => {
+                return Stamp { day: self.day.saturating_sub(1), time_ms };
             }
             _ => self.last_ms = Some(time_ms),
         }

@@ -50,9 +50,9 @@ fn non_empty(v: &str) -> Option<String> {
 
 /// `-05:00`, `+05:30`, `05:30`, `0` → minutes east of UTC.
 fn parse_offset(v: &str) -> Option<i32> {
-    let (sign, rest) = match v.as_bytes().first()? {
-        b'-' => (-1, &v[1..]),
-        b'+' => (1, &v[1..]),
+    let (sign, rest) = match (v.strip_prefix('-'), v.strip_prefix('+')) {
+        (Some(rest), _) => (-1, rest),
+        (_, Some(rest)) => (1, rest),
         _ => (1, v),
     };
     let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
@@ -61,7 +61,7 @@ fn parse_offset(v: &str) -> Option<i32> {
     if !(0..=14).contains(&h) || !(0..60).contains(&m) {
         return None;
     }
-    Some(sign * (h * 60 + m))
+    h.checked_mul(60)?.checked_add(m)?.checked_mul(sign)
 }
 
 #[cfg(test)]

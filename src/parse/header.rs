@@ -36,25 +36,33 @@ pub fn parse(line: &[u8]) -> Option<Header<'_>> {
     let rest = skip_bar(rest.get(12..)?)?;
     let bar = memchr::memchr(b'|', rest)?;
     let tag = trim_end(rest.get(..bar)?);
-    let payload = rest.get(bar + 1..)?;
+    let payload = rest.get(bar.checked_add(1)?..)?;
     Some(Header { seq, sub: u16::try_from(sub).ok()?, time_ms, tag, payload })
 }
 
 /// Parses `HH:MM:SS.mmm` into milliseconds since midnight.
 #[inline]
 pub fn time_of_day(t: &[u8]) -> Option<u32> {
-    if t.len() != 12 || t[2] != b':' || t[5] != b':' || t[8] != b'.' {
+    let &[h0, h1, b':', m0, m1, b':', s0, s1, b'.', ms0, ms1, ms2] = t else {
         return None;
-    }
-    let h = digits(&t[0..2])?;
-    let m = digits(&t[3..5])?;
-    let s = digits(&t[6..8])?;
-    let ms = digits(&t[9..12])?;
+    };
+    let h = digits(&[h0, h1])?;
+    let m = digits(&[m0, m1])?;
+    let s = digits(&[s0, s1])?;
+    let ms = digits(&[ms0, ms1, ms2])?;
     // 60 seconds is allowed for a leap second; 24 hours is not a time of day.
     if h > 23 || m > 59 || s > 60 {
         return None;
     }
-    Some(((h * 60 + m) * 60 + s) * 1000 + ms)
+    Some(ms_of_day(h, m, s, ms))
+}
+
+/// Milliseconds since midnight of a time already range-checked.
+#[inline]
+// h ≤ 23, m ≤ 59, s ≤ 60 and ms ≤ 999 (three digits): the result is below 86,401,000.
+#[allow(clippy::arithmetic_side_effects)]
+fn ms_of_day(h: u32, m: u32, s: u32, ms: u32) -> u32 {
+    ((h * 60 + m) * 60 + s) * 1000 + ms
 }
 
 /// Skips optional spaces, then one `|`.
@@ -62,7 +70,7 @@ pub fn time_of_day(t: &[u8]) -> Option<u32> {
 fn skip_bar(s: &[u8]) -> Option<&[u8]> {
     let spaces = s.iter().take_while(|&&b| b == b' ').count();
     match s.get(spaces) {
-        Some(b'|') => s.get(spaces + 1..),
+        Some(b'|') => s.get(spaces.checked_add(1)?..),
         _ => None,
     }
 }
@@ -75,14 +83,15 @@ fn digits(d: &[u8]) -> Option<u32> {
         if x > 9 {
             return None;
         }
-        v = v * 10 + u32::from(x);
+        // At most eight digits are read (a sequence number), so this never overflows; a
+        // longer run would read as no number rather than wrap.
+        v = v.checked_mul(10)?.checked_add(u32::from(x))?;
     }
     Some(v)
 }
 
 fn trim_end(s: &[u8]) -> &[u8] {
-    let n = s.iter().rev().take_while(|b| b.is_ascii_whitespace()).count();
-    &s[..s.len() - n]
+    s.trim_ascii_end()
 }
 
 #[cfg(test)]

@@ -40,13 +40,13 @@ pub fn for_each_line<R: Read>(
             Ok(None) => return (line_no, None),
             Err(e) => return (line_no, Some(e)),
         };
-        let mut start = 0;
-        for end in memchr::memchr_iter(b'\n', ch).chain((ch.last() != Some(&b'\n')).then_some(ch.len())) {
-            line_no += 1;
-            let line = &ch[start..end];
+        // A chunk is never empty, so this visits the same lines as splitting at each newline
+        // plus the unterminated tail.
+        for line in ch.split_inclusive(|&b| b == b'\n') {
+            line_no = line_no.saturating_add(1);
+            let line = line.strip_suffix(b"\n").unwrap_or(line);
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             f(LineRef { line_no, line, header: header::parse(line) });
-            start = end + 1;
         }
     }
 }
@@ -107,7 +107,7 @@ impl<R: Read> Records<R> {
             }
         };
         for line in ch.split_inclusive(|&b| b == b'\n') {
-            self.line_no += 1;
+            self.line_no = self.line_no.saturating_add(1);
             let line = line.strip_suffix(b"\n").unwrap_or(line);
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             match header::parse(line) {
@@ -129,20 +129,22 @@ impl<R: Read> Records<R> {
                 }
                 None => match &mut self.open {
                     Some((rec, text)) => {
-                        rec.lines += 1;
-                        if text.len() + 1 + line.len() > MAX_RECORD_BYTES {
+                        rec.lines = rec.lines.saturating_add(1);
+                        // Lengths of buffers in memory: the sums cannot reach usize::MAX.
+                        let joined = text.len().saturating_add(1);
+                        if joined.saturating_add(line.len()) > MAX_RECORD_BYTES {
                             rec.truncated = true;
-                            let room = MAX_RECORD_BYTES.saturating_sub(text.len() + 1);
+                            let room = MAX_RECORD_BYTES.saturating_sub(joined);
                             if room > 0 {
                                 text.push(b'\n');
-                                text.extend_from_slice(&line[..room.min(line.len())]);
+                                text.extend_from_slice(line.get(..room).unwrap_or(line));
                             }
                         } else {
                             text.push(b'\n');
                             text.extend_from_slice(line);
                         }
                     }
-                    None => self.orphan_lines += 1,
+                    None => self.orphan_lines = self.orphan_lines.saturating_add(1),
                 },
             }
         }
@@ -157,7 +159,7 @@ impl<R: Read> Records<R> {
 }
 
 fn cap(payload: &[u8]) -> &[u8] {
-    &payload[..payload.len().min(MAX_RECORD_BYTES)]
+    payload.get(..MAX_RECORD_BYTES).unwrap_or(payload)
 }
 
 fn finish((mut rec, text): (Record, Vec<u8>)) -> Record {

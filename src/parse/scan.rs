@@ -125,7 +125,7 @@ impl<'p> Scanner<'p> {
     }
 
     fn finish(mut self) -> ScanReport {
-        self.report.lines = self.newlines + u64::from(!self.last_byte_newline);
+        self.report.lines = self.newlines.saturating_add(u64::from(!self.last_byte_newline));
         self.report.last = self.clock.last();
         self.report
     }
@@ -137,7 +137,9 @@ impl<'p> Scanner<'p> {
         if !self.inspected {
             self.inspect(ch);
         }
-        self.report.bytes += ch.len() as u64;
+        // Positions below are inside `ch` (found in it or clamped to its length), so the slices
+        // always exist and one past a position cannot overflow; counters saturate.
+        self.report.bytes = self.report.bytes.saturating_add(ch.len() as u64);
         let mut counted = 0; // bytes of `ch` whose newlines are in `self.newlines`
         let mut next_sample = SAMPLE_EVERY;
         let mut from = 0;
@@ -150,13 +152,15 @@ impl<'p> Scanner<'p> {
             let line_start = found.map_or(ch.len(), |m| line_start(ch, m.start()));
             while next_sample < line_start {
                 self.sample(ch, next_sample, line_start);
-                next_sample += SAMPLE_EVERY;
+                next_sample = next_sample.saturating_add(SAMPLE_EVERY);
             }
             let Some(m) = found else { break };
-            let line_end = memchr::memchr(b'\n', &ch[m.start()..]).map_or(ch.len(), |i| m.start() + i);
-            self.newlines += bytecount::count(&ch[counted..line_start], b'\n') as u64;
+            let line_end = memchr::memchr(b'\n', ch.get(m.start()..).unwrap_or_default())
+                .map_or(ch.len(), |i| m.start().saturating_add(i));
+            let newlines = bytecount::count(ch.get(counted..line_start).unwrap_or_default(), b'\n') as u64;
+            self.newlines = self.newlines.saturating_add(newlines);
             counted = line_start;
-            let line = trim_cr(&ch[line_start..line_end]);
+            let line = trim_cr(ch.get(line_start..line_end).unwrap_or_default());
             let (header, stamp) = match header::parse(line) {
                 Some(h) => {
                     prev = Some((line_start, Some(line_start)));
@@ -177,19 +181,20 @@ impl<'p> Scanner<'p> {
             if self.report.first.is_none() {
                 self.report.first = stamp;
             }
-            sink(Hit { line_no: self.newlines + 1, line, header, stamp, anchor: m.pattern().as_usize() });
-            from = line_end + 1;
+            sink(Hit { line_no: self.newlines.saturating_add(1), line, header, stamp, anchor: m.pattern().as_usize() });
+            from = line_end.saturating_add(1);
             if from >= ch.len() {
                 break;
             }
         }
-        self.newlines += bytecount::count(&ch[counted..], b'\n') as u64;
+        let newlines = bytecount::count(ch.get(counted..).unwrap_or_default(), b'\n') as u64;
+        self.newlines = self.newlines.saturating_add(newlines);
         self.last_byte_newline = ch.last() == Some(&b'\n');
         // The chunk's last line: keeps the clock current, so the file's end time is right.
         let body = ch.strip_suffix(b"\n").unwrap_or(ch);
         let start = line_start(body, body.len());
         if start >= from.min(body.len()) {
-            if let Some(h) = header::parse(trim_cr(&body[start..])) {
+            if let Some(h) = header::parse(trim_cr(body.get(start..).unwrap_or_default())) {
                 self.clock.observe(h.time_ms);
             }
         }
@@ -197,10 +202,12 @@ impl<'p> Scanner<'p> {
 
     /// Looks at the first line with a time after `at` (and before `limit`) to follow the clock.
     fn sample(&mut self, ch: &[u8], at: usize, limit: usize) {
-        let Some(nl) = memchr::memchr(b'\n', &ch[at..limit]) else { return };
-        let start = at + nl + 1;
-        let end = memchr::memchr(b'\n', &ch[start..limit]).map_or(limit, |i| start + i);
-        if let Some(h) = header::parse(trim_cr(&ch[start..end])) {
+        let Some(nl) = ch.get(at..limit).and_then(|s| memchr::memchr(b'\n', s)) else { return };
+        // A newline inside `ch`: the line after it starts at most at `ch.len()`.
+        let start = at.saturating_add(nl).saturating_add(1);
+        let Some(rest) = ch.get(start..limit) else { return };
+        let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+        if let Some(h) = header::parse(trim_cr(rest.get(..end).unwrap_or_default())) {
             let stamp = self.clock.observe(h.time_ms);
             if self.report.first.is_none() {
                 self.report.first = Some(stamp);
@@ -211,7 +218,7 @@ impl<'p> Scanner<'p> {
     /// The start of the stream: FileHead, SDL shape, binary content.
     fn inspect(&mut self, ch: &[u8]) {
         self.inspected = true;
-        let head = &ch[..ch.len().min(4096)];
+        let head = ch.get(..4096).unwrap_or(ch);
         self.report.binary = memchr::memchr(0, head).is_some();
         let mut lines = ch.split(|&b| b == b'\n').take(16).map(trim_cr);
         if let Some(first) = lines.next() {
@@ -231,7 +238,8 @@ impl<'p> Scanner<'p> {
 }
 
 fn line_start(ch: &[u8], at: usize) -> usize {
-    memchr::memrchr(b'\n', &ch[..at]).map_or(0, |i| i + 1)
+    // One past a newline inside `ch`: at most its length.
+    memchr::memrchr(b'\n', ch.get(..at).unwrap_or(ch)).map_or(0, |i| i.saturating_add(1))
 }
 
 /// For a hit on a continuation line: where the header line of the record it belongs to starts,
@@ -239,7 +247,10 @@ fn line_start(ch: &[u8], at: usize) -> usize {
 fn record_header_start(ch: &[u8], line_start: usize, stop: usize) -> Option<usize> {
     let mut end = line_start.checked_sub(1)?;
     while end > stop {
-        let start = memchr::memrchr(b'\n', ch.get(stop..end)?).map_or(stop, |i| stop + i + 1);
+        let start = match memchr::memrchr(b'\n', ch.get(stop..end)?) {
+            Some(i) => stop.checked_add(i)?.checked_add(1)?,
+            None => stop,
+        };
         if header::parse(trim_cr(ch.get(start..end)?)).is_some() {
             return Some(start);
         }

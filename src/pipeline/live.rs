@@ -75,13 +75,17 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         }
         let n: u64 = num.parse().map_err(|_| format!("{s:?}: expected a duration like 90s, 5m, 2h"))?;
         num.clear();
-        total += n * match c {
+        let unit: u64 = match c {
             's' => 1,
             'm' => 60,
             'h' => 3600,
             'd' => 86_400,
             _ => return Err(format!("{s:?}: unknown unit {c:?} (use s, m, h, d)")),
         };
+        total = n
+            .checked_mul(unit)
+            .and_then(|secs| total.checked_add(secs))
+            .ok_or_else(|| format!("{s:?}: too long a duration"))?;
     }
     if !num.is_empty() {
         return Err(format!("{s:?}: a number needs a unit (s, m, h, d)"));

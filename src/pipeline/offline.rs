@@ -85,7 +85,8 @@ pub fn run_offline(req: &Request) -> Result<Offline, Error> {
         let files = local::find(path).map_err(|source| Error::TracePath { side: side.as_str(), source })?;
         jobs.extend(files.into_iter().map(|path| Job { path, side, arg }));
     }
-    let base = req.hub.len() + req.spoke.len();
+    // Counts of command-line arguments: far from overflowing.
+    let base = req.hub.len().saturating_add(req.spoke.len());
     let (mut files, mut warnings) = scan_all(&catalog, &jobs, threads(req));
     // Inputs whose sides are to be detected: scanned as one side, then assigned.
     let mut auto_jobs = Vec::new();
@@ -93,7 +94,11 @@ pub fn run_offline(req: &Request) -> Result<Offline, Error> {
     for (k, input) in opened.inputs.iter().enumerate() {
         if let Input::Traces { display, root, files } = input {
             shown.push((format!("{}/", root.display()), format!("{display}/")));
-            auto_jobs.extend(files.iter().map(|path| Job { path: path.clone(), side: Side::Hub, arg: base + k }));
+            auto_jobs.extend(files.iter().map(|path| Job {
+                path: path.clone(),
+                side: Side::Hub,
+                arg: base.saturating_add(k),
+            }));
         }
     }
     if !auto_jobs.is_empty() {

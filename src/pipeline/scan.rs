@@ -64,7 +64,8 @@ pub fn scan_all_split(
     for (i, job) in jobs.iter().enumerate() {
         match split_points(&job.path, threads, split_min) {
             Some(bounds) => {
-                pieces.extend(bounds.windows(2).map(|w| Piece { job: i, range: Some((w[0], w[1])) }));
+                let ranges = bounds.iter().zip(bounds.iter().skip(1));
+                pieces.extend(ranges.map(|(&from, &to)| Piece { job: i, range: Some((from, to)) }));
             }
             None => pieces.push(Piece { job: i, range: None }),
         }
@@ -92,7 +93,8 @@ pub fn scan_all_split(
                         let n = trim_finished(&mut r, i, &trace_of, MAX_MATCHED_PER_TRACE);
                         if n > 0 {
                             if let (Ok(mut d), Some(t)) = (dropped.lock(), trace_of(i)) {
-                                *d.entry(t).or_default() += n;
+                                let all = d.entry(t).or_default();
+                                *all = all.saturating_add(n);
                             }
                         }
                     }
@@ -145,8 +147,8 @@ fn trim_finished(
     if total <= cap.saturating_mul(2) {
         return 0;
     }
-    let mut excess = total - cap;
-    let mut dropped = 0;
+    let mut excess = total.saturating_sub(cap);
+    let mut dropped: usize = 0;
     for (k, r) in results.iter_mut().enumerate() {
         if excess == 0 {
             break;
@@ -157,8 +159,8 @@ fn trim_finished(
         if let Some((f, _)) = r.as_mut() {
             let n = excess.min(f.hits.len());
             f.hits.drain(..n);
-            excess -= n;
-            dropped += n;
+            excess = excess.saturating_sub(n);
+            dropped = dropped.saturating_add(n);
         }
     }
     dropped
@@ -181,15 +183,16 @@ pub fn split_points(path: &std::path::Path, threads: usize, split_min: u64) -> O
     if decompress::is_gzip(head.get(..n)?) {
         return None;
     }
-    let parts = u64::try_from(threads).ok()?.min(len / split_min.max(1)).max(1);
+    let parts = u64::try_from(threads).ok()?.min(len.checked_div(split_min.max(1))?).max(1);
     let mut bounds = vec![0u64];
     let mut buf = vec![0u8; 64 * 1024];
     for k in 1..parts {
-        let at = len / parts * k;
+        // k < parts: the cut points stay below `len`.
+        let at = len.checked_div(parts)?.checked_mul(k)?;
         f.seek(SeekFrom::Start(at)).ok()?;
         let got = read_up_to(&mut f, &mut buf).ok()?;
         let nl = memchr::memchr(b'\n', buf.get(..got)?)?;
-        let cut = at + nl as u64 + 1;
+        let cut = at.checked_add(nl as u64)?.checked_add(1)?;
         if cut < len && bounds.last().is_some_and(|&b| cut > b) {
             bounds.push(cut);
         }
@@ -236,16 +239,16 @@ fn keep_newest(files: &mut [ScannedFile], cap: usize, warnings: &mut Vec<String>
     let mut traces: Vec<(Side, usize)> = files.iter().map(|f| (f.side, f.arg)).collect();
     traces.dedup();
     for (side, arg) in traces {
-        let idx: Vec<usize> = (0..files.len()).filter(|&i| files[i].side == side && files[i].arg == arg).collect();
-        let total: usize = idx.iter().map(|&i| files[i].hits.len()).sum();
+        let of_trace = |f: &&mut ScannedFile| f.side == side && f.arg == arg;
+        let total: usize = files.iter_mut().filter(of_trace).map(|f| f.hits.len()).sum();
         if total <= cap {
             continue;
         }
-        let mut excess = total - cap;
-        for &i in &idx {
-            let n = excess.min(files[i].hits.len());
-            files[i].hits.drain(..n);
-            excess -= n;
+        let mut excess = total.saturating_sub(cap);
+        for f in files.iter_mut().filter(of_trace) {
+            let n = excess.min(f.hits.len());
+            f.hits.drain(..n);
+            excess = excess.saturating_sub(n);
             if excess == 0 {
                 break;
             }
@@ -360,21 +363,22 @@ impl<'a> Worker<'a> {
         let len = f.metadata()?.len();
         let mut head = [0u8; 2];
         let n = read_up_to(&mut f, &mut head)?;
-        let gzip = decompress::is_gzip(&head[..n]);
+        let head = head.get(..n).unwrap_or_default();
+        let gzip = decompress::is_gzip(head);
         let mut sink = |h: Hit<'_>| filter.push(h);
         let scanner = Scanner::new(self.prefilter);
         if !gzip {
-            let reader = io::Cursor::new(head[..n].to_vec()).chain(f);
+            let reader = io::Cursor::new(head.to_vec()).chain(f);
             return Ok(scanner.scan_reader(reader, CHUNK, &mut sink));
         }
         if len <= MAX_WHOLE_INPUT {
             self.compressed.clear();
-            self.compressed.extend_from_slice(&head[..n]);
+            self.compressed.extend_from_slice(head);
             f.read_to_end(&mut self.compressed)?;
             let whole =
                 decompress::gunzip_whole(&mut self.decompressor, &self.compressed, &mut self.plain, MAX_WHOLE_OUTPUT);
             let report = match whole {
-                Some(size) => scanner.scan_slice(&self.plain[..size], &mut sink),
+                Some(size) => scanner.scan_slice(self.plain.get(..size).unwrap_or_default(), &mut sink),
                 None => scanner.scan_reader(decompress::gunzip_stream(&self.compressed[..]), CHUNK, &mut sink),
             };
             // Do not keep a rare large buffer alive for the rest of the run.
@@ -383,17 +387,17 @@ impl<'a> Worker<'a> {
             }
             return Ok(report);
         }
-        let reader = io::Cursor::new(head[..n].to_vec()).chain(io::BufReader::with_capacity(256 * 1024, f));
+        let reader = io::Cursor::new(head.to_vec()).chain(io::BufReader::with_capacity(256 * 1024, f));
         Ok(scanner.scan_reader(decompress::gunzip_stream(reader), CHUNK, &mut sink))
     }
 }
 
 fn read_up_to(f: &mut File, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match f.read(&mut buf[n..])? {
+    let mut n: usize = 0;
+    while let Some(space) = buf.get_mut(n..).filter(|s| !s.is_empty()) {
+        match f.read(space)? {
             0 => break,
-            k => n += k,
+            k => n = n.saturating_add(k),
         }
     }
     Ok(n)

@@ -308,12 +308,12 @@ async fn capture(
 ) -> Collected {
     let started = Utc::now();
     let wait = raised || req.force_registration;
-    let from = if raised {
-        started - chrono::Duration::minutes(2)
-    } else {
-        started - chrono::Duration::from_std(req.since).unwrap_or_default()
-    };
-    let deadline = tokio::time::Instant::now() + if wait { req.capture } else { Duration::ZERO };
+    let back =
+        if raised { chrono::Duration::minutes(2) } else { chrono::Duration::from_std(req.since).unwrap_or_default() };
+    // A span reaching before the calendar's start means everything.
+    let from = started.checked_sub_signed(back).unwrap_or(chrono::DateTime::<Utc>::MIN_UTC);
+    // A capture too long for the clock has no deadline.
+    let deadline = tokio::time::Instant::now().checked_add(if wait { req.capture } else { Duration::ZERO });
     let mut warnings = Vec::new();
     let log_names = futures_util::future::join_all(pubs.iter().map(|(_, p)| download::ils_log_name(p))).await;
     let catalog = &*req.catalog;
@@ -352,7 +352,7 @@ async fn capture(
         // Each requested spoke needs its own decided attempt: another spoke's (the hub's traces
         // hold them all) says nothing about this one.
         let done = decided_per_spoke(&a, spokes).iter().zip(&baseline).all(|(now, before)| now > before);
-        if done || tokio::time::Instant::now() >= deadline {
+        if done || deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
             if let Some(s) = &spinner {
                 s.finish_and_clear();
             }
@@ -382,7 +382,8 @@ async fn poll(
     jobs: &mut Vec<Job>,
     warnings: &mut Vec<String>,
 ) -> Analysis {
-    let to = Utc::now() + chrono::Duration::minutes(2);
+    let now = Utc::now();
+    let to = now.checked_add_signed(chrono::Duration::minutes(2)).unwrap_or(now);
     jobs.clear();
     // Each publisher's listing and downloads at once (one session per publisher).
     let fetched = futures_util::future::join_all(pubs.iter_mut().zip(log_names).map(|((side, p), log)| {

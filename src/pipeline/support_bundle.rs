@@ -124,12 +124,12 @@ pub fn build(req: &Request, live: Outcome) -> Result<Collected, CollectError> {
     let accesses: Vec<_> =
         std::iter::once((Side::Hub, &req.check.hub)).chain(req.check.spokes.iter().map(|s| (Side::Spoke, s))).collect();
     let mut ids = Vec::new();
-    let mut spokes = 0;
+    let mut spokes: usize = 0;
     for (side, _) in &accesses {
         ids.push(match side {
             Side::Hub => "hub-1".to_string(),
             Side::Spoke => {
-                spokes += 1;
+                spokes = spokes.saturating_add(1);
                 format!("spoke-{spokes}")
             }
         });
@@ -185,12 +185,12 @@ pub fn build(req: &Request, live: Outcome) -> Result<Collected, CollectError> {
     let limits = crate::bundle::read::Limits::default();
     let mut redacted_bytes = 0u64;
     let mut jobs = Vec::new();
-    for (i, ((side, _), list)) in accesses.iter().zip(&traces).enumerate() {
+    for (i, (((side, _), list), id)) in accesses.iter().zip(&traces).zip(&ids).enumerate() {
         for src in list {
             let name = src.file_name().and_then(|n| n.to_str()).unwrap_or("trace.txt");
             let rel = match pseudo.as_mut() {
                 Some(p) => {
-                    let rel = format!("traces/{}/{}", ids[i], plain_name(name));
+                    let rel = format!("traces/{id}/{}", plain_name(name));
                     let dest = root.join(&rel);
                     if let Some(d) = dest.parent() {
                         std::fs::create_dir_all(d).map_err(io_err("creating", d))?;
@@ -207,7 +207,7 @@ pub fn build(req: &Request, live: Outcome) -> Result<Collected, CollectError> {
                     rel
                 }
                 None => {
-                    let rel = format!("traces/{}/{name}", ids[i]);
+                    let rel = format!("traces/{id}/{name}");
                     let dest = root.join(&rel);
                     if let Some(d) = dest.parent() {
                         std::fs::create_dir_all(d).map_err(io_err("creating", d))?;
@@ -263,18 +263,19 @@ pub fn build(req: &Request, live: Outcome) -> Result<Collected, CollectError> {
     }
     let side_entries = accesses
         .iter()
+        .zip(&ids)
         .enumerate()
-        .map(|(i, (side, access))| {
+        .map(|(i, ((side, access), id))| {
             let facts = config.get(i).map(|c| c.facts.clone()).unwrap_or_default();
             SideEntry {
                 side: *side,
-                id: ids[i].clone(),
+                id: id.clone(),
                 host: if facts.host.is_empty() { access.host.clone() } else { facts.host.clone() },
                 https_port: access.https_port,
                 cluster_id: facts.cluster_id.clone(),
                 version: facts.version.clone(),
                 node_name: facts.node_name.clone(),
-                traces: format!("traces/{}", ids[i]),
+                traces: format!("traces/{id}"),
             }
         })
         .collect();
@@ -319,16 +320,16 @@ fn learn(
     config: &[SideConfig],
     traces: &[Vec<PathBuf>],
 ) {
-    for (i, (_, a)) in accesses.iter().enumerate() {
-        p.host(&a.host, &ids[i]);
+    for ((_, a), id) in accesses.iter().zip(ids) {
+        p.host(&a.host, id);
     }
     let catalog = Catalog::builtin();
-    for (i, list) in traces.iter().enumerate() {
+    for ((i, list), id) in traces.iter().enumerate().zip(ids) {
         let jobs: Vec<Job> = list.iter().map(|path| Job { path: path.clone(), side: Side::Hub, arg: i }).collect();
         let (scanned, _) = scan_all(&catalog, &jobs, 2);
         for f in scanned.iter().filter_map(|f| f.filehead.as_ref()) {
             for h in [&f.host_name, &f.host_ip].into_iter().flatten() {
-                p.host(h, &ids[i]);
+                p.host(h, id);
             }
         }
     }

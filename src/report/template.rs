@@ -81,7 +81,7 @@ fn read(path: &PathBuf) -> Result<String, TemplateError> {
 /// Untrusted text for inline Markdown (GitHub-flavoured): no HTML, no emphasis, links or table
 /// breaks; one line.
 pub fn md(value: String) -> String {
-    let mut out = String::with_capacity(value.len() + 8);
+    let mut out = String::with_capacity(value.len().saturating_add(8));
     for c in value.chars() {
         match c {
             '<' => out.push_str("&lt;"),
@@ -103,7 +103,7 @@ pub fn md(value: String) -> String {
 /// the text cannot close it.
 pub fn codeblock(value: String) -> String {
     let longest = value.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let fence = "`".repeat(longest.max(2) + 1);
+    let fence = "`".repeat(longest.max(2).saturating_add(1));
     let body: String =
         value.chars().map(|c| if c.is_control() && c != '\n' && c != '\t' { '\u{fffd}' } else { c }).collect();
     format!("{fence}text\n{body}\n{fence}")

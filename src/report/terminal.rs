@@ -303,7 +303,7 @@ fn wrap(out: &mut dyn Write, text: &str, first: usize, rest: usize) -> io::Resul
     let mut line = " ".repeat(first);
     let mut empty = true;
     for word in text.split_whitespace() {
-        if !empty && line.chars().count() + 1 + word.chars().count() > WIDTH {
+        if !empty && line.chars().count().saturating_add(1).saturating_add(word.chars().count()) > WIDTH {
             writeln!(out, "{line}")?;
             line = " ".repeat(rest);
             empty = true;

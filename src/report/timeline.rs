@@ -65,7 +65,9 @@ fn attempt_ms(at: Option<&str>, tod: Option<&str>) -> Option<(i64, bool)> {
     let (hms, ms) = tod.split_once('.').unwrap_or((tod, "0"));
     let mut parts = hms.split(':').map(|p| p.parse::<i64>().ok());
     let (h, m, s) = (parts.next()??, parts.next()??, parts.next()??);
-    Some((((h * 60 + m) * 60 + s) * 1000 + ms.parse::<i64>().ok()?, false))
+    let ms = ms.parse::<i64>().ok()?;
+    let t = h.checked_mul(60)?.checked_add(m)?.checked_mul(60)?.checked_add(s)?.checked_mul(1000)?.checked_add(ms)?;
+    Some((t, false))
 }
 
 fn lane_label(spoke: Option<&str>, hub: Option<&str>) -> String {
@@ -88,13 +90,14 @@ pub fn layout(a: &Analysis) -> Timeline {
     let dated = times.iter().flatten().all(|(_, d)| *d);
     let known: Vec<i64> = times.iter().flatten().map(|(t, _)| *t).collect();
     let (mut lo, mut hi) = (known.iter().copied().min().unwrap_or(0), known.iter().copied().max().unwrap_or(0));
-    if hi - lo < 60_000 {
+    if hi.saturating_sub(lo) < 60_000 {
         // A single moment: show a minute around it.
-        lo -= 30_000;
-        hi += 30_000;
+        lo = lo.saturating_sub(30_000);
+        hi = hi.saturating_add(30_000);
     }
     let plot_right = WIDTH - RIGHT;
-    let x_of = |t: i64| LEFT + (t - lo) as f64 / (hi - lo) as f64 * (plot_right - LEFT);
+    let span = hi.saturating_sub(lo);
+    let x_of = |t: i64| LEFT + t.saturating_sub(lo) as f64 / span as f64 * (plot_right - LEFT);
     let marks = a
         .attempts
         .iter()
@@ -112,7 +115,7 @@ pub fn layout(a: &Analysis) -> Timeline {
             Some(Mark {
                 attempt: x.id,
                 x: round(x_of(ms)),
-                y: lanes[lane].y,
+                y: lanes.get(lane)?.y,
                 outcome: x.outcome,
                 title: format!("Attempt {} at {when}: {outcome}{cause}", x.id),
             })
@@ -120,7 +123,7 @@ pub fn layout(a: &Analysis) -> Timeline {
         .collect();
     let ticks = (0..=4)
         .map(|i| {
-            let t = lo + (hi - lo) * i / 4;
+            let t = lo.saturating_add(span.saturating_mul(i) / 4);
             Tick { x: round(x_of(t)), label: tick_label(t, dated, a) }
         })
         .collect();
@@ -149,7 +152,7 @@ fn tick_label(t: i64, dated: bool, a: &Analysis) -> String {
         return format!("{:02}:{:02}:{:02}", t / 3_600_000, t / 60_000 % 60, t / 1000 % 60);
     }
     let offset_min = a.traces.iter().find_map(|t| t.utc_offset.as_deref()).and_then(parse_offset).unwrap_or(0);
-    let local = t + i64::from(offset_min) * 60_000;
+    let local = t.saturating_add(i64::from(offset_min).saturating_mul(60_000));
     let day = local.rem_euclid(86_400_000);
     format!("{:02}:{:02}:{:02}", day / 3_600_000, day / 60_000 % 60, day / 1000 % 60)
 }
@@ -157,7 +160,7 @@ fn tick_label(t: i64, dated: bool, a: &Analysis) -> String {
 fn parse_offset(s: &str) -> Option<i32> {
     let sign = if s.starts_with('-') { -1 } else { 1 };
     let (h, m) = s.trim_start_matches(['+', '-']).split_once(':')?;
-    Some(sign * (h.parse::<i32>().ok()? * 60 + m.parse::<i32>().ok()?))
+    h.parse::<i32>().ok()?.checked_mul(60)?.checked_add(m.parse::<i32>().ok()?)?.checked_mul(sign)
 }
 
 #[cfg(test)]

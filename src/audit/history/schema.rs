@@ -105,8 +105,8 @@ impl History {
         if found > known {
             return Err(HistoryError::TooNew { path: self.path.clone(), found, known });
         }
-        for (i, step) in MIGRATIONS.iter().enumerate() {
-            let version = i + 1;
+        // Schema versions count from 1.
+        for (version, step) in (1_usize..).zip(MIGRATIONS) {
             let migrate_err = |source| HistoryError::Migrate { path: path.clone(), version, source };
             // IMMEDIATE: take the write lock first, then re-read the version, so a run that
             // opened the file at the same moment does not apply the step twice.
