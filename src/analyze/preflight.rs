@@ -16,12 +16,6 @@
 //!   ILS logs after the handshake); methods 3 and 4 pass that check with the password or the
 //!   PeerInfoVector (docs/cucm-notes.md#shared-rules) [I].
 
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
-#![cfg_attr(
-    test,
-    allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)
-)]
-
 use chrono::NaiveDateTime;
 use serde::Serialize;
 

@@ -331,7 +331,7 @@ async fn deep_group(
         force_registration: req.deep.force_registration,
         // One session judges every spoke of the hub: the links' method when they agree.
         method: {
-            let methods: BTreeSet<_> = spokes.iter().map(|&ci| n.clusters[ci].method).collect();
+            let methods: BTreeSet<_> = spokes.iter().map(|&ci| n.clusters.get(ci).and_then(|c| c.method)).collect();
             if methods.len() == 1 {
                 methods.into_iter().next().flatten()
             } else {

@@ -9,12 +9,6 @@
 //! attributes in another order than the certificate holds them (`L=GB, ST=LN, CN=…, OU=…`,
 //! docs/cucm-notes.md#cert-cli), so the attributes are compared as a sorted set [I].
 
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
-#![cfg_attr(
-    test,
-    allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)
-)]
-
 use base64::Engine;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
