@@ -222,7 +222,16 @@ async fn a_redacted_bundle_diagnoses_the_same_and_holds_no_original_name_or_addr
             assert!(!text.contains(&o.to_ascii_lowercase()), "{} contains {o}", f.display());
         }
         assert!(!f.to_string_lossy().contains("mapping"), "the mapping is never inside");
+        // A certificate names its host inside its base64, where no pseudonym reaches.
+        assert!(!text.contains("begin certificate"), "{} holds a certificate", f.display());
+        assert!(
+            !text.contains("der_base64\": \"") && !text.contains("der_base64\":\""),
+            "{} holds a certificate's DER",
+            f.display()
+        );
     }
+    // The certificate check still runs on the decoded fields the bundle keeps.
+    assert!(!outcome.preflight.is_empty(), "the bundle's diagnosis has its certificate check");
 }
 
 /// A tar.gz whose entry names are written raw (the tar crate refuses to build unsafe names).

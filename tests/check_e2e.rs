@@ -135,3 +135,39 @@ async fn password_success_is_ok() {
     assert_eq!(a.status, Status::Ok, "{}\n{:?}\n{:?}", a.summary, a.warnings, out.findings);
     assert!(a.attempts.iter().any(|x| x.outcome == Outcome::Success && x.seen_on.len() == 2));
 }
+
+/// A pair registered long before the check is quiet, as in the field: no new attempt in the
+/// capture, and the verdict comes from what the configuration and the routine traffic show
+/// (not "unknown").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_registered_quiet_pair_is_ok_without_forcing_a_registration() {
+    let s = mock_server::bundled::load("m1-password-success").unwrap().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mock = mock_server::start_with(
+        s,
+        mock_server::Options {
+            state_dir: Some(dir.path().join("state")),
+            started_ago: Duration::from_secs(3600),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let kh = dir.path().join("known_hosts");
+    let hub = access_for(mock.publisher("hub").unwrap(), &kh).unwrap();
+    let spoke = access_for(mock.publisher("spoke").unwrap(), &kh).unwrap();
+    let mut req = request(hub, vec![spoke], dir.path());
+    req.force_registration = false;
+    req.capture = Duration::from_secs(8);
+    let out = check::run(&req, std::future::pending()).await.unwrap();
+    let a = &out.analysis;
+    assert!(
+        a.attempts.is_empty(),
+        "no registration in the capture: {:?}",
+        a.attempts.iter().map(|x| &x.summary).collect::<Vec<_>>()
+    );
+    assert_eq!(a.status, Status::Ok, "{}\n{:?}", a.summary, a.warnings);
+    eprintln!("quiet pair: {}", a.summary);
+    assert!(a.summary.contains("registered"), "{}", a.summary);
+    assert_eq!(a.exit_code, 0);
+    assert!(out.trace_levels.iter().all(|l| l.restored == Some(true)), "{:?}", out.trace_levels);
+}

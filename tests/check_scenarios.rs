@@ -80,20 +80,36 @@ async fn every_scenario_matches_the_mocks_ground_truth() {
             assert!(out.findings.iter().any(|f| f.code == code), "{name}: expected finding {code}: {:?}", out.findings);
             assert_eq!(a.status, Status::Critical, "{name}: {}", a.summary);
         }
+        // The certificate check before the capture never contradicts what the capture shows.
+        assert!(
+            !out.findings.iter().any(|f| f.code == "preflight_contradicted"),
+            "{name}: the certificate check contradicts the capture: {:?}",
+            out.findings
+        );
         // Certificate trust predicted from the trust lists, against the scenario's own trust.
         // (Left out, and said, when the traces show a password-only registration without TLS.)
         let moot = a.warnings.iter().any(|w| w.starts_with("certificate trust findings left out"));
         if moot {
             assert!(a.attempts.iter().all(|x| x.tls != Some(true)), "{name}: left out although TLS was tried");
         }
-        for (verifier_role, peer_role, trusted) in trust_expect.iter().filter(|_| !moot) {
+        for (verifier_role, peer_role, trusted, imported) in trust_expect.iter().filter(|_| !moot) {
+            let about = |f: &&check::Finding| f.message.contains(&format!("the {peer_role} "));
             let flagged = out
                 .findings
                 .iter()
-                .any(|f| f.code.starts_with("peer_certificate_") && f.message.contains(&format!("the {peer_role} ")));
+                .filter(about)
+                .any(|f| f.code.starts_with("peer_certificate_") && f.code != "peer_certificate_not_imported");
             assert_eq!(
                 flagged, !trusted,
                 "{name}: does the {verifier_role} trust the {peer_role}'s certificate? findings: {:?}",
+                out.findings
+            );
+            // Trusted through its CA only: method 2's own check would refuse it (the mock's rule).
+            let not_imported = out.findings.iter().filter(about).any(|f| f.code == "peer_certificate_not_imported");
+            assert_eq!(
+                not_imported,
+                *trusted && !imported,
+                "{name}: is the {peer_role}'s certificate itself in the {verifier_role}'s tomcat-trust? findings: {:?}",
                 out.findings
             );
         }
@@ -144,14 +160,23 @@ async fn every_scenario_matches_the_mocks_ground_truth() {
 
 /// For each direction of the (single-spoke) scenarios: (verifier, peer, whether the verifier's
 /// tomcat-trust holds the peer's certificate or its CA), from the scenario file itself.
-fn trust_truth(s: &mock_server::Scenario, hub: &str, spokes: &[String]) -> Vec<(&'static str, &'static str, bool)> {
+/// (verifier, peer, the handshake accepts the peer's certificate, the certificate itself is imported).
+type TrustTruth = (&'static str, &'static str, bool, bool);
+
+fn trust_truth(s: &mock_server::Scenario, hub: &str, spokes: &[String]) -> Vec<TrustTruth> {
     if spokes.len() != 1 {
         return Vec::new();
     }
     let (Some(h), Some(sp)) = (s.cluster(hub), s.cluster(&spokes[0])) else { return Vec::new() };
+    // As the mock's handshake decides (mock-server/src/decision.rs): an expired certificate is
+    // refused whatever the trust store holds.
     let trusts = |v: &mock_server::scenario::Cluster, p: &mock_server::scenario::Cluster| {
-        v.trust.tomcat_certs.contains(&p.name)
-            || (p.tomcat.kind == mock_server::scenario::CertKind::CaSigned && v.trust.ca_roots.contains(&p.tomcat.ca))
+        !p.tomcat.expired
+            && (v.trust.tomcat_certs.contains(&p.name)
+                || (p.tomcat.kind == mock_server::scenario::CertKind::CaSigned
+                    && v.trust.ca_roots.contains(&p.tomcat.ca)))
     };
-    vec![("spoke", "hub", trusts(sp, h)), ("hub", "spoke", trusts(h, sp))]
+    let imported =
+        |v: &mock_server::scenario::Cluster, p: &mock_server::scenario::Cluster| v.trust.tomcat_certs.contains(&p.name);
+    vec![("spoke", "hub", trusts(sp, h), imported(sp, h)), ("hub", "spoke", trusts(h, sp), imported(h, sp))]
 }

@@ -26,11 +26,15 @@ pub struct Options {
     pub state_dir: Option<PathBuf>,
     /// Simulator tick.
     pub tick: Duration,
+    /// How long ago the simulated clusters started: their start-up registrations happened
+    /// then. With an hour, a registered pair is quiet when a check looks at its recent traces,
+    /// as a long-registered pair is in the field.
+    pub started_ago: Duration,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { state_dir: None, tick: Duration::from_millis(200) }
+        Options { state_dir: None, tick: Duration::from_millis(200), started_ago: Duration::ZERO }
     }
 }
 
@@ -182,7 +186,8 @@ pub fn start_with(scenario: Scenario, opts: Options) -> Result<Running, StartErr
         certs.insert(c.name.clone(), cert);
         prepared.push((c.name.clone(), ssh_l, https_l, tls, key, preferred));
     }
-    let mut w = World::new(scenario, Utc::now());
+    let started = Utc::now() - chrono::Duration::from_std(opts.started_ago).unwrap_or_default();
+    let mut w = World::new(scenario, started);
     w.tomcat = certs;
     let world: Shared = Arc::new(Mutex::new(w));
     let (stop_tx, stop_rx) = oneshot::channel::<()>();

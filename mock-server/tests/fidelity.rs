@@ -22,8 +22,11 @@ fn zeep_with_ciscos_wsdls() {
     let mut s = Scenario::load(&root.join("scenarios/m1-password-mismatch.toml")).unwrap();
     s = s.with_trace_level(TraceLevel::Detailed);
     let dir = tempfile::tempdir().unwrap();
-    let run =
-        start_with(s, Options { state_dir: Some(dir.path().to_path_buf()), tick: Duration::from_millis(50) }).unwrap();
+    let run = start_with(
+        s,
+        Options { state_dir: Some(dir.path().to_path_buf()), tick: Duration::from_millis(50), ..Options::default() },
+    )
+    .unwrap();
     // Let the simulator write a file.
     std::thread::sleep(Duration::from_millis(300));
     let p = run.publisher("hub").unwrap();

@@ -15,8 +15,11 @@ fn scenario(name: &str) -> Scenario {
 
 fn run(s: Scenario) -> (Running, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let r =
-        start_with(s, Options { state_dir: Some(dir.path().to_path_buf()), tick: Duration::from_millis(50) }).unwrap();
+    let r = start_with(
+        s,
+        Options { state_dir: Some(dir.path().to_path_buf()), tick: Duration::from_millis(50), ..Options::default() },
+    )
+    .unwrap();
     (r, dir)
 }
 

@@ -238,6 +238,8 @@ fn attempt(
         hub,
         spoke,
         spoke_fqdn,
+        hub_name: None,
+        spoke_name: None,
         port: d.port,
         tls: d.tls,
         method: d.method,

@@ -23,6 +23,7 @@ pub mod fix;
 pub mod levels;
 pub mod method;
 pub mod model;
+pub mod names;
 pub mod pairing;
 pub mod preflight;
 pub mod quiet;

@@ -86,6 +86,10 @@ pub struct Window {
 pub struct Pair {
     pub hub: Option<String>,
     pub spoke: Option<String>,
+    /// How the engineer knows the hub and the spoke (`cucm-hub.example.com (10.1.1.1)`), when
+    /// the publishers' own configuration names the addresses the traces give (`check`).
+    pub hub_name: Option<String>,
+    pub spoke_name: Option<String>,
     pub status: Status,
     pub attempts: usize,
     pub successes: usize,
@@ -109,6 +113,9 @@ pub struct Attempt {
     pub hub: Option<String>,
     pub spoke: Option<String>,
     pub spoke_fqdn: Option<String>,
+    /// As for [`Pair`]: the hub and the spoke by name, when known.
+    pub hub_name: Option<String>,
+    pub spoke_name: Option<String>,
     pub port: Option<u16>,
     pub tls: Option<bool>,
     pub method: Option<Method>,

@@ -737,6 +737,8 @@ mod tests {
             hub: None,
             spoke: None,
             spoke_fqdn: None,
+            hub_name: None,
+            spoke_name: None,
             port: Some(7501),
             tls: Some(true),
             method: None,

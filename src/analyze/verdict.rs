@@ -113,6 +113,8 @@ fn pair(
     Pair {
         hub,
         spoke,
+        hub_name: None,
+        spoke_name: None,
         status,
         attempts: list.len(),
         successes,

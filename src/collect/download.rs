@@ -281,7 +281,7 @@ async fn one(p: &Publisher, f: &RemoteFile, dest: &Path, progress: &Progress) ->
                 std::fs::rename(&part, dest)
                     .map_err(|e| format!("{}: cannot rename {}: {e}", p.access.host, part.display()))?;
                 if !progress.tty {
-                    progress.say(&format!("downloaded {} from {} ({n} bytes)", f.name, p.access.host));
+                    progress.say(&format!("downloaded {} from {} ({n} bytes)", f.name, p.name()));
                 }
                 return Ok(n);
             }

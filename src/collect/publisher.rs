@@ -44,9 +44,16 @@ pub struct Publisher {
     pub ssh: SshSession,
     /// The publisher's processnode name, once read (the key of its trace settings).
     pub node_name: Option<String>,
+    /// How the engineer knows it (`Facts::label`), once its facts are read.
+    pub label: Option<String>,
 }
 
 impl Publisher {
+    /// The publisher in progress messages: its own name once known, else the address used.
+    pub fn name(&self) -> String {
+        self.label.clone().unwrap_or_else(|| format!("{}:{}", self.access.host, self.access.https_port))
+    }
+
     /// Opens the HTTPS client and the SSH session (both checked: TLS trust, host key, login).
     pub async fn open(access: Access) -> Result<Publisher, PublisherError> {
         let soap = SoapClient::new(&HttpsTarget {
@@ -72,7 +79,7 @@ impl Publisher {
             timeouts: Timeouts { command: access.command_timeout, ..Timeouts::default() },
         })
         .await?;
-        Ok(Publisher { access, soap, ssh, node_name: None })
+        Ok(Publisher { access, soap, ssh, node_name: None, label: None })
     }
 
     /// Restarts the ILS service through the CLI, so that a registered spoke registers again.

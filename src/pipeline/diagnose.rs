@@ -39,6 +39,7 @@ pub fn diagnose(
     download_dir: String,
 ) -> Outcome {
     let mut analysis = analyze::analyze(catalog, scanned, options);
+    analyze::names::apply(&mut analysis, &names_of(&config));
     let spokes: Vec<BTreeSet<String>> =
         config.iter().filter(|c| c.side == analyze::Side::Spoke).map(|c| identities(&c.facts)).collect();
     judge_requested(&mut analysis, &spokes);
@@ -127,6 +128,27 @@ pub fn preflight_outcome(config: Vec<SideConfig>, method: Option<analyze::Method
         download_dir: String::new(),
         preflight: pairs,
     }
+}
+
+/// The names the publishers give their own nodes (`show network cluster`): each address, FQDN
+/// and short host name → `fqdn (address)`, what the report calls that publisher.
+pub fn names_of(config: &[SideConfig]) -> analyze::names::Names {
+    let mut names = analyze::names::Names::new();
+    for c in config {
+        for (ip, fqdn, _) in &c.facts.nodes {
+            let (ip, fqdn) = (ip.trim(), fqdn.trim());
+            if fqdn.is_empty() || ip.is_empty() || fqdn.eq_ignore_ascii_case(ip) {
+                continue;
+            }
+            let label = format!("{fqdn} ({ip})");
+            names.insert(ip.to_ascii_lowercase(), label.clone());
+            names.insert(fqdn.to_ascii_lowercase(), label.clone());
+            if let Some(short) = fqdn.split('.').next().filter(|h| !h.is_empty() && *h != fqdn) {
+                names.entry(short.to_ascii_lowercase()).or_insert(label);
+            }
+        }
+    }
+    names
 }
 
 /// Every address and name a publisher is known by (lower case): the address used, its own

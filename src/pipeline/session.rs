@@ -247,6 +247,7 @@ async fn work(req: &Request, st: &mut State, progress: &Progress, me: &Owner) ->
     let read = futures_util::future::join_all(st.pubs.iter_mut().map(|(_, p)| facts::read(p))).await;
     for ((side, p), f) in st.pubs.iter_mut().zip(read) {
         p.node_name = f.node_name.clone();
+        p.label = Some(f.label());
         st.config.push(SideConfig { side: *side, facts: f });
     }
 
@@ -328,7 +329,7 @@ async fn capture(
         let restarts = futures_util::future::join_all(pubs.iter_mut().filter(|(side, _)| *side == Side::Spoke).map(
             |(_, p)| async move {
                 let r = p.restart_ils().await;
-                (p.access.host.clone(), r)
+                (p.name(), r)
             },
         ))
         .await;
@@ -440,7 +441,7 @@ async fn restore_all(
                 }
                 let shown =
                     level.as_deref().map_or_else(|| orig.trace_level.clone(), |l| l.describe(&orig.trace_level));
-                progress.say(&format!("{}: ILS trace level restored to {shown}", p.access.host));
+                progress.say(&format!("{}: ILS trace level restored to {shown}", p.name()));
                 None
             }
             Ok(Ok(None)) => None,

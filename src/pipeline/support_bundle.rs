@@ -383,13 +383,41 @@ fn learn(
 /// The facts with every name and address replaced (through their JSON form, so no field is
 /// forgotten), and the raw CLI outputs too.
 fn redact_facts(p: &mut Pseudonyms, c: &mut SideConfig) {
-    let outputs = std::mem::take(&mut c.facts.cli_outputs);
+    // A certificate names its host inside its base64, where no pseudonym reaches: a redacted
+    // bundle keeps the decoded fields (pseudonymised) and drops the certificates themselves.
+    if let Some(cert) = c.facts.tomcat_certificate.as_mut() {
+        cert.der_base64 = None;
+    }
+    for t in &mut c.facts.tomcat_trust_certs {
+        t.cert.der_base64 = None;
+    }
+    let outputs: Vec<(String, String)> =
+        std::mem::take(&mut c.facts.cli_outputs).into_iter().map(|(cmd, out)| (cmd, without_pem(&out))).collect();
     let json = serde_json::to_vec(&c.facts).unwrap_or_default();
     if let Ok(mut facts) = serde_json::from_slice::<crate::collect::facts::Facts>(&p.apply(&json)) {
         facts.reparse();
         c.facts = facts;
     }
     c.facts.cli_outputs = outputs.into_iter().map(|(cmd, out)| (p.apply_str(&cmd), p.apply_str(&out))).collect();
+}
+
+/// `text` with each PEM certificate block replaced by a note.
+fn without_pem(text: &str) -> String {
+    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+    const END: &str = "-----END CERTIFICATE-----";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(BEGIN) {
+        let (before, block) = rest.split_at(i);
+        out.push_str(before);
+        out.push_str("(certificate removed by redaction: it names the host)");
+        rest = match block.find(END) {
+            Some(j) => block.get(j.saturating_add(END.len())..).unwrap_or_default(),
+            None => "",
+        };
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `<bundle>.mapping.json`, mode 0600, written atomically next to the bundle.
@@ -420,6 +448,17 @@ fn write_mapping(bundle: &Path, p: &Pseudonyms) -> Result<PathBuf, CollectError>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redaction_removes_certificate_blocks() {
+        let t = "]-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\nadmin:";
+        assert_eq!(without_pem(t), "](certificate removed by redaction: it names the host)\nadmin:");
+        assert_eq!(
+            without_pem("-----BEGIN CERTIFICATE-----MIIB"),
+            "(certificate removed by redaction: it names the host)"
+        );
+        assert_eq!(without_pem("no block"), "no block");
+    }
 
     fn gz(data: &[u8]) -> Vec<u8> {
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());

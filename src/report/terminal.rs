@@ -120,8 +120,8 @@ fn write_sections(
             out,
             "  {ps}{:<8}{ps:#} spoke {} -> hub {}: {} attempt(s), {} ok, {} failed",
             p.status.as_str().to_uppercase(),
-            clean(p.spoke.as_deref().unwrap_or("?")),
-            clean(p.hub.as_deref().unwrap_or("?")),
+            clean(p.spoke_name.as_deref().or(p.spoke.as_deref()).unwrap_or("?")),
+            clean(p.hub_name.as_deref().or(p.hub.as_deref()).unwrap_or("?")),
             p.attempts,
             p.successes,
             p.failures
@@ -218,8 +218,8 @@ fn write_attempt(out: &mut dyn Write, a: &Attempt) -> io::Result<()> {
         out,
         "{b}Attempt {}{b:#}  {when}  spoke {} -> hub {}  {transport}  {style}{label}{style:#}",
         a.id,
-        clean(a.spoke.as_deref().unwrap_or("?")),
-        clean(a.hub.as_deref().unwrap_or("?")),
+        clean(a.spoke_name.as_deref().or(a.spoke.as_deref()).unwrap_or("?")),
+        clean(a.hub_name.as_deref().or(a.hub.as_deref()).unwrap_or("?")),
         b = bold()
     )?;
     wrap(out, &clean(&a.summary), 2, 2)?;
