@@ -335,6 +335,18 @@ app_credential = "keyring:app@br1"
 "#;
 
     #[test]
+    fn a_spoke_link_may_name_its_method_a_hub_may_not() {
+        let inv = parse(&format!("{GOOD}method = \"tls\"\n"), "net.toml").unwrap();
+        assert_eq!(inv.networks[0].clusters[1].method, Some(crate::analyze::Method::Tls));
+        assert_eq!(inv.networks[0].clusters[0].method, None);
+        let e = parse(&format!("{GOOD}method = \"certs\"\n"), "net.toml").unwrap_err().to_string();
+        assert!(e.contains("field `method`") && e.contains("unknown method"), "{e}");
+        let hub = GOOD.replace("role = \"hub\"", "role = \"hub\"\nmethod = \"tls\"");
+        let e = parse(&hub, "net.toml").unwrap_err().to_string();
+        assert!(e.contains("not to a hub"), "{e}");
+    }
+
+    #[test]
     fn a_network_with_defaults_and_overrides() {
         let inv = parse(GOOD, "net.toml").unwrap();
         let n = &inv.networks[0];

@@ -131,6 +131,17 @@ mod tests {
     }
 
     #[test]
+    fn the_method_is_optional_and_checked() {
+        let (c, _, _) = parse(GOOD, "c.toml", "prod").unwrap();
+        assert_eq!(c.method, None);
+        let with = format!("{GOOD}method = \"tls_with_password\"\n");
+        let (c, _, _) = parse(&with, "c.toml", "prod").unwrap();
+        assert_eq!(c.method, Some(crate::analyze::Method::TlsWithPassword));
+        let e = parse(&format!("{GOOD}method = \"tls-ish\"\n"), "c.toml", "prod").unwrap_err().to_string();
+        assert!(e.contains("c.toml") && e.contains("line 6"), "{e}");
+    }
+
+    #[test]
     fn errors_name_the_file_the_cluster_and_the_field() {
         let e = parse(GOOD, "c.toml", "lab").unwrap_err().to_string();
         assert!(e.contains("c.toml") && e.contains("\"lab\"") && e.contains("prod"), "{e}");
