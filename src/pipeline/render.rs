@@ -26,7 +26,7 @@ pub fn check_parts(o: &Outcome) -> CheckParts {
                 use_password: None,
                 trace_level_before: level.map(|l| l.describe(&l.before)),
                 trace_level_after: level.map(|l| l.story()),
-                certificates: Vec::new(),
+                certificates: side_certificates(&c.facts),
             }
         })
         .collect::<Vec<_>>();
@@ -42,6 +42,24 @@ pub fn check_parts(o: &Outcome) -> CheckParts {
         })
         .collect();
     CheckParts { sides, findings, certificates: o.preflight.iter().map(certificate_check).collect() }
+}
+
+/// A side's Tomcat certificate and trust list in a line each, for the Clusters table.
+fn side_certificates(f: &crate::collect::facts::Facts) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(c) = &f.tomcat_certificate {
+        let kind = if c.self_issued() {
+            "self-signed".to_string()
+        } else {
+            format!("issued by {}", c.issuer_cn().unwrap_or_else(|| c.issuer.clone()))
+        };
+        let to = c.not_after.map(|t| format!(", valid to {}", t.format("%Y-%m-%d"))).unwrap_or_default();
+        out.push(format!("{} ({kind}{to})", c.subject_cn().unwrap_or_else(|| c.subject.clone())));
+    }
+    if !f.tomcat_trust.is_empty() {
+        out.push(format!("tomcat-trust: {} entries", f.tomcat_trust.len()));
+    }
+    out
 }
 
 /// Under which methods a finding matters, when not all.

@@ -38,10 +38,15 @@ pub struct SideFacts {
     pub version: Option<String>,
     pub ils_role: Option<String>,
     pub cluster_id: Option<String>,
+    /// The ILS Configuration's "Use TLS Certificates" and "Use Password": no API reads them back
+    /// (docs/cucm-notes.md#ils-auth-settings), so always null; kept for templates written
+    /// against earlier versions. The method is established per pair instead.
     pub use_tls: Option<bool>,
     pub use_password: Option<bool>,
     pub trace_level_before: Option<String>,
     pub trace_level_after: Option<String>,
+    /// The Tomcat certificate (subject, issuer, serial, end of validity) and the size of the
+    /// tomcat-trust list, one line each.
     pub certificates: Vec<String>,
 }
 
