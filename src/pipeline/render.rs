@@ -57,7 +57,8 @@ fn side_certificates(f: &crate::collect::facts::Facts) -> Vec<String> {
         out.push(format!("{} ({kind}{to})", c.subject_cn().unwrap_or_else(|| c.subject.clone())));
     }
     if !f.tomcat_trust.is_empty() {
-        out.push(format!("tomcat-trust: {} entries", f.tomcat_trust.len()));
+        let n = f.tomcat_trust.len();
+        out.push(format!("tomcat-trust: {n} {}", if n == 1 { "entry" } else { "entries" }));
     }
     out
 }
