@@ -107,6 +107,31 @@ async fn spoke_rejects_the_hubs_certificate_and_levels_are_restored() {
         matches!(p.spoke_checks_hub.handshake, ils_doctor::analyze::preflight::Handshake::Refused { code: 18, .. }),
         "{p:?}"
     );
+    // Publishers by their own names in every format: pair rows, attempts, the summary; the
+    // connection address (127.0.0.1 for both mock publishers) nowhere in the diagnosis.
+    let hub_name = "cucm-hub.example.com (10.106.104.220)";
+    let spoke_name = "cucm-spoke.example.com (10.106.104.201)";
+    assert!(a.summary.contains(&format!("{spoke_name} -> {hub_name}")), "{}", a.summary);
+    assert_eq!(failed.spoke_name.as_deref(), Some(spoke_name));
+    assert!(
+        failed.summary.starts_with(&format!("Spoke {spoke_name} failed to register to hub {hub_name}")),
+        "{}",
+        failed.summary
+    );
+    for format in [ils_doctor::report::Format::Text, ils_doctor::report::Format::Markdown] {
+        let bytes =
+            ils_doctor::pipeline::render::render(format, &out.analysis, parts.clone(), &out, None, "t".into()).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(
+            text.contains(&format!("spoke {spoke_name} -> hub {hub_name}"))
+                || text.contains(&format!("{spoke_name} → {hub_name}")),
+            "{format:?}: pair row by name:\n{text}"
+        );
+        assert!(
+            !text.contains("127.0.0.1 ") && !text.contains("127.0.0.1:"),
+            "{format:?}: no connection address:\n{text}"
+        );
+    }
     let json = ils_doctor::pipeline::render::render(
         ils_doctor::report::Format::Json,
         &out.analysis,
@@ -120,6 +145,7 @@ async fn spoke_rejects_the_hubs_certificate_and_levels_are_restored() {
     assert_eq!(v["schema"], "ils-doctor/analysis/2");
     assert_eq!(v["config"].as_array().unwrap().len(), 2);
     assert!(v["findings"].is_array() && v["trace_levels"][0]["restored"] == true);
+    assert_eq!(v["pairs"][0]["spoke_name"], "cucm-spoke.example.com (10.106.104.201)");
     assert!(
         v["trace_levels"][0]["names"].as_array().is_some_and(|n| n.iter().any(|x| x["name"] == "Detailed")),
         "the level names the publisher gave: {}",
