@@ -111,6 +111,24 @@ fn field(rt: &tokio::runtime::Runtime) {
     if chain > 0.0 {
         println!("  ratio wall/chain {:.2} (goal <= 1.2)", wall / chain);
     }
+
+    // The certificate check alone (`check --preflight`) on fresh publishers of the same
+    // scenario: what it costs to know, before any capture, whether TLS can work.
+    let mut scenario = mock_server::bundled::load(DEFAULT_SCENARIO).unwrap().unwrap();
+    scenario.latency.profile = mock_server::scenario::LatencyProfile::Field;
+    let mock = mock_server::start(scenario).unwrap();
+    let hub = access_for(mock.publisher("hub").unwrap(), &kh).unwrap();
+    let spoke = access_for(mock.publisher("spoke").unwrap(), &kh).unwrap();
+    let mut req = request(hub, spoke, dir.path(), Duration::from_secs(180), Duration::from_secs(10));
+    req.preflight_only = true;
+    let started = Instant::now();
+    let pre = rt.block_on(check::run(&req, std::future::pending())).expect("preflight");
+    let pre_wall = started.elapsed().as_secs_f64();
+    println!(
+        "check --preflight under field latency: {pre_wall:.1} s wall, verdict {} ({:.0} % of the full check)",
+        pre.analysis.status.as_str(),
+        100.0 * pre_wall / wall.max(0.001)
+    );
 }
 
 fn main() {
