@@ -23,6 +23,10 @@ pub struct Request {
     pub output: PathBuf,
     pub format: ArchiveFormat,
     pub redact: bool,
+    /// The recording of the run, put in the bundle under `transcript/` (docs/transcript.md).
+    pub record: Option<crate::connect::record::Recording>,
+    /// The recording also goes to its own folder (`--record DIR`).
+    pub record_dir: bool,
     /// The command line as typed (it never holds a secret); pseudonymised when redacting.
     pub command_line: Vec<String>,
 }
@@ -51,6 +55,8 @@ pub enum CollectError {
     Write(#[from] WriteError),
     #[error("collect: the report: {0}")]
     Report(String),
+    #[error(transparent)]
+    Record(#[from] crate::connect::record::RecordError),
 }
 
 fn io_err(op: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> CollectError {
@@ -230,6 +236,16 @@ pub fn build(req: &Request, live: Outcome) -> Result<Collected, CollectError> {
     let bundled =
         super::diagnose::diagnose(catalog, &scanned, &options, config.clone(), levels.clone(), "traces".into());
 
+    // The transcript, redacted as the bundle is.
+    if let Some(rec) = &req.record {
+        let redactor = pseudo.as_mut().map(|p| p as &mut dyn crate::connect::record::Redactor);
+        for path in rec.write_to(&root.join("transcript"), redactor)? {
+            if let Some(rel) = path.strip_prefix(root).ok().and_then(|r| r.to_str()) {
+                files.push((rel.to_string(), "transcript"));
+            }
+        }
+    }
+
     // Configuration, raw CLI outputs.
     let config_json = serde_json::json!({
         "schema": "ils-doctor/bundle-config/1",
@@ -305,6 +321,9 @@ pub fn build(req: &Request, live: Outcome) -> Result<Collected, CollectError> {
     let mtime = chrono::Utc::now().timestamp().max(0) as u64;
     let bytes = write::pack(root, &order, &req.output, req.format, mtime, req.redact)?;
 
+    if let (Some(rec), true) = (&req.record, req.record_dir) {
+        super::record::finish(rec, pseudo.as_mut())?;
+    }
     let mapping = match &pseudo {
         Some(p) => Some(write_mapping(&req.output, p)?),
         None => None,
