@@ -115,3 +115,95 @@ fn a_redacted_record_names_no_host_address_or_cluster_id() {
     assert_eq!(headers.len(), 2);
     assert!(headers.iter().all(|h| h["redacted"] == true && h["publisher"].as_str().unwrap().starts_with("10.0.")));
 }
+
+/// What must be the same between a check and the check of its replay.
+fn verdict(json: &[u8]) -> (String, Vec<String>, Vec<String>) {
+    let v: Value = serde_json::from_slice(json).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(json)));
+    let causes =
+        v["attempts"].as_array().unwrap().iter().map(|a| format!("{}/{}", a["outcome"], a["root_cause"])).collect();
+    let mut codes: Vec<String> =
+        v["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap().to_string()).collect();
+    codes.sort();
+    (v["status"].as_str().unwrap().to_string(), causes, codes)
+}
+
+/// `check` against a replay of `rec` (hub first by its recorded role), with `args`.
+fn check_replay(rec: &Path, dir: &Path, args: &[&str]) -> (std::process::Output, mock_server::replay::Replaying) {
+    let replay = mock_server::replay::start_replay(
+        rec,
+        mock_server::replay::ReplayOptions { timing: false, state_dir: Some(dir.join("replay-state")) },
+    )
+    .unwrap();
+    let kh = dir.join("replay_known_hosts");
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_ils-doctor"));
+    c.arg("check").arg("--known-hosts").arg(&kh).arg("--journal").arg(dir.join("replay-journal.json"));
+    let mut pubs: Vec<&mock_server::replay::Replayed> = replay.publishers().iter().collect();
+    pubs.sort_by_key(|p| p.role.as_deref() != Some("hub"));
+    for (i, p) in pubs.iter().enumerate() {
+        let a = ils_doctor::pipeline::mock_pair::access_for(&p.info, &kh).unwrap();
+        let ils_doctor::connect::tls::TlsMode::Pin(pin) = &a.tls else { unreachable!() };
+        c.args(["--pin", &format!("{}:{}={pin}", a.host, a.https_port)]);
+        c.args([if i == 0 { "--hub" } else { "--spoke" }, &format!("{}:{}:{}", a.host, a.ssh_port, a.https_port)]);
+    }
+    c.arg("--download-dir").arg(dir.join("replay-traces"));
+    c.args(args).args(["--format", "json"]);
+    c.env("ILS_DOCTOR_ADMIN_PASSWORD", "any").env("ILS_DOCTOR_APP_PASSWORD", "any");
+    c.env("XDG_CONFIG_HOME", dir.join("config")).env("XDG_STATE_HOME", dir.join("state-home"));
+    c.stdin(std::process::Stdio::null());
+    (c.output().unwrap(), replay)
+}
+
+#[test]
+fn a_check_replayed_from_its_record_gives_the_same_verdict_and_a_missing_request_is_named() {
+    let (net, rec, out) = record("m2-hub-cert-not-on-spoke", false);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    let live = verdict(&out.stdout);
+    assert!(live.1.iter().any(|c| c.contains("spoke_rejects_hub_certificate")), "{live:?}");
+    // The same options as the recorded check (`check_command`: capture 10 s, force registration
+    // off unless given; the binary's defaults otherwise).
+    let (replayed, replay) = check_replay(&rec, net.dir.path(), &["--capture", "10s"]);
+    assert_eq!(
+        replayed.status.code(),
+        Some(2),
+        "{}\nunmatched: {:#?}",
+        String::from_utf8_lossy(&replayed.stderr),
+        replay.unmatched()
+    );
+    assert_eq!(verdict(&replayed.stdout), live, "unmatched: {:#?}", replay.unmatched());
+    assert!(replay.unmatched().is_empty(), "{:#?}", replay.unmatched());
+
+    // A request the record does not hold: a clear error naming it and the closest recorded.
+    let info = &replay.publishers()[0].info;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let client = ils_doctor::connect::soap::SoapClient::new(&ils_doctor::connect::soap::HttpsTarget {
+        host: "127.0.0.1".into(),
+        port: info.https.port(),
+        user: "administrator".into(),
+        password: ils_doctor::secret::Secret::new("any"),
+        tls: ils_doctor::connect::tls::TlsMode::Insecure,
+        connect_timeout: std::time::Duration::from_secs(5),
+        request_timeout: std::time::Duration::from_secs(5),
+    })
+    .unwrap();
+    let e = rt.block_on(client.axl("getPhone", "<name>SEP001122334455</name>", true)).unwrap_err().to_string();
+    assert!(e.contains("HTTP 404") && e.contains("no recorded answer for POST /axl/"), "{e}");
+    assert!(e.contains("getPhone") && e.contains("closest recorded: POST /axl/"), "{e}");
+    let target = ils_doctor::connect::ssh::SshTarget {
+        host: "127.0.0.1".into(),
+        port: info.ssh.port(),
+        user: "admin".into(),
+        password: ils_doctor::secret::Secret::new("any"),
+        known_hosts: net.dir.path().join("replay_known_hosts"),
+        accept_new_host_key: false,
+        legacy_ssh: false,
+        timeouts: Default::default(),
+    };
+    let out = rt
+        .block_on(async {
+            let mut s = ils_doctor::connect::ssh::SshSession::open(&target).await?;
+            s.run("show status").await
+        })
+        .unwrap();
+    assert!(out.contains("no recorded answer for the CLI command `show status`; closest recorded: `"), "{out}");
+    assert_eq!(replay.unmatched().len(), 2, "{:#?}", replay.unmatched());
+}
