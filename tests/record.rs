@@ -127,32 +127,6 @@ fn verdict(json: &[u8]) -> (String, Vec<String>, Vec<String>) {
     (v["status"].as_str().unwrap().to_string(), causes, codes)
 }
 
-/// `check` against a replay of `rec` (hub first by its recorded role), with `args`.
-fn check_replay(rec: &Path, dir: &Path, args: &[&str]) -> (std::process::Output, mock_server::replay::Replaying) {
-    let replay = mock_server::replay::start_replay(
-        rec,
-        mock_server::replay::ReplayOptions { timing: false, state_dir: Some(dir.join("replay-state")) },
-    )
-    .unwrap();
-    let kh = dir.join("replay_known_hosts");
-    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_ils-doctor"));
-    c.arg("check").arg("--known-hosts").arg(&kh).arg("--journal").arg(dir.join("replay-journal.json"));
-    let mut pubs: Vec<&mock_server::replay::Replayed> = replay.publishers().iter().collect();
-    pubs.sort_by_key(|p| p.role.as_deref() != Some("hub"));
-    for (i, p) in pubs.iter().enumerate() {
-        let a = ils_doctor::pipeline::mock_pair::access_for(&p.info, &kh).unwrap();
-        let ils_doctor::connect::tls::TlsMode::Pin(pin) = &a.tls else { unreachable!() };
-        c.args(["--pin", &format!("{}:{}={pin}", a.host, a.https_port)]);
-        c.args([if i == 0 { "--hub" } else { "--spoke" }, &format!("{}:{}:{}", a.host, a.ssh_port, a.https_port)]);
-    }
-    c.arg("--download-dir").arg(dir.join("replay-traces"));
-    c.args(args).args(["--format", "json"]);
-    c.env("ILS_DOCTOR_ADMIN_PASSWORD", "any").env("ILS_DOCTOR_APP_PASSWORD", "any");
-    c.env("XDG_CONFIG_HOME", dir.join("config")).env("XDG_STATE_HOME", dir.join("state-home"));
-    c.stdin(std::process::Stdio::null());
-    (c.output().unwrap(), replay)
-}
-
 #[test]
 fn a_check_replayed_from_its_record_gives_the_same_verdict_and_a_missing_request_is_named() {
     let (net, rec, out) = record("m2-hub-cert-not-on-spoke", false);
@@ -161,7 +135,7 @@ fn a_check_replayed_from_its_record_gives_the_same_verdict_and_a_missing_request
     assert!(live.1.iter().any(|c| c.contains("spoke_rejects_hub_certificate")), "{live:?}");
     // The same options as the recorded check (`check_command`: capture 10 s, force registration
     // off unless given; the binary's defaults otherwise).
-    let (replayed, replay) = check_replay(&rec, net.dir.path(), &["--capture", "10s"]);
+    let (replayed, replay) = support::live::check_replay(&rec, net.dir.path(), &["--capture", "10s"]);
     assert_eq!(
         replayed.status.code(),
         Some(2),

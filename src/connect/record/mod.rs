@@ -399,6 +399,7 @@ impl Recorder {
         let name: String = downloaded
             .file_name()
             .and_then(|n| n.to_str())
+            .map(|n| n.strip_suffix(".part").unwrap_or(n))
             .unwrap_or("trace")
             .chars()
             .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
