@@ -208,6 +208,14 @@ pub struct ConnArgs {
     /// Timeout of each CLI command and SOAP request.
     #[arg(long, default_value = "120s", value_name = "DURATION")]
     pub command_timeout: String,
+    /// Record every SSH and HTTPS exchange with each publisher, and the traces as downloaded,
+    /// into DIR (one JSON Lines transcript per publisher, owner-only; no password is ever
+    /// recorded); see docs/transcript.md. `--redact` pseudonymises it.
+    #[arg(long, value_name = "DIR")]
+    pub record: Option<PathBuf>,
+    /// Mark the record as made against the mock (field tests).
+    #[arg(long, hide = true, requires = "record")]
+    pub record_synthetic: bool,
 }
 
 #[derive(Debug, Args)]
@@ -266,6 +274,9 @@ pub struct CheckArgs {
     /// The trace-level journal [default: $XDG_STATE_HOME/ils-doctor/trace-journal.json].
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
+    /// With --record: host names, addresses and cluster IDs replaced by stable pseudonyms.
+    #[arg(long, requires = "record")]
+    pub redact: bool,
     #[command(flatten)]
     pub out: OutputArgs,
 }
@@ -435,6 +446,9 @@ pub struct AuditArgs {
     /// Also print the one-line summary on standard error (useful with -o).
     #[arg(long)]
     pub summary: bool,
+    /// With --record: host names, addresses and cluster IDs replaced by stable pseudonyms.
+    #[arg(long, requires = "record")]
+    pub redact: bool,
     /// Options for every publisher (the inventory's per-cluster values win).
     #[command(flatten)]
     pub conn: ConnArgs,
@@ -489,6 +503,9 @@ pub struct RestoreArgs {
     /// The trace-level journal [default: $XDG_STATE_HOME/ils-doctor/trace-journal.json].
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
+    /// With --record: host names, addresses and cluster IDs replaced by stable pseudonyms.
+    #[arg(long, requires = "record")]
+    pub redact: bool,
 }
 
 #[derive(Debug, Args)]
@@ -619,7 +636,7 @@ mod tests {
         let parse = |extra: &[&str]| {
             let args = [&["ils-doctor", "check", "--hub", "h", "--spoke", "s"][..], extra].concat();
             let Command::Check(c) = Cli::try_parse_from(args).unwrap().command else { panic!("not check") };
-            crate::commands::shared::conn_options(&c.conn).unwrap().legacy_ssh
+            crate::commands::shared::conn_options(&c.conn, false).unwrap().legacy_ssh
         };
         assert!(!parse(&[]));
         assert!(parse(&["--legacy-ssh"]));

@@ -86,6 +86,7 @@ pub fn request(inv_text: &str, dir: &Path, jobs: usize, host_timeout: Duration) 
             legacy_ssh: false,
             // Longer than the host timeout: a hanging command is cut by the host timeout.
             command_timeout: Duration::from_secs(30),
+            record: None,
         },
         cache: dir.join("cache"),
         progress: false,

@@ -43,8 +43,12 @@ async fn collect_from_mock(scenario: &str, dir: &Path, output: PathBuf, redact: 
             .unwrap();
     let kh = dir.join("known_hosts");
     let hub_info = mock.publisher("hub").unwrap().clone();
-    let hub = access_for(&hub_info, &kh).unwrap();
-    let spoke = access_for(mock.publisher("spoke").unwrap(), &kh).unwrap();
+    // As `ils-doctor collect` does: the run is recorded and the transcript goes in the bundle.
+    let rec = ils_doctor::connect::record::Recording::new(&dir.join("unused"), redact, true);
+    let mut hub = access_for(&hub_info, &kh).unwrap();
+    let mut spoke = access_for(mock.publisher("spoke").unwrap(), &kh).unwrap();
+    hub.record = Some(rec.clone());
+    spoke.record = Some(rec.clone());
     let secrets = vec![hub_info.password.clone(), "ils-Secret1".to_string()];
     let req = collect::Request {
         check: check::Request {
@@ -66,6 +70,8 @@ async fn collect_from_mock(scenario: &str, dir: &Path, output: PathBuf, redact: 
         format: ArchiveFormat::for_path(&output),
         output,
         redact,
+        record: Some(rec),
+        record_dir: false,
         command_line: vec!["ils-doctor".into(), "collect".into(), "--hub".into(), "127.0.0.1".into()],
     };
     let started = std::time::Instant::now();
@@ -148,6 +154,13 @@ async fn collect_then_analyze_offline_gives_the_same_diagnosis_and_tampering_is_
         assert!(root.join(p).is_file(), "{p}");
     }
     assert!(std::fs::read_dir(root.join("traces/hub-1")).unwrap().count() > 0);
+    // The transcript of each publisher, listed in the manifest (and ignored by `analyze`, which
+    // gave the same diagnosis above).
+    let transcripts: Vec<&serde_json::Value> =
+        m["files"].as_array().unwrap().iter().filter(|f| f["kind"] == "transcript").collect();
+    let jsonl = transcripts.iter().filter(|f| f["path"].as_str().unwrap().ends_with(".jsonl")).count();
+    assert_eq!(jsonl, 2, "{transcripts:?}");
+    assert!(transcripts.iter().any(|f| f["path"].as_str().unwrap().starts_with("transcript/traces/")));
 
     // Tampered: a changed, a truncated and an added file are each named.
     let mut traces = Vec::new();

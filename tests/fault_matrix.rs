@@ -254,6 +254,8 @@ async fn collect_under_every_fault() {
             output: bundle.clone(),
             format: ils_doctor::bundle::ArchiveFormat::TarGz,
             redact: false,
+            record: None,
+            record_dir: false,
             command_line: vec!["ils-doctor".into(), "collect".into()],
         };
         let result = ils_doctor::pipeline::support_bundle::run(&req, std::future::pending()).await;
@@ -328,6 +330,8 @@ async fn an_expired_certificate_is_refused_unless_pinned() {
         output: bundle.clone(),
         format: ils_doctor::bundle::ArchiveFormat::TarGz,
         redact: false,
+        record: None,
+        record_dir: false,
         command_line: Vec::new(),
     };
     let e = ils_doctor::pipeline::support_bundle::run(&c, std::future::pending()).await.expect_err("refused");
@@ -363,6 +367,7 @@ async fn an_expired_certificate_is_refused_unless_pinned() {
             accept_new_host_key: false,
             legacy_ssh: false,
             command_timeout: Duration::from_secs(4),
+            record: None,
         },
         cache: dir.path().join("cache"),
         progress: false,
@@ -463,6 +468,7 @@ async fn audit_under_every_fault_leaves_the_other_cluster_alone() {
                 accept_new_host_key: false,
                 legacy_ssh: false,
                 command_timeout: Duration::from_secs(4),
+                record: None,
             },
             cache: dir.path().join("cache"),
             progress: false,
@@ -652,6 +658,8 @@ async fn an_interrupted_collect_writes_no_bundle() {
         output: bundle.clone(),
         format: ils_doctor::bundle::ArchiveFormat::Zip,
         redact: false,
+        record: None,
+        record_dir: false,
         command_line: Vec::new(),
     };
     let world = m.mock.world_handle();

@@ -69,6 +69,7 @@ async fn a_deep_check_that_runs_out_of_time_still_restores_and_is_reported() {
             accept_new_host_key: false,
             legacy_ssh: false,
             command_timeout: Duration::from_secs(60),
+            record: None,
         },
         cache: net.dir.path().join("cache"),
         progress: false,

@@ -17,6 +17,7 @@ pub mod db;
 pub mod decision;
 pub mod https;
 pub mod lines;
+pub mod replay;
 pub mod scenario;
 pub mod sdl_writer;
 pub mod server;

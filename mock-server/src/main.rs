@@ -4,6 +4,8 @@
 //! `--fault KEY=VALUE` (repeatable) sets a `[faults]` entry for this run, in TOML syntax, e.g.
 //! `--fault throttle_every_nth=3 --fault 'hang_command="utils dbreplication"'`.
 //! `--ssh-profile NAME` sets every publisher's SSH algorithm offer (docs/cucm-notes.md#ssh-algorithms).
+//! `mock-server --replay DIR [--timing]`: serves ils-doctor's recorded transcripts (`--record DIR`,
+//! docs/transcript.md) instead of a scenario, one publisher per transcript.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,7 +13,7 @@ use std::process::ExitCode;
 use mock_server::scenario::{SshProfile, TraceLevel};
 use mock_server::{simulate, start_with, Options, Scenario, Window};
 
-const USAGE: &str = "usage: mock-server --scenario FILE [--state-dir DIR] [--fault KEY=VALUE]... [--ssh-profile modern|legacy|restricted|legacy-weak] [--simulate OUT_DIR]";
+const USAGE: &str = "usage: mock-server --scenario FILE [--state-dir DIR] [--fault KEY=VALUE]... [--ssh-profile modern|legacy|restricted|legacy-weak] [--simulate OUT_DIR]\n       mock-server --replay DIR [--timing] [--state-dir DIR]";
 
 fn main() -> ExitCode {
     let mut scenario = None;
@@ -19,12 +21,16 @@ fn main() -> ExitCode {
     let mut simulate_dir = None;
     let mut faults = Vec::new();
     let mut ssh_profile = None;
+    let mut replay = None;
+    let mut timing = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--scenario" => scenario = args.next().map(PathBuf::from),
             "--state-dir" => state_dir = args.next().map(PathBuf::from),
             "--simulate" => simulate_dir = args.next().map(PathBuf::from),
+            "--replay" => replay = args.next().map(PathBuf::from),
+            "--timing" => timing = true,
             "--fault" => faults.extend(args.next()),
             "--ssh-profile" => match args.next().as_deref().and_then(SshProfile::parse) {
                 Some(p) => ssh_profile = Some(p),
@@ -42,6 +48,9 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         }
+    }
+    if let Some(dir) = replay {
+        return serve_replay(&dir, timing, state_dir);
     }
     let Some(path) = scenario else {
         eprintln!("{USAGE}");
@@ -130,4 +139,43 @@ fn main() -> ExitCode {
     let _ = rt.block_on(tokio::signal::ctrl_c());
     drop(running);
     ExitCode::SUCCESS
+}
+
+/// `--replay DIR`: serves the record until Ctrl-C, then lists the requests it had no record of.
+fn serve_replay(dir: &std::path::Path, timing: bool, state_dir: Option<PathBuf>) -> ExitCode {
+    let opts = mock_server::replay::ReplayOptions { timing, state_dir };
+    let running = match mock_server::replay::start_replay(dir, opts) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("mock-server: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    for p in running.publishers() {
+        println!(
+            "{name} (recorded as {rec}, {role}):\n  ssh   {ssh}  (any user and password)\n  https https://{https}/  (self-signed; pin it with `ils-doctor trust 127.0.0.1 --https-port {port}`)\n  host key {key}",
+            name = p.info.name,
+            rec = p.recorded_as,
+            role = p.role.as_deref().unwrap_or("role unknown"),
+            ssh = p.info.ssh,
+            https = p.info.https,
+            port = p.info.https.port(),
+            key = p.info.host_key,
+        );
+    }
+    println!("Ctrl-C stops the replay.");
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+        return ExitCode::FAILURE;
+    };
+    let _ = rt.block_on(tokio::signal::ctrl_c());
+    let missed = running.unmatched();
+    drop(running);
+    for m in &missed {
+        eprintln!("unmatched: {m}");
+    }
+    if missed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }

@@ -52,6 +52,7 @@ pub fn access(c: &Cluster, conn: &ConnOptions) -> Result<Access, String> {
         accept_new_host_key: conn.accept_new_host_key,
         legacy_ssh: conn.legacy_ssh,
         command_timeout: conn.command_timeout,
+        record: conn.record.clone(),
     })
 }
 

@@ -245,9 +245,40 @@ fn ipv4s(text: &[u8]) -> Vec<(usize, usize, Ipv4Addr)> {
     out
 }
 
+/// `text` with each PEM certificate block replaced by a note: a certificate names its host
+/// inside its base64 (subject, SAN), where no pseudonym reaches.
+pub fn without_pem(text: &str) -> String {
+    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+    const END: &str = "-----END CERTIFICATE-----";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(BEGIN) {
+        let (before, block) = rest.split_at(i);
+        out.push_str(before);
+        out.push_str("(certificate removed by redaction: it names the host)");
+        rest = match block.find(END) {
+            Some(j) => block.get(j.saturating_add(END.len())..).unwrap_or_default(),
+            None => "",
+        };
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redaction_removes_certificate_blocks() {
+        let t = "]-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\nadmin:";
+        assert_eq!(without_pem(t), "](certificate removed by redaction: it names the host)\nadmin:");
+        assert_eq!(
+            without_pem("-----BEGIN CERTIFICATE-----MIIB"),
+            "(certificate removed by redaction: it names the host)"
+        );
+        assert_eq!(without_pem("no block"), "no block");
+    }
 
     fn p() -> Pseudonyms {
         let mut p = Pseudonyms::default();

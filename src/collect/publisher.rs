@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::connect::record::{Recorder, Recording};
 use crate::connect::soap::{HttpsTarget, SoapClient, SoapError};
 use crate::connect::ssh::{SshError, SshSession, SshTarget, Timeouts};
 use crate::connect::tls::TlsMode;
@@ -28,6 +29,15 @@ pub struct Access {
     /// Also offer weak SSH algorithms (`--legacy-ssh`, docs/security.md).
     pub legacy_ssh: bool,
     pub command_timeout: Duration,
+    /// Record every exchange (`--record`, docs/transcript.md).
+    pub record: Option<Recording>,
+}
+
+impl Access {
+    /// This publisher's transcript, when recording.
+    pub fn recorder(&self) -> Option<Recorder> {
+        self.record.as_ref().map(|r| r.publisher(&self.host, self.ssh_port, self.https_port))
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +66,7 @@ impl Publisher {
 
     /// Opens the HTTPS client and the SSH session (both checked: TLS trust, host key, login).
     pub async fn open(access: Access) -> Result<Publisher, PublisherError> {
+        let rec = access.recorder();
         let soap = SoapClient::new(&HttpsTarget {
             host: access.host.clone(),
             port: access.https_port,
@@ -64,20 +75,24 @@ impl Publisher {
             tls: access.tls.clone(),
             connect_timeout: Duration::from_secs(10),
             request_timeout: access.command_timeout,
-        })?;
+        })?
+        .with_recorder(rec.clone());
         // TLS first: an untrusted certificate stops here with its advice (`ils-doctor trust`),
         // not as a failed read of every fact; the pool keeps the connection for what follows.
         soap.probe().await?;
-        let ssh = SshSession::open(&SshTarget {
-            host: access.host.clone(),
-            port: access.ssh_port,
-            user: access.admin_user.clone(),
-            password: access.admin_password.clone(),
-            known_hosts: access.known_hosts.clone(),
-            accept_new_host_key: access.accept_new_host_key,
-            legacy_ssh: access.legacy_ssh,
-            timeouts: Timeouts { command: access.command_timeout, ..Timeouts::default() },
-        })
+        let ssh = SshSession::open_recorded(
+            &SshTarget {
+                host: access.host.clone(),
+                port: access.ssh_port,
+                user: access.admin_user.clone(),
+                password: access.admin_password.clone(),
+                known_hosts: access.known_hosts.clone(),
+                accept_new_host_key: access.accept_new_host_key,
+                legacy_ssh: access.legacy_ssh,
+                timeouts: Timeouts { command: access.command_timeout, ..Timeouts::default() },
+            },
+            rec,
+        )
         .await?;
         Ok(Publisher { access, soap, ssh, node_name: None, label: None })
     }

@@ -17,12 +17,17 @@ use crate::pipeline::live::ConnOptions;
 use crate::pipeline::{catalog, output, signals};
 
 pub fn run(args: AuditArgs) -> anyhow::Result<u8> {
-    let conn = conn_options(&args.conn)?;
+    let conn = conn_options(&args.conn, args.redact)?;
+    let record = conn.record.clone();
     let req = request(&args, conn)?;
-    let mut report = runtime()?.block_on(async {
+    let report = runtime()?.block_on(async {
         let rx = signals::arm().context("cannot arm the SIGINT and SIGTERM handlers")?;
         audit_run::run(&req, rx).await.context("audit")
-    })?;
+    });
+    if let Some(rec) = &record {
+        crate::pipeline::record::finish(rec, None)?;
+    }
+    let mut report = report?;
     if !args.no_history {
         let path = args.history.clone().unwrap_or_else(default_history);
         // The verdict stands without the history: say so, do not fail the audit.

@@ -10,8 +10,8 @@ use crate::collect::trace_level;
 use crate::pipeline::{catalog, session, signals};
 
 pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
-    let shared::Targets { hub, spokes, method } =
-        accesses(&args.conn, &args.cluster, &args.config, &args.hub, &args.spoke)?;
+    let shared::Targets { hub, spokes, method, record } =
+        accesses(&args.conn, args.redact, &args.cluster, &args.config, &args.hub, &args.spoke)?;
     let req = session::Request {
         hub,
         spokes,
@@ -28,11 +28,13 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
         catalog: Arc::new(catalog::load_catalog(args.signatures.as_ref())?),
         preflight_only: args.preflight,
     };
-    let outcome = runtime()?
-        .block_on(async {
-            let sig = signals::arm().context("cannot arm the SIGINT and SIGTERM handlers")?;
-            anyhow::Ok(session::run(&req, signals::wait(sig)).await?)
-        })
-        .context("check: no verdict")?;
-    shared::report(&args.out, &outcome)
+    let outcome = runtime()?.block_on(async {
+        let sig = signals::arm().context("cannot arm the SIGINT and SIGTERM handlers")?;
+        anyhow::Ok(session::run(&req, signals::wait(sig)).await?)
+    });
+    // What a failed run recorded is worth keeping too: it shows where it failed.
+    if let Some(rec) = &record {
+        crate::pipeline::record::finish(rec, None)?;
+    }
+    shared::report(&args.out, &outcome.context("check: no verdict")?)
 }

@@ -13,8 +13,14 @@ use crate::exit::say;
 use crate::pipeline::{catalog, session, signals, support_bundle};
 
 pub fn run(args: CollectArgs) -> anyhow::Result<u8> {
-    let shared::Targets { hub, spokes, method } =
-        accesses(&args.conn, &args.cluster, &args.config, &args.hub, &args.spoke)?;
+    let shared::Targets { mut hub, mut spokes, method, record } =
+        accesses(&args.conn, args.redact, &args.cluster, &args.config, &args.hub, &args.spoke)?;
+    // The bundle always carries the transcript (`transcript/`); `--record DIR` keeps a copy.
+    let record_dir = record.is_some();
+    let record = record.unwrap_or_else(|| crate::connect::record::Recording::new(&args.output, args.redact, false));
+    for a in std::iter::once(&mut hub).chain(spokes.iter_mut()) {
+        a.record = Some(record.clone());
+    }
     let check = session::Request {
         hub,
         spokes,
@@ -36,6 +42,8 @@ pub fn run(args: CollectArgs) -> anyhow::Result<u8> {
         format: args.archive.unwrap_or_else(|| ArchiveFormat::for_path(&args.output)),
         output: args.output,
         redact: args.redact,
+        record: Some(record),
+        record_dir,
         command_line: std::env::args().collect(),
     };
     let started = Instant::now();

@@ -16,7 +16,7 @@ use crate::pipeline::{session, signals};
 /// the application user (AXL) and the HTTPS trust, never the SSH password. A signal lets the
 /// entry being written finish, then stops (the rest stays in the journal).
 pub fn run(args: RestoreArgs) -> anyhow::Result<u8> {
-    let opts = conn_options(&args.conn)?;
+    let opts = conn_options(&args.conn, args.redact)?;
     let path = args.journal.unwrap_or_else(trace_level::default_journal_path);
     let journal = Journal::load(&path)?;
     if journal.entries.is_empty() {
@@ -24,7 +24,7 @@ pub fn run(args: RestoreArgs) -> anyhow::Result<u8> {
         return Ok(0);
     }
     let rt = runtime()?;
-    rt.block_on(async {
+    let code = rt.block_on(async {
         let sig = signals::arm().context("cannot arm the SIGINT and SIGTERM handlers")?;
         let mut failed: usize = 0;
         for (key, entry) in journal.entries {
@@ -54,7 +54,11 @@ pub fn run(args: RestoreArgs) -> anyhow::Result<u8> {
                 tls,
                 connect_timeout: Duration::from_secs(10),
                 request_timeout: opts.command_timeout,
-            })?;
+            })?
+            .with_recorder(opts.record.as_ref().map(|r| {
+                r.note_host(&entry.host, "host");
+                r.publisher(&entry.host, 0, entry.https_port)
+            }));
             let put_back = trace_level::restore_with(
                 &client,
                 &entry.host,
@@ -81,5 +85,9 @@ pub fn run(args: RestoreArgs) -> anyhow::Result<u8> {
             }
         }
         anyhow::Ok(if failed == 0 { 0 } else { UNKNOWN })
-    })
+    });
+    if let Some(rec) = &opts.record {
+        crate::pipeline::record::finish(rec, None)?;
+    }
+    code
 }

@@ -7,6 +7,7 @@ use anyhow::{bail, Context};
 
 use crate::cli::{ConnArgs, OutputArgs};
 use crate::collect::publisher::Access;
+use crate::connect::record::Recording;
 use crate::exit::say;
 use crate::pipeline::live::{self, ConnOptions, HostSpec};
 use crate::pipeline::{config, output, render, session};
@@ -27,7 +28,7 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 /// How to reach and trust publishers, from the shared connection arguments.
-pub fn conn_options(c: &ConnArgs) -> anyhow::Result<ConnOptions> {
+pub fn conn_options(c: &ConnArgs, redact: bool) -> anyhow::Result<ConnOptions> {
     if c.insecure {
         say("ils-doctor: warning: --insecure: HTTPS certificates are not verified; anyone on the path can read the passwords");
     }
@@ -44,6 +45,7 @@ pub fn conn_options(c: &ConnArgs) -> anyhow::Result<ConnOptions> {
         accept_new_host_key: c.accept_new_host_key,
         legacy_ssh: c.legacy_ssh,
         command_timeout: duration(&c.command_timeout, "--command-timeout")?,
+        record: c.record.as_ref().map(|d| Recording::new(d, redact, c.record_synthetic)),
     })
 }
 
@@ -63,16 +65,19 @@ pub struct Targets {
     pub spokes: Vec<Access>,
     /// `method` of the config file's cluster, when it has one.
     pub method: Option<crate::analyze::Method>,
+    /// `--record DIR`.
+    pub record: Option<Recording>,
 }
 
 pub fn accesses(
     conn: &ConnArgs,
+    redact: bool,
     cluster: &Option<String>,
     config_file: &Option<PathBuf>,
     hub: &Option<String>,
     spoke: &[String],
 ) -> anyhow::Result<Targets> {
-    let mut opts = conn_options(conn)?;
+    let mut opts = conn_options(conn, redact)?;
     let (hub_spec, spoke_specs, method) = match (cluster, hub) {
         (Some(name), _) => {
             let path = config_file.clone().unwrap_or_else(|| live::default_config_dir().join("config.toml"));
@@ -89,7 +94,7 @@ pub fn accesses(
     let hub = opts.access(&hub_spec)?;
     let spokes =
         spoke_specs.iter().map(|s| opts.access(s).map_err(anyhow::Error::from)).collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(Targets { hub, spokes, method })
+    Ok(Targets { hub, spokes, method, record: opts.record.clone() })
 }
 
 /// The download folder of a run: `./ils-doctor-<time>` unless given.

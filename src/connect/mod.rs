@@ -6,6 +6,7 @@
 pub mod envelope;
 pub mod known_hosts;
 pub mod multipart;
+pub mod record;
 pub mod shell;
 pub mod soap;
 pub mod sql_table;

@@ -22,6 +22,7 @@ use russh::keys::{HashAlg, PublicKeyOrCertificate};
 use russh::{cipher, kex, mac, AlgorithmKind, ChannelMsg, MethodKind, Preferred};
 
 use super::known_hosts::{self, Verdict};
+use super::record::{self, Recorder, SshOpen};
 use super::shell::{Dialog, Event};
 use crate::secret::Secret;
 
@@ -168,6 +169,29 @@ struct Verifier {
     verdict: Arc<Mutex<Option<KeyVerdict>>>,
     /// The algorithms of the last key exchange, for the session's record.
     negotiated: Arc<Mutex<Option<String>>>,
+    /// What a recording keeps of the connection's start (`--record`).
+    seen: Arc<Mutex<Seen>>,
+}
+
+/// The connection's start as the recording keeps it.
+#[derive(Debug, Default)]
+struct Seen {
+    server_id: Option<String>,
+    agreed: Option<serde_json::Value>,
+    host_key: Option<String>,
+    banners: Vec<String>,
+    /// The connection is in the recording already.
+    recorded: bool,
+}
+
+/// The client's offer per category, for the recording.
+fn offer_json(p: &Preferred) -> serde_json::Value {
+    serde_json::json!({
+        "kex": p.kex.iter().map(|k| k.as_ref().to_string()).collect::<Vec<_>>(),
+        "host_key": p.key.iter().map(|k| k.as_str().to_string()).collect::<Vec<_>>(),
+        "cipher": p.cipher.iter().map(|c| c.as_ref().to_string()).collect::<Vec<_>>(),
+        "mac": p.mac.iter().map(|m| m.as_ref().to_string()).collect::<Vec<_>>(),
+    })
 }
 
 impl client::Handler for Verifier {
@@ -177,8 +201,18 @@ impl client::Handler for Verifier {
         &mut self,
         _shared_secret: Option<&[u8]>,
         names: &russh::Names,
-        _session: &mut client::Session,
+        session: &mut client::Session,
     ) -> Result<(), Self::Error> {
+        if let Ok(mut seen) = self.seen.lock() {
+            seen.server_id = Some(String::from_utf8_lossy(session.remote_sshid()).into_owned());
+            seen.agreed = Some(serde_json::json!({
+                "kex": names.kex.as_ref(),
+                "host_key": names.key.as_str(),
+                "cipher": names.cipher.as_ref(),
+                "mac_client_to_server": names.client_mac.as_ref(),
+                "mac_server_to_client": names.server_mac.as_ref(),
+            }));
+        }
         let text = format!(
             "kex {} host-key {} cipher {} mac {}",
             names.kex.as_ref(),
@@ -192,6 +226,15 @@ impl client::Handler for Verifier {
         Ok(())
     }
 
+    async fn auth_banner(&mut self, banner: &str, _session: &mut client::Session) -> Result<(), Self::Error> {
+        if let Ok(mut seen) = self.seen.lock() {
+            if seen.banners.len() < 8 {
+                seen.banners.push(banner.chars().take(64 * 1024).collect());
+            }
+        }
+        Ok(())
+    }
+
     async fn check_server_key(&mut self, key: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
         let PublicKeyOrCertificate::PublicKey { key, .. } = key else {
             self.set(KeyVerdict::Unreadable(
@@ -200,6 +243,9 @@ impl client::Handler for Verifier {
             return Ok(false);
         };
         let presented = key.fingerprint(HashAlg::Sha256).to_string();
+        if let Ok(mut seen) = self.seen.lock() {
+            seen.host_key = Some(format!("{} {presented}", key.algorithm().as_str()));
+        }
         let text = match std::fs::read_to_string(&self.known_hosts) {
             Ok(t) => t,
             // A missing known_hosts file is an empty one.
@@ -265,6 +311,10 @@ pub struct SshSession {
     /// The banner and the outputs read, in order (for bundles and debugging; no secrets: the
     /// CLI never echoes the password, which is sent in the SSH authentication, not the shell).
     pub transcript: Vec<(String, String)>,
+    /// The recording (`--record`) and this connection's number in it.
+    rec: Option<(Recorder, u64)>,
+    /// The exchange being recorded.
+    exchange: Option<record::Dialog>,
 }
 
 async fn within<T>(
@@ -284,6 +334,62 @@ impl SshSession {
     /// Connects, verifies the host key, logs in, waits for the first prompt and turns the pager
     /// off.
     pub async fn open(t: &SshTarget) -> Result<SshSession, SshError> {
+        Self::open_recorded(t, None).await
+    }
+
+    /// As [`SshSession::open`], recording every exchange into `rec` when given.
+    pub async fn open_recorded(t: &SshTarget, rec: Option<Recorder>) -> Result<SshSession, SshError> {
+        let started = std::time::Instant::now();
+        let seen = Arc::new(Mutex::new(Seen::default()));
+        let opened = Self::open_inner(t, seen.clone(), rec.as_ref().map(|r| (r, started))).await;
+        if let (Some(r), Err(e)) = (&rec, &opened) {
+            // A failure before the login: what was seen of the connection, and why it failed.
+            if !seen.lock().is_ok_and(|s| s.recorded) {
+                Self::record_open(r, &seen, t.legacy_ssh, started, Some(e));
+            }
+        }
+        opened
+    }
+
+    fn record_open(
+        r: &Recorder,
+        seen: &Mutex<Seen>,
+        legacy: bool,
+        started: std::time::Instant,
+        e: Option<&SshError>,
+    ) -> u64 {
+        let mut seen = seen
+            .lock()
+            .map(|mut s| {
+                let taken = std::mem::take(&mut *s);
+                s.recorded = true;
+                taken
+            })
+            .unwrap_or_default();
+        let server_offer = match e {
+            Some(SshError::Negotiation { category, theirs, .. }) => Some(serde_json::json!({ *category: theirs })),
+            _ => None,
+        };
+        let n = r.ssh_open(SshOpen {
+            started,
+            server_id: seen.server_id.take(),
+            client_offer: offer_json(&preferred(legacy)),
+            server_offer,
+            agreed: seen.agreed.take(),
+            host_key: seen.host_key.take(),
+            error: e.map(ToString::to_string),
+        });
+        for b in &seen.banners {
+            r.ssh_auth_banner(n, b);
+        }
+        n
+    }
+
+    async fn open_inner(
+        t: &SshTarget,
+        seen: Arc<Mutex<Seen>>,
+        rec: Option<(&Recorder, std::time::Instant)>,
+    ) -> Result<SshSession, SshError> {
         let host = t.host.clone();
         let verdict = Arc::new(Mutex::new(None));
         let negotiated = Arc::new(Mutex::new(None));
@@ -294,6 +400,7 @@ impl SshSession {
             accept_new: t.accept_new_host_key,
             verdict: verdict.clone(),
             negotiated: negotiated.clone(),
+            seen: seen.clone(),
         };
         let config = Arc::new(client::Config {
             inactivity_timeout: Some(t.timeouts.command.saturating_add(Duration::from_secs(30))),
@@ -331,8 +438,23 @@ impl SshSession {
                 });
             }
         };
-        within(&host, "authentication", t.timeouts.connect, authenticate(&mut handle, &host, &t.user, &t.password))
-            .await??;
+        let session_no = rec.map(|(r, started)| {
+            r.secret(t.password.expose());
+            Self::record_open(r, &seen, t.legacy_ssh, started, None)
+        });
+        let auth_started = std::time::Instant::now();
+        let authed =
+            within(&host, "authentication", t.timeouts.connect, authenticate(&mut handle, &host, &t.user, &t.password))
+                .await
+                .and_then(|r| r);
+        if let (Some((r, _)), Some(n)) = (rec, session_no) {
+            let (method, result) = match &authed {
+                Ok(m) => (*m, "success".to_string()),
+                Err(e) => ("", e.to_string()),
+            };
+            r.ssh_auth(n, &t.user, method, &result, auth_started);
+        }
+        authed?;
         let channel = within(&host, "opening a shell", t.timeouts.connect, async {
             let ch = handle.channel_open_session().await?;
             // Wide, so that `run sql` tables and `file list` lines do not wrap.
@@ -355,8 +477,13 @@ impl SshSession {
             broken: false,
             algorithms: negotiated.lock().ok().and_then(|v| v.clone()).unwrap_or_default(),
             transcript: Vec::new(),
+            rec: rec.map(|(r, _)| r.clone()).zip(session_no),
+            exchange: None,
         };
-        let banner = s.until_prompt("", t.timeouts.login, "waiting for the admin: prompt").await?;
+        s.exchange = s.rec.is_some().then(record::Dialog::new);
+        let banner = s.until_prompt("", t.timeouts.login, "waiting for the admin: prompt").await;
+        s.record_exchange(None, &banner);
+        let banner = banner?;
         s.transcript.push((String::new(), banner));
         s.run("set cli pagination off").await?;
         Ok(s)
@@ -371,12 +498,11 @@ impl SshSession {
                 reason: format!("not sent (`{command}`): an earlier command timed out and the CLI did not come back"),
             });
         }
-        self.channel.data(format!("{command}\n").as_bytes()).await.map_err(|e| SshError::Protocol {
-            host: self.host.clone(),
-            op: "sending a command",
-            reason: e.to_string(),
-        })?;
-        let raw = match self.until_prompt(command, self.command_timeout, "a command").await {
+        self.exchange = self.rec.is_some().then(record::Dialog::new);
+        self.send_recorded(format!("{command}\n").as_bytes(), "sending a command").await?;
+        let raw = self.until_prompt(command, self.command_timeout, "a command").await;
+        self.record_exchange(Some(command), &raw);
+        let raw = match raw {
             Ok(raw) => raw,
             Err(e) => {
                 self.broken = matches!(e, SshError::Timeout { .. });
@@ -415,6 +541,9 @@ impl SshSession {
                     }
                     _ => continue,
                 };
+                if let Some(x) = self.exchange.as_mut() {
+                    x.add(false, &bytes);
+                }
                 match self.dialog.feed(&bytes) {
                     Some(Event::Prompt(out)) => return Ok(out),
                     Some(Event::Pager) => self.send(" ").await?,
@@ -435,11 +564,29 @@ impl SshSession {
     }
 
     async fn send(&mut self, text: &str) -> Result<(), SshError> {
-        self.channel.data(text.as_bytes()).await.map_err(|e| SshError::Protocol {
+        self.send_recorded(text.as_bytes(), "answering the CLI").await
+    }
+
+    async fn send_recorded(&mut self, bytes: &[u8], op: &'static str) -> Result<(), SshError> {
+        if let Some(x) = self.exchange.as_mut() {
+            x.add(true, bytes);
+        }
+        self.channel.data(bytes).await.map_err(|e| SshError::Protocol {
             host: self.host.clone(),
-            op: "answering the CLI",
+            op,
             reason: e.to_string(),
         })
+    }
+
+    /// Ends the exchange being recorded: how it ended is `prompt`, or the error.
+    fn record_exchange(&mut self, command: Option<&str>, result: &Result<String, SshError>) {
+        if let (Some((r, n)), Some(x)) = (&self.rec, self.exchange.take()) {
+            let outcome = match result {
+                Ok(_) => "prompt".to_string(),
+                Err(e) => e.to_string(),
+            };
+            r.ssh_exchange(*n, command, &x, &outcome);
+        }
     }
 
     /// Leaves the CLI and closes the connection.
@@ -464,18 +611,18 @@ async fn authenticate(
     host: &str,
     user: &str,
     password: &Secret,
-) -> Result<(), SshError> {
+) -> Result<&'static str, SshError> {
     let proto =
         |e: russh::Error| SshError::Protocol { host: host.to_string(), op: "authentication", reason: e.to_string() };
     let failed = || SshError::AuthFailed { host: host.to_string(), user: user.to_string() };
     let methods = match handle.authenticate_none(user).await.map_err(proto)? {
-        AuthResult::Success => return Ok(()),
+        AuthResult::Success => return Ok("none"),
         AuthResult::Failure { remaining_methods, .. } => remaining_methods,
     };
     let offers = |m: MethodKind| methods.contains(&m);
     if offers(MethodKind::Password) || !offers(MethodKind::KeyboardInteractive) {
         return if handle.authenticate_password(user, password.expose()).await.map_err(proto)?.success() {
-            Ok(())
+            Ok("password")
         } else {
             Err(failed())
         };
@@ -484,7 +631,7 @@ async fn authenticate(
     // Servers send an empty round (no prompt) before or after the password's; bounded.
     for _ in 0..4 {
         match reply {
-            KeyboardInteractiveAuthResponse::Success => return Ok(()),
+            KeyboardInteractiveAuthResponse::Success => return Ok("keyboard-interactive"),
             KeyboardInteractiveAuthResponse::Failure { .. } => return Err(failed()),
             KeyboardInteractiveAuthResponse::InfoRequest { prompts, .. } => {
                 let mut answers = Vec::with_capacity(prompts.len());

@@ -110,6 +110,8 @@ pub struct ConnOptions {
     /// `--legacy-ssh`: also offer weak SSH algorithms (docs/security.md).
     pub legacy_ssh: bool,
     pub command_timeout: Duration,
+    /// `--record DIR`: every publisher's exchanges (docs/transcript.md).
+    pub record: Option<crate::connect::record::Recording>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -216,6 +218,7 @@ impl ConnOptions {
             accept_new_host_key: self.accept_new_host_key,
             legacy_ssh: self.legacy_ssh,
             command_timeout: self.command_timeout,
+            record: self.record.clone(),
         })
     }
 }

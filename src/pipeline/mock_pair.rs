@@ -65,6 +65,7 @@ pub fn access_for(p: &PublisherInfo, known_hosts: &Path) -> std::io::Result<Acce
         accept_new_host_key: false,
         legacy_ssh: false,
         command_timeout: Duration::from_secs(30),
+        record: None,
     })
 }
 

@@ -19,6 +19,7 @@ pub mod live;
 pub mod mock_pair;
 pub mod offline;
 pub mod output;
+pub mod record;
 pub mod render;
 pub mod scan;
 pub mod session;

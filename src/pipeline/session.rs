@@ -245,9 +245,18 @@ async fn work(req: &Request, st: &mut State, progress: &Progress, me: &Owner) ->
     // Every publisher at once: each CLI command takes seconds on a real publisher, and the
     // sides do not depend on each other (benches/check.rs measures it under field latency).
     let read = futures_util::future::join_all(st.pubs.iter_mut().map(|(_, p)| facts::read(p))).await;
+    let mut spoke_no: usize = 0;
     for ((side, p), f) in st.pubs.iter_mut().zip(read) {
         p.node_name = f.node_name.clone();
         p.label = Some(f.label());
+        let side_id = match side {
+            Side::Hub => "hub-1".to_string(),
+            Side::Spoke => {
+                spoke_no = spoke_no.saturating_add(1);
+                format!("spoke-{spoke_no}")
+            }
+        };
+        super::record::note_facts(&p.access, &side_id, side.as_str(), &f);
         st.config.push(SideConfig { side: *side, facts: f });
     }
 

@@ -23,6 +23,10 @@ pub struct Request {
     pub output: PathBuf,
     pub format: ArchiveFormat,
     pub redact: bool,
+    /// The recording of the run, put in the bundle under `transcript/` (docs/transcript.md).
+    pub record: Option<crate::connect::record::Recording>,
+    /// The recording also goes to its own folder (`--record DIR`).
+    pub record_dir: bool,
     /// The command line as typed (it never holds a secret); pseudonymised when redacting.
     pub command_line: Vec<String>,
 }
@@ -51,6 +55,8 @@ pub enum CollectError {
     Write(#[from] WriteError),
     #[error("collect: the report: {0}")]
     Report(String),
+    #[error(transparent)]
+    Record(#[from] crate::connect::record::RecordError),
 }
 
 fn io_err(op: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> CollectError {
@@ -230,6 +236,16 @@ pub fn build(req: &Request, live: Outcome) -> Result<Collected, CollectError> {
     let bundled =
         super::diagnose::diagnose(catalog, &scanned, &options, config.clone(), levels.clone(), "traces".into());
 
+    // The transcript, redacted as the bundle is.
+    if let Some(rec) = &req.record {
+        let redactor = pseudo.as_mut().map(|p| p as &mut dyn crate::connect::record::Redactor);
+        for path in rec.write_to(&root.join("transcript"), redactor)? {
+            if let Some(rel) = path.strip_prefix(root).ok().and_then(|r| r.to_str()) {
+                files.push((rel.to_string(), "transcript"));
+            }
+        }
+    }
+
     // Configuration, raw CLI outputs.
     let config_json = serde_json::json!({
         "schema": "ils-doctor/bundle-config/1",
@@ -305,6 +321,9 @@ pub fn build(req: &Request, live: Outcome) -> Result<Collected, CollectError> {
     let mtime = chrono::Utc::now().timestamp().max(0) as u64;
     let bytes = write::pack(root, &order, &req.output, req.format, mtime, req.redact)?;
 
+    if let (Some(rec), true) = (&req.record, req.record_dir) {
+        super::record::finish(rec, pseudo.as_mut())?;
+    }
     let mapping = match &pseudo {
         Some(p) => Some(write_mapping(&req.output, p)?),
         None => None,
@@ -392,32 +411,13 @@ fn redact_facts(p: &mut Pseudonyms, c: &mut SideConfig) {
         t.cert.der_base64 = None;
     }
     let outputs: Vec<(String, String)> =
-        std::mem::take(&mut c.facts.cli_outputs).into_iter().map(|(cmd, out)| (cmd, without_pem(&out))).collect();
+        std::mem::take(&mut c.facts.cli_outputs).into_iter().map(|(cmd, out)| (cmd, crate::bundle::redact::without_pem(&out))).collect();
     let json = serde_json::to_vec(&c.facts).unwrap_or_default();
     if let Ok(mut facts) = serde_json::from_slice::<crate::collect::facts::Facts>(&p.apply(&json)) {
         facts.reparse();
         c.facts = facts;
     }
     c.facts.cli_outputs = outputs.into_iter().map(|(cmd, out)| (p.apply_str(&cmd), p.apply_str(&out))).collect();
-}
-
-/// `text` with each PEM certificate block replaced by a note.
-fn without_pem(text: &str) -> String {
-    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
-    const END: &str = "-----END CERTIFICATE-----";
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find(BEGIN) {
-        let (before, block) = rest.split_at(i);
-        out.push_str(before);
-        out.push_str("(certificate removed by redaction: it names the host)");
-        rest = match block.find(END) {
-            Some(j) => block.get(j.saturating_add(END.len())..).unwrap_or_default(),
-            None => "",
-        };
-    }
-    out.push_str(rest);
-    out
 }
 
 /// `<bundle>.mapping.json`, mode 0600, written atomically next to the bundle.
@@ -449,16 +449,6 @@ fn write_mapping(bundle: &Path, p: &Pseudonyms) -> Result<PathBuf, CollectError>
 mod tests {
     use super::*;
 
-    #[test]
-    fn redaction_removes_certificate_blocks() {
-        let t = "]-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\nadmin:";
-        assert_eq!(without_pem(t), "](certificate removed by redaction: it names the host)\nadmin:");
-        assert_eq!(
-            without_pem("-----BEGIN CERTIFICATE-----MIIB"),
-            "(certificate removed by redaction: it names the host)"
-        );
-        assert_eq!(without_pem("no block"), "no block");
-    }
 
     fn gz(data: &[u8]) -> Vec<u8> {
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());

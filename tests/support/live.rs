@@ -2,7 +2,7 @@
 //! (`check::run`) or as the binary (signals, pipes, exit codes).
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -125,4 +125,31 @@ impl Net {
         c.env_remove("ILS_DOCTOR_ADMIN_PASSWORD");
         c
     }
+}
+
+/// `check --format json` on the binary against a replay of the record `rec` (hub first by its
+/// recorded role), with `args`; the replay stays up while the result lives.
+pub fn check_replay(rec: &Path, dir: &Path, args: &[&str]) -> (std::process::Output, mock_server::replay::Replaying) {
+    let replay = mock_server::replay::start_replay(
+        rec,
+        mock_server::replay::ReplayOptions { timing: false, state_dir: Some(dir.join("replay-state")) },
+    )
+    .unwrap();
+    let kh = dir.join("replay_known_hosts");
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_ils-doctor"));
+    c.arg("check").arg("--known-hosts").arg(&kh).arg("--journal").arg(dir.join("replay-journal.json"));
+    let mut pubs: Vec<&mock_server::replay::Replayed> = replay.publishers().iter().collect();
+    pubs.sort_by_key(|p| p.role.as_deref() != Some("hub"));
+    for (i, p) in pubs.iter().enumerate() {
+        let a = access_for(&p.info, &kh).unwrap();
+        let ils_doctor::connect::tls::TlsMode::Pin(pin) = &a.tls else { unreachable!() };
+        c.args(["--pin", &format!("{}:{}={pin}", a.host, a.https_port)]);
+        c.args([if i == 0 { "--hub" } else { "--spoke" }, &format!("{}:{}:{}", a.host, a.ssh_port, a.https_port)]);
+    }
+    c.arg("--download-dir").arg(dir.join("replay-traces"));
+    c.args(args).args(["--format", "json"]);
+    c.env("ILS_DOCTOR_ADMIN_PASSWORD", "any").env("ILS_DOCTOR_APP_PASSWORD", "any");
+    c.env("XDG_CONFIG_HOME", dir.join("config")).env("XDG_STATE_HOME", dir.join("state-home"));
+    c.stdin(std::process::Stdio::null());
+    (c.output().unwrap(), replay)
 }

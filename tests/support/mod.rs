@@ -198,3 +198,20 @@ pub fn spoke_tls_password_ok(tr: &mut Trace, at: u32, hub: &str, spoke: &str, po
     ]);
     tr.app(at + 12, &format!("IlsD ::ConnectIndInner starting  to PeerId(77c59d0960cc4fdc959168a3d686a6de), TCPPid([1, 600, 17, 1]), PeerIP/Port({hub}:7501), LocalIP/Port({spoke}:{port}) TLSReq(t) established"));
 }
+
+/// Every file under `dir`, recursively (none when it cannot be read).
+pub fn all_files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut todo = vec![dir.to_path_buf()];
+    let mut out = Vec::new();
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            if e.path().is_dir() {
+                todo.push(e.path());
+            } else {
+                out.push(e.path());
+            }
+        }
+    }
+    out.sort();
+    out
+}

@@ -63,14 +63,33 @@ impl SoapClient {
         mut progress: impl FnMut(u64),
     ) -> Result<u64, SoapError> {
         let op = "GetOneFile";
+        let deadline = self.download_deadline(size);
+        let resp = self.send(DIME_PATH, DIME_ACTION, &envelope::get_one_file(absolute_path), op, deadline).await?;
+        let recorded = self.recorded(&resp).map(|(r, id)| (r.clone(), id));
+        let written = self.download(resp, dest, op, &mut progress).await;
+        if let Some((r, id)) = recorded {
+            match &written {
+                Ok(n) => r.http_file(id, dest, *n),
+                Err(e) => r.http_error(id, &e.to_string()),
+            }
+        }
+        written
+    }
+
+    /// The body of a GetOneFile answer into `dest`.
+    async fn download(
+        &self,
+        resp: reqwest::Response,
+        dest: &Path,
+        op: &str,
+        progress: &mut impl FnMut(u64),
+    ) -> Result<u64, SoapError> {
         let write_err = |e: std::io::Error| SoapError::Write {
             host: self.host.clone(),
             op: op.into(),
             path: dest.display().to_string(),
             reason: e.to_string(),
         };
-        let deadline = self.download_deadline(size);
-        let resp = self.send(DIME_PATH, DIME_ACTION, &envelope::get_one_file(absolute_path), op, deadline).await?;
         let status = resp.status();
         let ct = resp.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
         if !status.is_success() {

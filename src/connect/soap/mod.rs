@@ -32,6 +32,7 @@ pub use axl::{paged_select, suggested_rows};
 
 use super::envelope;
 use super::multipart::{self, Multipart, Piece};
+use super::record::{HttpId, Recorder};
 use super::tls::{self, TlsMode};
 use crate::secret::Secret;
 
@@ -109,6 +110,8 @@ pub struct SoapClient {
     pub requests: AtomicUsize,
     /// The deadline of one SOAP request, body included.
     request_timeout: Duration,
+    /// The recording (`--record`), if any.
+    rec: Option<Recorder>,
 }
 
 impl SoapClient {
@@ -140,19 +143,65 @@ impl SoapClient {
             presented_certificate: seen,
             requests: AtomicUsize::new(0),
             request_timeout: t.request_timeout,
+            rec: None,
         })
+    }
+
+    /// Records every exchange into `rec` (`--record`); the password is never recorded.
+    pub fn with_recorder(mut self, rec: Option<Recorder>) -> SoapClient {
+        if let Some(r) = &rec {
+            r.secret(self.password.expose());
+        }
+        self.rec = rec;
+        self
+    }
+
+    /// Starts recording a request, when recording.
+    fn record_request(&self, method: &str, path: &str, action: Option<&str>, body: &str, auth: &str) -> Option<HttpId> {
+        self.rec.as_ref().map(|r| r.http_request(method, path, action, body.as_bytes(), auth))
+    }
+
+    /// Records the answer's head, and marks the response so that its body is recorded too.
+    fn record_response(&self, id: Option<HttpId>, resp: &mut reqwest::Response) {
+        let (Some(r), Some(id)) = (&self.rec, id) else { return };
+        let ct = resp.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let cookies = resp
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| v.split('=').next().map(|n| n.trim().to_string()))
+            .collect();
+        r.http_response(id, resp.status().as_u16(), &ct, cookies);
+        resp.extensions_mut().insert(id);
+    }
+
+    fn record_error(&self, id: Option<HttpId>, e: &SoapError) {
+        if let (Some(r), Some(id)) = (&self.rec, id) {
+            r.http_error(id, &e.to_string());
+        }
+    }
+
+    /// The recording's handle of a response, when recording.
+    fn recorded(&self, resp: &reqwest::Response) -> Option<(&Recorder, HttpId)> {
+        self.rec.as_ref().zip(resp.extensions().get::<HttpId>().copied())
     }
 
     /// An unauthenticated request (UDS version), to see the certificate the server presents.
     pub async fn probe(&self) -> Result<(), SoapError> {
         self.requests.fetch_add(1, Ordering::Relaxed);
-        self.http
-            .get(format!("{}/cucm-uds/version", self.base))
-            .timeout(self.request_timeout)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| self.err_of("TLS probe", e))
+        let id = self.record_request("GET", "/cucm-uds/version", None, "", "none");
+        match self.http.get(format!("{}/cucm-uds/version", self.base)).timeout(self.request_timeout).send().await {
+            Ok(mut resp) => {
+                self.record_response(id, &mut resp);
+                Ok(())
+            }
+            Err(e) => {
+                let e = self.err_of("TLS probe", e);
+                self.record_error(id, &e);
+                Err(e)
+            }
+        }
     }
 
     pub fn host(&self) -> &str {
@@ -204,7 +253,16 @@ impl SoapClient {
                 _ => req.basic_auth(&self.user, Some(self.password.expose())),
             };
             self.requests.fetch_add(1, Ordering::Relaxed);
-            let resp = req.send().await.map_err(|e| self.err_of(op, e))?;
+            let id = self.record_request("POST", path, Some(action), body, if use_cookie { "cookie" } else { "basic" });
+            let mut resp = match req.send().await {
+                Ok(r) => r,
+                Err(e) => {
+                    let e = self.err_of(op, e);
+                    self.record_error(id, &e);
+                    return Err(e);
+                }
+            };
+            self.record_response(id, &mut resp);
             let status = resp.status();
             // A stale session: answered 401/403/404 to the cookie. Log in again with Basic auth.
             if use_cookie && matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND)
@@ -294,19 +352,15 @@ impl SoapClient {
 
     /// The response text; for an MTOM/SwA answer, its XML part.
     async fn read_body(&self, resp: reqwest::Response, content_type: &str, op: &str) -> Result<String, SoapError> {
-        let mut stream = resp.bytes_stream();
-        let mut raw = Vec::new();
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| self.err_of(op, e))?;
-            if raw.len().saturating_add(chunk.len()) > MAX_SOAP_BODY {
-                return Err(SoapError::Response {
-                    host: self.host.clone(),
-                    op: op.into(),
-                    reason: format!("the answer is larger than {} MiB", MAX_SOAP_BODY >> 20),
-                });
+        let recorded = self.recorded(&resp);
+        let raw = self.read_raw(resp, op).await;
+        if let Some((r, id)) = recorded {
+            match &raw {
+                Ok(raw) => r.http_body(id, raw),
+                Err(e) => r.http_error(id, &e.to_string()),
             }
-            raw.extend_from_slice(&chunk);
         }
+        let raw = raw?;
         if let Some(boundary) = content_type
             .to_ascii_lowercase()
             .starts_with("multipart/")
@@ -329,6 +383,24 @@ impl SoapClient {
             return Ok(String::from_utf8_lossy(&first.unwrap_or_default()).into_owned());
         }
         Ok(String::from_utf8_lossy(&raw).into_owned())
+    }
+
+    /// The whole body, bounded by [`MAX_SOAP_BODY`].
+    async fn read_raw(&self, resp: reqwest::Response, op: &str) -> Result<Vec<u8>, SoapError> {
+        let mut stream = resp.bytes_stream();
+        let mut raw = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| self.err_of(op, e))?;
+            if raw.len().saturating_add(chunk.len()) > MAX_SOAP_BODY {
+                return Err(SoapError::Response {
+                    host: self.host.clone(),
+                    op: op.into(),
+                    reason: format!("the answer is larger than {} MiB", MAX_SOAP_BODY >> 20),
+                });
+            }
+            raw.extend_from_slice(&chunk);
+        }
+        Ok(raw)
     }
 
     fn xml_err(&self, op: &str, e: envelope::XmlError) -> SoapError {
