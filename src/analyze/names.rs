@@ -59,6 +59,9 @@ pub fn replace_word(text: &str, from: &str, to: &str) -> String {
         let (before, tail) = rest.split_at(i);
         out.push_str(before);
         let after = tail.get(from.len()..).unwrap_or_default();
+        // ... and that begins at one: `10.1.1.1` must not match inside `110.1.1.1`.
+        let starts = before.chars().next_back().is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '.'))
+            || !from.starts_with(|c: char| c.is_ascii_alphanumeric());
         let mut next = after.chars();
         let boundary = match next.next() {
             None => true,
@@ -66,7 +69,7 @@ pub fn replace_word(text: &str, from: &str, to: &str) -> String {
             Some('.') => matches!(next.next(), None | Some(' ')),
             Some(_) => false,
         };
-        if boundary {
+        if boundary && starts {
             out.push_str(to);
         } else {
             out.push_str(tail.get(..from.len()).unwrap_or_default());
@@ -88,5 +91,7 @@ mod tests {
         assert_eq!(replace_word("to hub 10.1.1.1.", "hub 10.1.1.1", "hub H"), "to hub H.");
         assert_eq!(replace_word("a 10.1.1.1.5 b", "10.1.1.1", "X"), "a 10.1.1.1.5 b");
         assert_eq!(replace_word("x", "", "y"), "x");
+        assert_eq!(replace_word("110.1.1.1 -> h", "10.1.1.1 -> h", "N -> h"), "110.1.1.1 -> h");
+        assert_eq!(replace_word("a 10.1.1.1 -> h", "10.1.1.1 -> h", "N -> h"), "a N -> h");
     }
 }

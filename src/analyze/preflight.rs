@@ -182,60 +182,88 @@ fn describe(c: &CertInfo) -> String {
     s
 }
 
-/// What an OpenSSL peer does with `leaf` given `trust` (see the module documentation).
+/// What an OpenSSL peer does with `leaf` given `trust` (see the module documentation), in
+/// OpenSSL's order: the chain is built first (an untrusted certificate is error 18 or 20 even
+/// when it has also expired), then the issuers' CA flags, then signatures and dates.
 pub fn handshake(trust: &[TrustedCert], leaf: &CertInfo, now: NaiveDateTime) -> Handshake {
-    match leaf.valid_at(now) {
+    let (anchor, used, verified) = match build_chain(trust, leaf) {
+        Ok(built) => built,
+        Err(refused) => return refused,
+    };
+    let dated = |c: &CertInfo, what: &str| match c.valid_at(now) {
         Some(Validity::Expired(t)) => {
-            return Handshake::Refused {
-                code: 10,
-                reason: format!("the certificate expired on {}", t.format("%Y-%m-%d")),
-            }
+            Some(Handshake::Refused { code: 10, reason: format!("{what} expired on {}", t.format("%Y-%m-%d")) })
         }
         Some(Validity::NotYetValid(t)) => {
-            return Handshake::Refused {
-                code: 9,
-                reason: format!("the certificate is not valid before {}", t.format("%Y-%m-%d")),
-            }
+            Some(Handshake::Refused { code: 9, reason: format!("{what} is not valid before {}", t.format("%Y-%m-%d")) })
         }
-        _ => {}
+        _ => None,
+    };
+    if let Some(refused) = dated(leaf, "the certificate") {
+        return refused;
     }
+    for t in used.iter().filter(|t| !t.cert.same_certificate(leaf)) {
+        if let Some(refused) = dated(&t.cert, &format!("its issuer in tomcat-trust, {},", t.file)) {
+            return refused;
+        }
+    }
+    Handshake::Accepted { anchor, chain: used.iter().map(|t| t.file.clone()).collect(), signatures_verified: verified }
+}
+
+/// The chain from `leaf` to a root in `trust`: (the anchor's file, the tomcat-trust entries
+/// used, whether every signature was verified), or why the handshake refuses or may refuse.
+fn build_chain<'a>(
+    trust: &'a [TrustedCert],
+    leaf: &CertInfo,
+) -> Result<(String, Vec<&'a TrustedCert>, bool), Handshake> {
     let pinned = trust.iter().find(|t| t.cert.same_certificate(leaf));
+    let signature = |child: &CertInfo, t: &TrustedCert| match (child.der(), t.cert.der()) {
+        (Some(c), Some(i)) => signed_by(&c, &i),
+        _ => None,
+    };
     if leaf.self_issued() {
-        return match pinned {
-            Some(t) => Handshake::Accepted {
-                anchor: t.file.clone(),
-                chain: vec![t.file.clone()],
-                signatures_verified: t.cert.der_base64.is_some() && leaf.der_base64.is_some(),
-            },
-            None => Handshake::Refused {
-                code: 18,
-                reason: "the certificate is self-signed and tomcat-trust does not hold it".into(),
-            },
-        };
+        if let Some(t) = pinned {
+            return Ok((t.file.clone(), vec![t], signature(leaf, t) == Some(true)));
+        }
+        // A certificate of that name whose identity cannot be compared (no serial, no PEM):
+        // it may be this one.
+        if let Some(t) = trust
+            .iter()
+            .find(|t| crate::parse::cert::same_name(&t.cert.subject, &leaf.subject) && !t.cert.comparable(leaf))
+        {
+            return Err(Handshake::Uncertain {
+                reason: format!(
+                    "tomcat-trust holds {} under the certificate's name, but its serial could not be read to compare",
+                    t.file
+                ),
+            });
+        }
+        return Err(Handshake::Refused {
+            code: 18,
+            reason: "the certificate is self-signed and tomcat-trust does not hold it".into(),
+        });
     }
-    let mut chain: Vec<String> = Vec::new();
+    let mut used: Vec<&TrustedCert> = Vec::new();
     let mut verified = true;
     let mut current = leaf.clone();
     for _ in 0..MAX_DEPTH {
-        let candidates: Vec<&TrustedCert> =
-            trust.iter().filter(|t| current.issued_by(&t.cert) && !t.cert.same_certificate(&current)).collect();
-        let signature = |t: &TrustedCert| match (current.der(), t.cert.der()) {
-            (Some(c), Some(i)) => signed_by(&c, &i),
-            _ => None,
-        };
+        let candidates: Vec<(&TrustedCert, Option<bool>)> = trust
+            .iter()
+            .filter(|t| current.issued_by(&t.cert) && !t.cert.same_certificate(&current))
+            .map(|t| (t, signature(&current, t)))
+            .collect();
         // An issuer whose key does not verify the signature is another certificate of that name.
-        let checked: Vec<(&TrustedCert, Option<bool>)> = candidates.iter().map(|t| (*t, signature(t))).collect();
-        let Some((issuer, sig)) = checked.iter().find(|(_, s)| *s != Some(false)).copied() else {
-            if let Some((t, _)) = checked.first() {
-                return Handshake::Refused {
+        let Some((issuer, sig)) = candidates.iter().find(|(_, s)| *s != Some(false)).copied() else {
+            if let Some((t, _)) = candidates.first() {
+                return Err(Handshake::Refused {
                     code: 7,
                     reason: format!(
                         "the signature does not verify with the key of {}, the issuer's name in tomcat-trust",
                         t.file
                     ),
-                };
+                });
             }
-            return match (pinned, chain.last()) {
+            return Err(match (pinned, used.last()) {
                 (Some(p), _) => Handshake::Uncertain {
                     reason: format!(
                         "tomcat-trust holds the certificate itself ({}) but not the CA that issued it ({}): accepted only where partial chains are allowed",
@@ -244,43 +272,45 @@ pub fn handshake(trust: &[TrustedCert], leaf: &CertInfo, now: NaiveDateTime) -> 
                 },
                 (None, Some(last)) => Handshake::Uncertain {
                     reason: format!(
-                        "the chain ends at {last}, which is not a root, and tomcat-trust does not hold its issuer ({}): accepted only where partial chains are allowed",
-                        current.issuer
+                        "the chain ends at {}, which is not a root, and tomcat-trust does not hold its issuer ({}): accepted only where partial chains are allowed",
+                        last.file, current.issuer
                     ),
                 },
                 (None, None) => Handshake::Refused {
                     code: 20,
                     reason: format!(
-                        "tomcat-trust holds neither the certificate nor its issuer ({}); an intermediate CA sent in the handshake would still need its root there",
+                        "no tomcat-trust entry named after its issuer ({}) holds it; an intermediate CA sent in the handshake would still need its root there",
                         current.issuer
                     ),
                 },
-            };
+            });
         };
         verified &= sig == Some(true);
         let cert = &issuer.cert;
-        if let Some(Validity::Expired(t)) = cert.valid_at(now) {
-            return Handshake::Refused {
-                code: 10,
-                reason: format!("its issuer in tomcat-trust, {}, expired on {}", issuer.file, t.format("%Y-%m-%d")),
-            };
-        }
-        if cert.ca == Some(false) || cert.key_cert_sign == Some(false) {
-            return Handshake::Refused {
+        // X509_check_ca: basicConstraints CA:FALSE, or keyUsage without keyCertSign, or (read
+        // from the PEM) a v3 certificate with neither extension is not a CA.
+        let not_ca = cert.ca == Some(false)
+            || cert.key_cert_sign == Some(false)
+            || (cert.source == crate::parse::cert::CertSource::Pem
+                && cert.ca.is_none()
+                && cert.key_cert_sign.is_none()
+                && !cert.version_1);
+        if not_ca {
+            return Err(Handshake::Refused {
                 code: 24,
                 reason: format!(
                     "its issuer in tomcat-trust, {}, is not a CA (basicConstraints or keyUsage)",
                     issuer.file
                 ),
-            };
+            });
         }
-        chain.push(issuer.file.clone());
+        used.push(issuer);
         if cert.self_issued() {
-            return Handshake::Accepted { anchor: issuer.file.clone(), chain, signatures_verified: verified };
+            return Ok((issuer.file.clone(), used, verified));
         }
         current = cert.clone();
     }
-    Handshake::Unknown { reason: format!("the chain is longer than {MAX_DEPTH} certificates") }
+    Err(Handshake::Unknown { reason: format!("the chain is longer than {MAX_DEPTH} certificates") })
 }
 
 /// Each method's prediction from the two directions.
@@ -320,7 +350,7 @@ fn methods(spoke_checks_hub: &Direction, hub_checks_spoke: &Direction) -> Vec<Me
             (Some(d), _) => (
                 Prediction::Fails,
                 format!(
-                    "the handshake succeeds, but the {}'s own check needs the {}'s certificate itself in tomcat-trust, and only its CA is there",
+                    "the handshake succeeds, but the {}'s own check needs the {}'s certificate itself in tomcat-trust, and only its CA is there (inferred rule)",
                     d.verifier_role, d.peer_role
                 ),
             ),
@@ -371,8 +401,25 @@ pub fn verdict(pairs: &[PairPreflight], configured: Option<Method>) -> (Status, 
             },
             None => {
                 let tls: Vec<&MethodPrediction> = p.methods.iter().filter(|m| m.method != Method::Password).collect();
+                let uncertain = [&p.spoke_checks_hub, &p.hub_checks_spoke]
+                    .into_iter()
+                    .find(|d| matches!(d.handshake, Handshake::Uncertain { .. }));
+                let all_fail = tls.iter().all(|m| m.prediction == Prediction::Fails);
                 if let Some(f) = tls.iter().find(|m| m.prediction == Prediction::Fails) {
-                    (Status::Warning, format!("{} to {}: if this pair uses TLS, {}", p.spoke, p.hub, f.why))
+                    let under = if all_fail { "TLS".to_string() } else { f.method.title().to_string() };
+                    (Status::Warning, format!("{} to {}: if this pair uses {under}, {}", p.spoke, p.hub, f.why))
+                } else if let Some(d) = uncertain {
+                    let why = match &d.handshake {
+                        Handshake::Uncertain { reason } => reason.clone(),
+                        _ => String::new(),
+                    };
+                    (
+                        Status::Warning,
+                        format!(
+                            "{} to {}: the {} may refuse the {}'s certificate: {why}",
+                            p.spoke, p.hub, d.verifier_role, d.peer_role
+                        ),
+                    )
                 } else if tls.iter().all(|m| m.prediction == Prediction::Unknown) {
                     let why = tls.first().map(|m| m.why.clone()).unwrap_or_default();
                     (Status::Unknown, format!("{} to {}: {why}", p.spoke, p.hub))
@@ -482,7 +529,10 @@ pub fn contradictions(p: &PairPreflight, attempts: &[&Attempt], hub_host: &str) 
             });
         }
     };
-    for a in attempts {
+    // The latest decided attempt only: an older one may predate a certificate's renewal or an
+    // import (`--since` reads hours back).
+    let latest = attempts.iter().filter(|a| a.outcome != Outcome::Incomplete).max_by_key(|a| a.id);
+    if let Some(a) = latest {
         if a.tls == Some(true) && a.outcome == Outcome::Success {
             for d in [&p.spoke_checks_hub, &p.hub_checks_spoke] {
                 if let Handshake::Refused { code, .. } = &d.handshake {
@@ -493,12 +543,12 @@ pub fn contradictions(p: &PairPreflight, attempts: &[&Attempt], hub_host: &str) 
                 }
             }
         }
-        let d = match a.root_cause {
-            Some(RootCause::SpokeRejectsHubCertificate) => &p.spoke_checks_hub,
-            Some(RootCause::HubRejectsSpokeCertificate) => &p.hub_checks_spoke,
-            _ => continue,
+        let refusing = match a.root_cause {
+            Some(RootCause::SpokeRejectsHubCertificate) => Some(&p.spoke_checks_hub),
+            Some(RootCause::HubRejectsSpokeCertificate) => Some(&p.hub_checks_spoke),
+            _ => None,
         };
-        if d.handshake.accepted() && d.imported == Some(true) {
+        if let Some(d) = refusing.filter(|d| d.handshake.accepted() && d.imported == Some(true)) {
             said(format!(
                 "the certificate check before the capture found the {} {}'s certificate itself in the {} {}'s tomcat-trust, but attempt {} shows the {} refusing it",
                 d.peer_role, d.peer, d.verifier_role, d.verifier, a.id, d.verifier_role
@@ -599,8 +649,14 @@ mod tests {
         // CA-signed, the CA missing; or a different key under the CA's name.
         assert_eq!(code(handshake(&[t("hub", &k.hub_self)], &k.spoke_ca, now())), 20);
         assert_eq!(code(handshake(&[t("fake-root", &k.other_root)], &k.spoke_ca, now())), 7);
-        // Expired.
+        // Expired: 10 once the chain is built; untrusted, OpenSSL stops at the chain first (18).
         assert_eq!(code(handshake(&[t("old", &k.expired)], &k.expired, now())), 10);
+        assert_eq!(code(handshake(&[t("root", &k.root)], &k.expired, now())), 18);
+        // A trust entry of the same name whose serial could not be read: it may be the one.
+        let mut unreadable = k.hub_self.clone();
+        unreadable.serial = None;
+        unreadable.der_base64 = None;
+        assert!(matches!(handshake(&[t("hub", &unreadable)], &k.hub_self, now()), Handshake::Uncertain { .. }));
         // A root that is not a CA.
         let mut not_ca = k.root.clone();
         not_ca.ca = Some(false);

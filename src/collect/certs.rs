@@ -67,7 +67,18 @@ pub async fn read_trust_details(p: &mut Publisher, f: &mut Facts, peers: &[CertI
             read = read.saturating_add(1);
             match cli(p, f, &format!("show cert trust {file}")).await {
                 Ok(out) => match x509::from_cli(&out) {
-                    Some(cert) => {
+                    Some(mut cert) => {
+                        // No serial in the output: the one the file name carries (N29's
+                        // `<CN>_<serial>.pem`) still identifies the certificate.
+                        if cert.serial.is_none() {
+                            cert.serial = f
+                                .tomcat_trust
+                                .iter()
+                                .find(|e| e.file == file)
+                                .and_then(|e| e.serial.as_deref())
+                                .map(|s| s.trim_start_matches('0').to_ascii_uppercase())
+                                .filter(|s| !s.is_empty());
+                        }
                         if !cert.self_issued() {
                             wanted.extend(cert.issuer_cn().map(|cn| file_cn(&cn)));
                         }

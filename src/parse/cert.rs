@@ -51,6 +51,8 @@ pub struct CertInfo {
     pub subject_key_id: Option<String>,
     pub authority_key_id: Option<String>,
     pub source: CertSource,
+    /// An X.509 version 1 certificate (no extensions: a v1 root counts as a CA).
+    pub version_1: bool,
     /// The certificate, base64 DER, when a PEM block was read.
     pub der_base64: Option<String>,
 }
@@ -84,6 +86,11 @@ impl CertInfo {
             (Some(a), Some(b)) => a == b && same_name(&self.issuer, &other.issuer),
             _ => false,
         }
+    }
+
+    /// Whether [`CertInfo::same_certificate`] can tell: both DERs, or both serials, are known.
+    pub fn comparable(&self, other: &CertInfo) -> bool {
+        (self.der_base64.is_some() && other.der_base64.is_some()) || (self.serial.is_some() && other.serial.is_some())
     }
 
     /// Whether `issuer` can be the certificate that issued this one: its subject is this
@@ -165,6 +172,7 @@ pub fn from_der(der: &[u8]) -> Option<CertInfo> {
         ca: c.basic_constraints().ok().flatten().map(|b| b.value.ca),
         key_cert_sign: c.key_usage().ok().flatten().map(|k| k.value.key_cert_sign()),
         source: CertSource::Pem,
+        version_1: c.version() == x509_parser::x509::X509Version::V1,
         der_base64: Some(base64::engine::general_purpose::STANDARD.encode(der)),
         ..CertInfo::default()
     };
@@ -193,10 +201,12 @@ pub fn from_decoded(output: &str) -> Option<CertInfo> {
                 let digits: String = v.chars().filter(char::is_ascii_hexdigit).collect();
                 info.serial = (!digits.is_empty()).then(|| normalise_serial(&digits));
             }
+        } else if let Some(v) = t.strip_prefix("Version:") {
+            info.version_1 |= v.trim().eq_ignore_ascii_case("V1");
         } else if let Some(v) = t.strip_prefix("Subject Name:") {
-            info.subject = first_nonempty(&info.subject, v);
+            info.subject = first_nonempty(&info.subject, capped(v));
         } else if let Some(v) = t.strip_prefix("Issuer Name:") {
-            info.issuer = first_nonempty(&info.issuer, v);
+            info.issuer = first_nonempty(&info.issuer, capped(v));
         } else if let Some(v) = t.strip_prefix("Validity From:") {
             info.not_before = info.not_before.or_else(|| java_date(v));
         } else if let Some(v) = t.strip_prefix("To:") {
@@ -221,12 +231,32 @@ pub fn from_decoded(output: &str) -> Option<CertInfo> {
                 info.ca = Some(false);
             }
         } else if extension.starts_with("keyusage") {
-            if let Some(v) = t.strip_prefix("Usages:") {
-                info.key_cert_sign = Some(v.split(',').any(|u| u.trim().eq_ignore_ascii_case("keyCertSign")));
+            // The list may wrap onto further lines: keyCertSign anywhere in the block counts.
+            let listed =
+                t.split(',').any(|u| u.trim().trim_start_matches("Usages:").trim().eq_ignore_ascii_case("keyCertSign"));
+            if listed {
+                info.key_cert_sign = Some(true);
+            } else if t.starts_with("Usages:") && info.key_cert_sign.is_none() {
+                info.key_cert_sign = Some(false);
             }
         }
     }
     (!info.subject.is_empty()).then_some(info)
+}
+
+/// A printed name longer than this is cut (a real one is well under 1 KiB).
+const MAX_NAME: usize = 4096;
+
+/// `text` cut to [`MAX_NAME`] bytes at a character boundary.
+fn capped(text: &str) -> &str {
+    if text.len() <= MAX_NAME {
+        return text;
+    }
+    let mut end = MAX_NAME;
+    while !text.is_char_boundary(end) {
+        end = end.saturating_sub(1);
+    }
+    text.get(..end).unwrap_or_default()
 }
 
 fn first_nonempty(have: &str, new: &str) -> String {
@@ -291,36 +321,46 @@ pub fn same_name(a: &str, b: &str) -> bool {
     !a.is_empty() && a == b
 }
 
-/// Splits `L=GB, ST=LN, CN=a\, b, OU=x` at the commas that start a new `TYPE=` attribute
-/// (a value may hold an escaped comma).
+/// Splits `L=GB, ST=LN, CN=a\\, b, O="Example, Inc.", OU=x` at the commas that start a new
+/// `TYPE=` attribute: a value may hold an escaped comma, or a quoted one (Java quotes values
+/// with commas). Quotes and escapes are removed. Linear in the length of the name.
 fn split_name(text: &str) -> Vec<String> {
+    let text = capped(text);
     let mut parts = Vec::new();
     let mut current = String::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
+    let mut quoted = false;
+    let mut chars = text.char_indices();
+    while let Some((i, c)) = chars.next() {
         match c {
             '\\' => {
-                if let Some(n) = chars.next() {
+                if let Some((_, n)) = chars.next() {
                     current.push(n);
                 }
             }
-            ',' | ';' => {
-                let rest: String = chars.clone().collect();
-                let starts_attribute = rest
-                    .trim_start()
-                    .split_once('=')
-                    .is_some_and(|(k, _)| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '.'));
-                if starts_attribute {
-                    parts.push(std::mem::take(&mut current));
-                } else {
-                    current.push(c);
-                }
+            '"' => quoted = !quoted,
+            ',' | ';' if !quoted && starts_attribute(text.get(i.saturating_add(1)..).unwrap_or_default()) => {
+                parts.push(std::mem::take(&mut current));
             }
             _ => current.push(c),
         }
     }
     parts.push(current);
     parts.into_iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect()
+}
+
+/// Whether `rest` begins (after spaces) with an attribute type and `=`: at most 64 characters
+/// are looked at.
+fn starts_attribute(rest: &str) -> bool {
+    let rest = rest.trim_start();
+    for (n, c) in rest.chars().enumerate().take(64) {
+        if c == '=' {
+            return n > 0;
+        }
+        if !(c.is_ascii_alphanumeric() || c == '.') {
+            return false;
+        }
+    }
+    false
 }
 
 /// The `CN=` value of a printed name.
@@ -380,6 +420,11 @@ mod tests {
         assert!(!same_name("", ""));
         assert_eq!(cn_of("O=Acme\\, Inc, CN=Corp Root CA").as_deref(), Some("Corp Root CA"));
         assert_eq!(name_key("O=Acme\\, Inc, CN=x"), vec![("CN".into(), "x".into()), ("O".into(), "acme, inc".into())]);
+        // Java quotes a value with a comma; the certificate's own name is not quoted.
+        assert!(same_name("CN=hub, O=\"Cisco Systems, Inc.\", C=US", "C=US, O=Cisco Systems, Inc., CN=hub"));
+        // Long hostile names stay linear and bounded.
+        let long = ",a=".repeat(200_000);
+        assert!(name_key(&long).len() <= MAX_NAME);
     }
 
     #[test]

@@ -49,6 +49,7 @@ pub fn diagnose(
     drop_quiet_trust_findings(&mut findings, quiet_ok);
     let preflight = predict(&config);
     narrow_methods(&mut analysis, &preflight, &config);
+    drop_method_2_findings(&mut findings, &analysis, options.configured_method);
     findings.extend(contradicted(&preflight, &analysis, &config));
     fold_findings(&mut analysis, &findings);
     Outcome { analysis, config, findings, trace_levels: levels, download_dir, preflight }
@@ -62,6 +63,35 @@ pub fn predict(config: &[SideConfig]) -> Vec<PairPreflight> {
     preflight::predict(&hub.facts, &spokes, chrono::Utc::now().naive_utc())
 }
 
+/// The certificate finding that matters under method 2 alone (the peer's certificate trusted
+/// through its CA, not imported itself) is dropped when no pair can be using method 2: another
+/// method is configured or established, or a TLS registration already succeeded. A healthy
+/// CA-signed method 3 or 4 network must not warn on every check.
+fn drop_method_2_findings(findings: &mut Vec<Finding>, a: &Analysis, configured: Option<analyze::Method>) {
+    use analyze::Method;
+    let possible = match configured {
+        Some(m) => m == Method::Tls,
+        None => {
+            a.pairs.is_empty()
+                || a.pairs.iter().any(|p| match p.method.method {
+                    Some(m) => m == Method::Tls,
+                    None => {
+                        p.method.candidates.contains(&Method::Tls)
+                            && !a.attempts.iter().any(|x| {
+                                x.hub == p.hub
+                                    && x.spoke == p.spoke
+                                    && x.tls == Some(true)
+                                    && x.outcome == analyze::Outcome::Success
+                            })
+                    }
+                })
+        }
+    };
+    if !possible {
+        findings.retain(|f| f.code != "peer_certificate_not_imported");
+    }
+}
+
 /// Each undecided pair whose latest attempt registered over TLS: the methods its certificates
 /// rule out are dropped from its candidates (`analyze::method::narrow_by_certificates`).
 fn narrow_methods(a: &mut Analysis, pairs: &[PairPreflight], config: &[SideConfig]) {
@@ -69,13 +99,15 @@ fn narrow_methods(a: &mut Analysis, pairs: &[PairPreflight], config: &[SideConfi
         config.iter().filter(|c| c.side == analyze::Side::Spoke).map(|c| identities(&c.facts)).collect();
     let attempts = &a.attempts;
     for p in a.pairs.iter_mut().filter(|p| p.method.method.is_none()) {
-        let pre = match spokes.as_slice() {
-            [_] => pairs.first(),
-            many => many
-                .iter()
-                .position(|ids| p.spoke.as_ref().is_some_and(|s| ids.contains(&s.to_ascii_lowercase())))
-                .and_then(|i| pairs.get(i)),
-        };
+        // The pair of a requested spoke only: the hub's traces hold every spoke's attempts (a
+        // pair naming no spoke is the one spoke's when only one was asked for).
+        let pre = spokes
+            .iter()
+            .position(|ids| match &p.spoke {
+                Some(s) => ids.contains(&s.to_ascii_lowercase()),
+                None => spokes.len() == 1,
+            })
+            .and_then(|i| pairs.get(i));
         let Some(pre) = pre else { continue };
         let tls_success = attempts
             .iter()
@@ -98,8 +130,9 @@ fn contradicted(pairs: &[PairPreflight], a: &Analysis, config: &[SideConfig]) ->
     let mut out = Vec::new();
     for (p, spoke) in pairs.iter().zip(&spokes) {
         let ids = identities(&spoke.facts);
+        let unnamed = |x: &analyze::model::Attempt| x.spoke.is_none() && x.spoke_fqdn.is_none();
         let attempts: Vec<&analyze::model::Attempt> =
-            a.attempts.iter().filter(|x| spokes.len() == 1 || attempt_of(x, &ids)).collect();
+            a.attempts.iter().filter(|x| attempt_of(x, &ids) || (spokes.len() == 1 && unnamed(x))).collect();
         out.extend(preflight::contradictions(p, &attempts, hub_host.as_deref().unwrap_or_default()));
     }
     out
@@ -141,8 +174,9 @@ pub fn names_of(config: &[SideConfig]) -> analyze::names::Names {
                 continue;
             }
             let label = format!("{fqdn} ({ip})");
-            names.insert(ip.to_ascii_lowercase(), label.clone());
-            names.insert(fqdn.to_ascii_lowercase(), label.clone());
+            // The first side to name an address keeps it (the hub's own nodes come first).
+            names.entry(ip.to_ascii_lowercase()).or_insert_with(|| label.clone());
+            names.entry(fqdn.to_ascii_lowercase()).or_insert_with(|| label.clone());
             if let Some(short) = fqdn.split('.').next().filter(|h| !h.is_empty() && *h != fqdn) {
                 names.entry(short.to_ascii_lowercase()).or_insert(label);
             }

@@ -410,8 +410,10 @@ fn redact_facts(p: &mut Pseudonyms, c: &mut SideConfig) {
     for t in &mut c.facts.tomcat_trust_certs {
         t.cert.der_base64 = None;
     }
-    let outputs: Vec<(String, String)> =
-        std::mem::take(&mut c.facts.cli_outputs).into_iter().map(|(cmd, out)| (cmd, crate::bundle::redact::without_pem(&out))).collect();
+    let outputs: Vec<(String, String)> = std::mem::take(&mut c.facts.cli_outputs)
+        .into_iter()
+        .map(|(cmd, out)| (cmd, crate::bundle::redact::without_pem(&out)))
+        .collect();
     let json = serde_json::to_vec(&c.facts).unwrap_or_default();
     if let Ok(mut facts) = serde_json::from_slice::<crate::collect::facts::Facts>(&p.apply(&json)) {
         facts.reparse();
@@ -448,7 +450,6 @@ fn write_mapping(bundle: &Path, p: &Pseudonyms) -> Result<PathBuf, CollectError>
 #[cfg(test)]
 mod tests {
     use super::*;
-
 
     fn gz(data: &[u8]) -> Vec<u8> {
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
