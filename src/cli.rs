@@ -370,7 +370,8 @@ Examples:
 
   No inventory yet: discover the ILS networks from one hub (its remotecluster rows, then theirs),
   write what was found, and audit it, in one command:
-    ils-doctor audit --discover cucm-hub.example.com --write-inventory net.toml --format html -o audit.html
+    ils-doctor audit --discover cucm-hub.example.com --write-inventory net.toml \\
+      --format html -o audit.html
 
   Only reach what you name: NAME=HOST[:SSH_PORT[:HTTPS_PORT]] like curl's --resolve; a name a
   publisher reports that is not mapped is listed as \"not contacted\", never looked up:
@@ -378,7 +379,8 @@ Examples:
       --resolve hub-a.example.com=10.1.0.5 --resolve hub-b.example.com=10.2.0.5:2222:9443
 
   Users and credential references for the discovered publishers (a default, overrides per host):
-    ils-doctor audit --discover hub --discover-credentials creds.toml --discover-depth 2 --discover-max 300
+    ils-doctor audit --discover hub --discover-credentials creds.toml \\
+      --discover-depth 2 --discover-max 300
 
 Exit codes: the worst verdict wins (0 ok, 1 warning, 2 critical); 3 when a cluster could not be
 assessed and none is critical, or when an error prevented the audit.";

@@ -215,3 +215,33 @@ fn the_binary_discovers_audits_and_the_page_renders_in_a_browser() {
     assert!(png.starts_with(b"\x89PNG") && png.len() > 20_000, "a real screenshot ({} bytes)", png.len());
     println!("screenshot: {}", shot.display());
 }
+
+/// A start host that cannot be reached is audited as an unreachable hub, not dropped.
+#[test]
+fn an_unreachable_start_host_is_reported_not_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let closed = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let out = Command::new(env!("CARGO_BIN_EXE_ils-doctor"))
+        .args(["audit", "--discover", "cucm-dead.example.com", "--discover-mapped-only", "--insecure"])
+        .arg("--resolve")
+        .arg(format!("cucm-dead.example.com=127.0.0.1:{}:{}", closed(), closed()))
+        .args(["--no-history", "--format", "json", "--host-timeout", "10s"])
+        .arg("--known-hosts")
+        .arg(dir.path().join("known_hosts"))
+        .arg("--cache-dir")
+        .arg(dir.path().join("cache"))
+        .env("ILS_DOCTOR_ADMIN_PASSWORD", "x")
+        .env("ILS_DOCTOR_APP_PASSWORD", "x")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c = &doc["clusters"][0];
+    assert_eq!(
+        (c["name"].as_str(), c["role"].as_str(), c["status"].as_str()),
+        (Some("cucm-dead.example.com"), Some("hub"), Some("unknown"))
+    );
+    assert!(c["error"].as_str().unwrap().starts_with("discovery start, not reachable"), "{c}");
+    assert_eq!(doc["topology"]["nodes"].as_array().unwrap().len(), 1);
+}

@@ -4,7 +4,8 @@
 //! `remotecluster` rows alone do not prove a registration and may list more than a cluster's
 //! direct peers (docs/cucm-notes.md#remotecluster), so the rules are:
 //! - a cluster's role is its own ILS role when it was read; a cluster that was not read is
-//!   guessed: a hub when a spoke that was read lists it (a spoke lists its hub), else a spoke;
+//!   guessed: a hub when it is a start host or a spoke that was read lists it (a spoke lists its
+//!   hub), else a spoke;
 //! - a spoke's hub: the one hub its own rows list; else, of the hubs its rows list (all hubs
 //!   when none), the one hub whose rows list the spoke; when several remain, the first
 //!   discovered, and the inventory says so (set `hub` by hand if it is wrong);
@@ -124,8 +125,10 @@ pub fn plan(seen: &[Seen]) -> Plan {
             (_, None) => {
                 let listed_by_spoke =
                     s.seen_from.iter().any(|&f| seen.get(f).and_then(Seen::own_role) == Some(Some(Role::Spoke)));
-                let r = if listed_by_spoke { Role::Hub } else { Role::Spoke };
-                Some((r, Some(format!("role not read: guessed {} from remotecluster rows", r.as_str()))))
+                // A start host is named as a hub (`--discover HUB`).
+                let r = if listed_by_spoke || s.depth == 0 { Role::Hub } else { Role::Spoke };
+                let from = if s.depth == 0 { "as a discovery start" } else { "from remotecluster rows" };
+                Some((r, Some(format!("role not read: guessed {} {from}", r.as_str()))))
             }
         };
         roles.push(role);
@@ -221,7 +224,7 @@ mod tests {
             role_text: role.map(String::from),
             lists: lists.to_vec(),
             seen_from: from.to_vec(),
-            depth: 0,
+            depth: usize::from(!from.is_empty()),
         }
     }
 
@@ -266,6 +269,14 @@ mod tests {
         );
         // Listed by a spoke only: guessed to be a hub.
         assert_eq!(n.members.iter().find(|m| m.seen == 4).map(|m| m.role), Some(Role::Hub));
+    }
+
+    #[test]
+    fn a_start_host_that_cannot_be_read_stays_as_a_hub() {
+        let p = plan(&[seen("hq.example.com", None, &[], &[])]);
+        assert_eq!(p.networks.len(), 1);
+        assert_eq!(p.networks[0].members[0].role, Role::Hub);
+        assert!(p.networks[0].members[0].notes[0].contains("discovery start"));
     }
 
     #[test]

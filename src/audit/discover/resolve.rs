@@ -57,10 +57,6 @@ impl Resolver {
         Ok(Resolver { map, mapped_only })
     }
 
-    pub fn is_mapped(&self, name: &str) -> bool {
-        self.map.contains_key(&key(name))
-    }
-
     /// Where `name` (a start host the user gave, or a `remotecluster` name) is contacted.
     /// `reported`: the name comes from a publisher, so `--discover-mapped-only` applies.
     pub fn route(&self, name: &str, reported: bool) -> Route {
