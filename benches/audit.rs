@@ -7,8 +7,10 @@
 //! run in this process; the audit is a child process measured by GNU time (`/usr/bin/time`).
 
 use std::fmt::Write as _;
-use std::process::Command;
 use std::time::Instant;
+
+#[path = "support/gnu_time.rs"]
+mod gnu_time;
 
 use ils_doctor::connect::tls::TlsMode;
 use ils_doctor::pipeline::mock_pair::access_for;
@@ -54,21 +56,16 @@ fn main() {
     std::thread::sleep(std::time::Duration::from_secs(3));
 
     for jobs in [16, 1] {
-        let mut cmd = Command::new("/usr/bin/time");
-        cmd.args(["-f", "%e %M"]).arg(env!("CARGO_BIN_EXE_ils-doctor"));
+        let mut cmd = gnu_time::command();
         cmd.args(["audit", "--inventory"]).arg(&inv_path).args(["--format", "summary", "--no-history"]);
         cmd.args(["--jobs", &jobs.to_string(), "--known-hosts"]).arg(&kh);
         cmd.arg("--cache-dir").arg(dir.path().join(format!("cache-{jobs}")));
         cmd.envs(envs.iter().cloned());
-        let out = cmd.output().expect("/usr/bin/time (GNU time) runs the audit");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let last = stderr.lines().last().unwrap_or("");
-        let mut it = last.split_whitespace();
-        let (secs, kib) = (it.next().unwrap_or("?"), it.next().and_then(|k| k.parse::<f64>().ok()).unwrap_or(0.0));
+        let (out, secs, mib) = gnu_time::run(cmd);
         println!(
             "light audit of {} clusters, --jobs {jobs:>2}: {secs} s wall, peak RSS {:.1} MiB, exit {:?}",
             mocks.len() * 2,
-            kib / 1024.0,
+            mib,
             out.status.code()
         );
         println!("  {}", String::from_utf8_lossy(&out.stdout).trim());

@@ -112,7 +112,11 @@ Examples:
     ils-doctor history --since 7d
 
   One cluster and the links it is part of, as JSON:
-    ils-doctor history --cluster cucm-hub-a --format json";
+    ils-doctor history --cluster cucm-hub-a --format json
+
+  A page with each link's last 30 runs as a sparkline and the failing links per network:
+    ils-doctor history --format html -o ils-trends.html
+    ils-doctor history --format markdown --since 30d";
 
 const RESTORE_EXAMPLES: &str = "\
 Examples:
@@ -375,6 +379,20 @@ Examples:
   The full check per hub and its spokes (raises and restores ILS trace levels, two hubs at once):
     ils-doctor audit --inventory net.toml --deep --max-raised 2
 
+  No inventory yet: discover the ILS networks from one hub (its remotecluster rows, then theirs),
+  write what was found, and audit it, in one command:
+    ils-doctor audit --discover cucm-hub.example.com --write-inventory net.toml \\
+      --format html -o audit.html
+
+  Only reach what you name: NAME=HOST[:SSH_PORT[:HTTPS_PORT]] like curl's --resolve; a name a
+  publisher reports that is not mapped is listed as \"not contacted\", never looked up:
+    ils-doctor audit --discover hub-a.example.com --discover-mapped-only \\
+      --resolve hub-a.example.com=10.1.0.5 --resolve hub-b.example.com=10.2.0.5:2222:9443
+
+  Users and credential references for the discovered publishers (a default, overrides per host):
+    ils-doctor audit --discover hub --discover-credentials creds.toml \\
+      --discover-depth 2 --discover-max 300
+
 Exit codes: the worst verdict wins (0 ok, 1 warning, 2 critical); 3 when a cluster could not be
 assessed and none is critical, or when an error prevented the audit.";
 
@@ -404,8 +422,32 @@ pub struct AuditArgs {
     #[arg(long, value_name = "FILE", env = "ILS_DOCTOR_SIGNATURES")]
     pub signatures: Option<PathBuf>,
     /// The inventory (TOML): networks, their clusters, roles, ports, users, credential references.
-    #[arg(long, value_name = "FILE")]
-    pub inventory: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "discover", conflicts_with = "discover")]
+    pub inventory: Option<PathBuf>,
+    /// Find the ILS networks from this publisher (repeatable): its remotecluster rows and ILS
+    /// role, then those of the clusters they name; the audit then runs over what was found.
+    #[arg(long, value_name = "HOST", action = ArgAction::Append)]
+    pub discover: Vec<String>,
+    /// With --discover: hops from a start host at most.
+    #[arg(long, value_name = "N", default_value_t = crate::audit::discover::DEFAULT_DEPTH, requires = "discover")]
+    pub discover_depth: u8,
+    /// With --discover: clusters recorded at most (further rows are counted, not followed).
+    #[arg(long, value_name = "N", default_value_t = crate::audit::discover::DEFAULT_MAX, requires = "discover", value_parser = clap::value_parser!(u16).range(1..))]
+    pub discover_max: u16,
+    /// With --discover: contact a name a publisher reports only when --resolve maps it (or it
+    /// is a loopback address); the others are listed as not contacted.
+    #[arg(long, requires = "discover")]
+    pub discover_mapped_only: bool,
+    /// Contact NAME at HOST instead of looking NAME up (repeatable), like curl's --resolve.
+    #[arg(long, value_name = "NAME=HOST[:SSH_PORT[:HTTPS_PORT]]", action = ArgAction::Append, requires = "discover")]
+    pub resolve: Vec<String>,
+    /// With --discover: users, ports, pins and credential references for the discovered
+    /// publishers: [defaults] and [host."NAME"] tables (see docs/audit-outputs.md).
+    #[arg(long, value_name = "FILE", requires = "discover")]
+    pub discover_credentials: Option<PathBuf>,
+    /// With --discover: write the inventory that was found to FILE (credential references only).
+    #[arg(long, value_name = "FILE", requires = "discover")]
+    pub write_inventory: Option<PathBuf>,
     /// Run the full check per hub and its spokes (raises and restores the ILS trace levels).
     #[arg(long)]
     pub deep: bool,
@@ -466,9 +508,13 @@ pub struct HistoryArgs {
     /// The history database [default: $XDG_DATA_HOME/ils-doctor/history.sqlite].
     #[arg(long, value_name = "FILE")]
     pub history: Option<PathBuf>,
-    /// Output format (text, or json for scripts).
+    /// Output format: text, json for scripts, html or markdown for a page with a sparkline per
+    /// link (its last 30 runs) and the failing links per network over time.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Write the output to FILE (atomically) instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

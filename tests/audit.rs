@@ -279,7 +279,10 @@ fn cron_line_history_and_changes_on_the_binary() {
     let out = audit(&["--format", "html", "-o", html.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
     let page = std::fs::read_to_string(&html).unwrap();
-    assert_eq!(page.matches("<svg").count(), 1);
+    assert_eq!(page.matches("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"ils-map\"").count(), 1);
+    // The history's runs so far, as a sparkline per link and failing links per network.
+    assert_eq!(page.matches("<svg class=\"spark\"").count(), 1);
+    assert_eq!(page.matches("<svg class=\"failing\"").count(), 1);
     for anchor in ["cluster-0", "cluster-1", "pair-0"] {
         assert!(
             page.contains(&format!("href=\"#{anchor}\"")) && page.contains(&format!("id=\"{anchor}\"")),

@@ -49,7 +49,7 @@ fn the_units_run_audits_this_binary_accepts() {
     for (unit, is_deep) in [(&light, false), (&deep, true)] {
         let a = unit_audit(unit);
         assert_eq!(a.deep, is_deep);
-        assert_eq!(a.inventory, Path::new("/etc/ils-doctor/inventory.toml"));
+        assert_eq!(a.inventory.as_deref(), Some(Path::new("/etc/ils-doctor/inventory.toml")));
         assert_eq!(a.format, AuditFormat::Prometheus);
         let out = a.output.expect("-o");
         assert!(out.starts_with("/var/lib/ils-doctor"), "{}", out.display());

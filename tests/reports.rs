@@ -3,13 +3,11 @@
 
 mod support;
 
-use std::path::Path;
-use std::process::Command;
-
 use ils_doctor::analyze::Analysis;
 use ils_doctor::pipeline::offline::Request;
 use ils_doctor::report::model::Report;
 use ils_doctor::report::template::{render, Kind};
+use support::browser::{chromium_or_skip, headless};
 use support::*;
 
 const FIXED_TIME: &str = "2026-11-25T00:00:00+00:00";
@@ -122,37 +120,9 @@ fn a_team_template_replaces_the_built_in_one() {
     assert!(e.contains("report.md") && e.contains("no_such_field") || e.contains("undefined"), "{e}");
 }
 
-fn chromium() -> Option<&'static str> {
-    ["chromium", "chromium-browser", "google-chrome"]
-        .into_iter()
-        .find(|c| Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()))
-}
-
-fn headless(browser: &str, profile: &Path) -> Command {
-    let mut c = Command::new(browser);
-    c.args([
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--enable-logging=stderr",
-        "--v=0",
-    ])
-    .arg(format!("--user-data-dir={}", profile.display()));
-    c
-}
-
 #[test]
 fn the_html_report_renders_in_a_real_browser() {
-    let Some(browser) = chromium() else {
-        assert!(std::env::var_os("CI").is_none(), "CI must install chromium (.ci/run does)");
-        eprintln!("skipped: no chromium on this machine (apt-get install chromium)");
-        return;
-    };
+    let Some(browser) = chromium_or_skip() else { return };
     let a = analyze_rel(&["examples/traces/hub"], &["examples/traces/spoke-a", "examples/traces/spoke-b"]);
     let (_, html) = both(&a);
     let dir = tempfile::tempdir().unwrap();

@@ -79,6 +79,10 @@ pub fn dir_name(s: &str) -> String {
 
 impl Reader<'_> {
     pub async fn read(&self, network: &str, c: &Cluster) -> Gathered {
+        if let Some(why) = &c.skip {
+            // Never contacted (docs/audit-outputs.md#discovery).
+            return Gathered { error: Some(why.clone()), ..Gathered::default() };
+        }
         let started = Instant::now();
         let dir = self.cache.join(dir_name(network)).join(dir_name(&c.name));
         let mut g = match tokio::time::timeout(self.host_timeout, self.read_remote(c, &dir)).await {

@@ -24,7 +24,18 @@
 //! hub = "hq"                       # the hub this spoke registers to
 //! method = "tls_with_password"     # optional: the link's ILS authentication method
 //! tls_pin = "AB:CD:..."            # optional SHA-256 pin of the Tomcat certificate
+//!
+//! [[network.cluster]]
+//! name = "branch-2"
+//! role = "spoke"
+//! host = "cucm-br2.example.com"
+//! hub = "hq"
+//! skip = "seen from hq, not reachable: connection refused"   # not contacted; reported unknown
 //! ```
+//!
+//! `skip` marks a cluster the audit does not contact (`audit --discover` writes it for a
+//! cluster it saw in a `remotecluster` row but could not or would not reach): it stays in the
+//! report and the map as `unknown`, with the reason as its error. Its `host` is kept as written.
 //!
 //! Credentials are references, never values: `env:NAME` reads the environment variable NAME,
 //! `keyring:ENTRY` the OS keyring entry (service `ils-doctor`, user ENTRY), `auto` (the
@@ -77,6 +88,7 @@ struct ClusterIn {
     hub: Option<Spanned<String>>,
     method: Option<Spanned<String>>,
     tls_pin: Option<String>,
+    skip: Option<String>,
     // The [`Settings`] keys, repeated: serde's flatten loses the spans that name the line.
     admin_user: Option<String>,
     app_user: Option<String>,
@@ -95,6 +107,36 @@ pub enum CredentialRef {
     Auto,
 }
 
+impl CredentialRef {
+    /// `env:VARIABLE`, `keyring:ENTRY` or `auto`; None for anything else.
+    pub fn parse(text: &str) -> Option<CredentialRef> {
+        let value = text.trim();
+        match value.split_once(':') {
+            Some(("env", name)) if !name.is_empty() => Some(CredentialRef::Env(name.to_string())),
+            Some(("keyring", entry)) if !entry.is_empty() => Some(CredentialRef::Keyring(entry.to_string())),
+            _ if value == "auto" => Some(CredentialRef::Auto),
+            _ => None,
+        }
+    }
+
+    /// The reference as an inventory writes it (never a password: there is none to write).
+    pub fn reference(&self) -> String {
+        match self {
+            CredentialRef::Env(name) => format!("env:{name}"),
+            CredentialRef::Keyring(entry) => format!("keyring:{entry}"),
+            CredentialRef::Auto => "auto".to_string(),
+        }
+    }
+}
+
+/// The line (1-based) of the first `key = value` whose key names a password, if any: such a
+/// file is refused by line, without echoing the value.
+pub fn password_line(text: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| l.split_once('=').is_some_and(|(k, _)| k.to_ascii_lowercase().contains("password")))
+        .map(|n| n.saturating_add(1))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cluster {
     pub name: String,
@@ -111,6 +153,8 @@ pub struct Cluster {
     /// The authentication method of a spoke's link to its hub, when the user knows it.
     pub method: Option<crate::analyze::Method>,
     pub tls_pin: Option<String>,
+    /// Not contacted by the audit, for this reason (a discovered cluster that was not reached).
+    pub skip: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,12 +213,9 @@ fn line_of(text: &str, at: usize) -> usize {
 pub fn parse(text: &str, shown: &str) -> Result<Inventory, InventoryError> {
     let invalid = |reason: String| InventoryError::Invalid { path: shown.to_string(), reason };
     // Refused before parsing, by line only: a parse error would quote the secret.
-    if let Some(n) =
-        text.lines().position(|l| l.split_once('=').is_some_and(|(k, _)| k.to_ascii_lowercase().contains("password")))
-    {
+    if let Some(n) = password_line(text) {
         return Err(invalid(format!(
-            "line {}: a password key is not allowed: an inventory holds credential references (env:VARIABLE, keyring:ENTRY), never passwords",
-            n.saturating_add(1)
+            "line {n}: a password key is not allowed: an inventory holds credential references (env:VARIABLE, keyring:ENTRY), never passwords"
         )));
     }
     let file: File = toml::from_str(text).map_err(|e| {
@@ -184,15 +225,9 @@ pub fn parse(text: &str, shown: &str) -> Result<Inventory, InventoryError> {
     let at = |span: std::ops::Range<usize>| format!("line {}", line_of(text, span.start));
     let credential = |v: &Option<Spanned<String>>, d: &Option<Spanned<String>>, field: &str| {
         let Some(s) = v.as_ref().or(d.as_ref()) else { return Ok(CredentialRef::Auto) };
-        let value = s.get_ref().trim();
-        match value.split_once(':') {
-            Some(("env", name)) if !name.is_empty() => Ok(CredentialRef::Env(name.to_string())),
-            Some(("keyring", entry)) if !entry.is_empty() => Ok(CredentialRef::Keyring(entry.to_string())),
-            _ if value == "auto" => Ok(CredentialRef::Auto),
-            _ => {
-                Err(invalid(format!("{}: field `{field}`: expected env:VARIABLE, keyring:ENTRY or auto", at(s.span()))))
-            }
-        }
+        CredentialRef::parse(s.get_ref()).ok_or_else(|| {
+            invalid(format!("{}: field `{field}`: expected env:VARIABLE, keyring:ENTRY or auto", at(s.span())))
+        })
     };
     let d = &file.defaults;
     let mut networks = Vec::new();
@@ -225,13 +260,21 @@ pub fn parse(text: &str, shown: &str) -> Result<Inventory, InventoryError> {
                     )))
                 }
             };
-            // The same host form as the command line and the config file.
-            let spec: HostSpec = c.host.get_ref().trim().parse().map_err(|_| {
-                invalid(format!(
-                    "{}: cluster {cname}: field `host`: not {HOST_FORMS} (the value is not repeated here)",
-                    at(c.host.span())
-                ))
-            })?;
+            // The same host form as the command line and the config file; a skipped cluster is
+            // never contacted, so its host is kept as written (a name a publisher reported).
+            let raw_host = c.host.get_ref().trim();
+            let spec: HostSpec = match (&c.skip, raw_host.parse::<HostSpec>()) {
+                (_, Ok(spec)) => spec,
+                (Some(_), Err(_)) if !raw_host.is_empty() => {
+                    HostSpec { host: raw_host.to_string(), ssh_port: None, https_port: None }
+                }
+                _ => {
+                    return Err(invalid(format!(
+                        "{}: cluster {cname}: field `host`: not {HOST_FORMS} (the value is not repeated here)",
+                        at(c.host.span())
+                    )))
+                }
+            };
             let twice = |from_host: Option<u16>, field: Option<u16>, name: &str| match (from_host, field) {
                 (Some(a), Some(b)) if a != b => Err(invalid(format!(
                     "{}: cluster {cname}: the port is given twice and differs: {a} in `host`, {b} in `{name}`",
@@ -268,6 +311,7 @@ pub fn parse(text: &str, shown: &str) -> Result<Inventory, InventoryError> {
                 hub: c.hub.as_ref().map(|h| h.get_ref().trim().to_string()),
                 method,
                 tls_pin: c.tls_pin.clone(),
+                skip: c.skip.as_ref().map(|r| r.trim().to_string()),
             });
         }
         // Links: a spoke names an existing hub of its network; a hub names none.

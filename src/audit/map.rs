@@ -74,6 +74,8 @@ pub struct Node {
     pub cluster: Option<usize>,
     pub findings: usize,
     pub cert_days_left: Option<i64>,
+    /// Why the cluster could not be assessed (not reachable, not contacted); drawn hollow.
+    pub error: Option<String>,
     pub x: f64,
     pub y: f64,
     pub r: f64,
@@ -211,6 +213,7 @@ fn graph(network: &str, clusters: &[ClusterResult], pairs: &[PairResult]) -> Gra
             cluster: Some(i),
             findings: c.findings.len(),
             cert_days_left: c.cert_days_left,
+            error: c.error.clone(),
             x: 0.0,
             y: 0.0,
             r: if c.role == Role::Hub { HUB_R } else { SPOKE_R },
@@ -225,6 +228,7 @@ fn graph(network: &str, clusters: &[ClusterResult], pairs: &[PairResult]) -> Gra
                 cluster: None,
                 findings: 0,
                 cert_days_left: None,
+                error: None,
                 x: 0.0,
                 y: 0.0,
                 r: if role == Role::Hub { HUB_R } else { SPOKE_R },
@@ -619,6 +623,8 @@ pub fn xml(text: &str) -> String {
             '\'' => out.push_str("&#39;"),
             '\t' | '\n' | '\r' => out.push(' '),
             c if c.is_control() || c == '\u{fffe}' || c == '\u{ffff}' => out.push('\u{fffd}'),
+            // Bidirectional overrides and invisible marks would disguise the text.
+            c if crate::report::template::invisible(c) => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
@@ -653,6 +659,9 @@ fn node_title(n: &Node) -> String {
     }
     if n.cluster.is_none() {
         t.push_str("; not in the audit's clusters");
+    }
+    if let Some(e) = &n.error {
+        let _ = write!(t, "; {e}");
     }
     t
 }
@@ -721,14 +730,18 @@ pub fn svg(m: &Map) -> String {
                 let _ = write!(s, r#"<g class="cluster {}">"#, n.status.as_str());
             }
         }
+        // A cluster that could not be read is a hollow dashed ring in its status colour.
+        let (fill, stroke, dash) = match n.error {
+            Some(_) => ("#ffffff", colour(n.status), r#" stroke-dasharray="3 2" class="unreached""#),
+            None => (colour(n.status), "#ffffff", ""),
+        };
         let _ = write!(
             s,
-            r##"<title>{}</title><circle cx="{:.1}" cy="{:.1}" r="{}" fill="{}" stroke="#ffffff" stroke-width="2"/>"##,
+            r##"<title>{}</title><circle cx="{:.1}" cy="{:.1}" r="{}" fill="{fill}" stroke="{stroke}" stroke-width="2"{dash}/>"##,
             xml(&node_title(n)),
             n.x,
             n.y,
             n.r,
-            colour(n.status),
         );
         if n.role == Role::Hub {
             let _ = write!(s, r##"<circle cx="{:.1}" cy="{:.1}" r="{}" fill="#ffffff"/>"##, n.x, n.y, n.r * 0.4);

@@ -8,6 +8,7 @@
 
 pub mod assess;
 pub mod changes;
+pub mod discover;
 pub mod gather;
 pub mod history;
 pub mod inventory;
@@ -21,3 +22,4 @@ pub mod run;
 #[cfg(test)]
 mod testdata;
 pub mod text;
+pub mod trends;

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::map::{self, Map};
 use super::model::{AuditReport, ClusterResult, PairResult, Role};
+use super::trends::{NetworkTrend, PairTrend, Trends};
 use crate::analyze::Status;
 use crate::report::template::{render_source, TemplateError};
 
@@ -33,6 +34,8 @@ struct View<'a> {
     clusters_by_status: Counts,
     links_by_status: Counts,
     networks: Vec<NetView<'a>>,
+    /// Runs the trends cover (0 without a history).
+    trend_runs: usize,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -72,6 +75,8 @@ struct NetView<'a> {
     spokes: usize,
     clusters: Vec<ClusterView<'a>>,
     pairs: Vec<PairView<'a>>,
+    /// Failing links per run, from the history.
+    trend: Option<&'a NetworkTrend>,
 }
 
 #[derive(Debug, Serialize)]
@@ -93,6 +98,8 @@ struct PairView<'a> {
     /// Method and last successful sync, as the map labels the link.
     label: Option<String>,
     failures_by_cause: String,
+    /// The pair's status in the last runs, from the history.
+    trend: Option<&'a PairTrend>,
 }
 
 fn cert_state(days: Option<i64>) -> Option<&'static str> {
@@ -107,7 +114,7 @@ fn cert_state(days: Option<i64>) -> Option<&'static str> {
     })
 }
 
-fn view(r: &AuditReport, kind: Kind) -> View<'_> {
+fn view<'a>(r: &'a AuditReport, kind: Kind, t: Option<&'a Trends>) -> View<'a> {
     let maps = map::maps(&r.clusters, &r.pairs);
     let networks = maps
         .into_iter()
@@ -120,7 +127,7 @@ fn view(r: &AuditReport, kind: Kind) -> View<'_> {
                 .chain(r.pairs.iter().map(|p| p.network.as_str()))
                 .find(|n| *n == m.network)
                 .unwrap_or_default();
-            net_view(r, name, k, &m, kind)
+            net_view(r, name, k, &m, kind, t)
         })
         .collect();
     View {
@@ -128,10 +135,18 @@ fn view(r: &AuditReport, kind: Kind) -> View<'_> {
         clusters_by_status: Counts::of(r.clusters.iter().map(|c| c.status)),
         links_by_status: Counts::of(r.pairs.iter().map(|p| p.status)),
         networks,
+        trend_runs: t.map_or(0, |t| t.runs.len()),
     }
 }
 
-fn net_view<'a>(r: &'a AuditReport, name: &'a str, k: usize, m: &Map, kind: Kind) -> NetView<'a> {
+fn net_view<'a>(
+    r: &'a AuditReport,
+    name: &'a str,
+    k: usize,
+    m: &Map,
+    kind: Kind,
+    t: Option<&'a Trends>,
+) -> NetView<'a> {
     let anchor_of = |network: &str, cluster: &str| {
         r.clusters.iter().position(|c| c.network == network && c.name == cluster).map(map::cluster_anchor)
     };
@@ -165,6 +180,7 @@ fn net_view<'a>(r: &'a AuditReport, name: &'a str, k: usize, m: &Map, kind: Kind
                 .map(|(c, n)| format!("{c} {n}"))
                 .collect::<Vec<_>>()
                 .join(", "),
+            trend: t.and_then(|t| t.pair(&p.network, &p.hub, &p.spoke)),
         })
         .collect();
     let status = clusters
@@ -184,6 +200,7 @@ fn net_view<'a>(r: &'a AuditReport, name: &'a str, k: usize, m: &Map, kind: Kind
         spokes: clusters.iter().filter(|c| c.cluster.role == Role::Spoke).count(),
         clusters,
         pairs,
+        trend: t.and_then(|t| t.network(name)),
     }
 }
 
@@ -239,11 +256,60 @@ fn mermaid(m: &Map) -> String {
 
 /// The report rendered with the built-in template.
 pub fn render(kind: Kind, r: &AuditReport) -> Result<String, TemplateError> {
+    render_with(kind, r, None)
+}
+
+/// The report with the trends from the history (a sparkline per link, failing links per
+/// network), when given.
+pub fn render_with(kind: Kind, r: &AuditReport, t: Option<&Trends>) -> Result<String, TemplateError> {
     let (name, source) = match kind {
         Kind::Html => ("audit.html", BUILTIN_HTML),
         Kind::Markdown => ("audit.md", BUILTIN_MD),
     };
-    render_source(name, &format!("built-in {name}"), source.to_string(), &view(r, kind))
+    render_source(name, &format!("built-in {name}"), source.to_string(), &view(r, kind, t))
+}
+
+pub const HISTORY_HTML: &str = include_str!("../../templates/history.html");
+pub const HISTORY_MD: &str = include_str!("../../templates/history.md");
+
+#[derive(Debug, Serialize)]
+struct HistoryView<'a> {
+    trends: &'a Trends,
+    networks: Vec<HistoryNet<'a>>,
+    first: Option<&'a str>,
+    last: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+struct HistoryNet<'a> {
+    trend: &'a NetworkTrend,
+    anchor: String,
+    pairs: Vec<&'a PairTrend>,
+}
+
+/// `ils-doctor history --format html|markdown`: the trends of the history alone.
+pub fn render_history(kind: Kind, t: &Trends) -> Result<String, TemplateError> {
+    let (name, source) = match kind {
+        Kind::Html => ("history.html", HISTORY_HTML),
+        Kind::Markdown => ("history.md", HISTORY_MD),
+    };
+    let networks = t
+        .networks
+        .iter()
+        .enumerate()
+        .map(|(k, n)| HistoryNet {
+            trend: n,
+            anchor: format!("network-{k}"),
+            pairs: t.pairs.iter().filter(|p| p.network == n.network).collect(),
+        })
+        .collect();
+    let view = HistoryView {
+        trends: t,
+        networks,
+        first: t.runs.first().map(String::as_str),
+        last: t.runs.last().map(String::as_str),
+    };
+    render_source(name, &format!("built-in {name}"), source.to_string(), &view)
 }
 
 #[cfg(test)]

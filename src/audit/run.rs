@@ -245,9 +245,31 @@ async fn gather_deep(
         .map(|(ni, n, h, spokes)| {
             let mut cancel = cancel.clone();
             async move {
+                // Clusters marked `skip` are never contacted: a skipped hub's group is not
+                // checked, a skipped spoke is left out of its hub's check.
+                let skip_of = |ci: usize| n.clusters.get(ci).and_then(|c| c.skip.clone());
+                let skipped: Vec<(usize, Gathered)> = if let Some(why) = skip_of(h) {
+                    std::iter::once(h)
+                        .chain(spokes.iter().copied())
+                        .map(|ci| {
+                            let e =
+                                skip_of(ci).unwrap_or_else(|| format!("not checked: its hub is not contacted ({why})"));
+                            (ci, Gathered { error: Some(e), ..Gathered::default() })
+                        })
+                        .collect()
+                } else {
+                    spokes
+                        .iter()
+                        .filter_map(|&ci| skip_of(ci).map(|e| (ci, Gathered { error: Some(e), ..Gathered::default() })))
+                        .collect()
+                };
+                if skip_of(h).is_some() {
+                    return (ni, skipped, None);
+                }
+                let spokes: Vec<usize> = spokes.into_iter().filter(|&ci| skip_of(ci).is_none()).collect();
                 if *cancel.borrow() {
                     // Interrupted before this group started: raise nothing.
-                    let skipped = std::iter::once(h)
+                    let mut interrupted: Vec<(usize, Gathered)> = std::iter::once(h)
                         .chain(spokes.iter().copied())
                         .map(|ci| {
                             (
@@ -259,12 +281,14 @@ async fn gather_deep(
                             )
                         })
                         .collect();
-                    return (ni, skipped, None);
+                    interrupted.extend(skipped);
+                    return (ni, interrupted, None);
                 }
-                let (gs, interrupted) = deep_group(req, catalog, n, h, &spokes, async move {
+                let (mut gs, interrupted) = deep_group(req, catalog, n, h, &spokes, async move {
                     let _ = cancel.wait_for(|c| *c).await;
                 })
                 .await;
+                gs.extend(skipped);
                 for (ci, g) in &gs {
                     tally.start();
                     tally.done(&n.name, n.clusters.get(*ci).map_or("", |c| c.name.as_str()), g);

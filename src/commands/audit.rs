@@ -6,11 +6,12 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use super::shared::{conn_options, duration, runtime};
+use crate::audit::discover::{self, credentials::Credentials, resolve::Resolver};
 use crate::audit::history::History;
 use crate::audit::model::{AuditReport, Depth};
 use crate::audit::paths::{default_cache, default_history};
 use crate::audit::run::{self as audit_run, DeepOptions, Request};
-use crate::audit::{changes, inventory, junit, page, prometheus};
+use crate::audit::{changes, inventory, junit, page, prometheus, trends};
 use crate::cli::{AuditArgs, AuditFormat};
 use crate::exit::say;
 use crate::pipeline::live::ConnOptions;
@@ -19,8 +20,13 @@ use crate::pipeline::{catalog, output, signals};
 pub fn run(args: AuditArgs) -> anyhow::Result<u8> {
     let conn = conn_options(&args.conn, args.redact)?;
     let record = conn.record.clone();
-    let req = request(&args, conn)?;
-    let report = runtime()?.block_on(async {
+    let rt = runtime()?;
+    let inventory = match &args.inventory {
+        Some(path) => inventory::load(path)?,
+        None => rt.block_on(discovered(&args, conn.clone()))?,
+    };
+    let req = request(&args, conn, inventory)?;
+    let report = rt.block_on(async {
         let rx = signals::arm().context("cannot arm the SIGINT and SIGTERM handlers")?;
         audit_run::run(&req, rx).await.context("audit")
     });
@@ -28,14 +34,20 @@ pub fn run(args: AuditArgs) -> anyhow::Result<u8> {
         crate::pipeline::record::finish(rec, None)?;
     }
     let mut report = report?;
+    let mut trends = None;
     if !args.no_history {
         let path = args.history.clone().unwrap_or_else(default_history);
         // The verdict stands without the history: say so, do not fail the audit.
         if let Err(e) = remember(&path, &mut report) {
             say(&format!("ils-doctor: warning: history {}: {e:#}", path.display()));
+        } else if matches!(args.format, AuditFormat::Html | AuditFormat::Markdown) {
+            match History::open(&path).and_then(|h| trends::load(&h, trends::RUNS)) {
+                Ok(t) => trends = Some(t),
+                Err(e) => say(&format!("ils-doctor: warning: history {}: trends: {e:#}", path.display())),
+            }
         }
     }
-    let bytes = render(args.format, &report)?;
+    let bytes = render_with(args.format, &report, trends.as_ref())?;
     output::emit(args.output.as_deref(), |out| out.write_all(&bytes))?;
     if args.summary {
         say(&report.summary);
@@ -43,9 +55,38 @@ pub fn run(args: AuditArgs) -> anyhow::Result<u8> {
     Ok(report.exit_code)
 }
 
+/// `--discover`: the networks found from the start hosts, written with `--write-inventory`,
+/// and parsed back as the audit's inventory (so the file and the audit agree).
+async fn discovered(args: &AuditArgs, conn: ConnOptions) -> anyhow::Result<inventory::Inventory> {
+    let credentials = match &args.discover_credentials {
+        Some(path) => Credentials::load(path)?,
+        None => Credentials::default(),
+    }
+    .with_users(&conn.admin_user, &conn.app_user);
+    let opts = discover::Options {
+        starts: args.discover.clone(),
+        depth: usize::from(args.discover_depth),
+        max: usize::from(args.discover_max),
+        resolver: Resolver::new(&args.resolve, args.discover_mapped_only)?,
+        credentials,
+        conn,
+        jobs: usize::from(args.jobs),
+        host_timeout: duration(&args.host_timeout, "--host-timeout")?,
+    };
+    let found = discover::discover(&opts).await;
+    say(&crate::report::terminal::clean(&found.summary()));
+    let text = found.inventory_text();
+    if let Some(path) = &args.write_inventory {
+        output::emit(Some(path), |out| out.write_all(text.as_bytes()))
+            .with_context(|| format!("--write-inventory {}", path.display()))?;
+    }
+    inventory::parse(&text, "the discovered inventory").map_err(|e| {
+        anyhow::anyhow!("{e}; discovery found nothing to audit (see the messages above), or give --inventory FILE")
+    })
+}
+
 /// The validated request.
-pub fn request(args: &AuditArgs, conn: ConnOptions) -> anyhow::Result<Request> {
-    let inventory = inventory::load(&args.inventory)?;
+pub fn request(args: &AuditArgs, conn: ConnOptions, inventory: inventory::Inventory) -> anyhow::Result<Request> {
     Ok(Request {
         inventory,
         depth: if args.deep { Depth::Deep } else { Depth::Light },
@@ -82,6 +123,11 @@ pub fn remember(history_path: &std::path::Path, report: &mut AuditReport) -> any
 
 /// The report in the chosen format.
 pub fn render(format: AuditFormat, r: &AuditReport) -> anyhow::Result<Vec<u8>> {
+    render_with(format, r, None)
+}
+
+/// The report in the chosen format; HTML and Markdown show the trends when given.
+pub fn render_with(format: AuditFormat, r: &AuditReport, t: Option<&trends::Trends>) -> anyhow::Result<Vec<u8>> {
     let mut out = Vec::new();
     match format {
         AuditFormat::Text => crate::audit::text::write(&mut out, r)?,
@@ -95,8 +141,8 @@ pub fn render(format: AuditFormat, r: &AuditReport) -> anyhow::Result<Vec<u8>> {
         }
         AuditFormat::Junit => out.extend_from_slice(junit::render(r).as_bytes()),
         AuditFormat::Prometheus => out.extend_from_slice(prometheus::render(r).as_bytes()),
-        AuditFormat::Html => out.extend_from_slice(page::render(page::Kind::Html, r)?.as_bytes()),
-        AuditFormat::Markdown => out.extend_from_slice(page::render(page::Kind::Markdown, r)?.as_bytes()),
+        AuditFormat::Html => out.extend_from_slice(page::render_with(page::Kind::Html, r, t)?.as_bytes()),
+        AuditFormat::Markdown => out.extend_from_slice(page::render_with(page::Kind::Markdown, r, t)?.as_bytes()),
     }
     Ok(out)
 }

@@ -62,9 +62,29 @@ pub fn render_source<S: serde::Serialize>(
     env.set_auto_escape_callback(|name| if name.ends_with(".html") { AutoEscape::Html } else { AutoEscape::None });
     env.add_filter("md", md);
     env.add_filter("codeblock", codeblock);
+    // Characters that reorder or hide text (bidirectional overrides, zero-width marks) come
+    // from remote hosts and traces: shown as U+FFFD, so a value cannot disguise itself or the
+    // text around it.
+    env.set_formatter(|out, state, value| match value.as_str() {
+        Some(s) if s.chars().any(invisible) => {
+            let cleaned: String = s.chars().map(|c| if invisible(c) { '\u{fffd}' } else { c }).collect();
+            let v = if value.is_safe() {
+                minijinja::Value::from_safe_string(cleaned)
+            } else {
+                minijinja::Value::from(cleaned)
+            };
+            minijinja::escape_formatter(out, state, &v)
+        }
+        _ => minijinja::escape_formatter(out, state, value),
+    });
     let err = |source| TemplateError::Render { name: shown.to_string(), source };
     env.add_template_owned(name.to_string(), source).map_err(err)?;
     env.get_template(name).and_then(|t| t.render(ctx)).map_err(err)
+}
+
+/// Bidirectional controls and invisible formatting characters.
+pub fn invisible(c: char) -> bool {
+    matches!(u32::from(c), 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2069 | 0xFEFF | 0xFFF9..=0xFFFB)
 }
 
 fn builtin(kind: Kind) -> &'static str {

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use ils_doctor::analyze::Analysis;
 use ils_doctor::pipeline::offline::{run, Request};
 
+pub mod audit;
+pub mod browser;
 pub mod live;
 
 /// A time of day in milliseconds.

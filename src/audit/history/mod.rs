@@ -66,6 +66,9 @@ pub enum HistoryError {
 
 pub type Result<T> = std::result::Result<T, HistoryError>;
 
+/// A pair's status in one run: (run id, network, hub, spoke, status).
+pub type PairPoint = (i64, String, String, String, Status);
+
 /// What a history lookup is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Subject<'a> {

@@ -3,7 +3,9 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{params, OptionalExtension};
 
-use super::{pair_label, parse_status, ClusterState, History, PairState, Result, Snapshot, Subject, TrendRow};
+use super::{
+    pair_label, parse_status, ClusterState, History, PairPoint, PairState, Result, Snapshot, Subject, TrendRow,
+};
 use crate::analyze::Status;
 
 impl History {
@@ -162,5 +164,48 @@ impl History {
             (&a.network, a.kind, &a.subject, &a.started).cmp(&(&b.network, b.kind, &b.subject, &b.started))
         });
         Ok(rows)
+    }
+
+    /// The last `limit` runs (since `since` when given), oldest first: (id, started).
+    pub fn recent_runs(&self, limit: usize, since: Option<DateTime<Utc>>) -> Result<Vec<(i64, String)>> {
+        let sql = self.sql();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let since = since.map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true));
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, started FROM runs WHERE (?2 IS NULL OR started >= ?2)
+                 ORDER BY started DESC, id DESC LIMIT ?1",
+            )
+            .map_err(&sql)?;
+        let mut runs = stmt
+            .query_map(params![limit, since], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(&sql)?
+            .collect::<rusqlite::Result<Vec<(i64, String)>>>()
+            .map_err(&sql)?;
+        runs.reverse();
+        Ok(runs)
+    }
+
+    /// Every pair's status in the runs given: (run id, network, hub, spoke, status).
+    pub fn pair_points(&self, runs: &[(i64, String)]) -> Result<Vec<PairPoint>> {
+        let sql = self.sql();
+        let (Some(first), Some(last)) = (runs.first(), runs.last()) else { return Ok(Vec::new()) };
+        let ids: std::collections::BTreeSet<i64> = runs.iter().map(|(id, _)| *id).collect();
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT p.run_id, p.network, p.hub, p.spoke, p.status FROM pair_results p JOIN runs r ON r.id = p.run_id
+                 WHERE r.started >= ?1 AND r.started <= ?2 ORDER BY p.network, p.hub, p.spoke",
+            )
+            .map_err(&sql)?;
+        let rows = stmt
+            .query_map(params![first.1, last.1], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, parse_status(&r.get::<_, String>(4)?)))
+            })
+            .map_err(&sql)?
+            .collect::<rusqlite::Result<Vec<PairPoint>>>()
+            .map_err(&sql)?;
+        Ok(rows.into_iter().filter(|r| ids.contains(&r.0)).collect())
     }
 }

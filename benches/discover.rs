@@ -1,0 +1,94 @@
+//! Discovery plus a light audit of many mock clusters from one command, run as the real binary:
+//! wall time and peak RSS (GNU time). Prints figures; asserts nothing about time.
+//!
+//! Run: `cargo bench --bench discover` (`ILS_BENCH_CLUSTERS=200` by default: 100 ILS networks
+//! of one hub and one spoke, one mock per network, each publisher with its own loopback ports;
+//! every fifth spoke fails with an untrusted certificate). One `ils-doctor audit` gets the 100
+//! hubs as `--discover` start hosts, every reported name as a `--resolve` mapping to its
+//! loopback ports and `--discover-mapped-only`: it reads each hub's remotecluster rows, finds
+//! its spoke, writes the inventory and audits the 200 clusters. No name is looked up in DNS.
+
+use std::time::Instant;
+
+#[path = "support/gnu_time.rs"]
+mod gnu_time;
+
+use ils_doctor::connect::tls::TlsMode;
+use ils_doctor::pipeline::mock_pair::access_for;
+use mock_server::scenario::TraceLevel;
+
+fn main() {
+    let clusters: usize = std::env::var("ILS_BENCH_CLUSTERS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
+    let networks = (clusters / 2).max(1);
+    let dir = tempfile::tempdir().unwrap();
+    let kh = dir.path().join("known_hosts");
+    let started = Instant::now();
+    let mut mocks = Vec::new();
+    let (mut starts, mut resolve, mut pins) = (Vec::new(), Vec::new(), Vec::new());
+    let mut password = String::new();
+    for i in 0..networks {
+        let name = if i % 5 == 4 { "m2-hub-cert-not-on-spoke" } else { "m1-password-success" };
+        let mut s = mock_server::bundled::load(name).unwrap().unwrap().with_trace_level(TraceLevel::Detailed);
+        // Names of their own per network: remotecluster rows then name them.
+        for c in &mut s.clusters {
+            c.fqdn = format!("{}-{i:03}.bench.test", c.name);
+            c.cluster_id = format!("{}-{i:03}", c.name.to_uppercase());
+        }
+        let mock = mock_server::start(s).unwrap();
+        for role in ["hub", "spoke"] {
+            let p = mock.publisher(role).unwrap();
+            let a = access_for(p, &kh).unwrap();
+            let TlsMode::Pin(pin) = &a.tls else { unreachable!() };
+            resolve.push(format!("{}={}:{}:{}", p.fqdn, a.host, a.ssh_port, a.https_port));
+            pins.push(format!("{}:{}={pin}", a.host, a.https_port));
+            if role == "hub" {
+                starts.push(p.fqdn.clone());
+            }
+            password = p.password.clone();
+        }
+        mocks.push(mock);
+    }
+    let creds = dir.path().join("creds.toml");
+    std::fs::write(&creds, "[defaults]\nadmin_credential = \"env:BENCH_PW\"\napp_credential = \"env:BENCH_PW\"\n")
+        .unwrap();
+    let users = mocks.first().and_then(|m| m.publisher("hub")).map(|p| (p.admin_user.clone(), p.app_user.clone()));
+    let (admin, app) = users.unwrap();
+    println!("{} mock clusters started in {:.1} s", networks * 2, started.elapsed().as_secs_f64());
+    std::thread::sleep(std::time::Duration::from_secs(3));
+
+    for jobs in [16, 4] {
+        let inv = dir.path().join(format!("found-{jobs}.toml"));
+        let mut cmd = gnu_time::command();
+        cmd.args(["audit", "--discover-mapped-only", "--format", "summary", "--no-history"]);
+        for s in &starts {
+            cmd.arg("--discover").arg(s);
+        }
+        for r in &resolve {
+            cmd.arg("--resolve").arg(r);
+        }
+        for p in &pins {
+            cmd.arg("--pin").arg(p);
+        }
+        cmd.arg("--discover-credentials").arg(&creds).arg("--write-inventory").arg(&inv);
+        cmd.args(["--admin-user", &admin, "--app-user", &app, "--jobs", &jobs.to_string()]);
+        cmd.arg("--known-hosts").arg(&kh).arg("--cache-dir").arg(dir.path().join(format!("cache-{jobs}")));
+        cmd.env("BENCH_PW", &password);
+        let (out, secs, mib) = gnu_time::run(cmd);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        println!(
+            "discovery + light audit of {} clusters ({networks} networks), --jobs {jobs:>2}: {secs} s wall, peak RSS {:.1} MiB, exit {:?}",
+            networks * 2,
+            mib,
+            out.status.code()
+        );
+        if let Some(line) = stderr.lines().find(|l| l.starts_with("discovery:")) {
+            println!("  {line}");
+        }
+        println!("  {}", String::from_utf8_lossy(&out.stdout).trim());
+        let text = std::fs::read_to_string(&inv).unwrap_or_default();
+        match ils_doctor::audit::inventory::parse(&text, "found.toml") {
+            Ok(i) => println!("  inventory: {} network(s), {} cluster(s)", i.networks.len(), i.cluster_count()),
+            Err(e) => println!("  inventory: {e}\n{stderr}"),
+        }
+    }
+}

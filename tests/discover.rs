@@ -1,0 +1,247 @@
+//! `audit --discover`: a mesh of two hubs and six spokes (mock publishers on loopback, each with
+//! its own ports) discovered from ONE hub, then audited. Every name the mock reports is reached
+//! through a `--resolve` mapping to its loopback ports, with `--discover-mapped-only`: no name
+//! is ever looked up in DNS. A row names a cluster no mock serves (mapped to a closed port: not
+//! reachable) and one has a hostile name (not mapped: not contacted).
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use ils_doctor::analyze::Status;
+use ils_doctor::audit::discover::{self, credentials::Credentials, resolve::Resolver};
+use ils_doctor::audit::inventory;
+use ils_doctor::audit::model::{AuditReport, Role};
+use ils_doctor::audit::page;
+use ils_doctor::audit::run;
+use ils_doctor::connect::tls::TlsMode;
+use ils_doctor::pipeline::mock_pair::access_for;
+
+mod support;
+
+use support::browser::{chromium_or_skip, headless};
+
+const PW_VAR: &str = "DISCOVER_TEST_PW";
+const HOSTILE_ID: &str = "<script>alert(1)</script>";
+
+struct Mesh {
+    mock: mock_server::Running,
+    /// `--resolve` mappings (every cluster's FQDN to its loopback ports, BRANCH-X to a closed port).
+    resolve: Vec<String>,
+    /// `127.0.0.1:PORT=SHA256` pins of the Tomcat certificates.
+    pins: Vec<String>,
+    creds: std::path::PathBuf,
+}
+
+fn mesh(dir: &Path) -> Mesh {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("mock-server/scenarios/mesh-two-hubs-six-spokes.toml");
+    let s = mock_server::Scenario::load(&path).unwrap();
+    let names: Vec<String> = s.clusters.iter().map(|c| c.name.clone()).collect();
+    let mock = mock_server::start(s).unwrap();
+    let kh = dir.join("known_hosts");
+    let (mut resolve, mut pins) = (Vec::new(), Vec::new());
+    let mut password = String::new();
+    for n in &names {
+        let p = mock.publisher(n).unwrap();
+        let a = access_for(p, &kh).unwrap();
+        let TlsMode::Pin(pin) = &a.tls else { panic!("pinned") };
+        assert!(a.host.starts_with("127."), "mocks listen on loopback only");
+        resolve.push(format!("{}={}:{}:{}", p.fqdn, a.host, a.ssh_port, a.https_port));
+        pins.push(format!("{}:{}={pin}", a.host, a.https_port));
+        password = p.password.clone();
+    }
+    let closed = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    resolve.push(format!("cucm-branch-x.example.com=127.0.0.1:{}:{}", closed(), closed()));
+    // SAFETY of the test: one variable, set to the same value by every test of this file.
+    std::env::set_var(PW_VAR, &password);
+    let creds = dir.join("creds.toml");
+    std::fs::write(
+        &creds,
+        format!("[defaults]\nadmin_credential = \"env:{PW_VAR}\"\napp_credential = \"env:{PW_VAR}\"\n"),
+    )
+    .unwrap();
+    Mesh { mock, resolve, pins, creds }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_hub_finds_the_mesh_writes_an_inventory_and_the_audit_maps_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = mesh(dir.path());
+    let admin = m.mock.publisher("hub-a").unwrap().admin_user.clone();
+    let app = m.mock.publisher("hub-a").unwrap().app_user.clone();
+    let opts = discover::Options {
+        starts: vec!["cucm-hub-a.example.com".into()],
+        depth: 3,
+        max: 500,
+        resolver: Resolver::new(&m.resolve, true).unwrap(),
+        credentials: Credentials::load(&m.creds).unwrap().with_users(&admin, &app),
+        conn: support::audit::conn(dir.path(), &m.pins),
+        jobs: 4,
+        host_timeout: Duration::from_secs(30),
+    };
+    let found = discover::discover(&opts).await;
+    let text = found.inventory_text();
+    println!("{text}");
+
+    // The written inventory parses back, holds references and no password.
+    let inv = inventory::parse(&text, "discovered.toml").unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert!(!text.contains(&std::env::var(PW_VAR).unwrap()), "a password in the inventory");
+    assert!(!text.to_ascii_lowercase().contains("password ="), "{text}");
+    assert!(text.contains(&format!("admin_credential = \"env:{PW_VAR}\"")));
+    assert!(!text.contains('\u{202E}'), "a raw bidirectional override");
+
+    // One network: two hubs, each with its three spokes; BRANCH-X (not reachable) and the
+    // hostile row (not contacted) kept, never dropped.
+    assert_eq!(inv.networks.len(), 1, "{text}");
+    let net = &inv.networks[0];
+    assert_eq!(net.name, "HUB-A-CL");
+    let c = |name: &str| net.clusters.iter().find(|c| c.name == name).unwrap_or_else(|| panic!("no {name}:\n{text}"));
+    for hub in ["HUB-A-CL", "HUB-B-CL"] {
+        assert_eq!((c(hub).role, c(hub).skip.as_deref()), (Role::Hub, None), "{hub}");
+    }
+    for (spoke, hub) in [
+        ("A1", "HUB-A-CL"),
+        ("A2", "HUB-A-CL"),
+        ("A3", "HUB-A-CL"),
+        ("B1", "HUB-B-CL"),
+        ("B2", "HUB-B-CL"),
+        ("B3", "HUB-B-CL"),
+    ] {
+        let s = c(&format!("SPOKE-{spoke}-CL"));
+        assert_eq!((s.role, s.hub.as_deref(), s.skip.as_deref()), (Role::Spoke, Some(hub), None), "{spoke}");
+        assert_eq!(s.host, "127.0.0.1");
+    }
+    let x = c("BRANCH-X-CL");
+    assert_eq!(x.hub.as_deref(), Some("HUB-A-CL"));
+    let why = x.skip.as_deref().unwrap();
+    assert!(why.starts_with("seen from HUB-A-CL, not reachable"), "{why}");
+    let hostile = c(HOSTILE_ID);
+    assert_eq!(hostile.hub.as_deref(), Some("HUB-B-CL"));
+    assert!(hostile.skip.as_deref().unwrap().contains("seen from HUB-B-CL, not contacted: not mapped"), "{hostile:?}");
+    assert_eq!(hostile.host, "\"quoted\"\u{202E}evil.example.com", "kept as reported");
+    assert_eq!(net.pairs().len(), 8);
+    assert_eq!(net.clusters.len(), 10);
+
+    // The audit over it: the skipped clusters are unknown with the reason, the others read.
+    let req = support::audit::light(inv, dir.path(), &m.pins, 4, Duration::from_secs(30));
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    let r: AuditReport = run::run(&req, rx).await.unwrap();
+    assert_eq!(r.clusters.len(), 10);
+    for c in &r.clusters {
+        let skipped = c.name == "BRANCH-X-CL" || c.name == HOSTILE_ID;
+        assert_eq!(c.error.is_some(), skipped, "{}: {:?}", c.name, c.error);
+        if skipped {
+            assert_eq!(c.status, Status::Unknown);
+        }
+    }
+    let html = page::render(page::Kind::Html, &r).unwrap();
+    assert!(html.contains("class=\"unreached\""), "unreached clusters drawn as such");
+    assert!(html.contains("not reachable") && html.contains("not contacted: not mapped"));
+    assert!(!html.contains("<script>") && !html.contains('\u{202E}'), "hostile text unescaped");
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "the map's text");
+    let md = page::render(page::Kind::Markdown, &r).unwrap();
+    assert!(!md.contains("<script>") && !md.contains('\u{202E}'));
+}
+
+/// The command a user runs: discover from one hub, write the inventory, audit, HTML page with
+/// trends from the history; then `history --format html|markdown`; then the page in headless
+/// Chromium, with a screenshot kept under target/.
+#[test]
+fn the_binary_discovers_audits_and_the_page_renders_in_a_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = mesh(dir.path());
+    let hub = m.mock.publisher("hub-a").unwrap();
+    let bin = env!("CARGO_BIN_EXE_ils-doctor");
+    let inv = dir.path().join("found.toml");
+    let page_path = dir.path().join("audit.html");
+    let history = dir.path().join("history.sqlite");
+    for round in 0..2 {
+        let mut cmd = Command::new(bin);
+        cmd.args(["audit", "--discover", "cucm-hub-a.example.com", "--discover-mapped-only"]);
+        for r in &m.resolve {
+            cmd.arg("--resolve").arg(r);
+        }
+        for p in &m.pins {
+            cmd.arg("--pin").arg(p);
+        }
+        cmd.arg("--discover-credentials").arg(&m.creds).arg("--write-inventory").arg(&inv);
+        cmd.args(["--admin-user", &hub.admin_user, "--app-user", &hub.app_user, "--host-timeout", "30s"]);
+        cmd.arg("--known-hosts").arg(dir.path().join("known_hosts"));
+        cmd.arg("--history").arg(&history).arg("--cache-dir").arg(dir.path().join("cache"));
+        cmd.args(["--format", "html", "-o"]).arg(&page_path).env(PW_VAR, &hub.password);
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("discovery: 1 network(s), 2 hub(s), 8 spoke(s); 2 cluster(s) seen but not reached"),
+            "{round}: {stderr}"
+        );
+        assert_eq!(out.status.code(), Some(3), "unknown: two clusters not assessed; {stderr}");
+    }
+    let text = std::fs::read_to_string(&inv).unwrap();
+    inventory::parse(&text, "found.toml").unwrap();
+    assert!(!text.contains(&hub.password));
+    let html = std::fs::read_to_string(&page_path).unwrap();
+    assert!(html.contains("Last 2 run(s)") && html.contains("class=\"spark\""), "trends on the page");
+    assert!(html.contains("class=\"failing\""));
+    for format in ["html", "markdown"] {
+        let out = Command::new(bin).args(["history", "--format", format, "--history"]).arg(&history).output().unwrap();
+        let page = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(page.contains("2 run(s)") && page.contains("HUB-A-CL ← SPOKE-A1-CL"), "{page}");
+        assert!(!page.contains("<script>") && !page.contains('\u{202E}'));
+    }
+
+    let Some(browser) = chromium_or_skip() else { return };
+    let headless = |profile: &str| headless(browser, &dir.path().join(profile));
+    let url = format!("file://{}", page_path.display());
+    let out = headless("p1").arg("--dump-dom").arg(&url).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(dom.contains("id=\"summary\"") && dom.contains("class=\"ils-map\""), "the page and its map loaded");
+    assert_eq!(dom.matches("class=\"unreached\"").count(), 2);
+    assert!(!dom.contains("<script>alert"), "no script element from a cluster name");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let console: Vec<&str> = stderr.lines().filter(|l| l.contains(":CONSOLE")).collect();
+    assert!(console.is_empty(), "console messages: {console:?}");
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("audit-discovery.png");
+    let out = headless("p2")
+        .arg("--window-size=1200,1600")
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(&url)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let png = std::fs::read(&shot).unwrap();
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 20_000, "a real screenshot ({} bytes)", png.len());
+    println!("screenshot: {}", shot.display());
+}
+
+/// A start host that cannot be reached is audited as an unreachable hub, not dropped.
+#[test]
+fn an_unreachable_start_host_is_reported_not_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let closed = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let out = Command::new(env!("CARGO_BIN_EXE_ils-doctor"))
+        .args(["audit", "--discover", "cucm-dead.example.com", "--discover-mapped-only", "--insecure"])
+        .arg("--resolve")
+        .arg(format!("cucm-dead.example.com=127.0.0.1:{}:{}", closed(), closed()))
+        .args(["--no-history", "--format", "json", "--host-timeout", "10s"])
+        .arg("--known-hosts")
+        .arg(dir.path().join("known_hosts"))
+        .arg("--cache-dir")
+        .arg(dir.path().join("cache"))
+        .env("ILS_DOCTOR_ADMIN_PASSWORD", "x")
+        .env("ILS_DOCTOR_APP_PASSWORD", "x")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c = &doc["clusters"][0];
+    assert_eq!(
+        (c["name"].as_str(), c["role"].as_str(), c["status"].as_str()),
+        (Some("cucm-dead.example.com"), Some("hub"), Some("unknown"))
+    );
+    assert!(c["error"].as_str().unwrap().starts_with("discovery start, not reachable"), "{c}");
+    assert_eq!(doc["topology"]["nodes"].as_array().unwrap().len(), 1);
+}
