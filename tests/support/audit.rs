@@ -22,6 +22,7 @@ pub fn conn(dir: &Path, pins: &[String]) -> ConnOptions {
         accept_new_host_key: false,
         legacy_ssh: false,
         command_timeout: Duration::from_secs(30),
+        record: None,
     }
 }
 
