@@ -117,8 +117,10 @@ fn field(rt: &tokio::runtime::Runtime) {
     let mut scenario = mock_server::bundled::load(DEFAULT_SCENARIO).unwrap().unwrap();
     scenario.latency.profile = mock_server::scenario::LatencyProfile::Field;
     let mock = mock_server::start(scenario).unwrap();
-    let hub = access_for(mock.publisher("hub").unwrap(), &kh).unwrap();
-    let spoke = access_for(mock.publisher("spoke").unwrap(), &kh).unwrap();
+    let mut hub = access_for(mock.publisher("hub").unwrap(), &kh).unwrap();
+    let mut spoke = access_for(mock.publisher("spoke").unwrap(), &kh).unwrap();
+    hub.command_timeout = Duration::from_secs(120);
+    spoke.command_timeout = Duration::from_secs(120);
     let mut req = request(hub, spoke, dir.path(), Duration::from_secs(180), Duration::from_secs(10));
     req.preflight_only = true;
     let started = Instant::now();

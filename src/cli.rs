@@ -71,12 +71,50 @@ pub enum Command {
     /// List the signature catalog (the trace lines ils-doctor recognises).
     #[command(after_help = SIGNATURES_EXAMPLES)]
     Signatures(SignaturesArgs),
+    /// Read a `--record` transcript: what it shows that the documentation can only guess.
+    #[command(after_help = TRANSCRIPT_EXAMPLES)]
+    Transcript(TranscriptArgs),
     /// Print the completion script for a shell (bash, zsh, fish, elvish, powershell).
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions(CompletionsArgs),
     /// Write the man pages (ils-doctor.1 and one page per subcommand) into a folder.
     #[command(after_help = MAN_EXAMPLES)]
     Man(ManArgs),
+}
+
+const TRANSCRIPT_EXAMPLES: &str = "\
+Examples:
+  Record a check, then see what the record says about your publishers (SSH algorithms, command
+  times, the version and status strings, trace level values, ILS lines ils-doctor does not know):
+    ils-doctor check --hub hub --spoke spoke --record rec/ --redact
+    ils-doctor transcript summarize rec/
+    ils-doctor transcript summarize rec/ --format json";
+
+/// `transcript`: work on a `--record` folder.
+#[derive(Debug, Args)]
+pub struct TranscriptArgs {
+    #[command(subcommand)]
+    pub action: TranscriptAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TranscriptAction {
+    /// Summarize a record: per publisher the SSH algorithms agreed, command and request times,
+    /// version and status strings, trace level values; unknown ILS line shapes in its traces.
+    Summarize(SummarizeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SummarizeArgs {
+    /// The folder `--record` wrote.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Also load this signature file (lines it knows are not reported as unknown).
+    #[arg(long, value_name = "FILE", env = "ILS_DOCTOR_SIGNATURES")]
+    pub signatures: Option<PathBuf>,
+    /// Output format (text or json).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 const COMPLETIONS_EXAMPLES: &str = "\

@@ -184,6 +184,7 @@ const JOBS: &[(&str, &str)] = &[
     ("trust", "certificate"),
     ("credentials", "keyring"),
     ("signatures", "catalog"),
+    ("transcript", "record"),
     ("completions", "completion script"),
     ("man", "man pages"),
 ];

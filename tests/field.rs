@@ -104,3 +104,61 @@ fn regenerate() {
         eprintln!("{scenario}: {expected}");
     }
 }
+
+/// `transcript summarize` on every field record: it reads each publisher's transcript (role,
+/// version, SSH algorithms, command times, trace level names) and the ILS lines of its traces,
+/// and says that a synthetic record settles nothing about real publishers.
+#[test]
+fn every_field_record_summarizes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/field");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let rec = entry.unwrap().path().join("record");
+        if !rec.is_dir() {
+            continue;
+        }
+        seen += 1;
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ils-doctor"))
+            .args(["transcript", "summarize", "--format", "json"])
+            .arg(&rec)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let ts = v["transcripts"].as_array().unwrap();
+        assert_eq!(ts.len(), 2, "{}: hub and spoke", rec.display());
+        let roles: Vec<&str> = ts.iter().filter_map(|t| t[1]["role"].as_str()).collect();
+        assert!(roles.contains(&"hub") && roles.contains(&"spoke"), "{roles:?}");
+        for t in ts {
+            let t = &t[1];
+            assert!(t["ssh"][0]["server_id"].as_str().is_some_and(|s| s.starts_with("SSH-2.0-")), "{t}");
+            assert!(t["cli_start_ms"][0].as_u64().is_some_and(|ms| ms >= 1000), "field latency: {t}");
+            let commands: Vec<&str> =
+                t["commands"].as_array().unwrap().iter().filter_map(|c| c["what"].as_str()).collect();
+            assert!(
+                commands.contains(&"show version active") && commands.contains(&"show cert list trust"),
+                "{commands:?}"
+            );
+            assert!(
+                t["level_names"].as_array().unwrap().iter().any(|p| p[0] == "Detailed" && p[1] == "127"),
+                "{}",
+                t["level_names"]
+            );
+        }
+        assert!(v["ils_lines"].as_u64().unwrap() > 0, "the traces were read: {v}");
+        assert!(v["settles"][0].as_str().unwrap().contains("synthetic"), "{}", v["settles"]);
+    }
+    assert!(seen >= 2, "field records found: {seen}");
+    // Not a record: a clear error, exit 3.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ils-doctor"))
+        .args(["transcript", "summarize"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("holds no transcript"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

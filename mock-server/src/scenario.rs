@@ -124,7 +124,11 @@ impl Latency {
         let l = line.trim().to_ascii_lowercase();
         if l.starts_with("run sql") {
             d.run_sql_ms
-        } else if l.starts_with("utils service ") {
+        } else if ["utils service restart ", "utils service stop ", "utils service start "]
+            .iter()
+            .any(|p| l.starts_with(p))
+        {
+            // Only these wait for the service; `utils service list` is an ordinary command.
             d.service_restart_ms
         } else if l.is_empty() || l.starts_with("set cli") {
             0

@@ -12,6 +12,7 @@ pub mod history;
 pub mod restore;
 pub mod shared;
 pub mod signatures;
+pub mod transcript;
 pub mod trust;
 
 use crate::cli::{Cli, Command};
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Trust(args) => trust::run(args),
         Command::Credentials(args) => credentials::run(args),
         Command::Signatures(args) => signatures::run(args),
+        Command::Transcript(args) => transcript::run(args),
         Command::Completions(args) => crate::generate::print_completions(args.shell),
         Command::Man(args) => crate::generate::write_man_pages(&args.dir),
     }

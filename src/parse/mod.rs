@@ -16,6 +16,7 @@ pub mod filehead;
 pub mod header;
 pub mod records;
 pub mod scan;
+pub mod transcript;
 
 pub use clock::{Clock, Stamp};
 pub use filehead::FileHead;

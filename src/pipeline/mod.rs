@@ -26,6 +26,7 @@ pub mod session;
 pub mod signals;
 pub mod support_bundle;
 pub mod time;
+pub mod transcript;
 
 /// An error that prevents a verdict (exit code 3). Each names what failed and what to do.
 #[derive(Debug, thiserror::Error)]
