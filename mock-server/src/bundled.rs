@@ -24,6 +24,7 @@ pub const ALL: &[(&str, &str)] = &[
     ("m4-spoke-self-signed", include_str!("../scenarios/m4-spoke-self-signed.toml")),
     ("m4-switch-to-tls-success", include_str!("../scenarios/m4-switch-to-tls-success.toml")),
     ("mesh-two-hubs", include_str!("../scenarios/mesh-two-hubs.toml")),
+    ("mesh-two-hubs-six-spokes", include_str!("../scenarios/mesh-two-hubs-six-spokes.toml")),
     ("multi-three-spokes", include_str!("../scenarios/multi-three-spokes.toml")),
     ("multi-two-spokes", include_str!("../scenarios/multi-two-spokes.toml")),
 ];
