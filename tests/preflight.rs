@@ -141,3 +141,25 @@ fn the_binary_reports_the_preflight_in_every_format() {
     let out = preflight_command(&net).arg("--force-registration").output().unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// A level an earlier run left raised (`--keep-trace-level`, journalled for `restore`) stays
+/// raised through a preflight: it changes nothing, not even to tidy up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_preflight_leaves_an_earlier_runs_raised_level_alone() {
+    let net = support::live::start("m2-tls-success");
+    let before = net.levels();
+    let mut keep = net.request(2);
+    keep.keep_trace_level = true;
+    keep.force_registration = false;
+    session::run(&keep, std::future::pending()).await.unwrap();
+    let raised = net.levels();
+    assert_ne!(raised, before, "the earlier run left the levels raised");
+    assert!(net.journal().exists(), "journalled for restore");
+    let journal = std::fs::read(net.journal()).unwrap();
+
+    let mut req = net.request(2);
+    req.preflight_only = true;
+    session::run(&req, std::future::pending()).await.unwrap();
+    assert_eq!(net.levels(), raised, "the preflight restored nothing");
+    assert_eq!(std::fs::read(net.journal()).unwrap(), journal, "the journal is untouched");
+}
