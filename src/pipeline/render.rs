@@ -78,23 +78,39 @@ fn certificate_check(p: &PairPreflight) -> CertificateCheck {
     CertificateCheck {
         pair: format!("spoke {} -> hub {}", p.spoke, p.hub),
         checks: [&p.spoke_checks_hub, &p.hub_checks_spoke].into_iter().map(certificate_line).collect(),
-        methods: p
-            .methods
-            .iter()
-            .map(|m| MethodLine {
-                method: m.method.title().to_string(),
-                prediction: match m.prediction {
-                    Prediction::Succeeds => "succeeds",
-                    Prediction::Fails => "fails",
-                    Prediction::Depends => "depends",
-                    Prediction::NotUsed => "not used",
-                    Prediction::Unknown => "unknown",
-                }
-                .to_string(),
-                why: m.why.clone(),
-            })
-            .collect(),
+        methods: merge_same(
+            p.methods
+                .iter()
+                .map(|m| MethodLine {
+                    method: m.method.title().to_string(),
+                    prediction: match m.prediction {
+                        Prediction::Succeeds => "succeeds",
+                        Prediction::Fails => "fails",
+                        Prediction::Depends => "depends",
+                        Prediction::NotUsed => "not used",
+                        Prediction::Unknown => "unknown",
+                    }
+                    .to_string(),
+                    why: m.why.clone(),
+                })
+                .collect(),
+        ),
     }
+}
+
+/// Methods with the same prediction for the same reason, on one line: `TLS certificates
+/// (method 2), TLS with password (method 3): fails: ...`.
+fn merge_same(lines: Vec<MethodLine>) -> Vec<MethodLine> {
+    let mut out: Vec<MethodLine> = Vec::new();
+    for l in lines {
+        match out.last_mut() {
+            Some(last) if last.prediction == l.prediction && last.why == l.why => {
+                last.method = format!("{}, {}", last.method, l.method);
+            }
+            _ => out.push(l),
+        }
+    }
+    out
 }
 
 fn certificate_line(d: &Direction) -> CertificateLine {

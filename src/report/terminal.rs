@@ -99,14 +99,21 @@ fn write_sections(
     for s in sides {
         writeln!(
             out,
-            "  {b}{:<5}{b:#} {}  version {}  cluster ID {}  ILS role {}  trace level {} -> {}",
+            "  {b}{:<5}{b:#} {}  version {}  cluster ID {}  ILS role {}{}",
             s.side.map_or("?", |x| x.as_str()),
             clean(&s.host),
             clean(s.version.as_deref().unwrap_or("?")),
             clean(s.cluster_id.as_deref().unwrap_or("?")),
             clean(s.ils_role.as_deref().unwrap_or("?")),
-            clean(s.trace_level_before.as_deref().unwrap_or("?")),
-            clean(s.trace_level_after.as_deref().unwrap_or("?")),
+            // A check that touched no level (`--preflight`) says nothing about levels.
+            match (&s.trace_level_before, &s.trace_level_after) {
+                (None, None) => String::new(),
+                (before, after) => format!(
+                    "  trace level {} -> {}",
+                    clean(before.as_deref().unwrap_or("?")),
+                    clean(after.as_deref().unwrap_or("?"))
+                ),
+            },
             b = bold()
         )?;
     }
