@@ -1,6 +1,8 @@
 //! `audit` against an inventory of mock publishers started in-process: healthy, failing,
 //! unreachable (closed port) and slow ones; verdicts, exit code, isolation of the bad hosts.
 
+mod support;
+
 use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
@@ -8,9 +10,8 @@ use std::time::Duration;
 use ils_doctor::analyze::Status;
 use ils_doctor::audit::inventory;
 use ils_doctor::audit::model::{AuditReport, Depth};
-use ils_doctor::audit::run::{self, DeepOptions, Request};
+use ils_doctor::audit::run::{self, Request};
 use ils_doctor::connect::tls::TlsMode;
-use ils_doctor::pipeline::live::ConnOptions;
 use ils_doctor::pipeline::mock_pair::access_for;
 use mock_server::scenario::{Faults, TraceLevel};
 
@@ -66,38 +67,11 @@ pub fn add_unreachable(inv: &mut String, net: &str) {
 }
 
 pub fn request(inv_text: &str, dir: &Path, jobs: usize, host_timeout: Duration) -> Request {
-    Request {
-        inventory: inventory::parse(inv_text, "test-inventory.toml").unwrap(),
-        depth: Depth::Light,
-        since: Duration::from_secs(7200),
-        jobs,
-        host_timeout,
-        conn: ConnOptions {
-            ssh_port: 22,
-            https_port: 8443,
-            admin_user: "admin".into(),
-            app_user: "administrator".into(),
-            ca_file: None,
-            pins: Vec::new(),
-            pins_file: dir.join("pins"),
-            insecure: false,
-            known_hosts: dir.join("known_hosts"),
-            accept_new_host_key: false,
-            legacy_ssh: false,
-            // Longer than the host timeout: a hanging command is cut by the host timeout.
-            command_timeout: Duration::from_secs(30),
-            record: None,
-        },
-        cache: dir.join("cache"),
-        progress: false,
-        deep: DeepOptions {
-            capture: Duration::from_secs(20),
-            max_raised: 1,
-            journal: dir.join("journal.json"),
-            force_registration: true,
-        },
-        catalog: Default::default(),
-    }
+    let inventory = inventory::parse(inv_text, "test-inventory.toml").unwrap();
+    let mut req = support::audit::light(inventory, dir, &[], jobs, host_timeout);
+    req.deep.capture = Duration::from_secs(20);
+    req.deep.force_registration = true;
+    req
 }
 
 fn pair<'a>(r: &'a AuditReport, network: &str) -> &'a ils_doctor::audit::model::PairResult {

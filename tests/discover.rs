@@ -19,7 +19,7 @@ use ils_doctor::pipeline::mock_pair::access_for;
 
 mod support;
 
-use support::browser::{chromium_or_skip, headless};
+use support::browser::{chromium_or_skip, dump_dom, screenshot};
 
 const PW_VAR: &str = "DISCOVER_TEST_PW";
 const HOSTILE_ID: &str = "<script>alert(1)</script>";
@@ -196,27 +196,13 @@ fn the_binary_discovers_audits_and_the_page_renders_in_a_browser() {
     }
 
     let Some(browser) = chromium_or_skip() else { return };
-    let headless = |profile: &str| headless(browser, &dir.path().join(profile));
     let url = format!("file://{}", page_path.display());
-    let out = headless("p1").arg("--dump-dom").arg(&url).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let dom = String::from_utf8_lossy(&out.stdout);
+    let dom = dump_dom(browser, &dir.path().join("p1"), &url);
     assert!(dom.contains("id=\"summary\"") && dom.contains("class=\"ils-map\""), "the page and its map loaded");
     assert_eq!(dom.matches("class=\"unreached\"").count(), 2);
     assert!(!dom.contains("<script>alert"), "no script element from a cluster name");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let console: Vec<&str> = stderr.lines().filter(|l| l.contains(":CONSOLE")).collect();
-    assert!(console.is_empty(), "console messages: {console:?}");
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("audit-discovery.png");
-    let out = headless("p2")
-        .arg("--window-size=1200,1600")
-        .arg(format!("--screenshot={}", shot.display()))
-        .arg(&url)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let png = std::fs::read(&shot).unwrap();
-    assert!(png.starts_with(b"\x89PNG") && png.len() > 20_000, "a real screenshot ({} bytes)", png.len());
+    screenshot(browser, &dir.path().join("p2"), "1200,1600", &url, &shot);
     println!("screenshot: {}", shot.display());
 }
 

@@ -7,7 +7,7 @@ use ils_doctor::analyze::Analysis;
 use ils_doctor::pipeline::offline::Request;
 use ils_doctor::report::model::Report;
 use ils_doctor::report::template::{render, Kind};
-use support::browser::{chromium_or_skip, headless};
+use support::browser::{chromium_or_skip, dump_dom, screenshot};
 use support::*;
 
 const FIXED_TIME: &str = "2026-11-25T00:00:00+00:00";
@@ -130,27 +130,12 @@ fn the_html_report_renders_in_a_real_browser() {
     std::fs::write(&page, &html).unwrap();
     let url = format!("file://{}", page.display());
 
-    let out = headless(browser, &dir.path().join("p1")).arg("--dump-dom").arg(&url).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let dom = String::from_utf8_lossy(&out.stdout);
+    let dom = dump_dom(browser, &dir.path().join("p1"), &url);
     assert!(dom.contains("id=\"timeline\""), "the page loaded");
     assert_eq!(dom.matches("class=\"mark mark-").count(), a.attempts.len(), "one timeline mark per attempt");
     assert_eq!(dom.matches("class=\"mark mark-failure\"").count(), 5);
     assert_eq!(dom.matches("class=\"mark mark-success\"").count(), 1);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let console: Vec<&str> = stderr.lines().filter(|l| l.contains(":CONSOLE")).collect();
-    assert!(console.is_empty(), "console messages: {console:?}");
-
-    let shot = dir.path().join("report.png");
-    let out = headless(browser, &dir.path().join("p2"))
-        .arg("--window-size=1100,1400")
-        .arg(format!("--screenshot={}", shot.display()))
-        .arg(&url)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let png = std::fs::read(&shot).unwrap();
-    assert!(png.starts_with(b"\x89PNG") && png.len() > 20_000, "a real screenshot ({} bytes)", png.len());
+    screenshot(browser, &dir.path().join("p2"), "1100,1400", &url, &dir.path().join("report.png"));
 }
 
 #[test]

@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::analyze::Catalog;
-use crate::collect::decompress;
 use crate::parse::transcript::{self, line_shape, PublisherSummary};
 
 /// At most this many transcripts, and this many bytes read from each file.
@@ -105,27 +104,12 @@ fn unknown_shapes(dir: &Path, catalog: &Catalog, problems: &mut Vec<String>) -> 
     let mut shapes: BTreeMap<String, (u64, String)> = BTreeMap::new();
     let mut ils = 0u64;
     for f in &files {
-        let bytes = match read_capped(f) {
-            Ok(b) => b,
+        let text = match crate::connect::record::plain_trace(f) {
+            Ok(t) => t,
             Err(e) => {
                 problems.push(format!("{}: {e}", f.display()));
                 continue;
             }
-        };
-        let text = if decompress::is_gzip(&bytes) {
-            // A `.gzo` is being written: it has no gzip trailer, so what decodes is kept.
-            let mut out = Vec::new();
-            let mut reader = decompress::gunzip_stream(bytes.as_slice()).take(MAX_FILE);
-            let mut buf = vec![0u8; 64 * 1024];
-            loop {
-                match reader.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => out.extend_from_slice(buf.get(..n).unwrap_or_default()),
-                }
-            }
-            out
-        } else {
-            bytes
         };
         for line in text.split(|b| *b == b'\n') {
             if !line.windows(3).any(|w| w == b"Ils") {

@@ -21,6 +21,7 @@ pub fn conn(dir: &Path, pins: &[String]) -> ConnOptions {
         known_hosts: dir.join("known_hosts"),
         accept_new_host_key: false,
         legacy_ssh: false,
+        // Longer than the tests' host timeouts: a hanging command is cut by the host timeout.
         command_timeout: Duration::from_secs(30),
         record: None,
     }

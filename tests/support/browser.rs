@@ -37,3 +37,27 @@ pub fn headless(browser: &str, profile: &Path) -> Command {
     .arg(format!("--user-data-dir={}", profile.display()));
     c
 }
+
+/// The page's DOM after its scripts ran; asserts that the browser succeeded and that the page
+/// logged nothing to the console.
+pub fn dump_dom(browser: &str, profile: &Path, url: &str) -> String {
+    let out = headless(browser, profile).arg("--dump-dom").arg(url).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let console: Vec<&str> = stderr.lines().filter(|l| l.contains(":CONSOLE")).collect();
+    assert!(console.is_empty(), "console messages: {console:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A screenshot of the page at `size` (`1100,1400`) into `shot`; asserts it is a real PNG.
+pub fn screenshot(browser: &str, profile: &Path, size: &str, url: &str, shot: &Path) {
+    let out = headless(browser, profile)
+        .arg(format!("--window-size={size}"))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(url)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let png = std::fs::read(shot).unwrap();
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 20_000, "a real screenshot ({} bytes)", png.len());
+}

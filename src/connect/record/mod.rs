@@ -14,6 +14,8 @@
 
 mod write;
 
+pub use write::plain_trace;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;

@@ -79,7 +79,9 @@ fn owner_only_dir(path: &Path) -> std::io::Result<()> {
 }
 
 /// The text of a downloaded trace, decompressed when gzip, bounded.
-fn plain_trace(path: &Path) -> std::io::Result<Vec<u8>> {
+/// A recorded trace file's text: decompressed when it is gzip (a cut `.gzo` keeps what came
+/// before the cut), at most 256 MiB either way.
+pub fn plain_trace(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let f = std::fs::File::open(path)?;
     let mut head = [0u8; 2];
