@@ -66,13 +66,14 @@ fn request(
     poll: Duration,
 ) -> Request {
     Request {
-        hub,
+        hubs: vec![hub],
         spokes: vec![spoke],
         capture,
         since: Duration::from_secs(7200),
         keep_trace_level: false,
         detailed_value: None,
         force_registration: true,
+        start_stopped: false,
         method: None,
         download_dir: dir.join("traces"),
         journal: dir.join("journal.json"),

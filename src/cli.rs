@@ -265,15 +265,17 @@ pub struct CheckArgs {
     /// Extra signatures (TOML, same format as the built-in catalog): same id replaces, new id adds.
     #[arg(long, value_name = "FILE", env = "ILS_DOCTOR_SIGNATURES")]
     pub signatures: Option<PathBuf>,
-    /// The hub publisher: HOST, HOST:SSH_PORT or HOST:SSH_PORT:HTTPS_PORT.
+    /// A hub publisher: HOST, HOST:SSH_PORT or HOST:SSH_PORT:HTTPS_PORT. Repeat it for meshed
+    /// hubs: their links to each other are checked like a spoke's to its hub.
     #[arg(
         long,
         value_name = "HOST",
+        num_args = 1..,
+        action = ArgAction::Append,
         required_unless_present = "cluster",
-        conflicts_with = "cluster",
-        requires = "spoke"
+        conflicts_with = "cluster"
     )]
-    pub hub: Option<String>,
+    pub hub: Vec<String>,
     /// A spoke publisher (same forms); repeat for several spokes.
     #[arg(long, value_name = "HOST", num_args = 1.., action = ArgAction::Append, conflicts_with = "cluster")]
     pub spoke: Vec<String>,
@@ -297,9 +299,14 @@ pub struct CheckArgs {
     /// Time between two looks at the traces during the capture.
     #[arg(long, value_name = "DURATION", default_value = "10s", hide = true)]
     pub poll: String,
-    /// Restart the ILS service on the spokes to force a registration (a registered pair is quiet).
+    /// Restart the running ILS service on the spokes (and on the hubs, when several are given) to
+    /// force a registration (a registered pair is quiet). A stopped service is left stopped.
     #[arg(long, conflicts_with = "preflight")]
     pub force_registration: bool,
+    /// With --force-registration: start an ILS service found stopped (`utils service start`)
+    /// instead of leaving it stopped and reporting it.
+    #[arg(long, requires = "force_registration")]
+    pub start_stopped: bool,
     /// Only check the certificates: each side's Tomcat certificate against the other side's
     /// tomcat-trust, predicted per authentication method. Reads only; no trace level changed.
     #[arg(long, conflicts_with_all = ["keep_trace_level", "force_registration"])]
@@ -342,15 +349,17 @@ pub struct CollectArgs {
     /// Extra signatures (TOML, same format as the built-in catalog): same id replaces, new id adds.
     #[arg(long, value_name = "FILE", env = "ILS_DOCTOR_SIGNATURES")]
     pub signatures: Option<PathBuf>,
-    /// The hub publisher: HOST, HOST:SSH_PORT or HOST:SSH_PORT:HTTPS_PORT.
+    /// A hub publisher: HOST, HOST:SSH_PORT or HOST:SSH_PORT:HTTPS_PORT. Repeat it for meshed
+    /// hubs: their links to each other are checked like a spoke's to its hub.
     #[arg(
         long,
         value_name = "HOST",
+        num_args = 1..,
+        action = ArgAction::Append,
         required_unless_present = "cluster",
-        conflicts_with = "cluster",
-        requires = "spoke"
+        conflicts_with = "cluster"
     )]
-    pub hub: Option<String>,
+    pub hub: Vec<String>,
     /// A spoke publisher (same forms); repeat for several spokes.
     #[arg(long, value_name = "HOST", num_args = 1.., action = ArgAction::Append, conflicts_with = "cluster")]
     pub spoke: Vec<String>,
@@ -368,9 +377,14 @@ pub struct CollectArgs {
     /// When the level already was Detailed: how far back to read the traces instead of waiting.
     #[arg(long, default_value = "2h", value_name = "DURATION")]
     pub since: String,
-    /// Restart the ILS service on the spokes to force a registration (a registered pair is quiet).
+    /// Restart the running ILS service on the spokes (and on the hubs, when several are given) to
+    /// force a registration (a registered pair is quiet). A stopped service is left stopped.
     #[arg(long)]
     pub force_registration: bool,
+    /// With --force-registration: start an ILS service found stopped (`utils service start`)
+    /// instead of leaving it stopped and reporting it.
+    #[arg(long, requires = "force_registration")]
+    pub start_stopped: bool,
     /// Numeric value of Detailed when the publisher does not say [default: read, else 127].
     #[arg(long, value_name = "N")]
     pub detailed_value: Option<u32>,
@@ -566,6 +580,10 @@ pub struct OutputArgs {
     /// Take report.md / report.html from this folder instead of the built-in templates.
     #[arg(long, value_name = "DIR")]
     pub template: Option<PathBuf>,
+    /// Everything in the text report: every attempt with all its lines, the certificate check,
+    /// traces, clock skew (the default is the verdict, each pair's cause, fix and key lines).
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]

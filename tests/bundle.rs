@@ -52,13 +52,14 @@ async fn collect_from_mock(scenario: &str, dir: &Path, output: PathBuf, redact: 
     let secrets = vec![hub_info.password.clone(), "ils-Secret1".to_string()];
     let req = collect::Request {
         check: check::Request {
-            hub,
+            hubs: vec![hub],
             spokes: vec![spoke],
             capture: Duration::from_secs(40),
             since: Duration::from_secs(7200),
             keep_trace_level: false,
             detailed_value: None,
             force_registration: true,
+            start_stopped: false,
             method: None,
             download_dir: dir.join("traces"),
             journal: dir.join("journal.json"),

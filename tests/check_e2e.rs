@@ -12,13 +12,14 @@ use ils_doctor::pipeline::session::{self as check, Request};
 
 fn request(hub: Access, spokes: Vec<Access>, dir: &std::path::Path) -> Request {
     Request {
-        hub,
+        hubs: vec![hub],
         spokes,
         capture: Duration::from_secs(40),
         since: Duration::from_secs(7200),
         keep_trace_level: false,
         detailed_value: None,
         force_registration: true,
+        start_stopped: false,
         method: None,
         download_dir: dir.join("traces"),
         journal: dir.join("journal.json"),
@@ -77,6 +78,7 @@ async fn spoke_rejects_the_hubs_certificate_and_levels_are_restored() {
         &out,
         None,
         "t".into(),
+        false,
     )
     .unwrap();
     let html = String::from_utf8(html).unwrap();
@@ -120,7 +122,8 @@ async fn spoke_rejects_the_hubs_certificate_and_levels_are_restored() {
     );
     for format in [ils_doctor::report::Format::Text, ils_doctor::report::Format::Markdown] {
         let bytes =
-            ils_doctor::pipeline::render::render(format, &out.analysis, parts.clone(), &out, None, "t".into()).unwrap();
+            ils_doctor::pipeline::render::render(format, &out.analysis, parts.clone(), &out, None, "t".into(), false)
+                .unwrap();
         let text = String::from_utf8(bytes).unwrap();
         assert!(
             text.contains(&format!("spoke {spoke_name} -> hub {hub_name}"))
@@ -139,6 +142,7 @@ async fn spoke_rejects_the_hubs_certificate_and_levels_are_restored() {
         &out,
         None,
         "t".into(),
+        false,
     )
     .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&json).unwrap();

@@ -41,13 +41,14 @@ fn setup_with(s: mock_server::Scenario) -> Setup {
 
 fn request(s: &Setup, capture: u64) -> Request {
     Request {
-        hub: s.hub.clone(),
+        hubs: vec![s.hub.clone()],
         spokes: vec![s.spoke.clone()],
         capture: Duration::from_secs(capture),
         since: Duration::from_secs(7200),
         keep_trace_level: false,
         detailed_value: None,
         force_registration: true,
+        start_stopped: false,
         method: None,
         download_dir: s.dir.path().join("traces"),
         journal: s.dir.path().join("journal.json"),
@@ -168,7 +169,7 @@ async fn wrong_password_changed_host_key_and_untrusted_certificate_are_refused()
     std::fs::write(&s.hub.known_hosts, kh).unwrap();
 
     let mut r = request(&s, 5);
-    r.hub.tls = TlsMode::Verify { extra_roots_pem: None };
+    r.hubs[0].tls = TlsMode::Verify { extra_roots_pem: None };
     let e = check::run(&r, std::future::pending()).await.err().unwrap().to_string();
     assert!(e.contains("certificate") && e.contains("ils-doctor trust"), "{e}");
 }

@@ -1,14 +1,57 @@
-//! `check` against every bundled mock scenario, compared with the mock's own ground truth: the
-//! decision its simulator made for the latest attempt of each spoke (`mock-server`'s decision
-//! table, written without ils-doctor's code), plus the configuration findings of the health
-//! checks.
+//! `check` against every bundled mock scenario, compared with two truths that share no code with
+//! ils-doctor's analysis:
+//! - the golden verdict of the scenario (`tests/golden/verdicts.toml`), written from the
+//!   technote and the scenario's configuration: status, exit code, every pair with its status,
+//!   cause and method, and the exact set of findings;
+//! - the mock's own ground truth: the decision its simulator made for the latest attempt of each
+//!   registering cluster (`mock-server`'s decision table).
+//!
+//! A scenario without a golden row fails: a new scenario cannot land without one.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use ils_doctor::analyze::{Outcome, RootCause, Status};
+use ils_doctor::analyze::{Outcome, RootCause};
 use ils_doctor::pipeline::mock_pair::{access_for, roles};
 use ils_doctor::pipeline::session::{self as check, Request};
 use mock_server::decision::Outcome as Truth;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Golden {
+    scenario: Vec<Row>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Row {
+    name: String,
+    #[allow(dead_code)] // documentation for the reader of the table
+    why: String,
+    status: String,
+    exit: u8,
+    findings: Vec<String>,
+    counted: Vec<String>,
+    pair: Vec<PairRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PairRow {
+    from: String,
+    to: String,
+    status: String,
+    cause: String,
+    method: String,
+    #[serde(default)]
+    why: Option<String>,
+}
+
+fn golden() -> Vec<Row> {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/verdicts.toml")).unwrap();
+    toml::from_str::<Golden>(&text).unwrap().scenario
+}
 
 fn expected_cause(t: &Truth) -> Option<Option<RootCause>> {
     Some(match t {
@@ -22,31 +65,31 @@ fn expected_cause(t: &Truth) -> Option<Option<RootCause>> {
     })
 }
 
-/// The finding each health-check scenario must raise.
-fn expected_finding(scenario: &str) -> Option<&'static str> {
-    match scenario {
-        "hc-standalone-cluster-id" => Some("cluster_id_default"),
-        "hc-duplicate-cluster-id" => Some("duplicate_cluster_id"),
-        "hc-ils-stopped" => Some("ils_service_not_running"),
-        "hc-spoke-to-spoke" => Some("ils_role_mismatch"),
-        "hc-expired-tomcat" => Some("tomcat_certificate_expired"),
-        _ => None,
+#[test]
+fn every_scenario_has_a_golden_row_and_every_row_a_scenario() {
+    let rows: BTreeSet<String> = golden().into_iter().map(|r| r.name).collect();
+    let scenarios: BTreeSet<String> = mock_server::bundled::names().map(str::to_string).collect();
+    assert_eq!(rows, scenarios, "tests/golden/verdicts.toml and the bundled scenarios differ");
+    for r in golden() {
+        for p in &r.pair {
+            assert_eq!(p.method == "undecidable", p.why.is_some(), "{}: an undecidable method says why", r.name);
+        }
+        let findings: BTreeSet<&String> = r.findings.iter().collect();
+        assert!(r.counted.iter().all(|c| findings.contains(c)), "{}: counted findings are findings", r.name);
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_scenario_matches_the_mocks_ground_truth() {
-    let mut checked = 0;
-    let mut compared = Vec::new();
-    for name in mock_server::bundled::names() {
-        // A hub mesh has no spoke to check (hub-to-hub links are not diagnosed, docs/cucm-notes.md#limits).
-        // (The six-spoke mesh is the discovery test's: tests/discover.rs.)
-        if name.starts_with("mesh-two-hubs") {
-            continue;
-        }
+async fn every_scenario_matches_its_golden_verdict_and_the_mocks_ground_truth() {
+    let rows = golden();
+    let mut mismatches = Vec::new();
+    let mut compared = 0usize;
+    for row in &rows {
+        let name = row.name.as_str();
         let scenario = mock_server::bundled::load(name).unwrap().unwrap();
-        let (hub_name, spoke_names) = roles(&scenario);
-        let trust_expect = trust_truth(&scenario, &hub_name, &spoke_names);
+        let by_fqdn: BTreeMap<String, String> =
+            scenario.clusters.iter().map(|c| (c.fqdn.to_ascii_lowercase(), c.name.clone())).collect();
+        let (hub_names, spoke_names) = roles(&scenario);
         let dir = tempfile::tempdir().unwrap();
         let mock = mock_server::start_with(
             scenario,
@@ -54,16 +97,16 @@ async fn every_scenario_matches_the_mocks_ground_truth() {
         )
         .unwrap();
         let kh = dir.path().join("known_hosts");
-        let hub = access_for(mock.publisher(&hub_name).unwrap(), &kh).unwrap();
-        let spokes = spoke_names.iter().map(|s| access_for(mock.publisher(s).unwrap(), &kh).unwrap()).collect();
+        let access = |n: &String| access_for(mock.publisher(n).unwrap(), &kh).unwrap();
         let req = Request {
-            hub,
-            spokes,
-            capture: Duration::from_secs(15),
+            hubs: hub_names.iter().map(access).collect(),
+            spokes: spoke_names.iter().map(access).collect(),
+            capture: Duration::from_secs(20),
             since: Duration::from_secs(7200),
             keep_trace_level: false,
             detailed_value: None,
             force_registration: true,
+            start_stopped: false,
             method: None,
             download_dir: dir.path().join("traces"),
             journal: dir.path().join("journal.json"),
@@ -77,117 +120,87 @@ async fn every_scenario_matches_the_mocks_ground_truth() {
         assert!(out.trace_levels.iter().all(|l| l.restored != Some(false)), "{name}: levels restored");
         assert!(!dir.path().join("journal.json").exists(), "{name}: journal emptied");
 
-        if let Some(code) = expected_finding(name) {
-            assert!(out.findings.iter().any(|f| f.code == code), "{name}: expected finding {code}: {:?}", out.findings);
-            assert_eq!(a.status, Status::Critical, "{name}: {}", a.summary);
+        // The golden verdict, whole.
+        let cluster = |label: &Option<String>| {
+            let fqdn = label.as_deref().unwrap_or("").split(' ').next().unwrap_or("").to_ascii_lowercase();
+            by_fqdn.get(&fqdn).cloned().unwrap_or(fqdn)
+        };
+        let mut got: Vec<PairRow> = a
+            .pairs
+            .iter()
+            .filter(|p| p.judged)
+            .map(|p| PairRow {
+                from: cluster(&p.spoke_name),
+                to: cluster(&p.hub_name),
+                status: p.status.as_str().to_string(),
+                cause: p.cause.as_ref().map_or("none".to_string(), |c| c.code.clone()),
+                method: p.method.method.map_or("undecidable".to_string(), |m| m.as_str().to_string()),
+                why: None,
+            })
+            .collect();
+        got.sort_by(|x, y| (&x.from, &x.to).cmp(&(&y.from, &y.to)));
+        let mut want: Vec<PairRow> = row.pair.iter().map(|p| PairRow { why: None, ..p.clone() }).collect();
+        want.sort_by(|x, y| (&x.from, &x.to).cmp(&(&y.from, &y.to)));
+        let findings: BTreeSet<String> = out.findings.iter().map(|f| f.code.to_string()).collect();
+        let counted: BTreeSet<String> =
+            out.findings.iter().filter(|f| f.counts()).map(|f| f.code.to_string()).collect();
+        let want_findings: BTreeSet<String> = row.findings.iter().cloned().collect();
+        let want_counted: BTreeSet<String> = row.counted.iter().cloned().collect();
+        let verdict = (a.status.as_str(), a.exit_code, &got, &findings, &counted);
+        let expected = (row.status.as_str(), row.exit, &want, &want_findings, &want_counted);
+        if verdict != expected {
+            mismatches.push(format!(
+                "{name}:\n  expected {expected:?}\n  got      {verdict:?}\n  summary: {}\n  findings: {:?}",
+                a.summary,
+                out.findings.iter().map(|f| (f.code, &f.condition, f.part_of_cause, &f.message)).collect::<Vec<_>>()
+            ));
         }
+
         // The certificate check before the capture never contradicts what the capture shows.
         assert!(
             !out.findings.iter().any(|f| f.code == "preflight_contradicted"),
             "{name}: the certificate check contradicts the capture: {:?}",
             out.findings
         );
-        // Certificate trust predicted from the trust lists, against the scenario's own trust.
-        // (Left out, and said, when the traces show a password-only registration without TLS.)
-        let moot = a.warnings.iter().any(|w| w.starts_with("certificate trust findings left out"));
-        if moot {
-            assert!(a.attempts.iter().all(|x| x.tls != Some(true)), "{name}: left out although TLS was tried");
-        }
-        for (verifier_role, peer_role, trusted, imported) in trust_expect.iter().filter(|_| !moot) {
-            let about = |f: &&check::Finding| f.message.contains(&format!("the {peer_role} "));
-            let flagged = out
-                .findings
-                .iter()
-                .filter(about)
-                .any(|f| f.code.starts_with("peer_certificate_") && f.code != "peer_certificate_not_imported");
-            assert_eq!(
-                flagged, !trusted,
-                "{name}: does the {verifier_role} trust the {peer_role}'s certificate? findings: {:?}",
-                out.findings
-            );
-            // Trusted through its CA only: method 2's own check would refuse it (the mock's rule).
-            let not_imported = out.findings.iter().filter(about).any(|f| f.code == "peer_certificate_not_imported");
-            // (Dropped when a TLS registration shows the pair is not using method 2.)
-            let tls_registered = a.attempts.iter().any(|x| x.tls == Some(true) && x.outcome == Outcome::Success);
-            if !tls_registered {
-                assert_eq!(
-                    not_imported,
-                    *trusted && !imported,
-                    "{name}: is the {peer_role}'s certificate itself in the {verifier_role}'s tomcat-trust? findings: {:?}",
-                    out.findings
-                );
-            } else {
-                assert!(
-                    !not_imported,
-                    "{name}: a TLS registration succeeded, so method 2's finding is dropped: {:?}",
-                    out.findings
-                );
-            }
-        }
-        // The mock's latest written attempt per spoke, against ils-doctor's latest decided one.
-        let truth: Vec<(String, Truth)> = mock.with_world(|w| {
-            let mut latest: Vec<(String, Truth)> = Vec::new();
+
+        // The mock's latest written attempt per registering cluster, against ils-doctor's
+        // latest decided attempt of that cluster.
+        let truth: Vec<(String, Truth, Option<u32>)> = mock.with_world(|w| {
+            let mut latest: Vec<(String, Truth, Option<u32>)> = Vec::new();
             for t in w.engine.attempts().iter().filter(|t| t.written_hub || t.written_spoke) {
-                latest.retain(|(s, _)| s != &t.spoke);
-                latest.push((t.spoke.clone(), t.outcome));
+                latest.retain(|(s, _, _)| s != &t.spoke);
+                let code = match t.outcome {
+                    Truth::HubCertRejected(_, c) | Truth::SpokeCertRejected(_, c) if c != 0 => Some(c),
+                    _ => None,
+                };
+                latest.push((t.spoke.clone(), t.outcome, code));
             }
             latest
         });
-        for (spoke, outcome) in &truth {
+        for (client, outcome, code) in &truth {
             let Some(want) = expected_cause(outcome) else { continue };
-            // With several spokes, the latest attempt of this spoke (the hub's traces name it by
-            // its address).
-            let ip = mock.with_world(|w| w.scenario.cluster(spoke).map(|c| c.ip.clone()));
+            let ip = mock.with_world(|w| w.scenario.cluster(client).map(|c| c.ip.clone()));
             let decided: Vec<_> = a
                 .attempts
                 .iter()
                 .filter(|x| x.outcome != Outcome::Incomplete)
-                .filter(|x| truth.len() == 1 || x.spoke.is_none() || x.spoke == ip)
+                .filter(|x| x.spoke == ip || (x.spoke.is_none() && truth.len() == 1))
                 .collect();
-            compared.push(format!("{name}:{spoke}"));
-            let got = decided.last().unwrap_or_else(|| {
-                panic!("{name}: no decided attempt for {spoke}; mock says {outcome:?}; {}", a.summary)
-            });
-            assert_eq!(
-                got.root_cause, want,
-                "{name}: spoke {spoke}: mock decided {outcome:?}; ils-doctor: {}",
-                got.summary
-            );
-            if want.is_none() {
-                assert_eq!(got.outcome, Outcome::Success, "{name}");
+            let Some(got) = decided.last() else {
+                mismatches.push(format!("{name}: no decided attempt for {client}; the mock says {outcome:?}"));
+                continue;
+            };
+            compared += 1;
+            if got.root_cause != want || (want.is_none() && got.outcome != Outcome::Success) {
+                mismatches.push(format!("{name}: {client}: the mock decided {outcome:?}; ils-doctor: {}", got.summary));
             }
-            if let Truth::HubCertRejected(_, code) | Truth::SpokeCertRejected(_, code) = outcome {
-                if *code != 0 {
-                    assert_eq!(got.verify_error.as_ref().map(|v| v.code), Some(*code), "{name}: OpenSSL code");
-                }
+            if code.is_some() && got.verify_error.as_ref().map(|v| v.code) != *code {
+                mismatches
+                    .push(format!("{name}: {client}: OpenSSL code {code:?} expected; got {:?}", got.verify_error));
             }
         }
-        checked += 1;
         drop(mock);
     }
-    assert!(checked >= 17, "checked {checked} scenarios");
-    assert!(compared.len() >= 14, "only {} spokes had a mock decision to compare: {compared:?}", compared.len());
-}
-
-/// For each direction of the (single-spoke) scenarios: (verifier, peer, whether the verifier's
-/// tomcat-trust holds the peer's certificate or its CA), from the scenario file itself.
-/// (verifier, peer, the handshake accepts the peer's certificate, the certificate itself is imported).
-type TrustTruth = (&'static str, &'static str, bool, bool);
-
-fn trust_truth(s: &mock_server::Scenario, hub: &str, spokes: &[String]) -> Vec<TrustTruth> {
-    if spokes.len() != 1 {
-        return Vec::new();
-    }
-    let (Some(h), Some(sp)) = (s.cluster(hub), s.cluster(&spokes[0])) else { return Vec::new() };
-    // As the mock's handshake decides (mock-server/src/decision.rs): an expired certificate is
-    // refused whatever the trust store holds.
-    let trusts = |v: &mock_server::scenario::Cluster, p: &mock_server::scenario::Cluster| {
-        !p.tomcat.expired
-            && (v.trust.tomcat_certs.contains(&p.name)
-                || (p.tomcat.kind == mock_server::scenario::CertKind::CaSigned
-                    && v.trust.ca_roots.contains(&p.tomcat.ca)))
-    };
-    let imported =
-        |v: &mock_server::scenario::Cluster, p: &mock_server::scenario::Cluster| v.trust.tomcat_certs.contains(&p.name);
-    vec![("spoke", "hub", trusts(sp, h), imported(sp, h)), ("hub", "spoke", trusts(h, sp), imported(h, sp))]
+    assert!(mismatches.is_empty(), "{} mismatch(es):\n{}", mismatches.len(), mismatches.join("\n"));
+    assert!(compared >= 25, "only {compared} registering clusters had a mock decision to compare");
 }

@@ -170,13 +170,14 @@ async fn check_under_every_fault() {
         m.mock.set_faults((case.faults)());
         let before = levels(&m);
         let req = Request {
-            hub: m.hub.clone(),
+            hubs: vec![m.hub.clone()],
             spokes: vec![m.spoke.clone()],
             capture: Duration::from_secs(20),
             since: Duration::from_secs(7200),
             keep_trace_level: false,
             detailed_value: None,
             force_registration: true,
+            start_stopped: false,
             method: None,
             download_dir: dir.path().join("traces"),
             journal: dir.path().join("journal.json"),
@@ -236,13 +237,14 @@ async fn collect_under_every_fault() {
         std::fs::create_dir_all(bundle.parent().unwrap()).unwrap();
         let req = ils_doctor::pipeline::support_bundle::Request {
             check: Request {
-                hub: m.hub.clone(),
+                hubs: vec![m.hub.clone()],
                 spokes: vec![m.spoke.clone()],
                 capture: Duration::from_secs(20),
                 since: Duration::from_secs(7200),
                 keep_trace_level: false,
                 detailed_value: None,
                 force_registration: true,
+                start_stopped: false,
                 method: None,
                 download_dir: dir.path().join("traces"),
                 journal: dir.path().join("journal.json"),
@@ -305,13 +307,14 @@ async fn an_expired_certificate_is_refused_unless_pinned() {
         a
     };
     let req = |hub: Access, spoke: Access| Request {
-        hub,
+        hubs: vec![hub],
         spokes: vec![spoke],
         capture: Duration::from_secs(10),
         since: Duration::from_secs(7200),
         keep_trace_level: false,
         detailed_value: None,
         force_registration: true,
+        start_stopped: false,
         method: None,
         download_dir: dir.path().join("traces"),
         journal: dir.path().join("journal.json"),
@@ -520,13 +523,14 @@ fn restore_under_faults_keeps_the_journal_until_it_succeeds() {
     let journal = dir.path().join("journal.json");
     // A check that keeps the level raised leaves the journal behind, as a killed run would.
     let req = Request {
-        hub: m.hub.clone(),
+        hubs: vec![m.hub.clone()],
         spokes: vec![m.spoke.clone()],
         capture: Duration::from_secs(2),
         since: Duration::from_secs(7200),
         keep_trace_level: true,
         detailed_value: None,
         force_registration: false,
+        start_stopped: false,
         method: None,
         download_dir: dir.path().join("traces"),
         journal: journal.clone(),
@@ -600,13 +604,14 @@ async fn disk_full_while_downloading() {
     let name = "SDL001_600_000001.txt.gzo";
     std::os::unix::fs::symlink("/dev/full", spoke_dir.join(format!("{name}.part"))).unwrap();
     let req = Request {
-        hub: m.hub.clone(),
+        hubs: vec![m.hub.clone()],
         spokes: vec![m.spoke.clone()],
         capture: Duration::from_secs(8),
         since: Duration::from_secs(7200),
         keep_trace_level: false,
         detailed_value: None,
         force_registration: true,
+        start_stopped: false,
         method: None,
         download_dir: download.clone(),
         journal: dir.path().join("journal.json"),
@@ -640,13 +645,14 @@ async fn an_interrupted_collect_writes_no_bundle() {
     let bundle = dir.path().join("case.zip");
     let req = ils_doctor::pipeline::support_bundle::Request {
         check: Request {
-            hub: m.hub.clone(),
+            hubs: vec![m.hub.clone()],
             spokes: vec![m.spoke.clone()],
             capture: Duration::from_secs(60),
             since: Duration::from_secs(7200),
             keep_trace_level: false,
             detailed_value: None,
             force_registration: false,
+            start_stopped: false,
             method: None,
             download_dir: dir.path().join("traces"),
             journal: dir.path().join("journal.json"),

@@ -30,7 +30,28 @@ fn wait_for_failure_of(net: &Net, spoke: &str) {
 
 /// Two spokes asked for; a third, not asked for, fails in the hub's traces all along. The
 /// capture must not stop on that one's attempts: it waits until each spoke asked for has a
-/// decided attempt (spoke-c's ILS starts only with the forced registration).
+/// decided attempt. spoke-c's ILS is stopped: `--force-registration` leaves it stopped (and
+/// the verdict says so); `--start-stopped` starts it, and the capture waits for its attempt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_spoke_stays_stopped_unless_asked() {
+    let mut net = live::start("multi-three-spokes");
+    wait_for_failure_of(&net, "spoke-b");
+    let c = net.access("spoke-c").clone();
+    let a = net.access("spoke-a").clone();
+    net.spokes = vec![a, c];
+    net.names = vec!["hub".into(), "spoke-a".into(), "spoke-c".into()];
+    let out = check::run(&net.request(30), std::future::pending()).await.unwrap();
+    let stopped = net.mock.with_world(|w| w.engine.service("spoke-c"));
+    assert_eq!(stopped, Some(mock_server::scenario::ServiceState::Stopped), "left stopped");
+    let c_ip = ip(&net, "spoke-c");
+    let pair = out.analysis.pairs.iter().find(|p| p.spoke.as_deref() == Some(c_ip.as_str())).unwrap();
+    assert_eq!(pair.cause.as_ref().map(|c| c.code.as_str()), Some("client_service_stopped"), "{pair:?}");
+    assert!(pair.reason.contains("--start-stopped"), "{}", pair.reason);
+    let c_key = ils_doctor::analyze::cause::publisher_key(&out.config[2].facts.host, out.config[2].facts.https_port);
+    assert!(!out.run.restarted.contains(&c_key), "{:?}", out.run);
+    assert_eq!(out.run.left_stopped, vec![c_key]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_capture_waits_for_each_requested_spoke() {
     let mut net = live::start("multi-three-spokes");
@@ -42,7 +63,9 @@ async fn the_capture_waits_for_each_requested_spoke() {
     net.spokes = vec![a, c];
     net.names = vec!["hub".into(), "spoke-a".into(), "spoke-c".into()];
     let before = net.levels();
-    let out = check::run(&net.request(30), std::future::pending()).await.unwrap();
+    let mut req = net.request(30);
+    req.start_stopped = true;
+    let out = check::run(&req, std::future::pending()).await.unwrap();
     assert_eq!(net.levels(), before);
     let decided = |ip: &str| {
         out.analysis.attempts.iter().any(|x| x.outcome != Outcome::Incomplete && x.spoke.as_deref() == Some(ip))
@@ -74,7 +97,9 @@ async fn the_verdict_judges_the_requested_spoke() {
         a.attempts.iter().map(|x| (&x.spoke, x.outcome)).collect::<Vec<_>>()
     );
     assert_eq!(a.status, Status::Ok, "judged on spoke-a: {}", a.summary);
-    assert!(a.warnings.iter().any(|w| w.contains("not asked for") && w.contains(&b_ip)), "{:?}", a.warnings);
+    assert!(a.warnings.iter().any(|w| w.contains("not given") && w.contains(&b_ip)), "{:?}", a.warnings);
+    let context = a.pairs.iter().find(|p| p.spoke.as_deref() == Some(b_ip.as_str())).unwrap();
+    assert!(!context.judged, "spoke-b's pair is context: {context:?}");
 }
 
 /// The level already Detailed everywhere: --force-registration still restarts the spoke's ILS

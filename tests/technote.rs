@@ -225,9 +225,9 @@ fn the_same_line_gets_the_fix_of_the_configured_method() {
     };
     let m2 = with(Method::Tls);
     assert_eq!(m2.method, Some(Method::Tls));
-    assert!(m2.fix.as_deref().unwrap().contains("Import the hub's Tomcat certificate into the spoke's tomcat-trust"));
+    assert!(m2.fix.as_deref().unwrap().contains("Import the hub's certificate into the spoke's tomcat-trust"));
     let m3 = with(Method::TlsWithPassword);
-    assert!(m3.fix.as_deref().unwrap().contains("Get the hub's Tomcat certificate signed by the CA"));
+    assert!(m3.fix.as_deref().unwrap().contains("Have the hub's certificate signed by a CA both trust"));
     assert!(!m3.fix.as_deref().unwrap().contains("Import the hub's"));
 }
 
@@ -235,5 +235,5 @@ fn the_same_line_gets_the_fix_of_the_configured_method() {
 fn hub_rejection_names_the_spoke_fqdn() {
     let (_, at) = only_attempt("m2_spoke_cert_not_in_hub");
     assert_eq!(at.spoke_fqdn.as_deref(), Some("cucm11.adfs.ucce.com"));
-    assert!(at.fix.as_deref().unwrap().contains("Import the spoke's Tomcat certificate into the hub's tomcat-trust"));
+    assert!(at.fix.as_deref().unwrap().contains("Import the spoke's certificate into the hub's tomcat-trust"));
 }

@@ -168,6 +168,7 @@ fn attempt(
                 cause: s.root_cause,
                 confidence: s.confidence,
                 fields: &e.hit.fields,
+                anchor: &s.anchor,
             })
         })
         .collect();
@@ -214,6 +215,10 @@ fn attempt(
                 signature: sig.map_or_else(String::new, |s| s.id.clone()),
                 meaning: sig.map_or_else(String::new, |s| s.meaning.clone()),
                 at: e.when.map(|w| w.rfc3339().unwrap_or_else(|| w.time_of_day())),
+                key: sig.is_some_and(|s| {
+                    s.role == super::types::ConnRole::Concludes
+                        || (s.methods != super::types::MethodSet::ALL && !s.methods.is_empty())
+                }),
             })
         })
         .collect();
@@ -245,6 +250,7 @@ fn attempt(
         method: d.method,
         method_candidates: d.candidates.members(),
         method_source: d.method_source,
+        method_basis: d.method_basis.clone(),
         outcome: d.outcome,
         root_cause: d.root_cause,
         verify_error: d.verify_code.map(|code| VerifyError {

@@ -27,6 +27,9 @@ pub struct Clue<'a> {
     pub cause: Option<CauseSpec>,
     pub confidence: Confidence,
     pub fields: &'a Fields,
+    /// The text that identifies the line (the catalog's anchor): what an engineer finds in
+    /// the trace, quoted in the method's basis.
+    pub anchor: &'a str,
 }
 
 /// Where the method came from.
@@ -57,29 +60,66 @@ pub struct Diagnosis {
     pub confidence: Confidence,
     /// Things the reader should know (contradictions, ambiguities).
     pub notes: Vec<String>,
+    /// What narrowed the method, in words (the transport, then each line that fits only some
+    /// methods).
+    pub method_basis: Vec<String>,
 }
 
 pub fn diagnose(clues: &[Clue<'_>], configured: Option<Method>) -> Diagnosis {
     let mut notes = Vec::new();
     let (tls, port) = transport(clues);
+    let mut method_basis = Vec::new();
+    match (tls, port) {
+        (Some(true), Some(p)) => method_basis.push(format!("TLS on port {p}")),
+        (Some(true), None) => method_basis.push("a TLS connection".to_string()),
+        (Some(false), Some(p)) => method_basis.push(format!("no TLS, port {p}")),
+        (Some(false), None) => method_basis.push("no TLS".to_string()),
+        (None, _) => {}
+    }
 
-    let mut candidates = clues.iter().fold(MethodSet::ALL, |acc, c| acc.intersect(c.methods));
-    candidates = match tls {
-        Some(true) => candidates.intersect(MethodSet::TLS),
-        Some(false) => candidates.intersect(MethodSet::NON_TLS),
-        None => candidates,
+    // Positive evidence first: each line lists the methods it can appear under.
+    let mut candidates = match tls {
+        Some(true) => MethodSet::TLS,
+        Some(false) => MethodSet::NON_TLS,
+        None => MethodSet::ALL,
     };
-    // On a TLS connection the hub logs the password decryption before it establishes the
-    // connection (technote method 3); an established hub side without it was not method 3 [I].
+    for c in clues {
+        let narrowed = candidates.intersect(c.methods);
+        if narrowed != candidates && !narrowed.is_empty() {
+            let side = c.role.as_str();
+            let methods = super::method::numbers(&c.methods.members());
+            let words = format!("the {side}'s \"{}\" line ({methods} only)", c.anchor.trim());
+            if !method_basis.contains(&words) {
+                method_basis.push(words);
+            }
+        }
+        if narrowed.is_empty() && !candidates.is_empty() {
+            notes.push(format!(
+                "the {}'s \"{}\" line fits none of the methods the other lines leave ({}): the lines of this attempt disagree about the authentication method",
+                c.role.as_str(),
+                c.anchor.trim(),
+                super::method::numbers(&candidates.members())
+            ));
+            continue;
+        }
+        candidates = narrowed;
+    }
+    // Absence is weaker evidence: on a TLS connection the hub logs the password decryption
+    // before it establishes the connection (technote method 3), so an established hub side
+    // without it was probably not method 3 [I]. It applies only when it leaves a method: the
+    // decrypt lines name no connection and can fall outside the attempt's record.
     let hub_established = clues.iter().any(|c| c.role == Side::Hub && c.fact == Fact::Established);
     let hub_password = clues.iter().any(|c| {
         c.role == Side::Hub && matches!(c.fact, Fact::PasswordOk | Fact::PasswordFailed | Fact::PasswordAlarm)
     });
     if tls == Some(true) && hub_established && !hub_password {
-        candidates = candidates.without(Method::TlsWithPassword);
-    }
-    if candidates.is_empty() {
-        notes.push("the lines of this attempt contradict each other about the authentication method".into());
+        let without = candidates.without(Method::TlsWithPassword);
+        if !without.is_empty() && without != candidates {
+            candidates = without;
+            method_basis.push(
+                "no password decryption on the hub during the TLS connection (so not method 3; inferred)".to_string(),
+            );
+        }
     }
     let (method, method_source) = match (candidates.single(), configured) {
         (_, Some(m)) if candidates.contains(m) || candidates.is_empty() => (Some(m), MethodSource::Configuration),
@@ -133,6 +173,7 @@ pub fn diagnose(clues: &[Clue<'_>], configured: Option<Method>) -> Diagnosis {
         verify_text: verify.and_then(|c| c.fields.verify_text.clone()),
         confidence,
         notes,
+        method_basis,
     }
 }
 
@@ -233,6 +274,7 @@ mod tests {
                     cause: s.root_cause,
                     confidence: s.confidence,
                     fields: f,
+                    anchor: &s.anchor,
                 }
             })
             .collect();

@@ -26,7 +26,7 @@ const CERT_PAGE: &str = "Cisco Unified OS Administration > Security > Certificat
 fn restart_ils(on: &str) -> String {
     format!(
         "Then restart the Cisco Intercluster Lookup Service on {on} (Cisco Unified Serviceability > Tools > Control \
-         Center - Feature Services), since ILS reads the Tomcat certificates when it starts."
+         Center - Feature Services): ILS reads the certificates when it starts."
     )
 }
 
@@ -39,9 +39,9 @@ pub fn fix(f: &FixInput<'_>) -> String {
     };
     match f.cause {
         RootCause::PasswordMismatch => format!(
-            "The ILS passwords differ. On {hub} and on {spoke}, open {ILS_PAGE} > ILS Authentication, enter the same \
-             password in Use Password and Confirm Password, and Save. The password must be the same on every cluster of \
-             the ILS network."
+            "The ILS passwords differ. On {hub} and on {spoke}, open {ILS_PAGE} > ILS Authentication, check Use \
+             Password, type the same password in Password and Confirm Password, and Save. The password must be the same \
+             on every cluster of the ILS network."
         ),
         RootCause::SpokeRejectsHubCertificate => certificate_fix(f, &hub, &spoke, "hub", "spoke"),
         RootCause::HubRejectsSpokeCertificate => {
@@ -76,47 +76,46 @@ fn certificate_fix(f: &FixInput<'_>, owner: &str, verifier: &str, owner_role: &s
     let head = capitalize(&format!("{verifier} does not trust the Tomcat certificate of {owner}.{why} "));
     let restart = restart_ils(verifier);
     let import = format!(
-        "import the {owner_role}'s Tomcat certificate into the {verifier_role}'s tomcat-trust: on {owner} open \
-         {CERT_PAGE}, download tomcat.pem; on {verifier} open {CERT_PAGE} > Upload Certificate/Certificate chain, \
-         purpose tomcat-trust (or use Bulk Certificate Management to export, consolidate and import). {restart}"
+        "on {owner}, Certificate Management > download tomcat.pem; on {verifier}, Certificate Management > Upload \
+         Certificate/Certificate chain, purpose tomcat-trust. {restart}"
     );
     let ca_sign = format!(
-        "get the {owner_role}'s Tomcat certificate signed by the CA whose root certificate is in the \
-         {verifier_role}'s tomcat-trust: on {owner} open {CERT_PAGE} > Generate CSR (purpose tomcat), have the CA sign \
-         it, upload the signed certificate as tomcat, and upload the CA's root and intermediate certificates as \
-         tomcat-trust on both clusters. Restart Cisco Tomcat and the Cisco Intercluster Lookup Service."
+        "on {owner}, Certificate Management > Generate CSR (purpose tomcat), have the CA sign it and upload it as \
+         tomcat; upload the CA's root (and intermediate) certificates as tomcat-trust on both clusters; restart Cisco \
+         Tomcat and the Cisco Intercluster Lookup Service on both."
     );
     let renew = format!(
-        "Renew the {owner_role}'s Tomcat certificate on {owner} ({CERT_PAGE}: regenerate it, or have the CA sign a new \
-         CSR), import the new certificate where the old one was trusted, and restart the Cisco Intercluster Lookup \
-         Service."
+        "Renew the {owner_role}'s Tomcat certificate on {owner} (Certificate Management: regenerate it, or have the \
+         CA sign a new CSR), import the new certificate where the old one was trusted, and restart the Cisco \
+         Intercluster Lookup Service."
     );
+    let gui = format!(" (Certificate Management: {CERT_PAGE}.)");
     let body = match (f.verify_code, f.method) {
-        (Some(9), _) => format!(
-            "The certificate's start date is in the future for {verifier}: check both clusters' clocks (utils ntp \
-             status) before touching certificates."
-        ),
+        (Some(9), _) => {
+            return head
+                + &format!(
+                    "The certificate's start date is in the future for {verifier}: check both clusters' clocks (utils \
+                     ntp status) before touching certificates."
+                );
+        }
         (Some(10), _) => renew,
         (Some(19 | 20 | 21 | 2), _) => format!(
             "The certificate chain is incomplete on {verifier}: upload the issuing CA's root and intermediate \
-             certificates as tomcat-trust on {verifier}. {restart}"
+             certificates as tomcat-trust on {verifier} (Certificate Management > Upload Certificate/Certificate \
+             chain). {restart}"
         ),
-        (_, Some(Method::Tls)) => capitalize(&import),
-        (_, Some(Method::TlsWithPassword | Method::TlsAfterPassword)) => capitalize(&ca_sign),
-        _ => {
-            let methods = f.candidates.members().iter().map(|m| m.title()).collect::<Vec<_>>().join(", ");
-            let prefix = if methods.is_empty() {
-                String::new()
-            } else {
-                format!("The traces leave the method open ({methods}). ")
-            };
-            format!(
-                "{prefix}With TLS certificates only (method 2): {import} With CA-signed certificates (methods 3 and \
-                 4): {ca_sign}"
-            )
+        (_, Some(Method::Tls)) => {
+            format!("Import the {owner_role}'s certificate into the {verifier_role}'s tomcat-trust: {import}")
         }
+        (_, Some(Method::TlsWithPassword | Method::TlsAfterPassword)) => {
+            format!("Have the {owner_role}'s certificate signed by a CA both trust: {ca_sign}")
+        }
+        _ => format!(
+            "With TLS certificates alone (method 2), import the {owner_role}'s certificate into the {verifier_role}'s \
+             tomcat-trust: {import} With CA-signed certificates (methods 3 and 4): {ca_sign}"
+        ),
     };
-    head + &body
+    head + &body + &gui
 }
 
 fn capitalize(s: &str) -> String {
@@ -143,10 +142,10 @@ mod tests {
     #[test]
     fn same_line_different_fix_by_method() {
         let m2 = fix(&input(RootCause::SpokeRejectsHubCertificate, Some(Method::Tls), Some(18)));
-        assert!(m2.contains("Import the hub's Tomcat certificate into the spoke's tomcat-trust"), "{m2}");
+        assert!(m2.contains("Import the hub's certificate into the spoke's tomcat-trust"), "{m2}");
         assert!(!m2.contains("Generate CSR"));
         let m3 = fix(&input(RootCause::SpokeRejectsHubCertificate, Some(Method::TlsWithPassword), Some(18)));
-        assert!(m3.contains("Get the hub's Tomcat certificate signed by the CA"), "{m3}");
+        assert!(m3.contains("Have the hub's certificate signed by a CA both trust"), "{m3}");
         assert!(!m3.contains("Import the hub's"));
         let open = fix(&input(RootCause::SpokeRejectsHubCertificate, None, Some(18)));
         assert!(
@@ -162,7 +161,7 @@ mod tests {
             t.contains("The hub (10.106.104.220) does not trust the Tomcat certificate of the spoke (10.106.104.201)"),
             "{t}"
         );
-        assert!(t.contains("Import the spoke's Tomcat certificate into the hub's tomcat-trust"), "{t}");
+        assert!(t.contains("Import the spoke's certificate into the hub's tomcat-trust"), "{t}");
     }
 
     #[test]

@@ -17,20 +17,28 @@ pub struct PairMethod {
     /// The methods still possible (one when `method` is known).
     pub candidates: Vec<Method>,
     pub source: MethodSource,
-    /// Where it comes from, in words: the attempt and its lines, or the configuration.
+    /// Where it comes from, in words: the attempt and its lines, the certificates, the
+    /// configuration.
     pub basis: String,
     /// When undecided: the line that would decide.
     pub decider: Option<String>,
+    /// When the sources disagree (the traces against the certificate check or the configured
+    /// method): what disagrees with what. The traces win.
+    pub conflict: Option<String>,
 }
 
-fn transport(a: &Attempt) -> String {
-    match (a.tls, a.port) {
-        (Some(true), Some(p)) => format!("TLS on {p}"),
-        (Some(true), None) => "TLS".into(),
-        (Some(false), Some(p)) => format!("no TLS, on {p}"),
-        (Some(false), None) => "no TLS".into(),
-        (None, Some(p)) => format!("port {p}"),
-        (None, None) => "a connection whose port the lines do not name".into(),
+fn titles(ms: &[Method]) -> String {
+    match ms {
+        [] => "no method".into(),
+        [one] => one.title().to_string(),
+        _ => {
+            let (last, rest) = ms.split_last().map_or((None, &[][..]), |(l, r)| (Some(l), r));
+            format!(
+                "{} or {}",
+                rest.iter().map(|m| m.title()).collect::<Vec<_>>().join(", "),
+                last.map_or("", |m| m.title())
+            )
+        }
     }
 }
 
@@ -57,8 +65,63 @@ pub fn decider(candidates: MethodSet) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("; "))
 }
 
-/// Establishes a pair's method from its attempts (oldest first) and the configured method.
-pub fn establish(list: &[&Attempt], configured: Option<Method>) -> PairMethod {
+/// The traces' part of a pair's method: its latest decided attempt (else its latest), as the
+/// diagnosis of that attempt's lines left it.
+fn from_traces(a: &Attempt) -> (MethodSet, String) {
+    let candidates = MethodSet::of(&a.method_candidates);
+    let basis = if a.method_basis.is_empty() {
+        format!("attempt #{}: its lines do not show the transport", a.id)
+    } else {
+        format!("attempt #{}: {}", a.id, a.method_basis.join("; "))
+    };
+    (candidates, basis)
+}
+
+/// Which methods a certificate check leaves for an attempt's outcome: a TLS registration that
+/// succeeded cannot have used a method whose handshake or own check the certificates make
+/// fail; a certificate refusal cannot have happened under a method they make succeed.
+fn from_certificates(a: &Attempt, pre: &super::preflight::PairPreflight) -> Option<(MethodSet, String)> {
+    use super::preflight::Prediction;
+    use super::types::RootCause;
+    let refused =
+        matches!(a.root_cause, Some(RootCause::SpokeRejectsHubCertificate | RootCause::HubRejectsSpokeCertificate));
+    let tls_success = a.outcome == Outcome::Success && a.tls == Some(true);
+    if !tls_success && !refused {
+        return None;
+    }
+    let mut keep = Vec::new();
+    let mut out = Vec::new();
+    for mp in &pre.methods {
+        let consistent = match (tls_success, mp.prediction) {
+            (true, Prediction::Fails) => false,
+            (false, Prediction::Succeeds) => false,
+            _ => true,
+        };
+        if consistent {
+            keep.push(mp.method);
+        } else {
+            out.push(format!(
+                "{} would {}: {}",
+                mp.method.title(),
+                if tls_success { "fail" } else { "succeed" },
+                mp.why
+            ));
+        }
+    }
+    if out.is_empty() {
+        return None;
+    }
+    Some((MethodSet::of(&keep), format!("the certificate check says {}", out.join("; "))))
+}
+
+/// Establishes a pair's method from its attempts (oldest first), the certificate check of the
+/// pair when there is one, and the configured method; says what it rests on, and where the
+/// sources disagree.
+pub fn decide(
+    list: &[&Attempt],
+    pre: Option<&super::preflight::PairPreflight>,
+    configured: Option<Method>,
+) -> PairMethod {
     let latest = list.iter().rev().find(|a| a.outcome != Outcome::Incomplete).or(list.last());
     let Some(a) = latest else {
         let candidates = configured.map_or(MethodSet::ALL, |m| MethodSet::of(&[m]));
@@ -71,69 +134,83 @@ pub fn establish(list: &[&Attempt], configured: Option<Method>) -> PairMethod {
                 None => "no attempt in the traces shows it".into(),
             },
             decider: decider(candidates),
+            conflict: None,
         };
     };
-    let candidates = MethodSet::of(&a.method_candidates);
-    let basis = match (a.method, a.method_source) {
-        (Some(m), MethodSource::Traces) => {
-            format!("from the traces: attempt #{} ({}) fits only {}", a.id, transport(a), m.title())
+    let (traces, mut basis) = from_traces(a);
+    let mut candidates = traces;
+    let mut source = if traces.single().is_some() { MethodSource::Traces } else { MethodSource::Unknown };
+    let mut conflict = None;
+    if let Some((certs, why)) = pre.and_then(|p| from_certificates(a, p)) {
+        let both = candidates.intersect(certs);
+        if both.is_empty() {
+            conflict =
+                Some(format!("the traces of attempt #{} fit {}, but {why}", a.id, titles(&candidates.members())));
+        } else if both != candidates {
+            candidates = both;
+            basis.push_str(&format!("; {why}"));
+            if source == MethodSource::Unknown && candidates.single().is_some() {
+                source = MethodSource::Certificates;
+            }
+        } else {
+            basis.push_str(&format!("; {why}"));
         }
-        (Some(m), _) => format!(
-            "{} as configured; the traces of attempt #{} ({}) allow it{}",
-            m.title(),
-            a.id,
-            transport(a),
-            if a.method_candidates.len() > 1 { " among others" } else { "" }
-        ),
-        (None, _) => format!(
-            "undecided: attempt #{} ({}) fits {}",
-            a.id,
-            transport(a),
-            a.method_candidates.iter().map(|m| m.title()).collect::<Vec<_>>().join(" or ")
-        ),
-    };
+    }
+    if let Some(c) = configured {
+        if candidates.contains(c) {
+            if candidates.single().is_none() {
+                candidates = MethodSet::of(&[c]);
+                source = MethodSource::Configuration;
+                basis.push_str(&format!("; {} as configured", c.title()));
+            } else {
+                basis.push_str("; as configured");
+            }
+        } else {
+            let found = titles(&candidates.members());
+            conflict.get_or_insert(format!("{} was given as configured, but the traces show {found}", c.title()));
+        }
+    }
+    let method = candidates.single();
     PairMethod {
-        method: a.method,
-        candidates: a.method_candidates.clone(),
-        source: a.method_source,
+        method,
+        candidates: candidates.members(),
+        source: if method.is_some() { source } else { MethodSource::Unknown },
         basis,
-        decider: if a.method.is_none() { decider(candidates) } else { None },
+        decider: if method.is_none() { decider(candidates) } else { None },
+        conflict,
     }
 }
 
-/// Narrows an undecided method with the certificate check (`preflight`), for a pair whose
-/// latest attempt registered over TLS: a method the certificates rule out (its prediction
-/// `fails`) cannot be the one that just succeeded. Nothing changes when the certificates rule
-/// out none, or all (that contradiction is reported on its own).
-pub fn narrow_by_certificates(pm: &mut PairMethod, pre: &super::preflight::PairPreflight) {
-    if pm.method.is_some() {
-        return;
-    }
-    let ruled_out: Vec<(Method, String)> = pm
-        .candidates
+/// A pair's method from its attempts alone (the analysis of traces without the configuration
+/// of either side: `analyze`).
+pub fn establish(list: &[&Attempt], configured: Option<Method>) -> PairMethod {
+    decide(list, None, configured)
+}
+
+/// Several methods by number: `method 2, 3 or 4`.
+pub fn numbers(ms: &[Method]) -> String {
+    let n: Vec<&str> = ms
         .iter()
-        .filter_map(|m| {
-            pre.method(*m).filter(|p| p.prediction == super::preflight::Prediction::Fails).map(|p| (*m, p.why.clone()))
+        .map(|m| match m {
+            Method::Password => "1",
+            Method::Tls => "2",
+            Method::TlsWithPassword => "3",
+            Method::TlsAfterPassword => "4",
         })
         .collect();
-    if ruled_out.is_empty() || ruled_out.len() == pm.candidates.len() {
-        return;
+    match n.split_last() {
+        None => "no method".into(),
+        Some((only, [])) => format!("method {only}"),
+        Some((last, rest)) => format!("method {} or {last}", rest.join(", ")),
     }
-    pm.candidates.retain(|m| !ruled_out.iter().any(|(r, _)| r == m));
-    let why = ruled_out.iter().map(|(m, why)| format!("{} ({why})", m.title())).collect::<Vec<_>>().join("; ");
-    match pm.candidates.as_slice() {
-        [only] => {
-            pm.method = Some(*only);
-            pm.source = MethodSource::Certificates;
-            pm.basis = format!(
-                "from the traces and the certificates: {}; and the certificates rule out {why}",
-                pm.basis.trim_start_matches("undecided: ")
-            );
-            pm.decider = None;
-        }
-        _ => {
-            pm.basis = format!("{}; the certificates rule out {why}", pm.basis);
-            pm.decider = decider(MethodSet::of(&pm.candidates));
-        }
+}
+
+/// The method in a sentence: `TLS with password (method 3), from attempt #1: ...`, or what is
+/// still open.
+pub fn sentence(pm: &PairMethod) -> String {
+    match pm.method {
+        Some(m) => format!("{}, from {}", m.title(), pm.basis),
+        None if pm.candidates.is_empty() => format!("not determined: {}", pm.basis),
+        None => format!("not decided between {}: {}", numbers(&pm.candidates), pm.basis),
     }
 }

@@ -8,11 +8,15 @@
 //! 3. [`pairing`]: join the hub's and the spoke's episodes into attempts, estimate clock skew;
 //! 4. [`diagnose`] and [`fix`]: method, outcome, root cause and what to do, per attempt;
 //! 5. [`verdict`]: per spoke/hub pair the latest attempt decides; the worst pair decides the
-//!    run's status and exit code.
+//!    run's status and exit code;
+//! 6. with both sides' configuration (`check`): [`network`] says which links the clusters given
+//!    should have and how each end is known, [`judge`] gives each link one [`cause`] and its
+//!    [`method`] from every source, and [`findings`] what the configuration says.
 //!
 //! The [`catalog`] holds the signatures (built in from `signatures/ils.toml`).
 
 pub mod catalog;
+pub mod cause;
 pub mod diagnose;
 pub mod episode;
 pub mod event;
@@ -20,10 +24,12 @@ pub mod fields;
 pub mod filter;
 pub mod findings;
 pub mod fix;
+pub mod judge;
 pub mod levels;
 pub mod method;
 pub mod model;
 pub mod names;
+pub mod network;
 pub mod pairing;
 pub mod preflight;
 pub mod quiet;

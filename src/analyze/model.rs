@@ -104,6 +104,53 @@ pub struct Pair {
     pub reason: String,
     /// The authentication method the pair uses, and what that rests on.
     pub method: super::method::PairMethod,
+    /// Whether the verdict judges this pair: a link between clusters the check was given
+    /// (`check`), or every pair (`analyze`). Other pairs the traces show (a hub's other spokes)
+    /// are context.
+    pub judged: bool,
+    /// What the pair joins (`spoke_to_hub`, `hub_to_hub`, `spoke_to_spoke`); null offline.
+    pub link: Option<super::network::LinkKind>,
+    /// How its two ends are known (`traces`, `only_hub`, `rows`, `unknown`); null offline.
+    pub membership: Option<super::network::Membership>,
+    /// The one cause of the pair's state, from everything read (traces, configuration,
+    /// certificates); null when the pair is healthy.
+    pub cause: Option<PairCause>,
+    /// Runs of consecutive attempts with the same outcome, cause and method, oldest first: a
+    /// failing join retries on its interval, and the runs tell that story once.
+    pub runs: Vec<AttemptRun>,
+}
+
+/// The cause of a pair's state, with its fix: said once per pair.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PairCause {
+    /// A root cause of the attempts (`password_mismatch`, ...), or one the configuration
+    /// explains: `ils_service_stopped` (the side registered to does not run ILS),
+    /// `client_service_stopped`, `not_registered`, `registered_to_spoke`.
+    pub code: String,
+    /// The cause in a sentence.
+    pub text: String,
+    /// What it rests on, in words (the attempt's lines, the facts read).
+    pub basis: Vec<String>,
+    /// What to do.
+    pub fix: String,
+    pub confidence: Confidence,
+}
+
+/// Consecutive attempts of one pair with the same outcome, cause and method.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AttemptRun {
+    pub count: usize,
+    pub outcome: Outcome,
+    pub root_cause: Option<RootCause>,
+    pub method: Option<Method>,
+    /// Ids of the first and the last attempt.
+    pub first: usize,
+    pub last: usize,
+    /// RFC 3339 (or time of day) of the first and the last attempt.
+    pub first_at: Option<String>,
+    pub last_at: Option<String>,
+    /// Median time between two attempts of the run, seconds (null for one attempt or no times).
+    pub interval_s: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -122,6 +169,9 @@ pub struct Attempt {
     /// The methods the traces leave possible (one when `method` is set from the traces).
     pub method_candidates: Vec<Method>,
     pub method_source: MethodSource,
+    /// What narrowed the method, in words: the transport, and each line that fits only some
+    /// methods.
+    pub method_basis: Vec<String>,
     pub outcome: Outcome,
     pub root_cause: Option<RootCause>,
     pub verify_error: Option<VerifyError>,
@@ -142,6 +192,39 @@ pub struct Attempt {
     /// started before the window or the files read, and begins at its first concluding line.
     pub opened_before_window: bool,
     pub evidence: Vec<Evidence>,
+}
+
+impl Attempt {
+    /// An attempt with nothing but its ends and outcome (for tests of what reads attempts).
+    pub fn bare(id: usize, spoke: Option<String>, hub: Option<String>, outcome: Outcome) -> Attempt {
+        Attempt {
+            id,
+            hub,
+            spoke,
+            spoke_fqdn: None,
+            hub_name: None,
+            spoke_name: None,
+            port: None,
+            tls: None,
+            method: None,
+            method_candidates: Vec::new(),
+            method_source: MethodSource::Unknown,
+            method_basis: Vec::new(),
+            outcome,
+            root_cause: None,
+            verify_error: None,
+            at: None,
+            time_of_day: None,
+            seen_on: Vec::new(),
+            linked_by: LinkKind::OneSide,
+            confidence: Confidence::Confirmed,
+            summary: String::new(),
+            fix: None,
+            notes: Vec::new(),
+            opened_before_window: false,
+            evidence: Vec::new(),
+        }
+    }
 }
 
 /// Routine ILS traffic: lines that belong to no attempt (decrypted messages, certificate checks
@@ -176,6 +259,9 @@ pub struct Evidence {
     pub signature: String,
     pub meaning: String,
     pub at: Option<String>,
+    /// A line that decides the attempt: it concludes it (established, a failure, an alarm) or
+    /// narrows its method. The short report shows these.
+    pub key: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -40,10 +40,48 @@ pub fn apply(a: &mut Analysis, names: &Names) {
         if let (Some(addr), Some(n)) = (&x.hub, &x.hub_name) {
             x.summary = replace_word(&x.summary, &format!("hub {addr}"), &format!("hub {n}"));
         }
+        // The fix names the sides as `the hub (ADDRESS)`: by name at the first mention, by role
+        // after it.
+        if let Some(fix) = x.fix.as_mut() {
+            for (addr, name, role) in [(&x.hub, &x.hub_name, "hub"), (&x.spoke, &x.spoke_name, "spoke")] {
+                if let (Some(addr), Some(n)) = (addr, name) {
+                    *fix = name_once(fix, role, addr, n);
+                }
+            }
+        }
     }
     for (from, to) in swaps {
         a.summary = replace_word(&a.summary, &from, &to);
     }
+}
+
+/// `the hub (10.1.1.1)` (or `The hub (...)`) becomes `the hub cucm-hq (10.1.1.1)` at its first
+/// mention and `the hub` after it.
+fn name_once(text: &str, role: &str, addr: &str, name: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut first = true;
+    let lower = format!("the {role} ({addr})");
+    let upper = format!("The {role} ({addr})");
+    loop {
+        let next = [rest.find(&lower).map(|i| (i, false)), rest.find(&upper).map(|i| (i, true))]
+            .into_iter()
+            .flatten()
+            .min_by_key(|(i, _)| *i);
+        let Some((i, capital)) = next else { break };
+        let (before, tail) = rest.split_at(i);
+        out.push_str(before);
+        out.push_str(if capital { "The " } else { "the " });
+        out.push_str(role);
+        if first {
+            out.push(' ');
+            out.push_str(name);
+            first = false;
+        }
+        rest = tail.get(lower.len()..).unwrap_or("");
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Replaces each `from` in `text` that ends at a word boundary (so that `10.1.1.1` does not
@@ -83,6 +121,16 @@ pub fn replace_word(text: &str, from: &str, to: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_side_is_named_once_then_by_role() {
+        let t = "The hub (10.0.0.1) refuses. On the hub (10.0.0.1), import; restart on the hub (10.0.0.1).";
+        assert_eq!(
+            name_once(t, "hub", "10.0.0.1", "hq (10.0.0.1)"),
+            "The hub hq (10.0.0.1) refuses. On the hub, import; restart on the hub."
+        );
+        assert_eq!(name_once("no mention", "hub", "10.0.0.1", "hq"), "no mention");
+    }
 
     #[test]
     fn replaces_whole_addresses_only() {

@@ -488,6 +488,10 @@ pub fn findings(p: &PairPreflight, hub_host: &str) -> Vec<(Side, Finding)> {
                     host,
                     message: format!("{v} will refuse {what} in the TLS handshake: {reason} (OpenSSL error {code}){stale}"),
                     fix,
+                    pair: None,
+                    condition: None,
+                    part_of_cause: false,
+                    cluster: None,
                 }));
             }
             Handshake::Uncertain { reason } => out.push((side, Finding {
@@ -496,6 +500,10 @@ pub fn findings(p: &PairPreflight, hub_host: &str) -> Vec<(Side, Finding)> {
                 host,
                 message: format!("{v} may refuse {what} in the TLS handshake: {reason}"),
                 fix,
+                pair: None,
+                condition: None,
+                part_of_cause: false,
+                cluster: None,
             })),
             Handshake::Accepted { .. } if d.imported == Some(false) => out.push((side, Finding {
                 severity: Status::Warning,
@@ -505,6 +513,10 @@ pub fn findings(p: &PairPreflight, hub_host: &str) -> Vec<(Side, Finding)> {
                     "{v} trusts {what} through its CA, but does not hold the certificate itself: ILS's own check after the handshake refuses it with TLS certificates alone"
                 ),
                 fix,
+                pair: None,
+                condition: None,
+                part_of_cause: false,
+                cluster: None,
             })),
             _ => {}
         }
@@ -526,6 +538,10 @@ pub fn contradictions(p: &PairPreflight, attempts: &[&Attempt], hub_host: &str) 
                 host: hub_host.to_string(),
                 message,
                 fix: "ils-doctor read these certificates wrongly: please report it with a support bundle (`ils-doctor collect`), and trust the traces over the prediction".into(),
+                pair: None,
+                condition: None,
+                part_of_cause: false,
+                cluster: None,
             });
         }
     };
@@ -739,36 +755,39 @@ mod tests {
     #[test]
     fn certificates_narrow_the_method_of_a_tls_success() {
         use crate::analyze::diagnose::MethodSource;
-        use crate::analyze::method::{narrow_by_certificates, PairMethod};
+        use crate::analyze::method::decide;
         let k = pki();
+        // The spoke trusts the hub only through the CA: method 2's own check would refuse it.
         let hub = facts("10.0.0.1", &k.hub_self, vec![t("root", &k.root)]);
         let spoke = facts("10.0.0.2", &k.spoke_ca, vec![t("hub", &k.hub_self)]);
         let p = &predict(&hub, &[&spoke], now())[0];
-        let undecided = |candidates: Vec<Method>| PairMethod {
-            method: None,
-            candidates,
-            source: MethodSource::Unknown,
-            basis: "undecided: attempt #1 (TLS on 7501) fits ...".into(),
-            decider: Some("x".into()),
+        let success = |candidates: Vec<Method>| {
+            let mut a = attempt(Outcome::Success);
+            a.method_candidates = candidates;
+            a.method_basis = vec!["TLS on port 7501".into()];
+            a
         };
-        let mut two = undecided(vec![Method::Tls, Method::TlsWithPassword]);
-        narrow_by_certificates(&mut two, p);
-        assert_eq!(two.method, Some(Method::TlsWithPassword));
-        assert_eq!(two.source, MethodSource::Certificates);
-        assert!(
-            two.basis.starts_with("from the traces and the certificates") && two.basis.contains("method 2"),
-            "{}",
-            two.basis
-        );
-        let mut three = undecided(vec![Method::Tls, Method::TlsWithPassword, Method::TlsAfterPassword]);
-        narrow_by_certificates(&mut three, p);
-        assert_eq!(three.method, None);
-        assert_eq!(three.candidates, vec![Method::TlsWithPassword, Method::TlsAfterPassword]);
-        // Only method 2 left in the traces and the certificates rule it out: a contradiction,
-        // reported elsewhere; the method stays as the traces say.
-        let mut only = undecided(vec![Method::Tls]);
-        narrow_by_certificates(&mut only, p);
-        assert_eq!(only.candidates, vec![Method::Tls]);
+        let two = success(vec![Method::Tls, Method::TlsWithPassword]);
+        let pm = decide(&[&two], Some(p), None);
+        assert_eq!((pm.method, pm.source), (Some(Method::TlsWithPassword), MethodSource::Certificates));
+        assert!(pm.basis.contains("TLS certificates (method 2) would fail"), "{}", pm.basis);
+        assert_eq!(pm.conflict, None);
+        let three = success(vec![Method::Tls, Method::TlsWithPassword, Method::TlsAfterPassword]);
+        let pm = decide(&[&three], Some(p), None);
+        assert_eq!(pm.method, None);
+        assert_eq!(pm.candidates, vec![Method::TlsWithPassword, Method::TlsAfterPassword]);
+        // The configured method decides between what the traces and certificates leave.
+        let pm = decide(&[&three], Some(p), Some(Method::TlsAfterPassword));
+        assert_eq!((pm.method, pm.source), (Some(Method::TlsAfterPassword), MethodSource::Configuration));
+        // Only method 2 left in the traces and the certificates rule it out: the sources
+        // disagree, which is said; the traces win.
+        let only = success(vec![Method::Tls]);
+        let pm = decide(&[&only], Some(p), None);
+        assert_eq!(pm.method, Some(Method::Tls));
+        assert!(pm.conflict.as_deref().is_some_and(|c| c.contains("would fail")), "{:?}", pm.conflict);
+        // A configured method the traces rule out is a conflict too.
+        let pm = decide(&[&only], Some(p), Some(Method::Password));
+        assert!(pm.conflict.is_some(), "{pm:?}");
     }
 
     #[test]
@@ -788,31 +807,11 @@ mod tests {
     }
 
     fn attempt(outcome: Outcome) -> Attempt {
-        Attempt {
-            id: 1,
-            hub: None,
-            spoke: None,
-            spoke_fqdn: None,
-            hub_name: None,
-            spoke_name: None,
-            port: Some(7501),
-            tls: Some(true),
-            method: None,
-            method_candidates: Vec::new(),
-            method_source: crate::analyze::diagnose::MethodSource::Traces,
-            outcome,
-            root_cause: None,
-            verify_error: None,
-            at: None,
-            time_of_day: None,
-            seen_on: Vec::new(),
-            linked_by: crate::analyze::pairing::LinkKind::OneSide,
-            confidence: crate::analyze::types::Confidence::Inferred,
-            summary: String::new(),
-            fix: None,
-            notes: Vec::new(),
-            opened_before_window: false,
-            evidence: Vec::new(),
-        }
+        let mut a = Attempt::bare(1, None, None, outcome);
+        a.port = Some(7501);
+        a.tls = Some(true);
+        a.method_source = crate::analyze::diagnose::MethodSource::Traces;
+        a.confidence = crate::analyze::types::Confidence::Inferred;
+        a
     }
 }

@@ -9,6 +9,7 @@
 //!   public sample (docs/cucm-notes.md#axl-ils), so this rule is inferred and says so;
 //! - the ILS service state from `utils service list` (documented output).
 
+use crate::analyze::cause::RunNotes;
 use crate::analyze::Status;
 use crate::collect::facts::Facts;
 
@@ -25,8 +26,18 @@ fn verdict(status: Status, reason: String, inferred: bool) -> QuietVerdict {
     QuietVerdict { status, reason, inferred }
 }
 
+/// What to suggest to test a fresh join: never what the run itself already did.
+fn fresh_join_hint(run: &RunNotes) -> String {
+    if run.restarted.is_empty() {
+        "use --force-registration to test a fresh join".into()
+    } else {
+        format!("ils-doctor restarted the ILS service to force a registration and saw none within {} s", run.capture_s)
+    }
+}
+
 /// Judges a hub and spoke that showed no registration attempt, from their facts.
-pub fn judge(hub: &Facts, spoke: &Facts) -> QuietVerdict {
+pub fn judge(hub: &Facts, spoke: &Facts, run: &RunNotes) -> QuietVerdict {
+    let hint = fresh_join_hint(run);
     let spoke_name = spoke.node_name.as_deref().unwrap_or(&spoke.host);
     if let Some(state) = spoke.ils_service.as_deref().filter(|s| !s.to_ascii_uppercase().starts_with("STARTED")) {
         return verdict(
@@ -58,7 +69,7 @@ pub fn judge(hub: &Facts, spoke: &Facts) -> QuietVerdict {
         (true, Some(s)) if s.to_ascii_lowercase().contains("up to date") => verdict(
             Status::Ok,
             format!(
-                "registered; no new registration observed (use --force-registration to test a fresh join): the spoke {spoke_name}'s remotecluster lists the hub {hub_id} and its ILS synchronization status reads \"{s}\" (that status string is inferred: no public sample)"
+                "registered; no new registration observed ({hint}): the spoke {spoke_name}'s remotecluster lists the hub {hub_id} and its ILS synchronization status reads \"{s}\" (that status string is inferred: no public sample)"
             ),
             true,
         ),
@@ -72,14 +83,14 @@ pub fn judge(hub: &Facts, spoke: &Facts) -> QuietVerdict {
         (true, None) => verdict(
             Status::Unknown,
             format!(
-                "no registration attempt in the capture; the spoke {spoke_name}'s remotecluster lists the hub {hub_id}, but those rows can come from the Cluster View configuration and no synchronization status confirms a registration; use --force-registration to test a fresh join"
+                "no registration attempt in the capture; the spoke {spoke_name}'s remotecluster lists the hub {hub_id}, but those rows can come from the Cluster View configuration and no synchronization status confirms a registration; {hint}"
             ),
             false,
         ),
         (false, _) => verdict(
             Status::Warning,
             format!(
-                "the spoke {spoke_name}'s remotecluster does not list the hub {hub_id}: not registered to it, and no attempt was seen in the capture (the spoke retries on its own interval; use --force-registration)"
+                "the spoke {spoke_name}'s remotecluster does not list the hub {hub_id}: not registered to it, and no attempt was seen in the capture (the spoke retries on its own interval; {hint})"
             ),
             false,
         ),
@@ -104,7 +115,7 @@ mod tests {
 
     #[test]
     fn registered_and_up_to_date_is_ok_and_says_it_is_inferred() {
-        let v = judge(&facts("HUB-CL"), &spoke(&["HUB-CL"], Some("Up to Date"), Some("STARTED")));
+        let v = judge(&facts("HUB-CL"), &spoke(&["HUB-CL"], Some("Up to Date"), Some("STARTED")), &RunNotes::default());
         assert_eq!(v.status, Status::Ok, "{v:?}");
         assert!(v.inferred && v.reason.contains("--force-registration") && v.reason.contains("HUB-CL"), "{v:?}");
     }
@@ -112,22 +123,26 @@ mod tests {
     #[test]
     fn each_disagreement_has_its_own_status() {
         let hub = facts("HUB-CL");
-        let stopped = judge(&hub, &spoke(&["HUB-CL"], Some("Up to Date"), Some("STOPPED  Commanded Out of Service")));
+        let stopped = judge(
+            &hub,
+            &spoke(&["HUB-CL"], Some("Up to Date"), Some("STOPPED  Commanded Out of Service")),
+            &RunNotes::default(),
+        );
         assert_eq!(stopped.status, Status::Critical, "{stopped:?}");
-        let stale = judge(&hub, &spoke(&["HUB-CL"], Some("Sync in Progress"), Some("STARTED")));
+        let stale = judge(&hub, &spoke(&["HUB-CL"], Some("Sync in Progress"), Some("STARTED")), &RunNotes::default());
         assert_eq!(stale.status, Status::Warning, "{stale:?}");
-        let absent = judge(&hub, &spoke(&["OTHER-CL"], Some("Up to Date"), Some("STARTED")));
+        let absent = judge(&hub, &spoke(&["OTHER-CL"], Some("Up to Date"), Some("STARTED")), &RunNotes::default());
         assert_eq!(absent.status, Status::Warning, "{absent:?}");
         assert!(absent.reason.contains("does not list the hub HUB-CL"), "{absent:?}");
-        let no_sync = judge(&hub, &spoke(&["HUB-CL"], None, None));
+        let no_sync = judge(&hub, &spoke(&["HUB-CL"], None, None), &RunNotes::default());
         assert_eq!(no_sync.status, Status::Unknown, "{no_sync:?}");
     }
 
     #[test]
     fn nothing_read_is_unknown() {
-        let v = judge(&Facts::default(), &spoke(&["HUB-CL"], Some("Up to Date"), None));
+        let v = judge(&Facts::default(), &spoke(&["HUB-CL"], Some("Up to Date"), None), &RunNotes::default());
         assert_eq!(v.status, Status::Unknown);
-        let v = judge(&facts("HUB-CL"), &Facts::default());
+        let v = judge(&facts("HUB-CL"), &Facts::default(), &RunNotes::default());
         assert_eq!(v.status, Status::Unknown);
     }
 }

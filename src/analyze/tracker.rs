@@ -53,6 +53,11 @@ pub const MAX_UNCONCLUDED_PEERS: usize = 1024;
 pub const LOOK_BACK: usize = 32;
 /// How far before a TLS connection's concluding line its certificate checks may be.
 pub const HANDSHAKE_MS: i64 = 100;
+/// A concluded connection's lifetime: the lines that conclude one attempt (a refusal, its alarm,
+/// the connection's failure or close) come within milliseconds of each other in the technote;
+/// after this, a line naming the same handler, address or port belongs to a later attempt (a
+/// retry reuses them).
+pub const CLOSING_MS: i64 = 1_000;
 /// Lines naming no connection (routine decrypt lines) remembered for their record, within a
 /// connection's lifetime.
 pub const UNKEYED_LOOK_BACK: usize = 1024;
@@ -105,6 +110,8 @@ struct Conn<H> {
     last_t: Option<i64>,
     opened: bool,
     concluded: bool,
+    /// When its first concluding line came: its lifetime ends [`CLOSING_MS`] after.
+    concluded_at: Option<i64>,
     kept: [usize; 3],
     more: u64,
     hits: Vec<H>,
@@ -292,11 +299,17 @@ impl<H> Tracker<H> {
         }
     }
 
-    /// The open connection a line belongs to.
+    /// The open connection a line belongs to. A connection that concluded takes lines only
+    /// within [`CLOSING_MS`] of its conclusion: identifiers are matched inside a lifetime.
     fn find(&self, l: &Line<'_>) -> Option<usize> {
         let f = l.fields;
+        let alive = |c: &Conn<H>| match (c.concluded_at, l.t_ms) {
+            (Some(done), Some(t)) => t.saturating_sub(done) <= CLOSING_MS,
+            _ => true,
+        };
         let compatible = |c: &Conn<H>| {
-            opt_compatible(c.peer_ip.as_deref(), f.peer_ip.as_deref())
+            alive(c)
+                && opt_compatible(c.peer_ip.as_deref(), f.peer_ip.as_deref())
                 && opt_compatible(c.client_port, client_port(self.side, f))
                 && opt_compatible(c.pid, f.pid)
         };
@@ -310,10 +323,20 @@ impl<H> Tracker<H> {
                 return Some(i);
             }
         }
-        // A connection opened by a line that named nothing takes the next line that does.
         if is_keyed(f) {
+            // A connection opened by a line that named nothing takes the next line that does.
             if let Some(i) = self.open.iter().rposition(|c| c.peer_ip.is_none() && c.pid.is_none() && !c.concluded) {
                 return Some(i);
+            }
+            // A line that names a connection right after a conclusion that named none (the
+            // hub's `Close Req` after `VerifyCertificateInfo` refused an FQDN) concludes it and
+            // names its peer.
+            if l.role == ConnRole::Concludes {
+                if let Some(i) =
+                    self.open.iter().rposition(|c| c.peer_ip.is_none() && c.pid.is_none() && c.concluded && alive(c))
+                {
+                    return Some(i);
+                }
             }
         }
         let ip = f.peer_ip.as_deref()?;
@@ -352,6 +375,7 @@ impl<H> Tracker<H> {
             last_t: l.t_ms,
             opened: false,
             concluded: false,
+            concluded_at: None,
             kept: [0; 3],
             more: 0,
             hits: Vec::new(),
@@ -385,7 +409,12 @@ impl<H> Tracker<H> {
         };
         match l.role {
             ConnRole::Opens => c.opened = true,
-            ConnRole::Concludes => c.concluded = true,
+            ConnRole::Concludes => {
+                c.concluded = true;
+                if c.concluded_at.is_none() {
+                    c.concluded_at = l.t_ms;
+                }
+            }
             ConnRole::Supports => {}
         }
         match c.kept.get_mut(slot) {
@@ -533,7 +562,13 @@ impl<H> Tracker<H> {
     fn flush_pending(&mut self, out: &mut impl FnMut(Out<H>)) {
         let pending = std::mem::take(&mut self.pending);
         if pending.iter().any(|w| w.role != ConnRole::Supports) {
-            let i = match self.open.len().checked_sub(1) {
+            // The latest connection still in its lifetime.
+            let t = pending.iter().find_map(|w| w.t_ms);
+            let alive = self.open.iter().rposition(|c| match (c.concluded_at, t) {
+                (Some(done), Some(t)) => t.saturating_sub(done) <= CLOSING_MS,
+                _ => true,
+            });
+            let i = match alive {
                 Some(last) => last,
                 None => {
                     let t_ms = pending.iter().find_map(|w| w.t_ms);

@@ -215,6 +215,17 @@ pub enum RootCause {
 }
 
 impl RootCause {
+    /// The cause in an engineer's words.
+    pub fn words(self) -> &'static str {
+        match self {
+            RootCause::PasswordMismatch => "the ILS passwords differ",
+            RootCause::SpokeRejectsHubCertificate => "the spoke refuses the hub's Tomcat certificate",
+            RootCause::HubRejectsSpokeCertificate => "the hub refuses the spoke's Tomcat certificate",
+            RootCause::HubUnreachable => "the hub's ILS service does not answer",
+            RootCause::Unknown => "the lines do not say why",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             RootCause::PasswordMismatch => "password_mismatch",

@@ -125,7 +125,79 @@ fn pair(
         activity,
         reason,
         method: super::method::establish(list, configured),
+        judged: true,
+        link: None,
+        membership: None,
+        cause: None,
+        runs: runs(list),
     }
+}
+
+/// Rebuilds the pairs and the verdict of `a` from its attempts (ids already given), with no
+/// routine traffic: what a test of a later step starts from.
+pub fn rejudge(a: &mut Analysis, configured: Option<super::types::Method>) {
+    let mut by_pair: BTreeMap<(Option<String>, Option<String>), Vec<&model::Attempt>> = BTreeMap::new();
+    for x in &a.attempts {
+        by_pair.entry((x.hub.clone(), x.spoke.clone())).or_default().push(x);
+    }
+    a.pairs = by_pair.into_iter().map(|((hub, spoke), list)| pair(hub, spoke, &list, None, configured)).collect();
+    a.status = a.pairs.iter().map(|p| p.status).max().unwrap_or(Status::Unknown);
+    a.exit_code = a.status.exit_code();
+    a.summary = summary(a.status, &a.pairs, &a.attempts, 0);
+}
+
+/// Consecutive attempts (oldest first) with the same outcome, root cause and method, as runs:
+/// a failing join retries on its interval, and a run tells that once.
+pub fn runs(list: &[&model::Attempt]) -> Vec<model::AttemptRun> {
+    let mut out: Vec<(model::AttemptRun, Vec<Option<i64>>)> = Vec::new();
+    for a in list {
+        let t = instant_ms(a);
+        match out.last_mut() {
+            Some((r, times)) if r.outcome == a.outcome && r.root_cause == a.root_cause && r.method == a.method => {
+                r.count = r.count.saturating_add(1);
+                r.last = a.id;
+                r.last_at = a.at.clone().or_else(|| a.time_of_day.clone());
+                times.push(t);
+            }
+            _ => out.push((
+                model::AttemptRun {
+                    count: 1,
+                    outcome: a.outcome,
+                    root_cause: a.root_cause,
+                    method: a.method,
+                    first: a.id,
+                    last: a.id,
+                    first_at: a.at.clone().or_else(|| a.time_of_day.clone()),
+                    last_at: a.at.clone().or_else(|| a.time_of_day.clone()),
+                    interval_s: None,
+                },
+                vec![t],
+            )),
+        }
+    }
+    out.into_iter()
+        .map(|(mut r, times)| {
+            let mut gaps: Vec<i64> = times
+                .windows(2)
+                .filter_map(|w| match w {
+                    [Some(a), Some(b)] if b >= a => Some(b.saturating_sub(*a)),
+                    _ => None,
+                })
+                .collect();
+            gaps.sort_unstable();
+            r.interval_s = gaps.get(gaps.len() / 2).map(|ms| u64::try_from(ms.saturating_add(500) / 1000).unwrap_or(0));
+            r
+        })
+        .collect()
+}
+
+/// An attempt's instant in ms: from its RFC 3339 time, else its time of day (same day).
+fn instant_ms(a: &model::Attempt) -> Option<i64> {
+    if let Some(t) = a.at.as_deref().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()) {
+        return Some(t.timestamp_millis());
+    }
+    let t = chrono::NaiveTime::parse_from_str(a.time_of_day.as_deref()?, "%H:%M:%S%.f").ok()?;
+    Some(i64::from(chrono::Timelike::num_seconds_from_midnight(&t)).saturating_mul(1000))
 }
 
 fn summary(status: Status, pairs: &[Pair], attempts: &[model::Attempt], unclaimed: u64) -> String {

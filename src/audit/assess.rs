@@ -135,7 +135,7 @@ pub fn network(
         let mut flat: Vec<Finding> = link_findings.iter().map(|(_, f)| f.clone()).collect();
         drop_moot_trust_findings(&mut flat, &mut a);
         let quiet_ok = a.attempts.is_empty()
-            && matches!((&gh.facts, &gs.facts), (Some(fh), Some(fs)) if analyze::quiet::judge(fh, fs).status == Status::Ok);
+            && matches!((&gh.facts, &gs.facts), (Some(fh), Some(fs)) if analyze::quiet::judge(fh, fs, &analyze::cause::RunNotes::default()).status == Status::Ok);
         findings::drop_quiet_trust_findings(&mut flat, quiet_ok);
         link_findings.retain(|(_, f)| flat.iter().any(|k| k.code == f.code && k.message == f.message));
         for (side, f) in &link_findings {
@@ -222,6 +222,6 @@ fn quiet_link(label: &str, _hub: &Cluster, gh: &Gathered, gs: &Gathered) -> (Sta
         let which = if gh.facts.is_none() { "the hub" } else { "the spoke" };
         return (Status::Unknown, format!("{label}: {which} could not be read and its traces show no attempt"));
     };
-    let v = analyze::quiet::judge(fh, fs);
+    let v = analyze::quiet::judge(fh, fs, &analyze::cause::RunNotes::default());
     (v.status, format!("{label}: {}", v.reason))
 }

@@ -30,21 +30,7 @@ impl Depth {
 }
 
 /// A cluster's ILS role as the inventory states it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Hub,
-    Spoke,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Hub => "hub",
-            Role::Spoke => "spoke",
-        }
-    }
-}
+pub use crate::analyze::network::Role;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AuditReport {

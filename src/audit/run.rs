@@ -346,13 +346,14 @@ async fn deep_group(
     let hub_name = &hub_cluster.name;
     let dir = req.cache.join("deep").join(gather::dir_name(&n.name)).join(gather::dir_name(hub_name));
     let check_req = session::Request {
-        hub: hub_access.clone(),
+        hubs: vec![hub_access.clone()],
         spokes: spoke_accesses.to_vec(),
         capture: req.deep.capture,
         since: req.since,
         keep_trace_level: false,
         detailed_value: None,
         force_registration: req.deep.force_registration,
+        start_stopped: false,
         // One session judges every spoke of the hub: the links' method when they agree.
         method: {
             let methods: BTreeSet<_> = spokes.iter().map(|&ci| n.clusters.get(ci).and_then(|c| c.method)).collect();
@@ -477,6 +478,10 @@ fn still_raised(
                 host: a.host.clone(),
                 message: text.to_string(),
                 fix: RESTORE_FIX.into(),
+                pair: None,
+                condition: None,
+                part_of_cause: false,
+                cluster: None,
             });
         }
     }

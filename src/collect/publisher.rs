@@ -103,6 +103,11 @@ impl Publisher {
         self.ssh.run("utils service restart Cisco Intercluster Lookup Service").await
     }
 
+    /// Starts a stopped ILS service (`--start-stopped`).
+    pub async fn start_ils(&mut self) -> Result<String, SshError> {
+        self.ssh.run("utils service start Cisco Intercluster Lookup Service").await
+    }
+
     pub async fn close(self) {
         self.ssh.close().await;
     }

@@ -27,9 +27,16 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<u8> {
         return shared::report(&args.out, outcome);
     }
     let analysis = offline.analysis;
-    let bytes =
-        render::render(args.out.format, &analysis, Default::default(), &analysis, args.out.template.as_deref(), now())
-            .context("analyze: report")?;
+    let bytes = render::render(
+        args.out.format,
+        &analysis,
+        Default::default(),
+        &analysis,
+        args.out.template.as_deref(),
+        now(),
+        args.out.verbose,
+    )
+    .context("analyze: report")?;
     output::emit(args.out.output.as_deref(), |out| out.write_all(&bytes))?;
     Ok(analysis.exit_code)
 }

@@ -10,16 +10,17 @@ use crate::collect::trace_level;
 use crate::pipeline::{catalog, session, signals};
 
 pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
-    let shared::Targets { hub, spokes, method, record } =
+    let shared::Targets { hubs, spokes, method, record } =
         accesses(&args.conn, args.redact, &args.cluster, &args.config, &args.hub, &args.spoke)?;
     let req = session::Request {
-        hub,
+        hubs,
         spokes,
         capture: duration(&args.capture, "--capture")?,
         since: duration(&args.since, "--since")?,
         keep_trace_level: args.keep_trace_level,
         detailed_value: args.detailed_value.map(|v| v.to_string()),
         force_registration: args.force_registration,
+        start_stopped: args.start_stopped,
         method: args.method.or(method),
         download_dir: shared::download_dir(args.download_dir),
         journal: args.journal.unwrap_or_else(trace_level::default_journal_path),

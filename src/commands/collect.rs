@@ -13,22 +13,23 @@ use crate::exit::say;
 use crate::pipeline::{catalog, session, signals, support_bundle};
 
 pub fn run(args: CollectArgs) -> anyhow::Result<u8> {
-    let shared::Targets { mut hub, mut spokes, method, record } =
+    let shared::Targets { mut hubs, mut spokes, method, record } =
         accesses(&args.conn, args.redact, &args.cluster, &args.config, &args.hub, &args.spoke)?;
     // The bundle always carries the transcript (`transcript/`); `--record DIR` keeps a copy.
     let record_dir = record.is_some();
     let record = record.unwrap_or_else(|| crate::connect::record::Recording::new(&args.output, args.redact, false));
-    for a in std::iter::once(&mut hub).chain(spokes.iter_mut()) {
+    for a in hubs.iter_mut().chain(spokes.iter_mut()) {
         a.record = Some(record.clone());
     }
     let check = session::Request {
-        hub,
+        hubs,
         spokes,
         capture: duration(&args.capture, "--capture")?,
         since: duration(&args.since, "--since")?,
         keep_trace_level: false,
         detailed_value: args.detailed_value.map(|v| v.to_string()),
         force_registration: args.force_registration,
+        start_stopped: args.start_stopped,
         method: args.method.or(method),
         download_dir: shared::download_dir(args.download_dir),
         journal: args.journal.unwrap_or_else(trace_level::default_journal_path),
@@ -53,7 +54,7 @@ pub fn run(args: CollectArgs) -> anyhow::Result<u8> {
             anyhow::Ok(support_bundle::run(&req, signals::wait(sig)).await?)
         })
         .context("collect: no bundle")?;
-    let out = OutputArgs { format: args.format, output: None, template: None };
+    let out = OutputArgs { format: args.format, output: None, template: None, verbose: false };
     let code = shared::report(&out, &done.live)?;
     say(&format!(
         "ils-doctor: bundle {} written: {} files, {} bytes, in {:.1} s; the receiver runs `ils-doctor analyze {}`",

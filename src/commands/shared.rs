@@ -58,10 +58,10 @@ fn spec(s: &str, flag: &str) -> anyhow::Result<HostSpec> {
     s.parse().map_err(anyhow::Error::msg).with_context(|| format!("{flag} {s}"))
 }
 
-/// The hub's and spokes' access, from --hub/--spoke or --cluster.
 /// The publishers of a run, and the authentication method its configuration names.
 pub struct Targets {
-    pub hub: Access,
+    /// One hub, or several meshed hubs.
+    pub hubs: Vec<Access>,
     pub spokes: Vec<Access>,
     /// `method` of the config file's cluster, when it has one.
     pub method: Option<crate::analyze::Method>,
@@ -69,32 +69,39 @@ pub struct Targets {
     pub record: Option<Recording>,
 }
 
+/// The hubs' and spokes' access, from --hub/--spoke or --cluster: at least one spoke, or two
+/// hubs (a hub-to-hub link).
 pub fn accesses(
     conn: &ConnArgs,
     redact: bool,
     cluster: &Option<String>,
     config_file: &Option<PathBuf>,
-    hub: &Option<String>,
+    hub: &[String],
     spoke: &[String],
 ) -> anyhow::Result<Targets> {
     let mut opts = conn_options(conn, redact)?;
-    let (hub_spec, spoke_specs, method) = match (cluster, hub) {
+    let (hub_specs, spoke_specs, method) = match (cluster, hub) {
         (Some(name), _) => {
             let path = config_file.clone().unwrap_or_else(|| live::default_config_dir().join("config.toml"));
-            let (c, hub, spokes) = config::cluster(&path, name)?;
+            let (c, hubs, spokes) = config::cluster(&path, name)?;
             opts.admin_user = c.admin_user.unwrap_or(opts.admin_user);
             opts.app_user = c.app_user.unwrap_or(opts.app_user);
-            (hub, spokes, c.method)
+            (hubs, spokes, c.method)
         }
-        (None, Some(hub)) => {
-            (spec(hub, "--hub")?, spoke.iter().map(|s| spec(s, "--spoke")).collect::<anyhow::Result<Vec<_>>>()?, None)
-        }
-        (None, None) => bail!("give --hub and --spoke, or --cluster NAME"),
+        (None, []) => bail!("give --hub and --spoke (or --hub twice for meshed hubs), or --cluster NAME"),
+        (None, hubs) => (
+            hubs.iter().map(|h| spec(h, "--hub")).collect::<anyhow::Result<Vec<_>>>()?,
+            spoke.iter().map(|s| spec(s, "--spoke")).collect::<anyhow::Result<Vec<_>>>()?,
+            None,
+        ),
     };
-    let hub = opts.access(&hub_spec)?;
-    let spokes =
-        spoke_specs.iter().map(|s| opts.access(s).map_err(anyhow::Error::from)).collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(Targets { hub, spokes, method, record: opts.record.clone() })
+    if spoke_specs.is_empty() && hub_specs.len() < 2 {
+        bail!("nothing to check: give at least one --spoke, or --hub twice to check the link between two meshed hubs");
+    }
+    let access = |s: &HostSpec| opts.access(s).map_err(anyhow::Error::from);
+    let hubs = hub_specs.iter().map(access).collect::<anyhow::Result<Vec<_>>>()?;
+    let spokes = spoke_specs.iter().map(access).collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(Targets { hubs, spokes, method, record: opts.record.clone() })
 }
 
 /// The download folder of a run: `./ils-doctor-<time>` unless given.
@@ -111,6 +118,7 @@ pub fn report(out: &OutputArgs, outcome: &session::Outcome) -> anyhow::Result<u8
         outcome,
         out.template.as_deref(),
         now(),
+        out.verbose,
     )
     .context("report")?;
     output::emit(out.output.as_deref(), |w| w.write_all(&bytes))?;

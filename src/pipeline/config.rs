@@ -6,6 +6,11 @@
 //! name = "prod"
 //! hub = "cucm-hq.example.com"                 # HOST, HOST:SSH_PORT or HOST:SSH_PORT:HTTPS_PORT
 //! spokes = ["cucm-br1.example.com", "cucm-br2.example.com:22:8443"]
+//!
+//! [[cluster]]
+//! name = "mesh"
+//! hubs = ["cucm-hq.example.com", "cucm-dr.example.com"]   # meshed hubs: their link is checked too
+//! spokes = ["cucm-br1.example.com"]                      # may be empty with two hubs or more
 //! admin_user = "admin"                        # optional
 //! app_user = "axladmin"                       # optional
 //! method = "tls_with_password"                # optional: the ILS authentication method,
@@ -31,7 +36,12 @@ struct File {
 #[serde(deny_unknown_fields)]
 pub struct Cluster {
     pub name: String,
-    pub hub: String,
+    /// One hub (`hub`), or several meshed hubs (`hubs`).
+    #[serde(default)]
+    pub hub: Option<String>,
+    #[serde(default)]
+    pub hubs: Vec<String>,
+    #[serde(default)]
     pub spokes: Vec<String>,
     pub admin_user: Option<String>,
     pub app_user: Option<String>,
@@ -51,15 +61,15 @@ pub enum ConfigError {
     Unknown { path: String, name: String, known: String },
 }
 
-/// The named cluster, validated (host specs parse, at least one spoke).
-pub fn cluster(path: &Path, name: &str) -> Result<(Cluster, HostSpec, Vec<HostSpec>), ConfigError> {
+/// The named cluster, validated (host specs parse; at least one spoke, or two hubs).
+pub fn cluster(path: &Path, name: &str) -> Result<(Cluster, Vec<HostSpec>, Vec<HostSpec>), ConfigError> {
     let shown = path.display().to_string();
     let text =
         std::fs::read_to_string(path).map_err(|e| ConfigError::Read { path: shown.clone(), reason: e.to_string() })?;
     parse(&text, &shown, name)
 }
 
-pub fn parse(text: &str, shown: &str, name: &str) -> Result<(Cluster, HostSpec, Vec<HostSpec>), ConfigError> {
+pub fn parse(text: &str, shown: &str, name: &str) -> Result<(Cluster, Vec<HostSpec>, Vec<HostSpec>), ConfigError> {
     let invalid = |reason: String| ConfigError::Invalid { path: shown.to_string(), reason };
     // Refused before parsing, by line number only: a parse error would quote the secret.
     if let Some(n) =
@@ -80,9 +90,22 @@ pub fn parse(text: &str, shown: &str, name: &str) -> Result<(Cluster, HostSpec, 
         known,
     })?;
     let not_host = "not HOST, HOST:SSH_PORT or HOST:SSH_PORT:HTTPS_PORT (the value is not repeated here)";
-    let hub = c.hub.parse::<HostSpec>().map_err(|_| invalid(format!("cluster {name}: field `hub`: {not_host}")))?;
-    if c.spokes.is_empty() {
-        return Err(invalid(format!("cluster {name}: field `spokes` is empty")));
+    let mut hubs = Vec::new();
+    if let Some(h) = &c.hub {
+        hubs.push(h.parse::<HostSpec>().map_err(|_| invalid(format!("cluster {name}: field `hub`: {not_host}")))?);
+    }
+    for (i, h) in c.hubs.iter().enumerate() {
+        hubs.push(
+            h.parse::<HostSpec>().map_err(|_| invalid(format!("cluster {name}: field `hubs[{i}]`: {not_host}")))?,
+        );
+    }
+    if hubs.is_empty() {
+        return Err(invalid(format!("cluster {name}: no hub: give `hub` or `hubs`")));
+    }
+    if c.spokes.is_empty() && hubs.len() < 2 {
+        return Err(invalid(format!(
+            "cluster {name}: field `spokes` is empty (it may be empty only with two hubs or more in `hubs`)"
+        )));
     }
     let spokes = c
         .spokes
@@ -92,7 +115,7 @@ pub fn parse(text: &str, shown: &str, name: &str) -> Result<(Cluster, HostSpec, 
             s.parse::<HostSpec>().map_err(|_| invalid(format!("cluster {name}: field `spokes[{i}]`: {not_host}")))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok((c, hub, spokes))
+    Ok((c, hubs, spokes))
 }
 
 /// The position (line, column, key) of a TOML error, never its text.
@@ -124,10 +147,23 @@ mod tests {
 
     #[test]
     fn a_named_cluster() {
-        let (c, hub, spokes) = parse(GOOD, "c.toml", "prod").unwrap();
-        assert_eq!(hub.host, "hq");
+        let (c, hubs, spokes) = parse(GOOD, "c.toml", "prod").unwrap();
+        assert_eq!(hubs[0].host, "hq");
         assert_eq!(spokes[1].ssh_port, Some(2222));
         assert_eq!(c.app_user.as_deref(), Some("axladmin"));
+    }
+
+    #[test]
+    fn meshed_hubs_with_or_without_spokes() {
+        let mesh = "[[cluster]]\nname = \"mesh\"\nhubs = [\"hq\", \"dr:2222\"]\n";
+        let (_, hubs, spokes) = parse(mesh, "c.toml", "mesh").unwrap();
+        assert_eq!((hubs.len(), spokes.len(), hubs[1].ssh_port), (2, 0, Some(2222)));
+        let one = "[[cluster]]\nname = \"one\"\nhubs = [\"hq\"]\n";
+        let e = parse(one, "c.toml", "one").unwrap_err().to_string();
+        assert!(e.contains("`spokes` is empty"), "{e}");
+        let none = "[[cluster]]\nname = \"none\"\nspokes = [\"br\"]\n";
+        let e = parse(none, "c.toml", "none").unwrap_err().to_string();
+        assert!(e.contains("no hub"), "{e}");
     }
 
     #[test]

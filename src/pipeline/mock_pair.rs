@@ -69,18 +69,23 @@ pub fn access_for(p: &PublisherInfo, known_hosts: &Path) -> std::io::Result<Acce
     })
 }
 
-/// Which clusters play hub and spoke: the spokes are the clusters that register somewhere, the
-/// hub is where they register (even when that cluster is misconfigured as a spoke).
-pub fn roles(s: &Scenario) -> (String, Vec<String>) {
-    let spokes: Vec<String> =
-        s.clusters.iter().filter(|c| c.ils.registration_server.is_some()).map(|c| c.name.clone()).collect();
-    let hub = s
+/// Which clusters an engineer would give as hubs and spokes: as the scenario configures their
+/// ILS role (a misconfigured registration is for the check to find, not for the command line
+/// to know). A scenario with no hub gives the first cluster registered to as the hub.
+pub fn roles(s: &Scenario) -> (Vec<String>, Vec<String>) {
+    use mock_server::scenario::Role;
+    let mut hubs: Vec<String> = s.clusters.iter().filter(|c| c.role == Role::Hub).map(|c| c.name.clone()).collect();
+    if hubs.is_empty() {
+        hubs.extend(s.clusters.iter().find_map(|c| c.ils.registration_server.clone()));
+    }
+    let spokes = s
         .clusters
         .iter()
-        .find_map(|c| c.ils.registration_server.clone())
-        .or_else(|| s.clusters.first().map(|c| c.name.clone()))
-        .unwrap_or_default();
-    (hub, spokes)
+        .filter(|c| !hubs.contains(&c.name))
+        .filter(|c| c.role == Role::Spoke || c.ils.registration_server.is_some())
+        .map(|c| c.name.clone())
+        .collect();
+    (hubs, spokes)
 }
 
 /// Runs `check` against scenario `name` in a temporary folder.
@@ -93,7 +98,7 @@ pub async fn run(
     let scenario = mock_server::bundled::load(name)
         .ok_or_else(|| DemoError::Unknown(name.to_string()))?
         .map_err(|e| DemoError::Scenario { name: name.to_string(), reason: e.to_string() })?;
-    let (hub_name, spoke_names) = roles(&scenario);
+    let (hub_names, spoke_names) = roles(&scenario);
     let mock = mock_server::start_with(
         scenario,
         mock_server::Options { state_dir: Some(work.join("mock-state")), ..mock_server::Options::default() },
@@ -105,13 +110,16 @@ pub async fn run(
             .cloned()
             .ok_or_else(|| DemoError::Scenario { name: name.to_string(), reason: format!("no publisher {n}") })
     };
-    let hub = access_for(&find(&hub_name)?, &known_hosts)?;
+    let mut hubs = Vec::new();
+    for h in &hub_names {
+        hubs.push(access_for(&find(h)?, &known_hosts)?);
+    }
     let mut spokes = Vec::new();
     for s in &spoke_names {
         spokes.push(access_for(&find(s)?, &known_hosts)?);
     }
     let req = Request {
-        hub,
+        hubs,
         spokes,
         capture: Duration::from_secs(45),
         since: Duration::from_secs(2 * 3600),
@@ -120,6 +128,7 @@ pub async fn run(
         // A registered pair is quiet until it reconnects: restart ILS on the spokes so the demo
         // shows a registration whatever the scenario.
         force_registration: true,
+        start_stopped: false,
         method: None,
         download_dir: work.join("traces"),
         journal: work.join("trace-journal.json"),

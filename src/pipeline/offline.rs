@@ -164,18 +164,22 @@ fn bundle(
     super::scan::relative_paths(&mut files, root);
     let prefix = format!("{}/", root.display());
     options.warnings = warnings.iter().map(|w| w.replace(&prefix, "")).collect();
-    let (config, levels) = bundle_config(root);
-    Ok(super::diagnose::diagnose(&catalog, &files, &options, config, levels, display.to_string()))
+    let (config, levels, run) = bundle_config(root);
+    Ok(super::diagnose::diagnose(&catalog, &files, &options, config, levels, display.to_string(), &run))
 }
 
 /// The configuration a bundle carries (none when it has no `config.json`).
-fn bundle_config(root: &std::path::Path) -> (Vec<session::SideConfig>, Vec<session::LevelChange>) {
+fn bundle_config(
+    root: &std::path::Path,
+) -> (Vec<session::SideConfig>, Vec<session::LevelChange>, super::diagnose::RunNotes) {
     #[derive(serde::Deserialize, Default)]
     struct Stored {
         #[serde(default)]
         config: Vec<session::SideConfig>,
         #[serde(default)]
         trace_levels: Vec<session::LevelChange>,
+        #[serde(default)]
+        run: super::diagnose::RunNotes,
     }
     let stored: Stored = std::fs::read(root.join(manifest::CONFIG))
         .ok()
@@ -185,5 +189,5 @@ fn bundle_config(root: &std::path::Path) -> (Vec<session::SideConfig>, Vec<sessi
     for c in config.iter_mut() {
         c.facts.reparse();
     }
-    (config, stored.trace_levels)
+    (config, stored.trace_levels, stored.run)
 }

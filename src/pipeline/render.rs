@@ -26,6 +26,7 @@ pub fn check_parts(o: &Outcome) -> CheckParts {
                 use_password: None,
                 trace_level_before: level.map(|l| l.describe(&l.before)),
                 trace_level_after: level.map(|l| l.story()),
+                ils_service: c.facts.ils_service.clone(),
                 certificates: side_certificates(&c.facts),
             }
         })
@@ -38,7 +39,9 @@ pub fn check_parts(o: &Outcome) -> CheckParts {
             code: f.code.to_string(),
             message: f.message.clone(),
             fix: (!f.fix.is_empty()).then(|| f.fix.clone()),
-            condition: condition(f.code).map(str::to_string),
+            condition: f.condition.clone(),
+            pair: f.pair.clone(),
+            part_of_cause: f.part_of_cause,
         })
         .collect();
     CheckParts { sides, findings, certificates: o.preflight.iter().map(certificate_check).collect() }
@@ -61,17 +64,6 @@ fn side_certificates(f: &crate::collect::facts::Facts) -> Vec<String> {
         out.push(format!("tomcat-trust: {n} {}", if n == 1 { "entry" } else { "entries" }));
     }
     out
-}
-
-/// Under which methods a finding matters, when not all.
-fn condition(code: &str) -> Option<&'static str> {
-    if code == "peer_certificate_not_imported" {
-        Some("if this pair uses TLS certificates alone (method 2)")
-    } else if code.starts_with("peer_certificate_") {
-        Some("if this pair uses TLS (authentication methods 2 to 4)")
-    } else {
-        None
-    }
 }
 
 fn certificate_check(p: &PairPreflight) -> CertificateCheck {
@@ -145,7 +137,8 @@ fn certificate_line(d: &Direction) -> CertificateLine {
 }
 
 /// Renders `analysis` (with the live facts when there are some). `json_value` is what
-/// `--format json` prints (the analysis itself, or a check outcome that extends it).
+/// `--format json` prints (the analysis itself, or a check outcome that extends it); `verbose`
+/// puts everything in the text report.
 pub fn render<T: Serialize>(
     format: Format,
     analysis: &Analysis,
@@ -153,6 +146,7 @@ pub fn render<T: Serialize>(
     json_value: &T,
     template_dir: Option<&std::path::Path>,
     generated_at: String,
+    verbose: bool,
 ) -> Result<Vec<u8>, TemplateError> {
     let mut out = Vec::new();
     match format {
@@ -162,10 +156,11 @@ pub fn render<T: Serialize>(
             out = text;
         }
         Format::Text => {
-            let _ = terminal::write_full(&mut out, analysis, &parts);
+            let _ = terminal::write_report(&mut out, analysis, &parts, verbose);
         }
         Format::Markdown | Format::Html => {
             let mut r = Report::new(analysis, generated_at);
+            r.view = crate::report::view::View::build(analysis, &parts);
             r.sides = parts.sides;
             r.findings = parts.findings;
             r.certificates = parts.certificates;

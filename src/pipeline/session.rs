@@ -18,9 +18,10 @@ use std::time::Duration;
 
 use chrono::Utc;
 
-use super::diagnose::{decided_per_spoke, diagnose, fold_findings, identities};
+use super::diagnose::{decided_per_spoke, diagnose, fold_findings, identities, RunNotes};
 pub use super::diagnose::{Finding, LevelChange, Outcome, SideConfig};
 use super::scan::{scan_all, Job};
+use crate::analyze::cause::publisher_key;
 use crate::analyze::model::Analysis;
 use crate::analyze::{self, levels, Catalog, Method, Side};
 use crate::collect::download::{self, Progress};
@@ -32,7 +33,8 @@ use futures_util::FutureExt;
 /// Everything `check` needs, validated.
 #[derive(Debug, Clone)]
 pub struct Request {
-    pub hub: Access,
+    /// The hubs (one, or several meshed hubs whose links to each other are checked too).
+    pub hubs: Vec<Access>,
     pub spokes: Vec<Access>,
     /// How long to wait for registration attempts when the level had to be raised.
     pub capture: Duration,
@@ -40,9 +42,12 @@ pub struct Request {
     pub since: Duration,
     pub keep_trace_level: bool,
     pub detailed_value: Option<String>,
-    /// Restart the ILS service on the spokes after raising the level, to force a registration
-    /// (a registered pair logs nothing until it reconnects).
+    /// Restart the ILS service on the spokes (and, with several hubs, on the hubs) after raising
+    /// the level, to force a registration (a registered pair logs nothing until it reconnects).
+    /// Only running services are restarted: a stopped one stays stopped and is reported.
     pub force_registration: bool,
+    /// With `force_registration`: start a stopped ILS service instead of leaving it stopped.
+    pub start_stopped: bool,
     pub method: Option<Method>,
     pub download_dir: PathBuf,
     pub journal: PathBuf,
@@ -85,6 +90,8 @@ struct State {
     config: Vec<SideConfig>,
     levels: Vec<LevelChange>,
     raised_any: bool,
+    /// What the run did on the publishers, for the advice (never ask for what was done).
+    run: RunNotes,
 }
 
 /// How the cancellable part ended.
@@ -131,7 +138,7 @@ pub async fn run(req: &Request, cancel: impl std::future::Future<Output = ()>) -
         }
         errors
     };
-    let State { pubs, config, levels, .. } = st;
+    let State { pubs, config, levels, run, .. } = st;
     close_all(pubs).await;
     let still_raised = restore_errors.join("; ");
     let files = match ended {
@@ -156,7 +163,8 @@ pub async fn run(req: &Request, cancel: impl std::future::Future<Output = ()>) -
     let mut warnings = warnings;
     warnings.extend(scan_warnings);
     let options = analyze::Options { configured_method: req.method, warnings, ..analyze::Options::default() };
-    let mut outcome = diagnose(catalog, &scanned, &options, config, levels, req.download_dir.display().to_string());
+    let mut outcome =
+        diagnose(catalog, &scanned, &options, config, levels, req.download_dir.display().to_string(), &run);
     let raised = still_raised_findings(&outcome.trace_levels, &restore_errors, &req.journal);
     outcome.findings.retain(|f| f.code != "trace_level_not_restored");
     fold_findings(&mut outcome.analysis, &raised);
@@ -200,6 +208,10 @@ fn still_raised_findings(levels: &[LevelChange], errors: &[String], journal: &st
                     journal.display(),
                     l.describe(&l.before)
                 ),
+                pair: None,
+                condition: None,
+                part_of_cause: false,
+                cluster: None,
             }
         })
         .collect()
@@ -216,7 +228,10 @@ fn injected_panic(at: &str) {
 
 /// Everything up to the end of the capture; cancellable at any await.
 async fn work(req: &Request, st: &mut State, progress: &Progress, me: &Owner) -> Result<Collected, CheckError> {
-    let all: Vec<(Side, Access)> = std::iter::once((Side::Hub, req.hub.clone()))
+    let all: Vec<(Side, Access)> = req
+        .hubs
+        .iter()
+        .map(|h| (Side::Hub, h.clone()))
         .chain(req.spokes.iter().map(|s| (Side::Spoke, s.clone())))
         .collect();
     progress.say(&format!("connecting to {} publisher(s)", all.len()));
@@ -245,12 +260,15 @@ async fn work(req: &Request, st: &mut State, progress: &Progress, me: &Owner) ->
     // Every publisher at once: each CLI command takes seconds on a real publisher, and the
     // sides do not depend on each other (benches/check.rs measures it under field latency).
     let read = futures_util::future::join_all(st.pubs.iter_mut().map(|(_, p)| facts::read(p))).await;
-    let mut spoke_no: usize = 0;
+    let (mut hub_no, mut spoke_no) = (0usize, 0usize);
     for ((side, p), f) in st.pubs.iter_mut().zip(read) {
         p.node_name = f.node_name.clone();
         p.label = Some(f.label());
         let side_id = match side {
-            Side::Hub => "hub-1".to_string(),
+            Side::Hub => {
+                hub_no = hub_no.saturating_add(1);
+                format!("hub-{hub_no}")
+            }
             Side::Spoke => {
                 spoke_no = spoke_no.saturating_add(1);
                 format!("spoke-{spoke_no}")
@@ -263,13 +281,13 @@ async fn work(req: &Request, st: &mut State, progress: &Progress, me: &Owner) ->
     // Certificates before traces: each side reads the tomcat-trust entries a chain from its
     // peers' certificates could use; `diagnose` predicts the handshake from them.
     progress.say("checking both sides' Tomcat certificates against the other side's tomcat-trust");
-    let hub_cert: Vec<_> =
-        st.config.iter().filter(|c| c.side == Side::Hub).filter_map(|c| c.facts.tomcat_certificate.clone()).collect();
-    let spoke_certs: Vec<_> =
-        st.config.iter().filter(|c| c.side == Side::Spoke).filter_map(|c| c.facts.tomcat_certificate.clone()).collect();
-    futures_util::future::join_all(st.pubs.iter_mut().zip(st.config.iter_mut()).map(|((side, p), c)| {
-        let peers = if *side == Side::Hub { &spoke_certs } else { &hub_cert };
-        crate::collect::certs::read_trust_details(p, &mut c.facts, peers)
+    // Every other cluster's certificate: which hub a spoke belongs to, and which hub registers
+    // to which, may only be known from the traces.
+    let certs: Vec<(usize, crate::parse::cert::CertInfo)> =
+        st.config.iter().enumerate().filter_map(|(i, c)| c.facts.tomcat_certificate.clone().map(|x| (i, x))).collect();
+    futures_util::future::join_all(st.pubs.iter_mut().zip(st.config.iter_mut()).enumerate().map(|(i, ((_, p), c))| {
+        let peers: Vec<_> = certs.iter().filter(|(j, _)| *j != i).map(|(_, x)| x.clone()).collect();
+        async move { crate::collect::certs::read_trust_details(p, &mut c.facts, &peers).await }
     }))
     .await;
     if req.preflight_only {
@@ -298,22 +316,66 @@ async fn work(req: &Request, st: &mut State, progress: &Progress, me: &Owner) ->
     if st.raised_any {
         progress.say("ILS trace level raised to Detailed; it is restored at the end, whatever happens");
     }
+    st.run.levels_raised = st.raised_any;
     injected_panic("raised");
-    let spokes: Vec<BTreeSet<String>> =
-        st.config.iter().filter(|c| c.side == Side::Spoke).map(|c| identities(&c.facts)).collect();
-    Ok(capture(req, &mut st.pubs, &spokes, st.raised_any, progress).await)
+    Ok(capture(req, &mut st.pubs, &st.config, st.raised_any, &mut st.run, progress).await)
+}
+
+/// Who registers, as far as the capture can tell before it sees the traces: every spoke given,
+/// and, with several hubs, the hubs (one of them is registered to, the others register).
+struct Clients {
+    spokes: Vec<BTreeSet<String>>,
+    hubs: Vec<BTreeSet<String>>,
+    /// Spokes whose ILS service does not run (and this run did not start): they will not
+    /// register, so the capture does not wait for them.
+    idle: Vec<bool>,
+}
+
+impl Clients {
+    fn of(config: &[SideConfig], run: &RunNotes) -> Clients {
+        let ids = |side: Side| -> Vec<BTreeSet<String>> {
+            config.iter().filter(|c| c.side == side).map(|c| identities(&c.facts)).collect()
+        };
+        let idle = config
+            .iter()
+            .filter(|c| c.side == Side::Spoke)
+            .map(|c| {
+                let state = c.facts.ils_service.as_deref().unwrap_or("STARTED").trim().to_ascii_uppercase();
+                !state.starts_with("STARTED")
+                    && !run.started.contains(&publisher_key(&c.facts.host, c.facts.https_port))
+            })
+            .collect();
+        let hubs = ids(Side::Hub);
+        Clients { spokes: ids(Side::Spoke), hubs: if hubs.len() > 1 { hubs } else { Vec::new() }, idle }
+    }
+
+    fn all(&self) -> Vec<BTreeSet<String>> {
+        self.spokes.iter().chain(&self.hubs).cloned().collect()
+    }
+
+    /// Each spoke has a new decided attempt, and so have all hubs but one (in a mesh of n hubs,
+    /// n - 1 register; the mesh forms from there).
+    fn done(&self, now: &[usize], before: &[usize]) -> bool {
+        let new = |i: usize| now.get(i).zip(before.get(i)).is_some_and(|(n, b)| n > b);
+        let idle = |i: usize| self.idle.get(i).copied().unwrap_or(false);
+        let spokes_done = (0..self.spokes.len().max(usize::from(self.hubs.is_empty()))).all(|i| idle(i) || new(i));
+        let hubs_new = (0..self.hubs.len()).filter(|&i| new(self.spokes.len().saturating_add(i))).count();
+        spokes_done && hubs_new >= self.hubs.len().saturating_sub(1)
+    }
 }
 
 type Collected = (Vec<Job>, Vec<String>);
 
 /// Polls and downloads until each requested spoke has a decided attempt, or the capture time is
-/// over. With `--force-registration` the spokes' ILS is restarted and the capture waits for the
-/// new attempts even when the level already was Detailed.
+/// over. With `--force-registration` the running ILS services of the registering sides are
+/// restarted (a stopped one is left stopped unless `--start-stopped`), and the capture waits
+/// for the new attempts even when the level already was Detailed.
 async fn capture(
     req: &Request,
     pubs: &mut [(Side, Publisher)],
-    spokes: &[BTreeSet<String>],
+    config: &[SideConfig],
     raised: bool,
+    run: &mut RunNotes,
     progress: &Progress,
 ) -> Collected {
     let started = Utc::now();
@@ -324,51 +386,47 @@ async fn capture(
     let from = started.checked_sub_signed(back).unwrap_or(chrono::DateTime::<Utc>::MIN_UTC);
     // A capture too long for the clock has no deadline.
     let deadline = tokio::time::Instant::now().checked_add(if wait { req.capture } else { Duration::ZERO });
+    run.capture_s = if wait { req.capture.as_secs() } else { 0 };
     let mut warnings = Vec::new();
     let log_names = futures_util::future::join_all(pubs.iter().map(|(_, p)| download::ils_log_name(p))).await;
     let catalog = &*req.catalog;
     let mut jobs: Vec<Job> = Vec::new();
+    let several_hubs = config.iter().filter(|c| c.side == Side::Hub).count() > 1;
+    let ids = Clients::of(config, run).all();
     // A forced registration is a new attempt: what was decided before the restart does not
     // count (the count, not the time, so that the publishers' clocks do not matter).
-    let mut baseline = vec![0usize; spokes.len().max(1)];
+    let mut baseline = vec![0usize; ids.len().max(1)];
     if req.force_registration {
         let a = poll(req, pubs, &log_names, from, progress, catalog, &mut jobs, &mut warnings).await;
-        baseline = decided_per_spoke(&a, spokes);
-        // Every spoke's restart at once: each takes about a minute on a real publisher.
-        let restarts = futures_util::future::join_all(pubs.iter_mut().filter(|(side, _)| *side == Side::Spoke).map(
-            |(_, p)| async move {
-                let r = p.restart_ils().await;
-                (p.name(), r)
-            },
-        ))
-        .await;
-        for (host, r) in restarts {
-            match r {
-                Ok(_) => progress
-                    .say(&format!("{host}: Cisco Intercluster Lookup Service restarted to force a registration")),
-                Err(e) => warnings.push(e.to_string()),
-            }
-        }
+        baseline = decided_per_spoke(&a, &ids);
+        force(req, pubs, config, several_hubs, run, &mut warnings, progress).await;
     }
+    let clients = Clients::of(config, run);
     let spinner = wait.then(|| {
         progress.spinner(format!(
-            "waiting up to {} s for ILS registration attempts on {} spoke(s)",
+            "waiting up to {} s for ILS registration attempts on {} spoke(s){}",
             req.capture.as_secs(),
-            req.spokes.len()
+            req.spokes.len(),
+            if clients.hubs.is_empty() { String::new() } else { format!(" and {} hubs", clients.hubs.len()) }
         ))
     });
     loop {
         let a = poll(req, pubs, &log_names, from, progress, catalog, &mut jobs, &mut warnings).await;
         // Each requested spoke needs its own decided attempt: another spoke's (the hub's traces
         // hold them all) says nothing about this one.
-        let done = decided_per_spoke(&a, spokes).iter().zip(&baseline).all(|(now, before)| now > before);
+        let done = clients.done(&decided_per_spoke(&a, &ids), &baseline);
         if done || deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
             if let Some(s) = &spinner {
                 s.finish_and_clear();
             }
             if !done && wait {
+                let hint = if req.force_registration {
+                    "the ILS service was restarted to force a registration; a longer --capture may see it".to_string()
+                } else {
+                    "a registered pair logs nothing until it reconnects; run again with --force-registration (restarts the running ILS services of the registering sides) or a longer --capture".to_string()
+                };
                 warnings.push(format!(
-                    "no decided registration attempt for every spoke within {} s: a registered pair logs nothing until it reconnects; run again with --force-registration (restarts the ILS service on the spokes) or a longer --capture",
+                    "no decided registration attempt for every registering cluster within {} s: {hint}",
                     req.capture.as_secs()
                 ));
             }
@@ -376,6 +434,75 @@ async fn capture(
             return (jobs, warnings);
         }
         tokio::time::sleep(req.poll).await;
+    }
+}
+
+/// Restarts the ILS service of every registering side whose service runs (the spokes, and the
+/// hubs when several were given), all at once: each takes about a minute on a real publisher.
+/// A stopped service is left stopped and said so, unless `--start-stopped` asked to start it.
+async fn force(
+    req: &Request,
+    pubs: &mut [(Side, Publisher)],
+    config: &[SideConfig],
+    hubs_too: bool,
+    run: &mut RunNotes,
+    warnings: &mut Vec<String>,
+    progress: &Progress,
+) {
+    enum Act {
+        Restart,
+        Start,
+        Leave(String),
+    }
+    let acts: Vec<Option<Act>> = pubs
+        .iter()
+        .zip(config)
+        .map(|((side, _), c)| {
+            if *side == Side::Hub && !hubs_too {
+                return None;
+            }
+            let state = c.facts.ils_service.clone().unwrap_or_default();
+            let running = state.is_empty() || state.trim().to_ascii_uppercase().starts_with("STARTED");
+            Some(match (running, req.start_stopped) {
+                (true, _) => Act::Restart,
+                (false, true) => Act::Start,
+                (false, false) => Act::Leave(state),
+            })
+        })
+        .collect();
+    let results = futures_util::future::join_all(pubs.iter_mut().zip(&acts).filter_map(|((_, p), act)| {
+        let start = match act.as_ref()? {
+            Act::Restart => false,
+            Act::Start => true,
+            Act::Leave(_) => return None,
+        };
+        Some(async move {
+            let r = if start { p.start_ils().await } else { p.restart_ils().await };
+            (p.name(), publisher_key(&p.access.host, p.access.https_port), start, r)
+        })
+    }))
+    .await;
+    for ((_, p), act) in pubs.iter().zip(&acts) {
+        if let Some(Act::Leave(state)) = act {
+            run.left_stopped.push(publisher_key(&p.access.host, p.access.https_port));
+            warnings.push(format!(
+                "{}: the Cisco Intercluster Lookup Service is {state}; --force-registration restarts only running services, so it was left stopped (--start-stopped starts it)",
+                p.name()
+            ));
+        }
+    }
+    for (name, host, start, r) in results {
+        match (r, start) {
+            (Ok(_), false) => {
+                run.restarted.push(host);
+                progress.say(&format!("{name}: Cisco Intercluster Lookup Service restarted to force a registration"));
+            }
+            (Ok(_), true) => {
+                run.started.push(host);
+                progress.say(&format!("{name}: Cisco Intercluster Lookup Service started (--start-stopped)"));
+            }
+            (Err(e), _) => warnings.push(e.to_string()),
+        }
     }
 }
 

@@ -127,13 +127,21 @@ fn plain_name(name: &str) -> String {
 
 /// Writes the bundle of a finished check.
 pub fn build(req: &Request, live: Outcome) -> Result<Collected, CollectError> {
-    let accesses: Vec<_> =
-        std::iter::once((Side::Hub, &req.check.hub)).chain(req.check.spokes.iter().map(|s| (Side::Spoke, s))).collect();
+    let accesses: Vec<_> = req
+        .check
+        .hubs
+        .iter()
+        .map(|h| (Side::Hub, h))
+        .chain(req.check.spokes.iter().map(|s| (Side::Spoke, s)))
+        .collect();
     let mut ids = Vec::new();
-    let mut spokes: usize = 0;
+    let (mut hubs, mut spokes) = (0usize, 0usize);
     for (side, _) in &accesses {
         ids.push(match side {
-            Side::Hub => "hub-1".to_string(),
+            Side::Hub => {
+                hubs = hubs.saturating_add(1);
+                format!("hub-{hubs}")
+            }
             Side::Spoke => {
                 spokes = spokes.saturating_add(1);
                 format!("spoke-{spokes}")
@@ -148,6 +156,7 @@ pub fn build(req: &Request, live: Outcome) -> Result<Collected, CollectError> {
     }
     let mut config: Vec<SideConfig> = live.config.clone();
     let mut levels: Vec<LevelChange> = live.trace_levels.clone();
+    let mut run = live.run.clone();
     let download = req.check.download_dir.display().to_string();
     let mut carried: Vec<String> = live.analysis.warnings.iter().filter(|w| !w.contains(&download)).cloned().collect();
     let mut command_line = req.command_line.clone();
@@ -160,6 +169,9 @@ pub fn build(req: &Request, live: Outcome) -> Result<Collected, CollectError> {
         }
         for l in levels.iter_mut() {
             l.host = p.apply_str(&l.host);
+        }
+        for h in run.restarted.iter_mut().chain(run.left_stopped.iter_mut()).chain(run.started.iter_mut()) {
+            *h = p.apply_str(h);
         }
         for w in carried.iter_mut() {
             *w = p.apply_str(w);
@@ -234,7 +246,7 @@ pub fn build(req: &Request, live: Outcome) -> Result<Collected, CollectError> {
     warnings.extend(scan_warnings.iter().map(|w| w.replace(&format!("{}/", root.display()), "")));
     let options = analyze::Options { configured_method: req.check.method, warnings, ..analyze::Options::default() };
     let bundled =
-        super::diagnose::diagnose(catalog, &scanned, &options, config.clone(), levels.clone(), "traces".into());
+        super::diagnose::diagnose(catalog, &scanned, &options, config.clone(), levels.clone(), "traces".into(), &run);
 
     // The transcript, redacted as the bundle is.
     if let Some(rec) = &req.record {
@@ -251,6 +263,7 @@ pub fn build(req: &Request, live: Outcome) -> Result<Collected, CollectError> {
         "schema": "ils-doctor/bundle-config/1",
         "config": &config,
         "trace_levels": &levels,
+        "run": &run,
     });
     put(manifest::CONFIG, &serde_json::to_vec_pretty(&config_json).unwrap_or_default())?;
     files.push((manifest::CONFIG.into(), "config"));
@@ -265,7 +278,7 @@ pub fn build(req: &Request, live: Outcome) -> Result<Collected, CollectError> {
     let now = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
     let parts = render::check_parts(&bundled);
     for (format, rel, kind) in [(Format::Json, "analysis.json", "analysis"), (Format::Html, "report.html", "report")] {
-        let bytes = render::render(format, &bundled.analysis, parts.clone(), &bundled, None, now.clone())
+        let bytes = render::render(format, &bundled.analysis, parts.clone(), &bundled, None, now.clone(), false)
             .map_err(|e| CollectError::Report(e.to_string()))?;
         put(rel, &bytes)?;
         files.push((rel.into(), kind));

@@ -6,6 +6,7 @@ pub mod model;
 pub mod template;
 pub mod terminal;
 pub mod timeline;
+pub mod view;
 
 /// The output formats of a verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -28,6 +28,9 @@ pub struct Report<'a> {
     pub timeline: Timeline,
     /// One ladder per attempt, in attempt order.
     pub ladders: Vec<Ladder>,
+    /// What a reader needs first: the verdict, each pair's cause, evidence and fix, the
+    /// findings that matter (`view`).
+    pub view: super::view::View,
 }
 
 /// What `check` learns of one publisher. Every field is optional: a side may not be reachable.
@@ -45,6 +48,8 @@ pub struct SideFacts {
     pub use_password: Option<bool>,
     pub trace_level_before: Option<String>,
     pub trace_level_after: Option<String>,
+    /// The Cisco Intercluster Lookup Service's state from `utils service list`.
+    pub ils_service: Option<String>,
     /// The Tomcat certificate (subject, issuer, serial, end of validity) and the size of the
     /// tomcat-trust list, one line each.
     pub certificates: Vec<String>,
@@ -60,6 +65,10 @@ pub struct Finding {
     /// When the finding matters only under some authentication methods: which (it is then
     /// shown after the diagnosis, not above it).
     pub condition: Option<String>,
+    /// The pair it concerns, as the report names it.
+    pub pair: Option<String>,
+    /// It is a pair's cause, said with the pair: not repeated.
+    pub part_of_cause: bool,
 }
 
 /// What `check` adds to an analysis: each side's facts, the configuration findings, the
@@ -137,6 +146,7 @@ impl<'a> Report<'a> {
             certificates: Vec::new(),
             timeline: timeline::layout(analysis),
             ladders,
+            view: super::view::View::default(),
         }
     }
 }

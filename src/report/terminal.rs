@@ -9,9 +9,12 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 
+use std::collections::BTreeSet;
+
 use crate::analyze::model::{Activity, Analysis, Attempt};
 use crate::analyze::{Outcome, Status};
-use crate::report::model::{CertificateCheck, CheckParts, Finding, SideFacts};
+use crate::report::model::{CertificateCheck, CheckParts, SideFacts};
+use crate::report::view::{EvidenceView, FindingView, PairView, View};
 
 const WIDTH: usize = 100;
 
@@ -34,39 +37,248 @@ fn status_style(s: Status) -> Style {
     }
 }
 
-fn write_finding(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
+pub fn write(out: &mut dyn Write, a: &Analysis) -> io::Result<()> {
+    write_report(out, a, &CheckParts::default(), false)
+}
+
+/// The report with everything `check` adds, the certificate check included: the short form.
+pub fn write_full(out: &mut dyn Write, a: &Analysis, parts: &CheckParts) -> io::Result<()> {
+    write_report(out, a, parts, false)
+}
+
+/// The report: the verdict, each judged pair's cause with its deciding lines and fix, the
+/// findings that count, the clusters, then pointers to the rest; with `verbose`, the rest too
+/// (every attempt, the certificate check, findings that depend on the method, traces, clocks).
+pub fn write_report(out: &mut dyn Write, a: &Analysis, parts: &CheckParts, verbose: bool) -> io::Result<()> {
+    let view = View::build(a, parts);
+    let mut printed: BTreeSet<usize> = BTreeSet::new();
+    let st = status_style(a.status);
+    let (head, rest) = a.summary.split_once(": ").unwrap_or((a.summary.as_str(), ""));
+    wrap(out, &format!("{st}{}{st:#}: {}", clean(head), clean(rest)), 0, 2)?;
+    for p in &view.pairs {
+        writeln!(out)?;
+        write_pair(out, p, &view, &mut printed, verbose)?;
+    }
+    if !view.findings.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{b}Findings{b:#}", b = bold())?;
+        for f in &view.findings {
+            write_finding_view(out, f, &view, &mut printed, 2)?;
+        }
+    }
+    if !parts.sides.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{b}Clusters{b:#}", b = bold())?;
+        for s in &parts.sides {
+            write_side(out, s)?;
+        }
+    }
+    if verbose {
+        write_details(out, a, parts, &view, &mut printed)?;
+    } else {
+        write_pointers(out, a, parts, &view)?;
+    }
+    Ok(())
+}
+
+fn write_pair(
+    out: &mut dyn Write,
+    p: &PairView,
+    view: &View,
+    printed: &mut BTreeSet<usize>,
+    verbose: bool,
+) -> io::Result<()> {
+    let ps = status_style(p.status);
+    let link = p.link.as_deref().map(|l| format!("  ({l})")).unwrap_or_default();
+    writeln!(out, "{ps}{:<8}{ps:#} {b}{}{b:#}{link}", p.status.as_str().to_uppercase(), clean(&p.title), b = bold())?;
+    let label = |out: &mut dyn Write, name: &str, text: &str| labelled(out, 2, name, &clean(text));
+    // A healthy pair whose method nobody doubts: one line.
+    let plain = p.status == Status::Ok
+        && p.findings.is_empty()
+        && p.inferred.is_none()
+        && p.method_conflict.is_none()
+        && !verbose;
+    if plain {
+        label(out, "state", &p.state)?;
+        return label(out, "method", &p.method);
+    }
+    match &p.cause {
+        Some(c) => label(out, "cause", c)?,
+        None => label(out, "state", &p.state)?,
+    }
+    if p.cause.is_some() && p.basis.len() > 1 {
+        label(out, "from", &p.basis.join("; "))?;
+    }
+    if let Some(i) = &p.inferred {
+        label(out, "note", i)?;
+    }
+    label(out, "method", &p.method)?;
+    if let Some(c) = &p.method_conflict {
+        label(out, "conflict", c)?;
+    }
+    if let Some(s) = &p.story {
+        label(out, "attempts", s)?;
+    }
+    if p.status != Status::Ok || verbose {
+        if let Some(id) = p.evidence_attempt {
+            writeln!(out, "  {d}lines{d:#}    of attempt #{id}", d = dim())?;
+            write_evidence(out, &p.evidence, verbose)?;
+        }
+        if let (Some(id), false) = (p.first_attempt, p.first_evidence.is_empty()) {
+            writeln!(out, "  {d}first{d:#}    attempt #{id} of the same run", d = dim())?;
+            write_evidence(out, &p.first_evidence, verbose)?;
+        }
+    }
+    if let Some(n) = p.fix {
+        write_fix(out, n, view, printed, 2)?;
+    }
+    for f in &p.findings {
+        write_finding_view(out, f, view, printed, 2)?;
+    }
+    Ok(())
+}
+
+/// Deciding lines shown per attempt in the short report (`--verbose` shows them all).
+const SHORT_EVIDENCE: usize = 3;
+
+fn write_evidence(out: &mut dyn Write, lines: &[EvidenceView], verbose: bool) -> io::Result<()> {
+    let shown = if verbose { lines.len() } else { SHORT_EVIDENCE.min(lines.len()) };
+    for e in lines.iter().take(shown) {
+        let location = if verbose { e.location.clone() } else { base_name(&e.location).to_string() };
+        writeln!(out, "    {d}{} {}{d:#}", e.side, clean(&location), d = dim())?;
+        writeln!(out, "      {}", clean(&e.text))?;
+    }
+    if shown < lines.len() {
+        writeln!(out, "    {d}({} more line(s): --verbose){d:#}", lines.len().saturating_sub(shown), d = dim())?;
+    }
+    Ok(())
+}
+
+/// `/tmp/x/traces/hub-…/SDL001_600_000001.txt.gzo:12` → `SDL001_600_000001.txt.gzo:12`.
+fn base_name(location: &str) -> &str {
+    location.rsplit(['/', '\\']).next().unwrap_or(location)
+}
+
+/// A fix at its first mention; a reference to it after.
+fn write_fix(
+    out: &mut dyn Write,
+    n: usize,
+    view: &View,
+    printed: &mut BTreeSet<usize>,
+    indent: usize,
+) -> io::Result<()> {
+    let Some(text) = n.checked_sub(1).and_then(|i| view.fixes.get(i)) else { return Ok(()) };
+    if printed.insert(n) {
+        labelled(out, indent, &format!("fix [{n}]"), &clean(text))
+    } else {
+        labelled(out, indent, "fix", &format!("as [{n}] above"))
+    }
+}
+
+/// `  label    text that wraps under itself`: a dimmed label padded to 9 columns.
+fn labelled(out: &mut dyn Write, indent: usize, label: &str, text: &str) -> io::Result<()> {
+    const LABEL: usize = 9;
+    let pad = LABEL.saturating_sub(label.chars().count()).max(1);
+    let mut lines = Vec::new();
+    let width = WIDTH.saturating_sub(indent.saturating_add(LABEL));
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count().saturating_add(1).saturating_add(word.chars().count()) > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    for (i, l) in lines.iter().enumerate() {
+        if i == 0 {
+            writeln!(out, "{}{d}{label}{d:#}{}{l}", " ".repeat(indent), " ".repeat(pad), d = dim())?;
+        } else {
+            writeln!(out, "{}{l}", " ".repeat(indent.saturating_add(LABEL)))?;
+        }
+    }
+    Ok(())
+}
+
+fn write_finding_view(
+    out: &mut dyn Write,
+    f: &FindingView,
+    view: &View,
+    printed: &mut BTreeSet<usize>,
+    indent: usize,
+) -> io::Result<()> {
     let fs = match f.severity.as_str() {
         "critical" => color(AnsiColor::Red),
         "warning" => color(AnsiColor::Yellow),
         _ => dim(),
     };
     let condition = f.condition.as_deref().map(|c| format!("{}: ", clean(c))).unwrap_or_default();
-    wrap(out, &format!("{fs}{}{fs:#} {condition}{}", f.severity.to_uppercase(), clean(&f.message)), 2, 6)?;
-    if let Some(fix) = &f.fix {
-        wrap(out, &format!("fix: {}", clean(fix)), 6, 6)?;
+    wrap(
+        out,
+        &format!("{fs}{}{fs:#} {condition}{}", f.severity.to_uppercase(), clean(&f.message)),
+        indent,
+        indent.saturating_add(9),
+    )?;
+    if let Some(n) = f.fix {
+        write_fix(out, n, view, printed, indent.saturating_add(9))?;
     }
     Ok(())
 }
 
-pub fn write(out: &mut dyn Write, a: &Analysis) -> io::Result<()> {
-    write_with(out, a, &[], &[])
+fn write_side(out: &mut dyn Write, s: &SideFacts) -> io::Result<()> {
+    let mut parts = vec![
+        clean(s.version.as_deref().unwrap_or("version ?")),
+        format!("cluster ID {}", clean(s.cluster_id.as_deref().unwrap_or("?"))),
+        clean(s.ils_role.as_deref().unwrap_or("ILS role ?")),
+    ];
+    if let Some(svc) = &s.ils_service {
+        parts.push(format!("ILS {}", clean(svc)));
+    }
+    // A check that touched no level (`--preflight`) says nothing about levels.
+    if let (Some(_), Some(after)) = (&s.trace_level_before, &s.trace_level_after) {
+        parts.push(format!("trace level {}", clean(after)));
+    }
+    labelled(out, 2, s.side.map_or("?", |x| x.as_str()), &format!("{}: {}", clean(&s.host), parts.join(", ")))
 }
 
-/// The report with what `check` read of each side and its configuration findings.
-pub fn write_with(out: &mut dyn Write, a: &Analysis, sides: &[SideFacts], findings: &[Finding]) -> io::Result<()> {
-    write_sections(out, a, sides, findings, &[])
-}
-
-/// The report with everything `check` adds, the certificate check included.
-pub fn write_full(out: &mut dyn Write, a: &Analysis, parts: &CheckParts) -> io::Result<()> {
-    write_sections(out, a, &parts.sides, &parts.findings, &parts.certificates)
+/// What the short form leaves out, and the flag that shows it.
+fn write_pointers(out: &mut dyn Write, a: &Analysis, parts: &CheckParts, view: &View) -> io::Result<()> {
+    let mut more = Vec::new();
+    if !view.conditional.is_empty() {
+        more.push(format!(
+            "{} finding(s) that matter only under another authentication method",
+            view.conditional.len()
+        ));
+    }
+    if !view.context.is_empty() {
+        more.push(format!("{} other pair(s) in the traces", view.context.len()));
+    }
+    if !parts.certificates.is_empty() {
+        more.push("the certificate check".into());
+    }
+    if !a.attempts.is_empty() {
+        more.push(format!("{} attempt(s) line by line", a.attempts.len()));
+    }
+    let notes = a.warnings.len();
+    if notes > 0 {
+        more.push(format!("{notes} note(s)"));
+    }
+    if !more.is_empty() {
+        writeln!(out)?;
+        wrap(out, &format!("{d}--verbose shows: {}{d:#}", more.join("; "), d = dim()), 0, 2)?;
+    }
+    Ok(())
 }
 
 /// The certificate check before the capture: each side's verdict on the other's certificate,
 /// then what that means per authentication method.
 fn write_certificates(out: &mut dyn Write, checks: &[CertificateCheck]) -> io::Result<()> {
     for c in checks {
-        writeln!(out, "  {b}Certificates{b:#} {}", clean(&c.pair), b = bold())?;
+        writeln!(out, "{b}Certificates{b:#} {}", clean(&c.pair), b = bold())?;
         for l in &c.checks {
             let st = match l.result.as_str() {
                 "accepted" => color(AnsiColor::Green),
@@ -76,89 +288,60 @@ fn write_certificates(out: &mut dyn Write, checks: &[CertificateCheck]) -> io::R
             wrap(
                 out,
                 &format!("{}: {st}{}{st:#}: {}", clean(&l.who), l.result.to_uppercase(), clean(&l.detail)),
-                6,
-                8,
+                2,
+                4,
             )?;
         }
         for m in &c.methods {
-            wrap(out, &format!("{}: {}: {}", clean(&m.method), m.prediction, clean(&m.why)), 6, 8)?;
+            wrap(out, &format!("{}: {}: {}", clean(&m.method), m.prediction, clean(&m.why)), 2, 4)?;
         }
     }
     Ok(())
 }
 
-fn write_sections(
+/// Everything else, for `--verbose`.
+fn write_details(
     out: &mut dyn Write,
     a: &Analysis,
-    sides: &[SideFacts],
-    findings: &[Finding],
-    certificates: &[CertificateCheck],
+    parts: &CheckParts,
+    view: &View,
+    printed: &mut BTreeSet<usize>,
 ) -> io::Result<()> {
-    let st = status_style(a.status);
-    writeln!(out, "{st}{}{st:#}", clean(&a.summary))?;
-    for s in sides {
-        writeln!(
-            out,
-            "  {b}{:<5}{b:#} {}  version {}  cluster ID {}  ILS role {}{}",
-            s.side.map_or("?", |x| x.as_str()),
-            clean(&s.host),
-            clean(s.version.as_deref().unwrap_or("?")),
-            clean(s.cluster_id.as_deref().unwrap_or("?")),
-            clean(s.ils_role.as_deref().unwrap_or("?")),
-            // A check that touched no level (`--preflight`) says nothing about levels.
-            match (&s.trace_level_before, &s.trace_level_after) {
-                (None, None) => String::new(),
-                (before, after) => format!(
-                    "  trace level {} -> {}",
-                    clean(before.as_deref().unwrap_or("?")),
-                    clean(after.as_deref().unwrap_or("?"))
-                ),
-            },
-            b = bold()
-        )?;
+    if !view.conditional.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{b}Findings that depend on the method{b:#}", b = bold())?;
+        for f in &view.conditional {
+            write_finding_view(out, f, view, printed, 2)?;
+        }
     }
-    for f in findings.iter().filter(|f| f.condition.is_none()) {
-        write_finding(out, f)?;
+    if !view.context.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{b}Other pairs in the traces{b:#} (not judged)", b = bold())?;
+        for c in &view.context {
+            let ps = status_style(c.status);
+            wrap(
+                out,
+                &format!("{ps}{:<8}{ps:#} {}: {}", c.status.as_str().to_uppercase(), clean(&c.title), clean(&c.state)),
+                2,
+                11,
+            )?;
+        }
     }
-    write_certificates(out, certificates)?;
+    if !parts.certificates.is_empty() {
+        writeln!(out)?;
+        write_certificates(out, &parts.certificates)?;
+    }
     for p in &a.pairs {
-        let ps = status_style(p.status);
-        writeln!(
-            out,
-            "  {ps}{:<8}{ps:#} spoke {} -> hub {}: {} attempt(s), {} ok, {} failed",
-            p.status.as_str().to_uppercase(),
-            clean(p.spoke_name.as_deref().or(p.spoke.as_deref()).unwrap_or("?")),
-            clean(p.hub_name.as_deref().or(p.hub.as_deref()).unwrap_or("?")),
-            p.attempts,
-            p.successes,
-            p.failures
-        )?;
-        wrap(out, &clean(&p.reason), 11, 11)?;
-        let m = &p.method;
-        let method = match m.method {
-            Some(x) => format!("method: {} ({})", x.title(), m.basis),
-            None => format!("method: {}", m.basis),
-        };
-        wrap(out, &clean(&method), 11, 11)?;
-        if let Some(d) = &m.decider {
-            wrap(out, &format!("would decide: {}", clean(d)), 11, 11)?;
-        }
         if let Some(act) = &p.activity {
-            wrap(out, &format!("activity: {}", clean(&activity_text(act))), 11, 11)?;
+            wrap(
+                out,
+                &format!("activity {}: {}", clean(&super::view::pair_title(p)), clean(&activity_text(act))),
+                0,
+                2,
+            )?;
         }
     }
-    for attempt in &a.attempts {
-        writeln!(out)?;
-        write_attempt(out, attempt)?;
-    }
-    // Findings that matter only under some methods come after the diagnosis, saying which.
-    let conditional: Vec<&Finding> = findings.iter().filter(|f| f.condition.is_some()).collect();
-    if !conditional.is_empty() {
-        writeln!(out)?;
-        for f in conditional {
-            write_finding(out, f)?;
-        }
-    }
+    write_attempts(out, a)?;
     writeln!(out)?;
     for s in &a.clock_skew {
         writeln!(
@@ -189,7 +372,7 @@ fn write_sections(
     }
     if !a.warnings.is_empty() {
         let w = color(AnsiColor::Yellow);
-        writeln!(out, "{w}Warnings{w:#}")?;
+        writeln!(out, "{w}Notes{w:#}")?;
         for warning in &a.warnings {
             wrap(out, &format!("- {}", clean(warning)), 2, 4)?;
         }
@@ -197,13 +380,45 @@ fn write_sections(
     Ok(())
 }
 
-/// `1204 routine ILS line(s) (P23a 900, P23b 304), 09:00:01.000 .. 09:59:58.000`.
+/// Every attempt, grouped by runs: a run of the same failure shows its first and last attempt in
+/// full and the ones between as one line.
+fn write_attempts(out: &mut dyn Write, a: &Analysis) -> io::Result<()> {
+    for p in &a.pairs {
+        let list: Vec<&Attempt> = a.attempts.iter().filter(|x| x.hub == p.hub && x.spoke == p.spoke).collect();
+        for r in &p.runs {
+            let run: Vec<&&Attempt> = list.iter().filter(|x| x.id >= r.first && x.id <= r.last).collect();
+            let between: Vec<usize> = run.iter().map(|x| x.id).filter(|&id| id != r.first && id != r.last).collect();
+            for x in run.iter().filter(|x| x.id == r.first || x.id == r.last) {
+                writeln!(out)?;
+                write_attempt(out, x)?;
+                if x.id == r.first && !between.is_empty() {
+                    writeln!(out)?;
+                    wrap(
+                        out,
+                        &format!(
+                            "{d}Attempts #{} to #{}: {} more, the same as #{} (same outcome, cause and method){d:#}",
+                            between.first().copied().unwrap_or(0),
+                            between.last().copied().unwrap_or(0),
+                            between.len(),
+                            r.first,
+                            d = dim()
+                        ),
+                        0,
+                        2,
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `1204 routine ILS line(s), 09:00:01.000 .. 09:59:58.000` (the kinds, by catalog entry, are in
+/// the JSON).
 pub fn activity_text(act: &Activity) -> String {
-    let kinds: Vec<String> = act.by_signature.iter().map(|(id, n)| format!("{id} {n}")).collect();
     format!(
-        "{} routine ILS line(s) ({}), {} .. {}",
+        "{} routine ILS line(s), {} .. {}",
         act.count,
-        kinds.join(", "),
         act.first.as_deref().unwrap_or("?"),
         act.last.as_deref().unwrap_or("?")
     )
@@ -243,12 +458,12 @@ fn write_attempt(out: &mut dyn Write, a: &Attempt) -> io::Result<()> {
         None if a.method_candidates.is_empty() => "not determined".into(),
         None => format!(
             "not determined by the traces; possible: {}",
-            a.method_candidates.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ")
+            a.method_candidates.iter().map(|m| m.title()).collect::<Vec<_>>().join(", ")
         ),
     };
     writeln!(out, "  {d}method{d:#}    {method}", d = dim())?;
     if let Some(c) = a.root_cause {
-        writeln!(out, "  {d}cause{d:#}     {}", c.as_str(), d = dim())?;
+        writeln!(out, "  {d}cause{d:#}     {}", c.words(), d = dim())?;
     }
     if let Some(v) = &a.verify_error {
         writeln!(

@@ -51,13 +51,14 @@ impl Net {
 
     pub fn request(&self, capture_s: u64) -> Request {
         Request {
-            hub: self.hub.clone(),
+            hubs: vec![self.hub.clone()],
             spokes: self.spokes.clone(),
             capture: Duration::from_secs(capture_s),
             since: Duration::from_secs(7200),
             keep_trace_level: false,
             detailed_value: None,
             force_registration: true,
+            start_stopped: false,
             method: None,
             download_dir: self.dir.path().join("traces"),
             journal: self.journal(),
