@@ -37,7 +37,8 @@ fn text_report_shows_verdict_evidence_and_fix_without_colour_when_asked() {
     let out = analyze("password_mismatch");
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("CRITICAL"), "{text}");
-    assert!(text.contains("password_mismatch"));
+    assert!(text.contains("the ILS passwords differ"), "the cause in words: {text}");
+    assert!(!text.contains("password_mismatch"), "no snake_case code in a human format: {text}");
     assert!(text.contains("hub.txt:"), "evidence with file:line");
     assert!(text.contains("decryptData failed"));
     assert!(text.contains("same password"), "the fix");

@@ -23,8 +23,15 @@ fn verdict(json: &[u8]) -> Value {
         .iter()
         .map(|a| format!("{}/{}", a["outcome"].as_str().unwrap_or("?"), a["root_cause"].as_str().unwrap_or("none")))
         .collect();
-    let mut codes: Vec<String> =
-        v["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap().to_string()).collect();
+    // The findings that count toward the verdict: not a pair's cause (said with the pair), not
+    // one that matters only under another method.
+    let mut codes: Vec<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["condition"].is_null() && f["part_of_cause"].as_bool() != Some(true))
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect();
     codes.sort();
     json!({ "status": v["status"], "attempts": causes, "findings": codes })
 }

@@ -47,19 +47,34 @@ fn the_three_formats_tell_the_same_story_in_the_same_order() {
     let mut text = Vec::new();
     ils_doctor::report::terminal::write(&mut text, &a).unwrap();
     let text = String::from_utf8(text).unwrap();
-    let order = |s: &str, marker: &dyn Fn(usize) -> String| -> Vec<usize> {
-        let mut ids: Vec<(usize, usize)> =
-            a.attempts.iter().map(|x| (s.find(&marker(x.id)).unwrap_or(usize::MAX), x.id)).collect();
-        ids.sort();
-        ids.into_iter().map(|(_, id)| id).collect()
-    };
-    let expected: Vec<usize> = a.attempts.iter().map(|x| x.id).collect();
-    assert_eq!(order(&text, &|id| format!("Attempt {id} ")), expected);
-    assert_eq!(order(&md, &|id| format!("### Attempt {id}:")), expected);
-    assert_eq!(order(&html, &|id| format!("id=\"attempt-{id}\"")), expected);
-    for fix in a.attempts.iter().filter_map(|x| x.fix.as_deref()) {
-        let first_words: String = fix.split_whitespace().take(6).collect::<Vec<_>>().join(" ");
-        assert!(html.contains(&first_words), "html lacks the fix {first_words}");
+    // The verdict; then the failing pair with its cause, its deciding lines and its fix; then
+    // the healthy pair; details last.
+    let failing = a.pairs.iter().find(|p| p.status == ils_doctor::analyze::Status::Critical).unwrap();
+    let cause = failing.cause.as_ref().unwrap();
+    let fix_start: String = cause.fix.split_whitespace().take(6).collect::<Vec<_>>().join(" ");
+    let healthy = a.pairs.iter().find(|p| p.status == ils_doctor::analyze::Status::Ok).unwrap();
+    let healthy_spoke = healthy.spoke.clone().unwrap();
+    let cause_words = cause.text.split(" (").next().unwrap().to_string();
+    // The page as a reader sees its text (the entities HTML escaping writes, undone).
+    let html = html.replace("&#x27;", "'").replace("&#x2f;", "/").replace("&quot;", "\"").replace("&amp;", "&");
+    for (format, doc) in [("text", &text), ("markdown", &md), ("html", &html)] {
+        let at = |needle: &str| doc.find(needle).unwrap_or_else(|| panic!("{format} lacks {needle:?}:\n{doc}"));
+        let verdict = at("CRITICAL");
+        let cause_at = at(&cause_words);
+        let fix_at = at(&fix_start);
+        let healthy_at = doc.rfind(&healthy_spoke).unwrap_or_else(|| panic!("{format} lacks the healthy pair"));
+        assert!(verdict < cause_at && cause_at < fix_at && fix_at < healthy_at, "{format}: order\n{doc}");
+        // Said once: the fix is printed once, however many attempts failed with it.
+        assert_eq!(doc.matches(&fix_start).count(), 1, "{format}: the fix once\n{doc}");
+        // Human formats name causes and lines in words, never by code or catalog id.
+        for code in ["spoke_rejects_hub_certificate", "password_mismatch", "P13", "P23a", "one_side"] {
+            assert!(!doc.contains(code), "{format} says {code}:\n{doc}");
+        }
+    }
+    // A run of the same failure is one story in every format.
+    let story = "5 attempts from 09:00:00 to 09:04:00, every 60 s, all failed the same way";
+    for (format, doc) in [("text", &text), ("markdown", &md), ("html", &html)] {
+        assert!(doc.contains(story), "{format}: {story:?}\n{doc}");
     }
 }
 
@@ -98,8 +113,11 @@ fn hostile_trace_text_stays_text() {
         }
     }
     assert!(fence.is_none(), "every fence is closed");
-    assert!(outside.contains("198.51.100.7&lt;b&gt;"), "the peer name is escaped inline");
-    assert!(!outside.contains("<script>") && !outside.contains("<b>"), "{outside}");
+    // Inline, a value's `<` is escaped with Markdown's backslash, never an HTML entity (a ticket
+    // system that does not read entities would show `&lt;` as it is).
+    assert!(outside.contains("198.51.100.7\\<b>"), "the peer name is escaped inline: {outside}");
+    let bare = outside.replace("\\<", "");
+    assert!(!bare.contains("<script>") && !bare.contains("<b>") && !outside.contains("&lt;"), "{outside}");
 }
 
 #[test]
@@ -135,7 +153,43 @@ fn the_html_report_renders_in_a_real_browser() {
     assert_eq!(dom.matches("class=\"mark mark-").count(), a.attempts.len(), "one timeline mark per attempt");
     assert_eq!(dom.matches("class=\"mark mark-failure\"").count(), 5);
     assert_eq!(dom.matches("class=\"mark mark-success\"").count(), 1);
+    // Every timeline mark links to an element of the page (the attempts of a run's middle too).
+    for x in &a.attempts {
+        assert!(dom.contains(&format!("id=\"attempt-{}\"", x.id)), "attempt {} has an anchor", x.id);
+    }
     screenshot(browser, &dir.path().join("p2"), "1100,1400", &url, &dir.path().join("report.png"));
+}
+
+/// The page reads at 1300 px without horizontal scroll (and at 1000 px too). The report forbids
+/// scripts (its Content-Security-Policy); the test's copy allows one that writes the page's
+/// scroll width into the DOM.
+#[test]
+fn the_html_report_needs_no_horizontal_scroll() {
+    let Some(browser) = chromium_or_skip() else { return };
+    let a = analyze_rel(&["examples/traces/hub"], &["examples/traces/spoke-a", "examples/traces/spoke-b"]);
+    let (_, html) = both(&a);
+    let probe = "<script>addEventListener('load', () => { const d = document.documentElement; \
+                 document.body.setAttribute('data-overflow', String(d.scrollWidth - d.clientWidth)); });</script>";
+    let measured = html
+        .replace(
+            "default-src 'none'; style-src 'unsafe-inline'",
+            "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'",
+        )
+        .replace("</body>", &format!("{probe}</body>"));
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("measured.html");
+    std::fs::write(&page, measured).unwrap();
+    for width in [1300, 1000] {
+        let out = support::browser::headless(browser, &dir.path().join(format!("p{width}")))
+            .arg(format!("--window-size={width},900"))
+            .arg("--dump-dom")
+            .arg(format!("file://{}", page.display()))
+            .output()
+            .unwrap();
+        let dom = String::from_utf8_lossy(&out.stdout);
+        let overflow = dom.split("data-overflow=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or("?");
+        assert_eq!(overflow, "0", "{width} px: the page scrolls sideways by {overflow} px");
+    }
 }
 
 #[test]

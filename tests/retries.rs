@@ -223,3 +223,53 @@ fn fifty_retries_are_fifty_attempts_told_once() {
     assert!(text.lines().count() <= 40, "{} lines:\n{text}", text.lines().count());
     assert!(text.contains("50 attempts from 09:01:00 to 09:50:00, every 60 s, all failed the same way"), "{text}");
 }
+
+/// The mock writes what a retrying cluster writes: a failing scenario left for many retry
+/// intervals at Detailed level, its SDL handler instances reused. Every retry is an attempt, all
+/// of one run, and the pair keeps the cause and method of its golden verdict
+/// (tests/golden/verdicts.toml).
+#[test]
+fn a_retry_storm_from_the_mock_keeps_each_golden_verdict() {
+    #[derive(serde::Deserialize)]
+    struct Golden {
+        scenario: Vec<Row>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Row {
+        name: String,
+        pair: Vec<toml::Value>,
+    }
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/verdicts.toml")).unwrap();
+    let golden: Golden = toml::from_str(&text).unwrap();
+    let traced =
+        ["password_mismatch", "spoke_rejects_hub_certificate", "hub_rejects_spoke_certificate", "hub_unreachable"];
+    let mut storms = 0;
+    for row in golden.scenario.iter().filter(|r| r.pair.len() == 1) {
+        let cause = row.pair[0].get("cause").and_then(|v| v.as_str()).unwrap_or("");
+        if !traced.contains(&cause) {
+            continue;
+        }
+        let scenario = mock_server::bundled::load(&row.name)
+            .unwrap()
+            .unwrap()
+            .with_trace_level(mock_server::scenario::TraceLevel::Detailed);
+        let start = chrono::Utc::now() - chrono::Duration::hours(2);
+        let sim = mock_server::sim::simulate_window(&scenario, start, start + chrono::Duration::minutes(20));
+        let written: Vec<_> = sim.attempts.iter().filter(|a| a.written_hub || a.written_spoke).collect();
+        assert!(written.len() >= 10, "{}: a storm of {} retries", row.name, written.len());
+        let dir = tempfile::tempdir().unwrap();
+        sim.write_flat(dir.path()).unwrap();
+        let a = analyze(&[&dir.path().join("hub")], &[&dir.path().join("spoke")]);
+        assert_eq!(a.attempts.len(), written.len(), "{}: one attempt per retry", row.name);
+        let p = &a.pairs[0];
+        assert_eq!(p.runs.len(), 1, "{}: {:?}", row.name, p.runs);
+        assert_eq!(p.runs[0].count, written.len(), "{}", row.name);
+        assert_eq!(p.cause.as_ref().map(|c| c.code.as_str()), Some(cause), "{}", row.name);
+        let method = row.pair[0].get("method").and_then(|v| v.as_str()).unwrap_or("");
+        if method != "undecidable" {
+            assert_eq!(p.method.method.map(|m| m.as_str()), Some(method), "{}: {}", row.name, p.method.basis);
+        }
+        storms += 1;
+    }
+    assert!(storms >= 10, "only {storms} failing scenarios ran as storms");
+}

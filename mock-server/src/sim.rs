@@ -24,6 +24,9 @@ use crate::lines::{render, Ctx, Tag};
 use crate::scenario::{CertKind, Cluster, Scenario, ServiceState, TraceLevel};
 use crate::sdl_writer::{TraceFile, TraceWriter, WriterIdentity};
 
+/// How many TCP handler process instances a cluster cycles through (`TCPPid = [1.600.17.N]`).
+pub const HANDLER_INSTANCES: u32 = 3;
+
 /// One registration attempt, the ground truth for analyzers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attempt {
@@ -366,7 +369,10 @@ impl Engine {
         self.port_seed = self.port_seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
         let spoke_port = 32_768 + ((self.port_seed >> 8) % 28_000) as u16;
         let has = |l: fn(&Line) -> bool| d.lines.iter().any(|e| l(&e.line));
-        let instance = self.states.get(si).map_or(1, |s| s.instance + 1);
+        // SDL reuses the instances of its TCP handler processes once a connection ends, so a
+        // spoke that retries writes the same few TCPPids again and again [I: the technote shows
+        // instances 1 to 16; none from a long retry storm].
+        let instance = self.states.get(si).map_or(1, |s| s.instance % HANDLER_INSTANCES + 1);
         let app_corr = self.states.get(si).map_or(1029, |s| s.app_corr + 1);
         let alarm_count = {
             let mut count = 0;

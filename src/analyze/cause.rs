@@ -116,25 +116,12 @@ pub fn of(ends: &Ends<'_>, latest: Option<&Attempt>, quiet_failure: Option<&str>
                 confidence: Confidence::Confirmed,
             });
         }
-        let verify = match &a.verify_error {
-            Some(v) => format!(" (OpenSSL error {}: {})", v.code, v.meaning),
-            None => String::new(),
-        };
-        let words = |t: &str| if ends.kind == LinkKind::HubToHub { hub_link_words(t) } else { t.to_string() };
-        let text = words(&format!("{}{verify}", cause.words()));
-        let sides = a.seen_on.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" and ");
-        let basis = vec![if sides.is_empty() {
-            format!("attempt #{}", a.id)
-        } else {
-            format!("attempt #{}, in the {sides} traces", a.id)
-        }];
-        return Some(PairCause {
-            code: cause.as_str().to_string(),
-            text,
-            basis,
-            fix: words(a.fix.as_deref().unwrap_or_default()),
-            confidence: a.confidence,
-        });
+        let mut c = super::verdict::trace_cause(a);
+        if ends.kind == LinkKind::HubToHub {
+            c.text = hub_link_words(&c.text);
+            c.fix = hub_link_words(&c.fix);
+        }
+        return Some(c);
     }
     if latest.is_none() {
         if let Some(reason) = quiet_failure {

@@ -88,7 +88,7 @@ fn pair(
             format!(
                 "the latest attempt (#{}) failed: {}",
                 a.id,
-                a.root_cause.map_or("cause not in the traces", |c| c.as_str())
+                a.root_cause.map_or("the lines do not say why", |c| c.words())
             ),
         ),
         (Some(a), _) if failures > 0 => (
@@ -128,8 +128,29 @@ fn pair(
         judged: true,
         link: None,
         membership: None,
-        cause: None,
+        cause: latest.filter(|a| a.outcome == Outcome::Failure).map(|a| trace_cause(a)),
         runs: runs(list),
+    }
+}
+
+/// The cause of a failed attempt, as its lines give it.
+pub fn trace_cause(a: &model::Attempt) -> model::PairCause {
+    let cause = a.root_cause.unwrap_or(super::types::RootCause::Unknown);
+    let verify = match &a.verify_error {
+        Some(v) => format!(" (OpenSSL error {}: {})", v.code, v.meaning),
+        None => String::new(),
+    };
+    let sides = a.seen_on.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" and ");
+    model::PairCause {
+        code: cause.as_str().to_string(),
+        text: format!("{}{verify}", cause.words()),
+        basis: vec![if sides.is_empty() {
+            format!("attempt #{}", a.id)
+        } else {
+            format!("attempt #{}, in the {sides} traces", a.id)
+        }],
+        fix: a.fix.clone().unwrap_or_default(),
+        confidence: a.confidence,
     }
 }
 
@@ -210,11 +231,11 @@ fn summary(status: Status, pairs: &[Pair], attempts: &[model::Attempt], unclaime
         return "UNKNOWN: no ILS registration attempt in the traces".into();
     }
     let name =
-        |p: &Pair| format!("{} -> {}", p.spoke.as_deref().unwrap_or("spoke ?"), p.hub.as_deref().unwrap_or("hub ?"));
+        |p: &Pair| format!("spoke {} -> hub {}", p.spoke.as_deref().unwrap_or("?"), p.hub.as_deref().unwrap_or("?"));
     let failing: Vec<String> = pairs
         .iter()
         .filter(|p| p.status == Status::Critical)
-        .map(|p| format!("{} ({})", name(p), p.latest_root_cause.map_or("failed", |c| c.as_str())))
+        .map(|p| format!("{}: {}", name(p), p.cause.as_ref().map_or("failed", |c| c.text.as_str())))
         .collect();
     let active = pairs.iter().filter(|p| p.attempts == 0 && p.status == Status::Ok).count();
     let mut tail = format!("{} attempt(s), {} pair(s)", attempts.len(), pairs.len());
@@ -222,7 +243,7 @@ fn summary(status: Status, pairs: &[Pair], attempts: &[model::Attempt], unclaime
         tail.push_str(&format!(", {active} registered before the window with routine traffic"));
     }
     match status {
-        Status::Critical => format!("CRITICAL: {} failing: {}; {tail}", failing.len(), failing.join(", ")),
+        Status::Critical => format!("CRITICAL: {} ({tail})", failing.join("; ")),
         Status::Unknown => {
             format!("UNKNOWN: the outcome of the latest attempt is not in the traces for some pair; {tail}")
         }

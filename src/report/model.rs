@@ -146,7 +146,7 @@ impl<'a> Report<'a> {
             certificates: Vec::new(),
             timeline: timeline::layout(analysis),
             ladders,
-            view: super::view::View::default(),
+            view: super::view::View::build(analysis, &CheckParts::default()),
         }
     }
 }

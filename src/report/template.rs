@@ -99,15 +99,15 @@ fn read(path: &PathBuf) -> Result<String, TemplateError> {
 }
 
 /// Untrusted text for inline Markdown (GitHub-flavoured): no HTML, no emphasis, links or table
-/// breaks; one line.
+/// breaks; one line. Escapes are Markdown's own backslash escapes (CommonMark, "Backslash
+/// escapes"), never HTML entities: a ticket system that renders Markdown but not entities
+/// shows `&gt;` as it is. `<` and `&` are escaped (a tag or an entity could start there); `>`
+/// cannot start a quote in the middle of a line, so it stays.
 pub fn md(value: String) -> String {
     let mut out = String::with_capacity(value.len().saturating_add(8));
     for c in value.chars() {
         match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '{' | '}' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '{' | '}' | '<' | '&' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -135,7 +135,8 @@ mod tests {
 
     #[test]
     fn markdown_inline_escaping() {
-        assert_eq!(md("<script>|*x*|".into()), "&lt;script&gt;\\|\\*x\\*\\|");
+        assert_eq!(md("<script>|*x*|".into()), "\\<script>\\|\\*x\\*\\|");
+        assert_eq!(md("A -> B > C & D".into()), "A -> B > C \\& D");
         assert_eq!(md("a\nb {{ x }}".into()), "a b \\{\\{ x \\}\\}");
     }
 

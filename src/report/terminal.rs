@@ -59,6 +59,12 @@ pub fn write_report(out: &mut dyn Write, a: &Analysis, parts: &CheckParts, verbo
         writeln!(out)?;
         write_pair(out, p, &view, &mut printed, verbose)?;
     }
+    // A check that read no traces (`--preflight`): the certificate check is the answer.
+    let certificates_first = a.pairs.is_empty() && !parts.certificates.is_empty();
+    if certificates_first {
+        writeln!(out)?;
+        write_certificates(out, &parts.certificates)?;
+    }
     if !view.findings.is_empty() {
         writeln!(out)?;
         writeln!(out, "{b}Findings{b:#}", b = bold())?;
@@ -73,10 +79,14 @@ pub fn write_report(out: &mut dyn Write, a: &Analysis, parts: &CheckParts, verbo
             write_side(out, s)?;
         }
     }
+    let shown = CheckParts {
+        certificates: if certificates_first { Vec::new() } else { parts.certificates.clone() },
+        ..parts.clone()
+    };
     if verbose {
-        write_details(out, a, parts, &view, &mut printed)?;
+        write_details(out, a, &shown, &view, &mut printed)?;
     } else {
-        write_pointers(out, a, parts, &view)?;
+        write_pointers(out, a, &shown, &view)?;
     }
     Ok(())
 }
@@ -122,11 +132,12 @@ fn write_pair(
     if p.status != Status::Ok || verbose {
         if let Some(id) = p.evidence_attempt {
             writeln!(out, "  {d}lines{d:#}    of attempt #{id}", d = dim())?;
-            write_evidence(out, &p.evidence, verbose)?;
+            write_evidence(out, &p.evidence, if verbose { usize::MAX } else { SHORT_EVIDENCE })?;
         }
+        // The first of a run of the same failure: its first deciding line tells when it began.
         if let (Some(id), false) = (p.first_attempt, p.first_evidence.is_empty()) {
             writeln!(out, "  {d}first{d:#}    attempt #{id} of the same run", d = dim())?;
-            write_evidence(out, &p.first_evidence, verbose)?;
+            write_evidence(out, &p.first_evidence, if verbose { usize::MAX } else { 1 })?;
         }
     }
     if let Some(n) = p.fix {
@@ -141,8 +152,9 @@ fn write_pair(
 /// Deciding lines shown per attempt in the short report (`--verbose` shows them all).
 const SHORT_EVIDENCE: usize = 3;
 
-fn write_evidence(out: &mut dyn Write, lines: &[EvidenceView], verbose: bool) -> io::Result<()> {
-    let shown = if verbose { lines.len() } else { SHORT_EVIDENCE.min(lines.len()) };
+fn write_evidence(out: &mut dyn Write, lines: &[EvidenceView], at_most: usize) -> io::Result<()> {
+    let shown = at_most.min(lines.len());
+    let verbose = at_most == usize::MAX;
     for e in lines.iter().take(shown) {
         let location = if verbose { e.location.clone() } else { base_name(&e.location).to_string() };
         writeln!(out, "    {d}{} {}{d:#}", e.side, clean(&location), d = dim())?;
@@ -278,7 +290,7 @@ fn write_pointers(out: &mut dyn Write, a: &Analysis, parts: &CheckParts, view: &
 /// then what that means per authentication method.
 fn write_certificates(out: &mut dyn Write, checks: &[CertificateCheck]) -> io::Result<()> {
     for c in checks {
-        writeln!(out, "{b}Certificates{b:#} {}", clean(&c.pair), b = bold())?;
+        writeln!(out, "{b}Certificates{b:#} {}", clean(&c.pair.replace(" -> ", " → ")), b = bold())?;
         for l in &c.checks {
             let st = match l.result.as_str() {
                 "accepted" => color(AnsiColor::Green),

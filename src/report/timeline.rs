@@ -111,7 +111,7 @@ pub fn layout(a: &Analysis) -> Timeline {
                 Outcome::Incomplete => "incomplete",
             };
             let when = x.time_of_day.clone().unwrap_or_default();
-            let cause = x.root_cause.map(|c| format!(": {}", c.as_str())).unwrap_or_default();
+            let cause = x.root_cause.map(|c| format!(": {}", c.words())).unwrap_or_default();
             Some(Mark {
                 attempt: x.id,
                 x: round(x_of(ms)),

@@ -63,6 +63,8 @@ pub struct PairView {
     pub first_attempt: Option<usize>,
     /// The fix's number in [`View::fixes`].
     pub fix: Option<usize>,
+    /// This is the fix's first mention (print it; after, refer to its number).
+    pub fix_first: bool,
     /// Findings about this pair that count (not its cause, not conditional).
     pub findings: Vec<FindingView>,
 }
@@ -82,6 +84,8 @@ pub struct FindingView {
     pub pair: Option<String>,
     /// The fix's number in [`View::fixes`].
     pub fix: Option<usize>,
+    /// This is the fix's first mention.
+    pub fix_first: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -99,19 +103,20 @@ pub struct EvidenceView {
 struct Fixes(Vec<String>);
 
 impl Fixes {
-    fn number(&mut self, text: &str) -> Option<usize> {
+    /// The fix's number, and whether this is its first mention.
+    fn number(&mut self, text: &str) -> (Option<usize>, bool) {
         let t = text.trim();
         if t.is_empty() {
-            return None;
+            return (None, false);
         }
-        let i = match self.0.iter().position(|f| f == t) {
-            Some(i) => i,
+        let (i, first) = match self.0.iter().position(|f| f == t) {
+            Some(i) => (i, false),
             None => {
                 self.0.push(t.to_string());
-                self.0.len().saturating_sub(1)
+                (self.0.len().saturating_sub(1), true)
             }
         };
-        Some(i.saturating_add(1))
+        (Some(i.saturating_add(1)), first)
     }
 }
 
@@ -234,12 +239,14 @@ fn key_lines(a: &Attempt) -> Vec<EvidenceView> {
 }
 
 fn finding_view(f: &Finding, fixes: &mut Fixes) -> FindingView {
+    let (fix, fix_first) = fixes.number(f.fix.as_deref().unwrap_or(""));
     FindingView {
         severity: f.severity.clone(),
         message: f.message.clone(),
         condition: f.condition.clone(),
         pair: f.pair.clone(),
-        fix: f.fix.as_deref().and_then(|t| fixes.number(t)),
+        fix,
+        fix_first,
     }
 }
 
@@ -253,14 +260,9 @@ impl View {
         for p in judged {
             let list: Vec<&Attempt> = a.attempts.iter().filter(|x| x.hub == p.hub && x.spoke == p.spoke).collect();
             let latest = list.iter().rev().find(|x| x.outcome != Outcome::Incomplete).or(list.last()).copied();
-            let (cause, basis, fix) = match (&p.cause, latest) {
-                (Some(c), _) => (Some(c.text.clone()), c.basis.clone(), fixes.number(&c.fix)),
-                (None, Some(x)) if x.outcome == Outcome::Failure => (
-                    Some(x.summary.trim_end_matches('.').to_string()),
-                    vec![format!("attempt #{}", x.id)],
-                    x.fix.as_deref().and_then(|t| fixes.number(t)),
-                ),
-                _ => (None, Vec::new(), None),
+            let (cause, basis, (fix, fix_first)) = match &p.cause {
+                Some(c) => (Some(c.text.clone()), c.basis.clone(), fixes.number(&c.fix)),
+                None => (None, Vec::new(), (None, false)),
             };
             let label = finding_label(p);
             let mine: Vec<FindingView> = parts
@@ -302,6 +304,7 @@ impl View {
                 first_evidence: first.filter(|f| Some(f.id) != latest.map(|x| x.id)).map(key_lines).unwrap_or_default(),
                 first_attempt: first.map(|f| f.id).filter(|id| Some(*id) != latest.map(|x| x.id)),
                 fix,
+                fix_first,
                 findings: mine,
             });
         }
@@ -377,10 +380,10 @@ mod tests {
     #[test]
     fn fixes_are_numbered_once() {
         let mut f = Fixes::default();
-        assert_eq!(f.number("Do this."), Some(1));
-        assert_eq!(f.number("Do that."), Some(2));
-        assert_eq!(f.number(" Do this. "), Some(1));
-        assert_eq!(f.number(""), None);
+        assert_eq!(f.number("Do this."), (Some(1), true));
+        assert_eq!(f.number("Do that."), (Some(2), true));
+        assert_eq!(f.number(" Do this. "), (Some(1), false));
+        assert_eq!(f.number(""), (None, false));
         assert_eq!(f.0.len(), 2);
     }
 }
