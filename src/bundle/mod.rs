@@ -10,6 +10,7 @@
 pub mod inputs;
 pub mod manifest;
 pub mod read;
+pub mod tar_walk;
 pub mod redact;
 pub mod sides;
 pub mod write;
