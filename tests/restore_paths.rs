@@ -231,6 +231,7 @@ fn entry(net: &Net, name: &str, level: &str, owner: Option<Owner>) -> (String, E
             },
             raised_at: "2026-01-01T00:00:00Z".into(),
             owner,
+            reach: None,
         },
     )
 }
@@ -301,6 +302,7 @@ fn concurrent_writers_merge_their_entries() {
                                 original: TraceSettings::default(),
                                 raised_at: String::new(),
                                 owner: Some(Owner::new_run()),
+                                reach: None,
                             },
                         );
                     })
@@ -393,4 +395,65 @@ fn an_interrupted_restore_finishes_its_entry_then_stops() {
     let out = net.restore_command().output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(!net.journal().exists());
+}
+
+/// `check --app-user axladmin` (pinned certificates) killed with SIGKILL while the levels are
+/// raised; then plain `ils-doctor restore`, with the same environment and nothing else: no
+/// `--app-user`, no `--pin`, no `--journal`. The journal kept the user, the credential
+/// reference and the pin (never the password), so the restore puts every level back; without
+/// them it would log in as `administrator` (refused) over an unverifiable certificate.
+#[test]
+fn plain_restore_after_sigkill_uses_what_the_journal_kept() {
+    let mut s = mock_server::bundled::load("m1-password-success").unwrap().unwrap();
+    for c in &mut s.clusters {
+        c.access.app_user = "axladmin".into();
+    }
+    let net = live::start_scenario(s);
+    let before = net.levels();
+    let env = |c: &mut std::process::Command| {
+        c.env("ILS_DOCTOR_ADMIN_PASSWORD", net.hub.admin_password.expose())
+            .env("ILS_DOCTOR_APP_PASSWORD", net.hub.app_password.expose())
+            .env("XDG_CONFIG_HOME", net.dir.path().join("config"))
+            .env("XDG_STATE_HOME", net.dir.path().join("state-home"))
+            .stdin(Stdio::null());
+    };
+    let mut check = std::process::Command::new(env!("CARGO_BIN_EXE_ils-doctor"));
+    check.args(["check", "--admin-user", &net.hub.admin_user, "--app-user", "axladmin"]);
+    check.arg("--known-hosts").arg(&net.hub.known_hosts);
+    for a in std::iter::once(&net.hub).chain(&net.spokes) {
+        let ils_doctor::connect::tls::TlsMode::Pin(fp) = &a.tls else { panic!("pinned") };
+        check.args(["--pin", &format!("{}:{}={fp}", a.host, a.https_port)]);
+        let at = format!("{}:{}:{}", a.host, a.ssh_port, a.https_port);
+        check.args([if std::ptr::eq(a, &net.hub) { "--hub" } else { "--spoke" }, &at]);
+    }
+    check.arg("--download-dir").arg(net.dir.path().join("traces"));
+    check.args(["--capture", "120s", "--format", "json"]);
+    env(&mut check);
+    let mut child = check.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains("raised to Detailed") {
+                let _ = tx.send(());
+            }
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(90)).expect("the levels are raised");
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    reader.join().unwrap();
+    assert!(net.levels().iter().all(|l| *l == Some(TraceLevel::Detailed)), "left raised: {:?}", net.levels());
+    let journal = net.dir.path().join("state-home/ils-doctor/trace-journal.json");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    assert!(text.contains("axladmin") && !text.contains(net.hub.app_password.expose()), "{text}");
+
+    let mut restore = std::process::Command::new(env!("CARGO_BIN_EXE_ils-doctor"));
+    restore.arg("restore");
+    env(&mut restore);
+    restore.env_remove("ILS_DOCTOR_ADMIN_PASSWORD");
+    let out = restore.output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(net.levels(), before);
+    assert!(!journal.exists(), "the journal is emptied");
 }

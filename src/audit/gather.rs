@@ -54,6 +54,7 @@ pub fn access(c: &Cluster, conn: &ConnOptions) -> Result<Access, String> {
         admin_password: secret(&c.admin_credential, Kind::Admin, &c.host)?,
         app_user: c.app_user.clone(),
         app_password: secret(&c.app_credential, Kind::App, &c.host)?,
+        app_credential: c.app_credential.reference(),
         tls,
         known_hosts: conn.known_hosts.clone(),
         accept_new_host_key: conn.accept_new_host_key,

@@ -23,6 +23,10 @@ pub struct Access {
     /// Application user (AXL, Serviceability).
     pub app_user: String,
     pub app_password: Secret,
+    /// Where the application user's password came from, as a reference (`auto`, `env:VAR`,
+    /// `keyring:ENTRY`; never the password): journalled, so that `ils-doctor restore` finds it
+    /// again after the run died.
+    pub app_credential: String,
     pub tls: TlsMode,
     pub known_hosts: PathBuf,
     pub accept_new_host_key: bool,

@@ -92,6 +92,38 @@ pub struct Entry {
     /// `--keep-trace-level`, or written by an older version): `restore` puts it back.
     #[serde(default)]
     pub owner: Option<Owner>,
+    /// How the run reached the publisher, so that a plain `ils-doctor restore` can after the
+    /// run died (None in entries of older versions).
+    #[serde(default)]
+    pub reach: Option<Reach>,
+}
+
+/// What restoring needs besides the password itself: the user, the ports, where the password
+/// came from (a reference) and the pinned certificate. Never a secret (docs/security.md, "Trace
+/// levels").
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Reach {
+    pub ssh_port: u16,
+    pub app_user: String,
+    /// `auto`, `env:VAR` or `keyring:ENTRY`.
+    pub app_credential: String,
+    /// The SHA-256 fingerprint the run pinned, if it pinned one.
+    #[serde(default)]
+    pub tls_pin: Option<String>,
+}
+
+impl Reach {
+    pub fn of(a: &crate::collect::publisher::Access) -> Reach {
+        Reach {
+            ssh_port: a.ssh_port,
+            app_user: a.app_user.clone(),
+            app_credential: a.app_credential.clone(),
+            tls_pin: match &a.tls {
+                crate::connect::tls::TlsMode::Pin(fp) => Some(fp.clone()),
+                _ => None,
+            },
+        }
+    }
 }
 
 impl Entry {
@@ -273,6 +305,7 @@ pub async fn raise(
         original: read.clone(),
         raised_at: chrono::Utc::now().to_rfc3339(),
         owner: Some(me.clone()),
+        reach: Some(Reach::of(&p.access)),
     };
     let held = Journal::update(journal_path, |j| match j.entries.get(&key) {
         Some(e) if e.owner.as_ref() != Some(me) && e.held_by_live_run() => e.owner.clone(),
@@ -391,6 +424,7 @@ mod tests {
                 original: TraceSettings { trace_level: "15".into(), ..TraceSettings::default() },
                 raised_at: "t".into(),
                 owner: None,
+                reach: None,
             },
         );
         Journal::update(&path, |on_disk| *on_disk = j.clone()).unwrap();
