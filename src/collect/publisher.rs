@@ -54,7 +54,9 @@ pub enum PublisherError {
 
 pub struct Publisher {
     pub access: Access,
-    pub soap: SoapClient,
+    /// Shared, so that a trace-level write can finish on its own after its run was cancelled
+    /// (`trace_level::raise`).
+    pub soap: std::sync::Arc<SoapClient>,
     pub ssh: SshSession,
     /// The publisher's processnode name, once read (the key of its trace settings).
     pub node_name: Option<String>,
@@ -98,7 +100,7 @@ impl Publisher {
             rec,
         )
         .await?;
-        Ok(Publisher { access, soap, ssh, node_name: None, label: None })
+        Ok(Publisher { access, soap: std::sync::Arc::new(soap), ssh, node_name: None, label: None })
     }
 
     /// Restarts the ILS service through the CLI, so that a registered spoke registers again.

@@ -47,11 +47,16 @@ const DIME_ACTION: &str = "http://schemas.cisco.com/ast/soap/action/#LogCollecti
 /// Longest SOAP response read into memory (files stream instead).
 const MAX_SOAP_BODY: usize = 64 << 20;
 /// Largest file GetOneFile may write (ILS SDL files roll at a few MB).
-const MAX_FILE_BYTES: u64 = 2 << 30;
+pub const MAX_FILE_BYTES: u64 = 2 << 30;
 /// The slowest transfer a download's deadline allows for (bytes per second): the deadline is the
 /// request timeout plus the listed size at this rate, so a publisher that trickles bytes (each
 /// read within the idle timeout) still cannot hold a run forever.
 const MIN_DOWNLOAD_RATE: u64 = 16 * 1024;
+/// The longest one download may take, whatever size the publisher lists (2 GiB at 16 KiB/s
+/// would be 36 hours): a file of an ILS window is a few MiB (docs/cucm-notes.md#trace-dir).
+pub const MAX_DOWNLOAD_TIME: Duration = Duration::from_secs(30 * 60);
+/// Most bytes the pages of one paged query may add up to (one unpaged answer's bound).
+pub const MAX_PAGED_BYTES: usize = 64 << 20;
 /// Size assumed for the deadline when the listing gives none.
 const UNKNOWN_SIZE: u64 = 64 << 20;
 /// Most pages one paged query may take ("Query request too large"): a publisher that always
