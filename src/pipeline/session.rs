@@ -332,16 +332,20 @@ async fn capture(
     // A span reaching before the calendar's start means everything.
     let from = started.checked_sub_signed(back).unwrap_or(chrono::DateTime::<Utc>::MIN_UTC);
     // A capture too long for the clock has no deadline.
-    // While a level is raised the capture has one deadline that cuts whatever is under way
+    // While a level is raised the capture has one hard deadline that cuts whatever is under way
     // (a poll, a download, a restart): the level must not stay raised because a publisher is
-    // slow. With nothing raised and nothing to wait for, one look, bounded by the request
-    // timeouts only.
-    let deadline = if wait { tokio::time::Instant::now().checked_add(req.capture) } else { None };
+    // slow. No look starts after `--capture`; the one under way then may finish within
+    // [`capture_grace`]. With nothing raised and nothing to wait for, one look, bounded by the
+    // request timeouts only.
+    let start = tokio::time::Instant::now();
+    let last_look = if wait { start.checked_add(req.capture) } else { None };
+    let deadline = if wait { start.checked_add(req.capture.saturating_add(capture_grace(req.capture))) } else { None };
     let mut warnings = Vec::new();
     let dirs = pubs_dirs(req, pubs);
     let cut = |warnings: &mut Vec<String>, jobs: Vec<Job>| {
         warnings.push(format!(
-            "the capture's deadline ({} s, --capture) came during a look at the traces: it was cut, and the files of the last complete look are used",
+            "a look at the traces was still under way {} s after the capture's end ({} s, --capture): it was cut, and the files of the last complete look are used",
+            capture_grace(req.capture).as_secs_f64(),
             req.capture.as_secs()
         ));
         remove_parts(&dirs);
@@ -407,7 +411,7 @@ async fn capture(
         // Each requested spoke needs its own decided attempt: another spoke's (the hub's traces
         // hold them all) says nothing about this one.
         let done = decided_per_spoke(&a, spokes).iter().zip(&baseline).all(|(now, before)| now > before);
-        if done || deadline.is_none_or(|d| tokio::time::Instant::now() >= d) {
+        if done || last_look.is_none_or(|d| tokio::time::Instant::now() >= d) {
             if let Some(s) = &spinner {
                 s.finish_and_clear();
             }
@@ -420,12 +424,19 @@ async fn capture(
             // Keep only the last state of each file: the final listing's jobs.
             return (jobs, warnings);
         }
+        // The last look starts at `--capture` at the latest.
         let next = tokio::time::Instant::now().checked_add(req.poll);
-        match (next, deadline) {
+        match (next, last_look) {
             (Some(n), Some(d)) => tokio::time::sleep_until(n.min(d)).await,
             _ => tokio::time::sleep(req.poll).await,
         }
     }
+}
+
+/// How long a look at the traces under way when `--capture` ends may still take: half the
+/// capture, at most 30 s. Past it, the look is cut and the last complete one is used.
+pub fn capture_grace(capture: Duration) -> Duration {
+    (capture / 2).min(Duration::from_secs(30))
 }
 
 /// `work` cut at `deadline` (None: not cut).

@@ -77,8 +77,8 @@ pub struct HttpsTarget {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SoapError {
-    #[error("https {host}: {op}: cannot connect: {reason}")]
-    Connect { host: String, op: String, reason: String },
+    #[error("https {host} port {port}: {op}: cannot connect: {reason}; {}", connect_hint(reason, *port))]
+    Connect { host: String, op: String, port: u16, reason: String },
     #[error("https {host}: {op}: the TLS certificate was refused ({reason}); if it is the publisher's self-signed Tomcat certificate, run `ils-doctor trust {host}` to pin it, or give --ca-file")]
     Tls { host: String, op: String, reason: String },
     #[error("https {host}: {op}: the application user {user} was refused (HTTP {status}); check the password and that the user has the Standard AXL API Access and Serviceability roles; not retried")]
@@ -97,6 +97,19 @@ pub enum SoapError {
     Write { host: String, op: String, path: String, reason: String },
     #[error("https {0}: TLS setup: {1}")]
     TlsSetup(String, String),
+}
+
+/// What to try after a failed HTTPS connection, from what the TLS library said.
+fn connect_hint(reason: &str, port: u16) -> String {
+    if reason.contains("InvalidContentType") || reason.contains("corrupt message") || reason.contains("WrongVersion") {
+        format!(
+            "what answers on port {port} does not speak TLS (an SSH or plain HTTP port?): give the publisher's HTTPS port, usually 8443 or 443, as HOST:SSH_PORT:HTTPS_PORT"
+        )
+    } else if reason.contains("refused") {
+        format!("nothing listens on port {port}: check the address and the HTTPS port (HOST:SSH_PORT:HTTPS_PORT; CUCM uses 8443)")
+    } else {
+        format!("check the address, that port {port} is the publisher's HTTPS port and that a firewall lets it through")
+    }
 }
 
 /// One publisher's SOAP endpoints.
@@ -231,7 +244,7 @@ impl SoapClient {
         {
             SoapError::Tls { host, op, reason: chain }
         } else {
-            SoapError::Connect { host, op, reason: chain }
+            SoapError::Connect { host, op, port: self.port, reason: chain }
         }
     }
 
@@ -410,5 +423,42 @@ impl SoapClient {
 
     fn xml_err(&self, op: &str, e: envelope::XmlError) -> SoapError {
         SoapError::Response { host: self.host.clone(), op: op.into(), reason: e.to_string() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connect_errors_name_the_port_and_what_to_try() {
+        let e = |reason: &str| {
+            SoapError::Connect { host: "cucm".into(), op: "getCCMVersion".into(), port: 22, reason: reason.into() }
+                .to_string()
+        };
+        let not_tls = e("error sending request: received corrupt message of type InvalidContentType");
+        assert!(not_tls.contains("port 22") && not_tls.contains("does not speak TLS") && not_tls.contains("8443"), "{not_tls}");
+        let refused = e("tcp connect error: Connection refused (os error 111)");
+        assert!(refused.contains("nothing listens on port 22"), "{refused}");
+        assert!(e("dns error").contains("port 22 is the publisher's HTTPS port"));
+    }
+
+    #[test]
+    fn a_download_deadline_is_capped() {
+        let c = SoapClient::new(&HttpsTarget {
+            host: "127.0.0.1".into(),
+            port: 8443,
+            user: "u".into(),
+            password: Secret::new(String::from("p")),
+            tls: TlsMode::Insecure,
+            connect_timeout: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(30),
+        })
+        .unwrap();
+        // 1 MiB at 16 KiB/s: 64 s after the request timeout.
+        assert_eq!(c.download_deadline(Some(1 << 20)), Duration::from_secs(94));
+        // A listed 2 GiB would be 36 hours: capped.
+        assert_eq!(c.download_deadline(Some(2 << 30)), MAX_DOWNLOAD_TIME);
+        assert_eq!(c.download_deadline(Some(u64::MAX)), MAX_DOWNLOAD_TIME);
     }
 }
