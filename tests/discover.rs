@@ -255,7 +255,12 @@ async fn a_row_naming_its_own_ports_gets_no_credential_anywhere() {
     let hub = s.clusters.iter_mut().find(|c| c.name == "hub-a").unwrap();
     let rows = &mut hub.tables.get_mut("remotecluster").unwrap().rows;
     rows.push(vec!["00000099-0000-0000-0000-000000000000".into(), "EVIL-CL".into(), String::new(), hostile.clone()]);
-    rows.push(vec!["00000098-0000-0000-0000-000000000000".into(), "PLAIN-CL".into(), String::new(), "catcher.example.com".into()]);
+    rows.push(vec![
+        "00000098-0000-0000-0000-000000000000".into(),
+        "PLAIN-CL".into(),
+        String::new(),
+        "catcher.example.com".into(),
+    ]);
     let mock = mock_server::start(s).unwrap();
     let p = mock.publisher("hub-a").unwrap();
     let a = access_for(p, &dir.path().join("known_hosts")).unwrap();

@@ -11,19 +11,16 @@ use ils_doctor::bundle::read::{extract, Limits};
 
 const BLOCK: usize = 512;
 
-/// A ustar header block (POSIX.1-1988 layout) with its checksum.
+/// A header block as the `tar` crate writes it (ustar layout, checksum set): an implementation
+/// other than the reader under test.
 fn header(name: &str, flag: u8, size: u64) -> [u8; BLOCK] {
-    let mut h = [0u8; BLOCK];
-    h[..name.len()].copy_from_slice(name.as_bytes());
-    h[100..108].copy_from_slice(b"0000644\0");
-    h[124..136].copy_from_slice(format!("{size:011o}\0").as_bytes());
-    h[156] = flag;
-    h[257..263].copy_from_slice(b"ustar\0");
-    h[263..265].copy_from_slice(b"00");
-    h[148..156].copy_from_slice(b"        ");
-    let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
-    h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
-    h
+    let mut h = tar::Header::new_ustar();
+    h.set_path(name).unwrap();
+    h.set_mode(0o644);
+    h.set_size(size);
+    h.set_entry_type(tar::EntryType::new(flag));
+    h.set_cksum();
+    *h.as_bytes()
 }
 
 /// Writes the hostile bundle, streaming (the test itself never holds the 256 MiB).
@@ -70,7 +67,8 @@ fn a_pax_size_then_a_huge_long_name_is_refused_in_little_memory() {
     eprintln!("bundle {size} bytes; refused; peak RSS of the test process {} MiB", peak >> 20);
     assert!(peak < 64 << 20, "peak RSS {} MiB: the record was read into memory", peak >> 20);
     // The binary refuses it too, with the archive named and exit 3 (unknown: no verdict).
-    let run = std::process::Command::new(env!("CARGO_BIN_EXE_ils-doctor")).arg("analyze").arg(&bundle).output().unwrap();
+    let run =
+        std::process::Command::new(env!("CARGO_BIN_EXE_ils-doctor")).arg("analyze").arg(&bundle).output().unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("refused from its header"), "{stderr}");

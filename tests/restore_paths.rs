@@ -502,7 +502,11 @@ fn a_short_capture_against_a_slow_publisher_ends_by_its_deadline_restored() {
     let took = started.elapsed();
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let raised = sampler.join().unwrap().expect("the levels were raised");
-    eprintln!("levels raised for {:.2} s (capture 3 s); the check took {:.2} s", raised.as_secs_f64(), took.as_secs_f64());
+    eprintln!(
+        "levels raised for {:.2} s (capture 3 s); the check took {:.2} s",
+        raised.as_secs_f64(),
+        took.as_secs_f64()
+    );
     assert_eq!(net.levels(), before, "restored");
     assert!(!net.journal().exists());
     assert!(outcome.analysis.warnings.iter().any(|w| w.contains("it was cut")), "{:?}", outcome.analysis.warnings);

@@ -10,9 +10,9 @@
 pub mod inputs;
 pub mod manifest;
 pub mod read;
-pub mod tar_walk;
 pub mod redact;
 pub mod sides;
+pub mod tar_walk;
 pub mod write;
 
 /// How a bundle is packed.

@@ -202,7 +202,9 @@ pub fn extract(archive: &Path, dest: &Path, limits: &Limits) -> Result<Extracted
                 match header.kind {
                     Kind::Directory => sink.dir(path)?,
                     Kind::File => sink.file(path, header.size, &mut tar.data())?,
-                    Kind::Symlink => return Err(sink.entry_err(path, "symbolic link (refused: it could point outside)")),
+                    Kind::Symlink => {
+                        return Err(sink.entry_err(path, "symbolic link (refused: it could point outside)"))
+                    }
                     Kind::HardLink => return Err(sink.entry_err(path, "hard link (refused: it could point outside)")),
                     Kind::Special => return Err(sink.entry_err(path, "device or FIFO (refused)")),
                     Kind::Other(flag) => {

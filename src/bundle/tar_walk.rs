@@ -111,7 +111,10 @@ impl<R: Read> TarWalker<R> {
             if matches!(flag, b'L' | b'K' | b'x' | b'g') {
                 chain = chain.saturating_add(1);
                 if chain > MAX_META_CHAIN {
-                    return Err(refused(&raw_name, format!("more than {MAX_META_CHAIN} long-name or PAX records before one entry")));
+                    return Err(refused(
+                        &raw_name,
+                        format!("more than {MAX_META_CHAIN} long-name or PAX records before one entry"),
+                    ));
                 }
                 if size > MAX_META {
                     return Err(refused(
@@ -130,7 +133,10 @@ impl<R: Read> TarWalker<R> {
                     _ => {
                         let global = Pax::parse(&body).map_err(|why| refused(&raw_name, why))?;
                         if global.path.is_some() || global.size.is_some() {
-                            return Err(refused(&raw_name, "a PAX global header setting a path or a size (not supported)"));
+                            return Err(refused(
+                                &raw_name,
+                                "a PAX global header setting a path or a size (not supported)",
+                            ));
                         }
                     }
                 }
@@ -219,7 +225,8 @@ fn refused(name: &str, reason: impl Into<String>) -> TarError {
 }
 
 fn pad(size: u64) -> u64 {
-    (BLOCK as u64).wrapping_sub(size % BLOCK as u64) % BLOCK as u64
+    let block = BLOCK as u64;
+    size.checked_rem(block).map_or(0, |r| block.saturating_sub(r)).checked_rem(block).unwrap_or(0)
 }
 
 /// Reads and drops `n` bytes; the stream ending first is damage.

@@ -7,15 +7,15 @@ use anyhow::Context;
 
 use super::shared::{conn_options, runtime};
 use crate::cli::RestoreArgs;
+use crate::collect::trace_level::Entry;
 use crate::collect::trace_level::{self, Journal};
 use crate::connect::soap::{HttpsTarget, SoapClient};
-use crate::collect::trace_level::Entry;
 use crate::connect::tls::TlsMode;
 use crate::credentials::{self, Kind};
 use crate::exit::{say, shown, UNKNOWN};
 use crate::pipeline::live::ConnOptions;
-use crate::secret::Secret;
 use crate::pipeline::{session, signals};
+use crate::secret::Secret;
 
 /// The user, password and HTTPS trust for one entry: what the run that raised it used (the
 /// journal keeps the user, the credential reference and the pin, never the password), else

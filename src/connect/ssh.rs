@@ -423,9 +423,14 @@ impl SshSession {
             gex: client::GexParams::new(2048, 3072, 8192).unwrap_or_default(),
             ..client::Config::default()
         });
-        let connected =
-            within(&host, t.port, "connect", t.timeouts.connect, client::connect(config, (t.host.as_str(), t.port), verifier))
-                .await?;
+        let connected = within(
+            &host,
+            t.port,
+            "connect",
+            t.timeouts.connect,
+            client::connect(config, (t.host.as_str(), t.port), verifier),
+        )
+        .await?;
         let mut handle = match connected {
             Ok(h) => h,
             Err(e) => {
@@ -456,10 +461,15 @@ impl SshSession {
             Self::record_open(r, &seen, t.legacy_ssh, started, None)
         });
         let auth_started = std::time::Instant::now();
-        let authed =
-            within(&host, t.port, "authentication", t.timeouts.connect, authenticate(&mut handle, &host, &t.user, &t.password))
-                .await
-                .and_then(|r| r);
+        let authed = within(
+            &host,
+            t.port,
+            "authentication",
+            t.timeouts.connect,
+            authenticate(&mut handle, &host, &t.user, &t.password),
+        )
+        .await
+        .and_then(|r| r);
         if let (Some((r, _)), Some(n)) = (rec, session_no) {
             let (method, result) = match &authed {
                 Ok(m) => (*m, "success".to_string()),
@@ -679,11 +689,15 @@ mod tests {
     fn timeouts_name_the_port_and_what_to_try() {
         let e = |op: &'static str| SshError::Timeout { host: "cucm".into(), port: 45555, op, secs: 15 }.to_string();
         let connect = e("connect");
-        assert!(connect.contains("port 45555") && connect.contains("HOST:SSH_PORT") && !connect.contains("port 22"), "{connect}");
+        assert!(
+            connect.contains("port 45555") && connect.contains("HOST:SSH_PORT") && !connect.contains("port 22"),
+            "{connect}"
+        );
         assert!(e("authentication").contains("not another service's"));
         assert!(e("show version active").contains("--command-timeout"));
-        let unknown = SshError::UnknownHostKey { host: "h".into(), fingerprint: "SHA256:x".into(), known_hosts: "kh".into() }
-            .to_string();
+        let unknown =
+            SshError::UnknownHostKey { host: "h".into(), fingerprint: "SHA256:x".into(), known_hosts: "kh".into() }
+                .to_string();
         assert!(!unknown.contains("show network cluster") && unknown.contains("--accept-new-host-key"), "{unknown}");
     }
 

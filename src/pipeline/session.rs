@@ -436,7 +436,7 @@ async fn capture(
 /// How long a look at the traces under way when `--capture` ends may still take: half the
 /// capture, at most 30 s. Past it, the look is cut and the last complete one is used.
 pub fn capture_grace(capture: Duration) -> Duration {
-    (capture / 2).min(Duration::from_secs(30))
+    capture.checked_div(2).unwrap_or_default().min(Duration::from_secs(30))
 }
 
 /// `work` cut at `deadline` (None: not cut).

@@ -136,7 +136,8 @@ impl Credentials {
             )));
         }
         // Located, never quoted: a password typed in the wrong place must not reach the terminal.
-        let file: FileIn = toml::from_str(text).map_err(|e| invalid(crate::pipeline::config::where_not_what(text, &e)))?;
+        let file: FileIn =
+            toml::from_str(text).map_err(|e| invalid(crate::pipeline::config::where_not_what(text, &e)))?;
         let settings = |s: &SettingsIn, at: &str| -> Result<Settings, CredentialsError> {
             let reference = |v: &Option<String>, field: &str| match v {
                 None => Ok(None),

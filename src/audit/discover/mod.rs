@@ -92,7 +92,8 @@ impl Discovery {
             s.depth == 0
                 && t.as_ref().is_some_and(|spec| {
                     let start = cluster_for(&s.name, spec, set, conn);
-                    (start.host.as_str(), start.ssh_port, start.https_port) == (c.host.as_str(), c.ssh_port, c.https_port)
+                    (start.host.as_str(), start.ssh_port, start.https_port)
+                        == (c.host.as_str(), c.ssh_port, c.https_port)
                 })
         })
     }

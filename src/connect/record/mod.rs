@@ -271,7 +271,7 @@ impl Recorder {
         if !password.is_empty() {
             self.with(|t| {
                 for form in secret_forms(password) {
-                    if !t.secrets.iter().any(|s| *s == form) {
+                    if !t.secrets.contains(&form) {
                         t.secrets.push(form);
                     }
                 }

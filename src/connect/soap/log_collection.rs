@@ -12,8 +12,8 @@ use tokio::io::AsyncWriteExt;
 use super::super::envelope::{self, RemoteFile};
 use super::super::multipart::{self, Multipart, Piece};
 use super::{
-    SoapClient, SoapError, DIME_ACTION, DIME_PATH, LOGS_PATH, MAX_FILE_BYTES, MAX_SOAP_BODY, MIN_DOWNLOAD_RATE,
-    MAX_DOWNLOAD_TIME, UNKNOWN_SIZE,
+    SoapClient, SoapError, DIME_ACTION, DIME_PATH, LOGS_PATH, MAX_DOWNLOAD_TIME, MAX_FILE_BYTES, MAX_SOAP_BODY,
+    MIN_DOWNLOAD_RATE, UNKNOWN_SIZE,
 };
 
 impl SoapClient {

@@ -437,7 +437,10 @@ mod tests {
                 .to_string()
         };
         let not_tls = e("error sending request: received corrupt message of type InvalidContentType");
-        assert!(not_tls.contains("port 22") && not_tls.contains("does not speak TLS") && not_tls.contains("8443"), "{not_tls}");
+        assert!(
+            not_tls.contains("port 22") && not_tls.contains("does not speak TLS") && not_tls.contains("8443"),
+            "{not_tls}"
+        );
         let refused = e("tcp connect error: Connection refused (os error 111)");
         assert!(refused.contains("nothing listens on port 22"), "{refused}");
         assert!(e("dns error").contains("port 22 is the publisher's HTTPS port"));
