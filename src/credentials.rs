@@ -209,7 +209,7 @@ mod tests {
 
     #[test]
     fn two_hosts_never_share_a_variable() {
-        // The pair of the security review, and names that a one-way mapping would merge.
+        // Two hosts that the older spelling merged, and names a one-way mapping would merge.
         let hosts = [
             "cucm.hq-example.com",
             "cucm-hq.example.com",

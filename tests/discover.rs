@@ -236,7 +236,7 @@ fn an_unreachable_start_host_is_reported_not_dropped() {
     assert_eq!(doc["topology"]["nodes"].as_array().unwrap().len(), 1);
 }
 
-/// The row of the second security review: a `remotecluster` name `127.0.0.1:<ssh>:<https>`
+/// A hostile row: a `remotecluster` name `127.0.0.1:<ssh>:<https>`
 /// pointing at ports of the attacker's choosing. Here two listeners stand in for them, and any
 /// connection to either (a login or a request would need one) fails the test. It is refused by
 /// default, with --discover-follow-names, and even when the credentials file lists that very

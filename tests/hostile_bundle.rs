@@ -1,4 +1,4 @@
-//! The bundle of the second security review: a 1.1 MB `.tar.gz` whose PAX header says
+//! A hostile bundle: a small `.tar.gz` whose PAX header says
 //! `size=0` and whose next record is a GNU long name of 256 MiB. It must be refused from the
 //! long-name record's header, without reading the record, so the process stays far under
 //! 256 MiB of memory (docs/security.md, "Tar archives"). One test in its own binary, so that
