@@ -35,6 +35,8 @@ seed() {  # target -> seed folder with the fixtures that fit it
       done ;;
     scenario_file)
       cp -n ../mock-server/scenarios/*.toml "$dir/" ;;
+    tar_reader)
+      gzip -dc seeds/bundle_extract/bundle.tar.gz > "$dir/bundle.tar" ;;
   esac
   [ -d "seeds/$t" ] && cp -n seeds/"$t"/* "$dir/" 2>/dev/null || true
 }

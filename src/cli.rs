@@ -432,17 +432,16 @@ Examples:
     ils-doctor audit --inventory net.toml --deep --max-raised 2
 
   No inventory yet: discover the ILS networks from one hub (its remotecluster rows, then theirs),
-  write what was found, and audit it, in one command:
-    ils-doctor audit --discover cucm-hub.example.com --write-inventory net.toml \\
+  write what was found, and audit it, in one command. Only what you name is reached:
+  NAME=HOST[:SSH_PORT[:HTTPS_PORT]] like curl's --resolve; a name a publisher reports that is
+  not mapped is listed as \"not contacted\", never looked up:
+    ils-doctor audit --discover hub-a.example.com --write-inventory net.toml \\
+      --resolve hub-a.example.com=10.1.0.5 --resolve hub-b.example.com=10.2.0.5:2222:9443 \\
       --format html -o audit.html
 
-  Only reach what you name: NAME=HOST[:SSH_PORT[:HTTPS_PORT]] like curl's --resolve; a name a
-  publisher reports that is not mapped is listed as \"not contacted\", never looked up:
-    ils-doctor audit --discover hub-a.example.com --discover-mapped-only \\
-      --resolve hub-a.example.com=10.1.0.5 --resolve hub-b.example.com=10.2.0.5:2222:9443
-
-  Users and credential references for the discovered publishers (a default, overrides per host):
-    ils-doctor audit --discover hub --discover-credentials creds.toml \\
+  Users and credential references for the discovered publishers (a default, overrides per host);
+  --discover-follow-names also reaches unmapped names that have their own [host.\"NAME\"] entry:
+    ils-doctor audit --discover hub --discover-credentials creds.toml --discover-follow-names \\
       --discover-depth 2 --discover-max 300
 
 Exit codes: the worst verdict wins (0 ok, 1 warning, 2 critical); 3 when a cluster could not be
@@ -486,10 +485,15 @@ pub struct AuditArgs {
     /// With --discover: clusters recorded at most (further rows are counted, not followed).
     #[arg(long, value_name = "N", default_value_t = crate::audit::discover::DEFAULT_MAX, requires = "discover", value_parser = clap::value_parser!(u16).range(1..))]
     pub discover_max: u16,
-    /// With --discover: contact a name a publisher reports only when --resolve maps it (or it
-    /// is a loopback address); the others are listed as not contacted.
-    #[arg(long, requires = "discover")]
+    /// With --discover: contact a name a publisher reports only when --resolve maps it; the
+    /// others are listed as not contacted. The default (kept for scripts that spell it out).
+    #[arg(long, requires = "discover", conflicts_with = "discover_follow_names")]
     pub discover_mapped_only: bool,
+    /// With --discover: also contact names publishers report that --resolve does not map, at
+    /// their default ports, each with only the credentials its own [host."NAME"] entry of
+    /// --discover-credentials lists (never the shared ones; names without one are not contacted).
+    #[arg(long, requires = "discover")]
+    pub discover_follow_names: bool,
     /// Contact NAME at HOST instead of looking NAME up (repeatable), like curl's --resolve.
     #[arg(long, value_name = "NAME=HOST[:SSH_PORT[:HTTPS_PORT]]", action = ArgAction::Append, requires = "discover")]
     pub resolve: Vec<String>,

@@ -2,9 +2,10 @@
 //! echo; never the command line or a config file (other users see argv; files get copied).
 //!
 //! Lookup order for `kind` (admin = OS administrator for SSH, app = application user for AXL)
-//! and host `h`: `ILS_DOCTOR_<KIND>_PASSWORD_<H>` (H upper-cased, non-alphanumerics as `_`),
-//! `ILS_DOCTOR_<KIND>_PASSWORD`, the keyring entry `ils-doctor` / `<kind>@<h>`, then a prompt
-//! when standard input is a terminal. On a headless box without a session keyring (cron, CI,
+//! and host `h`: `ILS_DOCTOR_<KIND>_PASSWORD_<H>` (H in the one-to-one spelling of
+//! [`host_env_word`]), the same with the older spelling (any non-alphanumeric as `_`, which two
+//! hosts can share: used with a warning), `ILS_DOCTOR_<KIND>_PASSWORD`, the keyring entry
+//! `ils-doctor` / `<kind>@<h>`, then a prompt when standard input is a terminal. On a headless box without a session keyring (cron, CI,
 //! containers) the keyring is simply unavailable (docs/cucm-notes.md#keyring-headless): the environment or
 //! `keyctl session` are the ways there.
 
@@ -41,21 +42,52 @@ impl Kind {
 pub enum CredentialError {
     #[error("no {what} password for {host}: set {per_host} or {shared}, store it with `ils-doctor credentials set {host} --kind {kind}`, or run on a terminal to be asked")]
     Missing { what: &'static str, host: String, per_host: String, shared: String, kind: &'static str },
+    #[error("no {what} password for {host}: the environment variable {var} (the credential reference the run that raised the level used) is not set; set it as that run had it")]
+    ReferenceMissing { what: &'static str, host: String, var: String },
     #[error("keyring: {0}; on a headless Linux box run under `keyctl session` or use the environment variables")]
     Keyring(String),
     #[error("cannot read the password from the terminal: {0}")]
     Prompt(String),
 }
 
+/// A host name as the tail of an environment variable name, one to one (docs/security.md,
+/// "Secrets"): the name is compared as DNS does (no case, no final dot); letters are upper-cased,
+/// digits kept, a dot becomes `_`, and every other byte `x` and two lower-case hex digits
+/// (`-` is `x2d`). Letters are always upper case, so a lower-case `x` always starts an escape and
+/// two hosts never share a variable: `cucm-hq.example.com` is `CUCMx2dHQ_EXAMPLE_COM`,
+/// `cucm.hq-example.com` is `CUCM_HQx2dEXAMPLE_COM`.
+pub fn host_env_word(host: &str) -> String {
+    let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+    let mut out = String::with_capacity(host.len());
+    for b in host.bytes() {
+        match b {
+            b'a'..=b'z' => out.push(char::from(b.to_ascii_uppercase())),
+            b'0'..=b'9' => out.push(char::from(b)),
+            b'.' => out.push('_'),
+            other => out.push_str(&format!("x{other:02x}")),
+        }
+    }
+    out
+}
+
+/// The spelling of earlier versions: any non-alphanumeric as `_` (not one to one).
+fn legacy_env_name(kind: Kind, host: &str) -> String {
+    format!(
+        "ILS_DOCTOR_{}_PASSWORD_{}",
+        kind.env_word(),
+        host.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect::<String>()
+    )
+}
+
 pub fn env_name(kind: Kind, host: Option<&str>) -> String {
     match host {
         None => format!("ILS_DOCTOR_{}_PASSWORD", kind.env_word()),
-        Some(h) => format!(
-            "ILS_DOCTOR_{}_PASSWORD_{}",
-            kind.env_word(),
-            h.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect::<String>()
-        ),
+        Some(h) => format!("ILS_DOCTOR_{}_PASSWORD_{}", kind.env_word(), host_env_word(h)),
     }
+}
+
+fn env_value(name: &str) -> Option<Secret> {
+    std::env::var(name).ok().filter(|v| !v.is_empty()).map(Secret::new)
 }
 
 fn entry(kind: Kind, host: &str) -> Result<keyring::Entry, CredentialError> {
@@ -82,12 +114,21 @@ pub fn from_keyring(user: &str) -> Result<Secret, CredentialError> {
 }
 
 fn lookup(kind: Kind, host: &str, prompt: bool) -> Result<Secret, CredentialError> {
-    for name in [env_name(kind, Some(host)), env_name(kind, None)] {
-        if let Ok(v) = std::env::var(&name) {
-            if !v.is_empty() {
-                return Ok(Secret::new(v));
-            }
+    let own = env_name(kind, Some(host));
+    if let Some(v) = env_value(&own) {
+        return Ok(v);
+    }
+    let legacy = legacy_env_name(kind, host);
+    if legacy != own {
+        if let Some(v) = env_value(&legacy) {
+            crate::exit::say(&format!(
+                "ils-doctor: warning: {host}: using {legacy}, a name other hosts can share (a hyphen and a dot both read as `_`); rename it {own}"
+            ));
+            return Ok(v);
         }
+    }
+    if let Some(v) = env_value(&env_name(kind, None)) {
+        return Ok(v);
     }
     if let Ok(p) = entry(kind, host).and_then(|e| e.get_password().map_err(|e| CredentialError::Keyring(e.to_string())))
     {
@@ -108,6 +149,22 @@ fn lookup(kind: Kind, host: &str, prompt: bool) -> Result<Secret, CredentialErro
     })
 }
 
+/// The password a credential reference names, as the trace-level journal keeps it: `env:VAR`,
+/// `keyring:ENTRY`, or `auto` (the lookup of [`password`]).
+pub fn by_reference(reference: &str, kind: Kind, host: &str) -> Result<Secret, CredentialError> {
+    if let Some(var) = reference.strip_prefix("env:") {
+        return env_value(var).ok_or_else(|| CredentialError::ReferenceMissing {
+            what: if kind == Kind::Admin { "OS administrator" } else { "application user" },
+            host: host.to_string(),
+            var: var.to_string(),
+        });
+    }
+    if let Some(entry) = reference.strip_prefix("keyring:") {
+        return from_keyring(entry);
+    }
+    password(kind, host)
+}
+
 /// Stores a password in the keyring (asked for without echo).
 pub fn set(kind: Kind, host: &str) -> Result<(), CredentialError> {
     let p = rpassword::prompt_password(format!("{} password for {host}: ", kind.label()))
@@ -126,6 +183,53 @@ mod tests {
     #[test]
     fn env_names() {
         assert_eq!(env_name(Kind::Admin, None), "ILS_DOCTOR_ADMIN_PASSWORD");
-        assert_eq!(env_name(Kind::App, Some("cucm-pub.example.com")), "ILS_DOCTOR_APP_PASSWORD_CUCM_PUB_EXAMPLE_COM");
+        assert_eq!(env_name(Kind::App, Some("cucm-pub.example.com")), "ILS_DOCTOR_APP_PASSWORD_CUCMx2dPUB_EXAMPLE_COM");
+        assert_eq!(env_name(Kind::App, Some("CUCM1.Example.com.")), "ILS_DOCTOR_APP_PASSWORD_CUCM1_EXAMPLE_COM");
+        assert_eq!(host_env_word("[::1]"), "x5bx3ax3a1x5d");
+    }
+
+    /// Decodes [`host_env_word`] (the spec of the spelling): a second reading of the rule.
+    fn decode(word: &str) -> String {
+        let mut out = Vec::new();
+        let mut b = word.bytes();
+        while let Some(c) = b.next() {
+            match c {
+                b'A'..=b'Z' => out.push(c.to_ascii_lowercase()),
+                b'0'..=b'9' => out.push(c),
+                b'_' => out.push(b'.'),
+                b'x' => {
+                    let hex = [b.next().unwrap(), b.next().unwrap()];
+                    out.push(u8::from_str_radix(std::str::from_utf8(&hex).unwrap(), 16).unwrap());
+                }
+                other => panic!("{other} is not in the spelling"),
+            }
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn two_hosts_never_share_a_variable() {
+        // Two hosts that the older spelling merged, and names a one-way mapping would merge.
+        let hosts = [
+            "cucm.hq-example.com",
+            "cucm-hq.example.com",
+            "cucm_hq.example.com",
+            "a.x2d",
+            "a-",
+            "a.2d",
+            "10.0.0.1",
+            "10-0-0-1",
+            "xn--bcher-kva.example",
+            "[::1]",
+        ];
+        let words: std::collections::BTreeSet<String> = hosts.iter().map(|h| host_env_word(h)).collect();
+        assert_eq!(words.len(), hosts.len(), "{words:?}");
+        for h in hosts {
+            assert_eq!(decode(&host_env_word(h)), h, "{h}");
+            assert!(host_env_word(h).bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'), "{h}");
+        }
+        assert_ne!(env_name(Kind::Admin, Some(hosts[0])), env_name(Kind::Admin, Some(hosts[1])));
+        // The older spelling merges them: the reason it is only a warned fallback.
+        assert_eq!(legacy_env_name(Kind::Admin, hosts[0]), legacy_env_name(Kind::Admin, hosts[1]));
     }
 }

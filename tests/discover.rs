@@ -73,7 +73,7 @@ async fn one_hub_finds_the_mesh_writes_an_inventory_and_the_audit_maps_it() {
         starts: vec!["cucm-hub-a.example.com".into()],
         depth: 3,
         max: 500,
-        resolver: Resolver::new(&m.resolve, true).unwrap(),
+        resolver: Resolver::new(&m.resolve, false).unwrap(),
         credentials: Credentials::load(&m.creds).unwrap().with_users(&admin, &app),
         conn: support::audit::conn(dir.path(), &m.pins),
         jobs: 4,
@@ -235,4 +235,85 @@ fn an_unreachable_start_host_is_reported_not_dropped() {
     );
     assert!(c["error"].as_str().unwrap().starts_with("discovery start, not reachable"), "{c}");
     assert_eq!(doc["topology"]["nodes"].as_array().unwrap().len(), 1);
+}
+
+/// A hostile row: a `remotecluster` name `127.0.0.1:<ssh>:<https>`
+/// pointing at ports of the attacker's choosing. Here two listeners stand in for them, and any
+/// connection to either (a login or a request would need one) fails the test. It is refused by
+/// default, with --discover-follow-names, and even when the credentials file lists that very
+/// name; a plain reported name without its own credentials is not contacted either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_naming_its_own_ports_gets_no_credential_anywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let ssh = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let https = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    ssh.set_nonblocking(true).unwrap();
+    https.set_nonblocking(true).unwrap();
+    let hostile = format!("127.0.0.1:{}:{}", ssh.local_addr().unwrap().port(), https.local_addr().unwrap().port());
+
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("mock-server/scenarios/mesh-two-hubs-six-spokes.toml");
+    let mut s = mock_server::Scenario::load(&path).unwrap();
+    let hub = s.clusters.iter_mut().find(|c| c.name == "hub-a").unwrap();
+    let rows = &mut hub.tables.get_mut("remotecluster").unwrap().rows;
+    rows.push(vec!["00000099-0000-0000-0000-000000000000".into(), "EVIL-CL".into(), String::new(), hostile.clone()]);
+    rows.push(vec![
+        "00000098-0000-0000-0000-000000000000".into(),
+        "PLAIN-CL".into(),
+        String::new(),
+        "catcher.example.com".into(),
+    ]);
+    let mock = mock_server::start(s).unwrap();
+    let p = mock.publisher("hub-a").unwrap();
+    let a = access_for(p, &dir.path().join("known_hosts")).unwrap();
+    let TlsMode::Pin(pin) = &a.tls else { panic!("pinned") };
+    let resolve = vec![format!("{}={}:{}:{}", p.fqdn, a.host, a.ssh_port, a.https_port)];
+    let pins = vec![format!("{}:{}={pin}", a.host, a.https_port)];
+    std::env::set_var(PW_VAR, &p.password);
+    // The shared credentials, and ones listed for the hostile name itself.
+    let creds = format!(
+        "[defaults]\nadmin_credential = \"env:{PW_VAR}\"\napp_credential = \"env:{PW_VAR}\"\n\n[host.\"{hostile}\"]\nadmin_credential = \"env:{PW_VAR}\"\napp_credential = \"env:{PW_VAR}\"\n"
+    );
+    let credentials = Credentials::parse(&creds, "creds.toml").unwrap().with_users(&p.admin_user, &p.app_user);
+
+    for follow in [false, true] {
+        let mut conn = support::audit::conn(dir.path(), &pins);
+        // Even with both: they are for the start host only.
+        conn.accept_new_host_key = true;
+        conn.insecure = follow;
+        let opts = discover::Options {
+            starts: vec![p.fqdn.clone()],
+            depth: 3,
+            max: 500,
+            resolver: Resolver::new(&resolve, follow).unwrap(),
+            credentials: credentials.clone(),
+            conn,
+            jobs: 4,
+            host_timeout: Duration::from_secs(30),
+        };
+        let found = discover::discover(&opts).await;
+        let state = |id: &str| {
+            let s = found.seen.iter().find(|s| s.name == id).unwrap_or_else(|| panic!("{id} not kept"));
+            format!("{:?}", s.state)
+        };
+        assert!(state("HUB-A-CL").contains("Reached"), "{}", state("HUB-A-CL"));
+        assert!(state("EVIL-CL").contains("carries ports"), "follow {follow}: {}", state("EVIL-CL"));
+        let plain = state("PLAIN-CL");
+        if follow {
+            assert!(plain.contains("no credentials listed"), "{plain}");
+        } else {
+            assert!(plain.contains("not mapped"), "{plain}");
+        }
+        // The written inventory never lets a later audit contact either.
+        let inv = inventory::parse(&found.inventory_text(), "found.toml").unwrap();
+        for id in ["EVIL-CL", "PLAIN-CL"] {
+            let c = inv.networks.iter().flat_map(|n| &n.clusters).find(|c| c.name == id).unwrap();
+            assert!(c.skip.is_some(), "{id} would be contacted: {c:?}");
+        }
+    }
+    for (what, l) in [("SSH", &ssh), ("HTTPS", &https)] {
+        match l.accept() {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            other => panic!("the hostile row's {what} port was contacted: {other:?}"),
+        }
+    }
 }

@@ -551,6 +551,11 @@ fn restore_under_faults_keeps_the_journal_until_it_succeeds() {
         c.args(["restore", "--journal"]).arg(&journal).args(["--app-user", &m.hub.app_user]);
         if pins {
             c.args(["--pin", &pin(&m.hub), "--pin", &pin(&m.spoke)]);
+        } else {
+            let other = rcgen::generate_simple_self_signed(vec!["other-ca.example".into()]).unwrap();
+            let ca = dir.path().join("other-ca.pem");
+            std::fs::write(&ca, other.cert.pem()).unwrap();
+            c.arg("--ca-file").arg(ca);
         }
         c.env("ILS_DOCTOR_ADMIN_PASSWORD", m.hub.admin_password.expose())
             .env("ILS_DOCTOR_APP_PASSWORD", m.hub.app_password.expose())
@@ -565,6 +570,8 @@ fn restore_under_faults_keeps_the_journal_until_it_succeeds() {
             Faults { soap_fault_operations: vec!["updateProcessNodeService".into()], ..Faults::default() },
             true,
         ),
+        // No --pin: an unrelated CA (--ca-file, which wins over the journal's pin) does not
+        // vouch for the publisher's certificate.
         ("untrusted HTTPS certificate", Faults::default(), false),
     ] {
         m.mock.set_faults(faults);

@@ -144,6 +144,26 @@ fn publish(src: &Path, dir: &Path) -> std::process::Output {
         .unwrap()
 }
 
+/// publish-textfile runs as root over a folder the audit's user writes: a symbolic link planted
+/// as the metrics file (to a root-only file, say) is refused and nothing is copied.
+#[test]
+fn publish_textfile_refuses_a_planted_link() {
+    let tmp = tempfile::tempdir().unwrap();
+    let secret = tmp.path().join("shadow");
+    std::fs::write(&secret, "root:$6$secret-hash\n").unwrap();
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let state = tmp.path().join("state");
+    std::fs::create_dir(&state).unwrap();
+    let src = state.join("ils-doctor.prom");
+    std::os::unix::fs::symlink(&secret, &src).unwrap();
+    let dir = tmp.path().join("textfile");
+    std::fs::create_dir(&dir).unwrap();
+    let out = publish(&src, &dir);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("symbolic link: refused"));
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "nothing published");
+}
+
 #[test]
 fn publish_textfile_renames_into_place_keeping_the_audit_time() {
     let tmp = tempfile::tempdir().unwrap();
@@ -279,4 +299,16 @@ fn man_writes_a_page_per_subcommand_into_the_folder() {
         assert!(text.contains(".TH "), "{page}");
     }
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), listed.len());
+}
+
+/// The deep unit gives a SIGTERM'd audit time for what a stop needs: a trace-level write under
+/// way ends (within the restore limit), then every publisher is restored at once, each within
+/// the restore limit, read-back included (`pipeline::session`).
+#[test]
+fn the_deep_unit_waits_long_enough_for_the_restore() {
+    let unit = std::fs::read_to_string(root().join("packaging/systemd/ils-doctor-audit-deep.service")).unwrap();
+    let value = unit.lines().find_map(|l| l.strip_prefix("TimeoutStopSec=")).unwrap();
+    let minutes: u64 = value.strip_suffix("min").unwrap().parse().unwrap();
+    let needed = 2 * ils_doctor::pipeline::session::RESTORE_LIMIT.as_secs() + 30;
+    assert!(minutes * 60 >= needed, "TimeoutStopSec={value}, {needed} s needed");
 }

@@ -33,10 +33,13 @@ fn wait_exit(child: &mut std::process::Child, limit: Duration) -> std::process::
 async fn a_deep_check_that_runs_out_of_time_still_restores_and_is_reported() {
     use ils_doctor::audit::{inventory, model::Depth, run};
     use ils_doctor::pipeline::live::ConnOptions;
-    let net = live::start("m1-password-success");
+    // The CLI takes 3.5 s to start, so the levels are raised after the host timeout (3 s) and
+    // the limit (host timeout + capture, 5 s) comes during the capture; the forced
+    // registration's restart never returns, so the check is still busy then.
+    let mut scenario = mock_server::bundled::load("m1-password-success").unwrap().unwrap();
+    scenario.latency.cli_start_ms = Some(3_500);
+    let net = live::start_scenario(scenario);
     let before = net.levels();
-    // The forced registration's restart never returns: the check is still busy, levels raised,
-    // when the limit (host timeout + capture) passes.
     net.mock.set_faults(Faults { hang_command: Some("utils service restart".into()), ..Faults::default() });
     let pin = |a: &ils_doctor::collect::publisher::Access| match &a.tls {
         ils_doctor::connect::tls::TlsMode::Pin(p) => p.clone(),
@@ -231,6 +234,7 @@ fn entry(net: &Net, name: &str, level: &str, owner: Option<Owner>) -> (String, E
             },
             raised_at: "2026-01-01T00:00:00Z".into(),
             owner,
+            reach: None,
         },
     )
 }
@@ -301,6 +305,7 @@ fn concurrent_writers_merge_their_entries() {
                                 original: TraceSettings::default(),
                                 raised_at: String::new(),
                                 owner: Some(Owner::new_run()),
+                                reach: None,
                             },
                         );
                     })
@@ -393,4 +398,136 @@ fn an_interrupted_restore_finishes_its_entry_then_stops() {
     let out = net.restore_command().output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(!net.journal().exists());
+}
+
+/// `check --app-user axladmin` (pinned certificates) killed with SIGKILL while the levels are
+/// raised; then plain `ils-doctor restore`, with the same environment and nothing else: no
+/// `--app-user`, no `--pin`, no `--journal`. The journal kept the user, the credential
+/// reference and the pin (never the password), so the restore puts every level back; without
+/// them it would log in as `administrator` (refused) over an unverifiable certificate.
+#[test]
+fn plain_restore_after_sigkill_uses_what_the_journal_kept() {
+    let mut s = mock_server::bundled::load("m1-password-success").unwrap().unwrap();
+    for c in &mut s.clusters {
+        c.access.app_user = "axladmin".into();
+    }
+    let net = live::start_scenario(s);
+    let before = net.levels();
+    let env = |c: &mut std::process::Command| {
+        c.env("ILS_DOCTOR_ADMIN_PASSWORD", net.hub.admin_password.expose())
+            .env("ILS_DOCTOR_APP_PASSWORD", net.hub.app_password.expose())
+            .env("XDG_CONFIG_HOME", net.dir.path().join("config"))
+            .env("XDG_STATE_HOME", net.dir.path().join("state-home"))
+            .stdin(Stdio::null());
+    };
+    let mut check = std::process::Command::new(env!("CARGO_BIN_EXE_ils-doctor"));
+    check.args(["check", "--admin-user", &net.hub.admin_user, "--app-user", "axladmin"]);
+    check.arg("--known-hosts").arg(&net.hub.known_hosts);
+    for a in std::iter::once(&net.hub).chain(&net.spokes) {
+        let ils_doctor::connect::tls::TlsMode::Pin(fp) = &a.tls else { panic!("pinned") };
+        check.args(["--pin", &format!("{}:{}={fp}", a.host, a.https_port)]);
+        let at = format!("{}:{}:{}", a.host, a.ssh_port, a.https_port);
+        check.args([if std::ptr::eq(a, &net.hub) { "--hub" } else { "--spoke" }, &at]);
+    }
+    check.arg("--download-dir").arg(net.dir.path().join("traces"));
+    check.args(["--capture", "120s", "--format", "json"]);
+    env(&mut check);
+    let mut child = check.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains("raised to Detailed") {
+                let _ = tx.send(());
+            }
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(90)).expect("the levels are raised");
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    reader.join().unwrap();
+    assert!(net.levels().iter().all(|l| *l == Some(TraceLevel::Detailed)), "left raised: {:?}", net.levels());
+    let journal = net.dir.path().join("state-home/ils-doctor/trace-journal.json");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    assert!(text.contains("axladmin") && !text.contains(net.hub.app_password.expose()), "{text}");
+
+    let mut restore = std::process::Command::new(env!("CARGO_BIN_EXE_ils-doctor"));
+    restore.arg("restore");
+    env(&mut restore);
+    restore.env_remove("ILS_DOCTOR_ADMIN_PASSWORD");
+    let out = restore.output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(net.levels(), before);
+    assert!(!journal.exists(), "the journal is emptied");
+}
+
+/// A 3 s capture against a publisher whose every trace listing takes 20 s (`selectLogFiles`,
+/// the slowest operation of a poll): the capture's deadline (3 s and a grace of 1.5 s for the
+/// look under way) cuts the listing, and every level is back where it was within that deadline
+/// plus the restore's limit. The levels are
+/// sampled from the mock every 20 ms to measure how long they stayed raised. Before the
+/// deadline cut polls, the first poll alone held the levels raised for 20 s.
+#[test]
+fn a_short_capture_against_a_slow_publisher_ends_by_its_deadline_restored() {
+    let mut s = mock_server::bundled::load("m1-password-success").unwrap().unwrap();
+    s.latency.select_log_files_ms = Some(20_000);
+    let net = live::start_scenario(s);
+    let before = net.levels();
+    let mut req = net.request(3);
+    req.force_registration = false;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let (stop, world) = (stop.clone(), net.mock.world_handle());
+        let names = net.names.clone();
+        let before = before.clone();
+        std::thread::spawn(move || {
+            let (mut first, mut last) = (None, None);
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let now: Vec<_> = {
+                    let w = world.lock().unwrap();
+                    names.iter().map(|n| w.engine.trace_level(n)).collect()
+                };
+                if now != before {
+                    first.get_or_insert_with(Instant::now);
+                    last = Some(Instant::now());
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            first.zip(last).map(|(a, b)| b - a)
+        })
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let started = Instant::now();
+    let outcome = rt.block_on(check::run(&req, std::future::pending())).unwrap();
+    let took = started.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let raised = sampler.join().unwrap().expect("the levels were raised");
+    eprintln!(
+        "levels raised for {:.2} s (capture 3 s); the check took {:.2} s",
+        raised.as_secs_f64(),
+        took.as_secs_f64()
+    );
+    assert_eq!(net.levels(), before, "restored");
+    assert!(!net.journal().exists());
+    assert!(outcome.analysis.warnings.iter().any(|w| w.contains("it was cut")), "{:?}", outcome.analysis.warnings);
+    let capture = Duration::from_secs(3);
+    let limit = capture + check::capture_grace(capture) + check::RESTORE_LIMIT;
+    assert!(raised < limit, "raised for {raised:?}, past the capture, its grace and the restore's limit");
+    // A listing takes 20 s: a cut listing is the only way to be back well before that.
+    assert!(raised < Duration::from_secs(10), "raised for {raised:?}: the poll under way was not cut");
+    let parts: Vec<_> = walk(&net.dir.path().join("traces")).into_iter().filter(|p| p.ends_with(".part")).collect();
+    assert!(parts.is_empty(), "{parts:?}");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p.display().to_string());
+        }
+    }
+    out
 }

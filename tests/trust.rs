@@ -113,6 +113,15 @@ async fn keyboard_interactive_answers_only_a_password_prompt() {
     assert!(e.to_string().contains("Verification code"), "{e}");
     let leaked = mock.with_world(|w| w.connections.get("hub").is_some_and(|c| c.password_sent_to_other_prompt));
     assert!(!leaked, "the password was never sent to the other prompt");
+
+    // A wrong password: the server asks "Password:" again (sshd with PAM does, up to three
+    // times); the password is answered once, so the account sees one failed login.
+    mock.set_faults(Faults { wrong_password: true, ..Faults::default() });
+    let before = mock.with_world(|w| w.connections.get("hub").map_or(0, |c| c.failed_logins));
+    let e = SshSession::open(&target(&hub, &kh, false)).await.err().expect("refused");
+    assert!(matches!(e, SshError::AuthFailed { .. }), "{e}");
+    let after = mock.with_world(|w| w.connections.get("hub").map_or(0, |c| c.failed_logins));
+    assert_eq!(after - before, 1, "one answer, one failed login");
 }
 
 fn soap_client(p: &PublisherInfo, request_timeout: Duration) -> ils_doctor::connect::soap::SoapClient {

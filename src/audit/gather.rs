@@ -35,6 +35,13 @@ fn secret(r: &CredentialRef, kind: Kind, host: &str) -> Result<Secret, String> {
 
 /// The access to a cluster's publisher from the inventory and the shared options.
 pub fn access(c: &Cluster, conn: &ConnOptions) -> Result<Access, String> {
+    let strict;
+    let conn = if c.discovered {
+        strict = crate::audit::discover::conn_at(conn, 1);
+        &strict
+    } else {
+        conn
+    };
     let tls = match &c.tls_pin {
         Some(pin) if !conn.insecure => TlsMode::Pin(pin.clone()),
         _ => conn.tls_for(&c.host, c.https_port).map_err(|e| e.to_string())?,
@@ -47,6 +54,7 @@ pub fn access(c: &Cluster, conn: &ConnOptions) -> Result<Access, String> {
         admin_password: secret(&c.admin_credential, Kind::Admin, &c.host)?,
         app_user: c.app_user.clone(),
         app_password: secret(&c.app_credential, Kind::App, &c.host)?,
+        app_credential: c.app_credential.reference(),
         tls,
         known_hosts: conn.known_hosts.clone(),
         accept_new_host_key: conn.accept_new_host_key,
@@ -143,5 +151,56 @@ fn prune(dir: &Path, keep: &[PathBuf], warnings: &mut Vec<String>) {
                 warnings.push(format!("cannot remove the old cached trace {}: {err}", path.display()));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::inventory::Cluster;
+
+    /// `--accept-new-host-key` and `--insecure` are the user's decisions about the hosts they
+    /// named; a cluster discovery found gets neither (docs/security.md, "Discovery").
+    #[test]
+    fn trust_flags_never_extend_to_a_discovered_cluster() {
+        std::env::set_var("GATHER_TEST_PW", "x");
+        let dir = tempfile::tempdir().unwrap();
+        let conn = ConnOptions {
+            ssh_port: 22,
+            https_port: 8443,
+            admin_user: "admin".into(),
+            app_user: "axl".into(),
+            ca_file: None,
+            pins: Vec::new(),
+            pins_file: dir.path().join("pins"),
+            insecure: true,
+            known_hosts: dir.path().join("known_hosts"),
+            accept_new_host_key: true,
+            legacy_ssh: false,
+            command_timeout: Duration::from_secs(5),
+            record: None,
+        };
+        let mut c = Cluster {
+            name: "x".into(),
+            role: Role::Spoke,
+            host: "cucm.example.com".into(),
+            ssh_port: 22,
+            https_port: 8443,
+            admin_user: "admin".into(),
+            app_user: "axl".into(),
+            admin_credential: CredentialRef::Env("GATHER_TEST_PW".into()),
+            app_credential: CredentialRef::Env("GATHER_TEST_PW".into()),
+            hub: None,
+            method: None,
+            tls_pin: None,
+            skip: None,
+            discovered: false,
+        };
+        let named = access(&c, &conn).unwrap();
+        assert!(named.accept_new_host_key && matches!(named.tls, TlsMode::Insecure));
+        c.discovered = true;
+        let found = access(&c, &conn).unwrap();
+        assert!(!found.accept_new_host_key);
+        assert!(matches!(found.tls, TlsMode::Verify { .. }), "{:?}", found.tls);
     }
 }

@@ -155,6 +155,9 @@ pub struct Cluster {
     pub tls_pin: Option<String>,
     /// Not contacted by the audit, for this reason (a discovered cluster that was not reached).
     pub skip: Option<String>,
+    /// Found by discovery rather than named by the user: `--accept-new-host-key` and
+    /// `--insecure` do not apply to it (docs/security.md, "Discovery"). Never read from a file.
+    pub discovered: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -218,10 +221,8 @@ pub fn parse(text: &str, shown: &str) -> Result<Inventory, InventoryError> {
             "line {n}: a password key is not allowed: an inventory holds credential references (env:VARIABLE, keyring:ENTRY), never passwords"
         )));
     }
-    let file: File = toml::from_str(text).map_err(|e| {
-        let line = e.span().map(|s| format!("line {}: ", line_of(text, s.start))).unwrap_or_default();
-        invalid(format!("{line}{}", e.message()))
-    })?;
+    // Located, never quoted: the value that failed may be a password in the wrong place.
+    let file: File = toml::from_str(text).map_err(|e| invalid(crate::pipeline::config::where_not_what(text, &e)))?;
     let at = |span: std::ops::Range<usize>| format!("line {}", line_of(text, span.start));
     let credential = |v: &Option<Spanned<String>>, d: &Option<Spanned<String>>, field: &str| {
         let Some(s) = v.as_ref().or(d.as_ref()) else { return Ok(CredentialRef::Auto) };
@@ -312,6 +313,7 @@ pub fn parse(text: &str, shown: &str) -> Result<Inventory, InventoryError> {
                 method,
                 tls_pin: c.tls_pin.clone(),
                 skip: c.skip.as_ref().map(|r| r.trim().to_string()),
+                discovered: false,
             });
         }
         // Links: a spoke names an existing hub of its network; a hub names none.
@@ -445,5 +447,10 @@ app_credential = "keyring:app@br1"
         let e = err(&format!("{GOOD}admin_password = \"Sup3rSecret\"\n"));
         assert!(e.contains("line 20") && e.contains("never passwords"), "{e}");
         assert!(!e.contains("Sup3rSecret"), "{e}");
+        // A value that is not valid TOML, or of the wrong type, is located, never quoted.
+        let e = err(&format!("{GOOD}tls_pin = Sup3rSecret-unquoted\n"));
+        assert!(e.contains("line 20") && !e.contains("Sup3rSecret"), "{e}");
+        let e = err("[defaults]\nssh_port = \"Sup3rSecret\"\n");
+        assert!(e.contains("line 2") && !e.contains("Sup3rSecret"), "{e}");
     }
 }

@@ -529,6 +529,7 @@ mod tests {
             original: crate::connect::envelope::TraceSettings { trace_level: "Error".into(), ..Default::default() },
             raised_at: "2026-01-01T09:00:00Z".into(),
             owner,
+            reach: None,
         }
     }
 

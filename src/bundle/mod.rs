@@ -12,6 +12,7 @@ pub mod manifest;
 pub mod read;
 pub mod redact;
 pub mod sides;
+pub mod tar_walk;
 pub mod write;
 
 /// How a bundle is packed.

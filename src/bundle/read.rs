@@ -1,6 +1,7 @@
 //! Safe extraction of untrusted archives (a bundle or an RTMT zip from someone else).
 //!
-//! Refused, naming the entry: absolute paths, `..`, drive letters, symbolic and hard links,
+//! Tar streams are walked by `tar_walk` (long names and PAX records under a cap).
+//! Refused, naming the entry (cut to a bounded length): absolute paths, `..`, drive letters, symbolic and hard links,
 //! devices and FIFOs, duplicate names, more than `max_entries` entries, an entry larger than
 //! `max_entry_bytes` or a total beyond `max_total_bytes` once decompressed. Sizes are enforced
 //! while streaming (a header that lies about its size is still stopped), so a decompression bomb
@@ -9,8 +10,10 @@
 
 use std::collections::BTreeSet;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
+
+use super::tar_walk::{shown_name, Kind, TarError, TarWalker};
 
 /// Bounds on what an archive may expand to.
 #[derive(Debug, Clone, Copy)]
@@ -93,7 +96,7 @@ struct Sink<'a> {
 
 impl Sink<'_> {
     fn entry_err(&self, entry: &str, reason: impl Into<String>) -> ArchiveError {
-        ArchiveError::Entry { archive: self.archive.clone(), entry: entry.to_string(), reason: reason.into() }
+        ArchiveError::Entry { archive: self.archive.clone(), entry: shown_name(entry), reason: reason.into() }
     }
 
     fn count(&mut self) -> Result<(), ArchiveError> {
@@ -114,7 +117,7 @@ impl Sink<'_> {
         Ok(())
     }
 
-    fn file(&mut self, name: &str, declared: u64, data: &mut dyn Read) -> Result<(), ArchiveError> {
+    fn file(&mut self, name: &str, declared: u64, data: &mut dyn std::io::Read) -> Result<(), ArchiveError> {
         let Some(rel) = safe_entry(name).map_err(|r| self.entry_err(name, r))? else {
             return Err(self.entry_err(name, "empty name"));
         };
@@ -165,80 +168,6 @@ impl Sink<'_> {
     }
 }
 
-/// Largest GNU long-name or long-link record, or PAX extended header, accepted in a tar. The
-/// tar crate reads such a record whole into memory before it hands out the entry, so the size
-/// is checked here first, from the header itself (POSIX.1-2001 pax and GNU tar formats; a path
-/// is at most a few KiB).
-pub const MAX_TAR_META: u64 = 64 << 10;
-
-/// Passes a tar stream through, following its 512-byte blocks, and refuses a metadata record
-/// (`L`, `K`, `x`, `g`) larger than [`MAX_TAR_META`] before the tar crate sees its header.
-struct TarGuard<R> {
-    inner: R,
-    header: [u8; 512],
-    filled: usize,
-    /// Bytes of the current entry's data (padded to blocks) still to pass.
-    skip: u64,
-}
-
-impl<R: Read> TarGuard<R> {
-    fn new(inner: R) -> Self {
-        TarGuard { inner, header: [0; 512], filled: 0, skip: 0 }
-    }
-
-    /// The size field (octal, or base-256 when its first byte has the high bit set).
-    fn size(h: &[u8; 512]) -> u64 {
-        let field = h.get(124..136).unwrap_or_default();
-        if field.first().is_some_and(|b| b & 0x80 != 0) {
-            // Base-256: anything that needs this is far beyond every bound here.
-            return u64::MAX;
-        }
-        let mut n = 0u64;
-        for &b in field.iter().skip_while(|b| **b == b' ' || **b == 0) {
-            let Some(digit) = char::from(b).to_digit(8) else { break };
-            n = n.saturating_mul(8).saturating_add(u64::from(digit));
-        }
-        n
-    }
-}
-
-impl<R: Read> Read for TarGuard<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let mut rest = buf.get(..n).unwrap_or_default();
-        while !rest.is_empty() {
-            if self.skip > 0 {
-                let take = usize::try_from(self.skip).unwrap_or(usize::MAX).min(rest.len());
-                self.skip = self.skip.saturating_sub(take as u64);
-                rest = rest.get(take..).unwrap_or_default();
-                continue;
-            }
-            // `filled` is below 512 here (reset when the header is complete).
-            let Some(room) = self.header.get_mut(self.filled..) else { break };
-            let take = room.len().min(rest.len());
-            let Some((src, after)) = rest.split_at_checked(take) else { break };
-            if let Some(dst) = room.get_mut(..take) {
-                dst.copy_from_slice(src);
-            }
-            self.filled = self.filled.saturating_add(take);
-            rest = after;
-            if self.filled == 512 {
-                self.filled = 0;
-                let size = Self::size(&self.header);
-                let kind = self.header.get(156).copied().unwrap_or(0);
-                if matches!(kind, b'L' | b'K' | b'x' | b'g') && size > MAX_TAR_META {
-                    return Err(io::Error::other(format!(
-                        "a tar header record (long name or PAX) of {size} bytes, more than {} KiB: refused",
-                        MAX_TAR_META >> 10
-                    )));
-                }
-                self.skip = (size.saturating_add(511) / 512).saturating_mul(512);
-            }
-        }
-        Ok(n)
-    }
-}
-
 /// Extracts `archive` into `dest` (an existing, empty folder).
 pub fn extract(archive: &Path, dest: &Path, limits: &Limits) -> Result<Extracted, ArchiveError> {
     let name = archive.display().to_string();
@@ -256,26 +185,31 @@ pub fn extract(archive: &Path, dest: &Path, limits: &Limits) -> Result<Extracted
             let f = File::open(archive).map_err(|e| unreadable(e.to_string()))?;
             // Several gzip members one after another are one valid stream (pigz, `cat a.gz b.gz`).
             let gz = flate2::read::MultiGzDecoder::new(BufReader::new(f));
-            let mut tar = tar::Archive::new(TarGuard::new(gz));
-            let entries = tar.entries().map_err(|e| unreadable(e.to_string()))?;
-            for entry in entries {
-                let mut entry = entry.map_err(|e| unreadable(format!("damaged tar stream: {e}")))?;
-                sink.count()?;
-                let path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-                let kind = entry.header().entry_type();
-                use tar::EntryType as T;
-                match kind {
-                    T::Directory => sink.dir(&path)?,
-                    T::Regular | T::Continuous => {
-                        let declared = entry.header().size().unwrap_or(0);
-                        sink.file(&path, declared, &mut entry)?;
+            // Our own header walk (`tar_walk`): it counts every byte, so a PAX size or a
+            // base-256 size cannot desynchronise a guard from the reader.
+            let mut tar = TarWalker::new(gz);
+            loop {
+                let header = match tar.next_entry() {
+                    Ok(Some(h)) => h,
+                    Ok(None) => break,
+                    Err(TarError::Refused { entry, reason }) => {
+                        return Err(ArchiveError::Entry { archive: name, entry, reason })
                     }
-                    T::Symlink => return Err(sink.entry_err(&path, "symbolic link (refused: it could point outside)")),
-                    T::Link => return Err(sink.entry_err(&path, "hard link (refused: it could point outside)")),
-                    T::Char | T::Block | T::Fifo => return Err(sink.entry_err(&path, "device or FIFO (refused)")),
-                    // Metadata-only records.
-                    T::XGlobalHeader | T::XHeader | T::GNULongName | T::GNULongLink => {}
-                    other => return Err(sink.entry_err(&path, format!("unsupported entry type {other:?}"))),
+                    Err(e) => return Err(unreadable(e.to_string())),
+                };
+                sink.count()?;
+                let path = header.name.as_str();
+                match header.kind {
+                    Kind::Directory => sink.dir(path)?,
+                    Kind::File => sink.file(path, header.size, &mut tar.data())?,
+                    Kind::Symlink => {
+                        return Err(sink.entry_err(path, "symbolic link (refused: it could point outside)"))
+                    }
+                    Kind::HardLink => return Err(sink.entry_err(path, "hard link (refused: it could point outside)")),
+                    Kind::Special => return Err(sink.entry_err(path, "device or FIFO (refused)")),
+                    Kind::Other(flag) => {
+                        return Err(sink.entry_err(path, format!("unsupported entry type {:?}", char::from(flag))))
+                    }
                 }
             }
         }
@@ -348,7 +282,7 @@ mod tests {
         let out = d.path().join("out");
         fs::create_dir(&out).unwrap();
         let e = extract(&p, &out, &Limits::default()).unwrap_err().to_string();
-        assert!(e.contains("long name or PAX") && e.contains("refused"), "{e}");
+        assert!(e.contains("long-name or PAX") && e.contains("refused from its header"), "{e}");
         // A normal long name (over 100 bytes, under the bound) still extracts.
         let mut b = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()));
         let name = format!("top/{}.txt", "n".repeat(150));

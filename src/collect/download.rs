@@ -23,6 +23,12 @@ use crate::connect::soap::SoapError;
 
 /// Files fetched at once from one publisher.
 pub const CONCURRENCY: usize = 3;
+/// Most files one listing of one publisher may bring: an ILS window holds a handful
+/// (docs/cucm-notes.md#trace-dir); a listing of thousands is a fault or a hostile publisher.
+pub const MAX_FILES: usize = 200;
+/// Most bytes one listing of one publisher may bring (listed sizes; a file without one counts
+/// as the largest file allowed, so a listing cannot pass the budget by saying nothing).
+pub const MAX_LISTED_BYTES: u64 = 4 << 30;
 
 /// selectLogFiles dates are minutes in the zone named; UTC keeps it unambiguous. The exact zone
 /// strings CUCM accepts are third-party knowledge [3P]; this one follows their `(GMT±H:M)Name`
@@ -194,6 +200,7 @@ pub async fn fetch(
     })?;
     let mut todo: Vec<(RemoteFile, PathBuf)> = Vec::new();
     let names = local_names(&listed);
+    let (mut count, mut listed_bytes, mut over) = (0usize, 0u64, 0usize);
     for (f, name) in listed.into_iter().zip(names) {
         let Some(name) = name else {
             if safe_name(&f.name).or_else(|| safe_name(&f.absolute_path)).is_none() {
@@ -201,6 +208,13 @@ pub async fn fetch(
             }
             continue;
         };
+        let size = f.size.unwrap_or(crate::connect::soap::MAX_FILE_BYTES);
+        if count >= MAX_FILES || listed_bytes.saturating_add(size) > MAX_LISTED_BYTES {
+            over = over.saturating_add(1);
+            continue;
+        }
+        count = count.saturating_add(1);
+        listed_bytes = listed_bytes.saturating_add(size);
         let dest = dir.join(&name);
         let done =
             !name.ends_with(".gzo") && f.size.is_some() && std::fs::metadata(&dest).ok().map(|m| m.len()) == f.size;
@@ -210,6 +224,13 @@ pub async fn fetch(
         } else {
             todo.push((f, dest));
         }
+    }
+    if over > 0 {
+        out.warnings.push(format!(
+            "{}: {over} listed file(s) left out: one listing brings at most {MAX_FILES} files and {} GiB (listed sizes); narrow the window with --since or --capture",
+            p.access.host,
+            MAX_LISTED_BYTES >> 30
+        ));
     }
     let p = &*p;
     let results: Vec<Result<(PathBuf, u64), String>> = futures_util::stream::iter(todo)

@@ -23,6 +23,10 @@ pub struct Access {
     /// Application user (AXL, Serviceability).
     pub app_user: String,
     pub app_password: Secret,
+    /// Where the application user's password came from, as a reference (`auto`, `env:VAR`,
+    /// `keyring:ENTRY`; never the password): journalled, so that `ils-doctor restore` finds it
+    /// again after the run died.
+    pub app_credential: String,
     pub tls: TlsMode,
     pub known_hosts: PathBuf,
     pub accept_new_host_key: bool,
@@ -50,7 +54,9 @@ pub enum PublisherError {
 
 pub struct Publisher {
     pub access: Access,
-    pub soap: SoapClient,
+    /// Shared, so that a trace-level write can finish on its own after its run was cancelled
+    /// (`trace_level::raise`).
+    pub soap: std::sync::Arc<SoapClient>,
     pub ssh: SshSession,
     /// The publisher's processnode name, once read (the key of its trace settings).
     pub node_name: Option<String>,
@@ -94,7 +100,7 @@ impl Publisher {
             rec,
         )
         .await?;
-        Ok(Publisher { access, soap, ssh, node_name: None, label: None })
+        Ok(Publisher { access, soap: std::sync::Arc::new(soap), ssh, node_name: None, label: None })
     }
 
     /// Restarts the ILS service through the CLI, so that a registered spoke registers again.

@@ -92,6 +92,38 @@ pub struct Entry {
     /// `--keep-trace-level`, or written by an older version): `restore` puts it back.
     #[serde(default)]
     pub owner: Option<Owner>,
+    /// How the run reached the publisher, so that a plain `ils-doctor restore` can after the
+    /// run died (None in entries of older versions).
+    #[serde(default)]
+    pub reach: Option<Reach>,
+}
+
+/// What restoring needs besides the password itself: the user, the ports, where the password
+/// came from (a reference) and the pinned certificate. Never a secret (docs/security.md, "Trace
+/// levels").
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Reach {
+    pub ssh_port: u16,
+    pub app_user: String,
+    /// `auto`, `env:VAR` or `keyring:ENTRY`.
+    pub app_credential: String,
+    /// The SHA-256 fingerprint the run pinned, if it pinned one.
+    #[serde(default)]
+    pub tls_pin: Option<String>,
+}
+
+impl Reach {
+    pub fn of(a: &crate::collect::publisher::Access) -> Reach {
+        Reach {
+            ssh_port: a.ssh_port,
+            app_user: a.app_user.clone(),
+            app_credential: a.app_credential.clone(),
+            tls_pin: match &a.tls {
+                crate::connect::tls::TlsMode::Pin(fp) => Some(fp.clone()),
+                _ => None,
+            },
+        }
+    }
 }
 
 impl Entry {
@@ -253,12 +285,17 @@ pub struct Raised {
 /// The new settings are the ones just read with only the level and the enable flag changed: a
 /// journal entry can be stale, and writing back its file count or size would delete traces
 /// (read-modify-write, docs/cucm-notes.md#trace-level).
+///
+/// The write runs as a task of its own, pushed to `in_flight`: when the run is cancelled while
+/// it is under way, the restore waits for it to end before it writes the original back, so the
+/// raise can never land after the restore.
 pub async fn raise(
     p: &Publisher,
     node: &str,
     detailed: &str,
     journal_path: &Path,
     me: &Owner,
+    in_flight: &mut Vec<tokio::task::JoinHandle<()>>,
 ) -> Result<Raised, RaiseError> {
     let read = p.soap.trace_settings(node, ILS_SERVICE).await?;
     if read.trace_level == detailed {
@@ -273,6 +310,7 @@ pub async fn raise(
         original: read.clone(),
         raised_at: chrono::Utc::now().to_rfc3339(),
         owner: Some(me.clone()),
+        reach: Some(Reach::of(&p.access)),
     };
     let held = Journal::update(journal_path, |j| match j.entries.get(&key) {
         Some(e) if e.owner.as_ref() != Some(me) && e.held_by_live_run() => e.owner.clone(),
@@ -287,7 +325,21 @@ pub async fn raise(
     let mut wanted = read.clone();
     wanted.trace_level = detailed.to_string();
     wanted.enable = "true".into();
-    p.soap.set_trace_settings(node, ILS_SERVICE, &wanted).await?;
+    let (soap, node) = (p.soap.clone(), node.to_string());
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    in_flight.push(tokio::spawn(async move {
+        let _ = tx.send(soap.set_trace_settings(&node, ILS_SERVICE, &wanted).await);
+    }));
+    match rx.await {
+        Ok(written) => written?,
+        Err(_) => {
+            return Err(RaiseError::Soap(SoapError::Response {
+                host: p.access.host.clone(),
+                op: "updateProcessNodeService".into(),
+                reason: "the trace-level write ended without an answer".into(),
+            }))
+        }
+    }
     Ok(Raised { original: read, changed: true })
 }
 
@@ -324,10 +376,27 @@ pub async fn restore_with(
     let Some(entry) = journal.entries.get(&key).filter(|e| whose.takes(e)).cloned() else { return Ok(None) };
     // Read-modify-write again: only the level and the enable flag go back; the file count and
     // size stay what they are now (an old entry's values could delete traces).
-    let mut wanted = soap.trace_settings(&entry.node, &entry.service).await?;
-    wanted.trace_level = entry.original.trace_level.clone();
-    wanted.enable = entry.original.enable.clone();
-    soap.set_trace_settings(&entry.node, &entry.service, &wanted).await?;
+    // Read back before the entry goes, and write once more if another write (a raise that was
+    // still under way somewhere) landed after ours: the journal entry is the only record of the
+    // original, so it stays until the publisher shows that level.
+    let mut now = soap.trace_settings(&entry.node, &entry.service).await?;
+    for _ in 0..2 {
+        if now.trace_level == entry.original.trace_level && now.enable == entry.original.enable {
+            break;
+        }
+        let mut wanted = now.clone();
+        wanted.trace_level = entry.original.trace_level.clone();
+        wanted.enable = entry.original.enable.clone();
+        soap.set_trace_settings(&entry.node, &entry.service, &wanted).await?;
+        now = soap.trace_settings(&entry.node, &entry.service).await?;
+    }
+    if now.trace_level != entry.original.trace_level {
+        return Err(RaiseError::NotRestored {
+            host: host.to_string(),
+            level: now.trace_level,
+            original: entry.original.trace_level.clone(),
+        });
+    }
     Journal::update(journal_path, |j| {
         if j.entries.get(&key) == Some(&entry) {
             j.entries.remove(&key);
@@ -368,6 +437,8 @@ pub enum RaiseError {
     Soap(#[from] SoapError),
     #[error(transparent)]
     Journal(#[from] JournalError),
+    #[error("{host}: the ILS trace level reads {level:?} after being set back to {original:?} twice; the journal keeps the original: run `ils-doctor restore` again, or set it in Cisco Unified Serviceability > Trace > Configuration")]
+    NotRestored { host: String, level: String, original: String },
     #[error("{host}: another ils-doctor run (pid {pid}) holds this publisher's ILS trace level raised; wait for it to finish (it restores the level), then run again")]
     HeldByOther { host: String, pid: u32 },
 }
@@ -391,6 +462,7 @@ mod tests {
                 original: TraceSettings { trace_level: "15".into(), ..TraceSettings::default() },
                 raised_at: "t".into(),
                 owner: None,
+                reach: None,
             },
         );
         Journal::update(&path, |on_disk| *on_disk = j.clone()).unwrap();

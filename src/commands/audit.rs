@@ -67,9 +67,9 @@ async fn discovered(args: &AuditArgs, conn: ConnOptions) -> anyhow::Result<inven
         starts: args.discover.clone(),
         depth: usize::from(args.discover_depth),
         max: usize::from(args.discover_max),
-        resolver: Resolver::new(&args.resolve, args.discover_mapped_only)?,
+        resolver: Resolver::new(&args.resolve, args.discover_follow_names)?,
         credentials,
-        conn,
+        conn: conn.clone(),
         jobs: usize::from(args.jobs),
         host_timeout: duration(&args.host_timeout, "--host-timeout")?,
     };
@@ -80,9 +80,13 @@ async fn discovered(args: &AuditArgs, conn: ConnOptions) -> anyhow::Result<inven
         output::emit(Some(path), |out| out.write_all(text.as_bytes()))
             .with_context(|| format!("--write-inventory {}", path.display()))?;
     }
-    inventory::parse(&text, "the discovered inventory").map_err(|e| {
+    let mut inv = inventory::parse(&text, "the discovered inventory").map_err(|e| {
         anyhow::anyhow!("{e}; discovery found nothing to audit (see the messages above), or give --inventory FILE")
-    })
+    })?;
+    for c in inv.networks.iter_mut().flat_map(|n| n.clusters.iter_mut()) {
+        c.discovered = !found.is_start(c, &conn);
+    }
+    Ok(inv)
 }
 
 /// The validated request.

@@ -17,7 +17,7 @@ pub fn run(args: CollectArgs) -> anyhow::Result<u8> {
         accesses(&args.conn, args.redact, &args.cluster, &args.config, &args.hub, &args.spoke)?;
     // The bundle always carries the transcript (`transcript/`); `--record DIR` keeps a copy.
     let record_dir = record.is_some();
-    let record = record.unwrap_or_else(|| crate::connect::record::Recording::new(&args.output, args.redact, false));
+    let record = record.unwrap_or_else(|| crate::connect::record::Recording::beside(&args.output, args.redact, false));
     for a in hubs.iter_mut().chain(spokes.iter_mut()) {
         a.record = Some(record.clone());
     }

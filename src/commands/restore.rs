@@ -7,10 +7,31 @@ use anyhow::Context;
 
 use super::shared::{conn_options, runtime};
 use crate::cli::RestoreArgs;
+use crate::collect::trace_level::Entry;
 use crate::collect::trace_level::{self, Journal};
 use crate::connect::soap::{HttpsTarget, SoapClient};
-use crate::exit::{say, UNKNOWN};
+use crate::connect::tls::TlsMode;
+use crate::credentials::{self, Kind};
+use crate::exit::{say, shown, UNKNOWN};
+use crate::pipeline::live::ConnOptions;
 use crate::pipeline::{session, signals};
+use crate::secret::Secret;
+
+/// The user, password and HTTPS trust for one entry: what the run that raised it used (the
+/// journal keeps the user, the credential reference and the pin, never the password), else
+/// the command line's. An explicit `--pin`, `--ca-file` or `--insecure` for the host wins over
+/// the journalled pin.
+fn reach(opts: &ConnOptions, entry: &Entry) -> anyhow::Result<(String, Secret, TlsMode)> {
+    let Some(r) = &entry.reach else {
+        return Ok(opts.app_access(&entry.host, entry.https_port)?);
+    };
+    let password = credentials::by_reference(&r.app_credential, Kind::App, &entry.host)?;
+    let tls = match (opts.tls_for(&entry.host, entry.https_port)?, &r.tls_pin) {
+        (TlsMode::Verify { extra_roots_pem: None }, Some(pin)) => TlsMode::Pin(pin.clone()),
+        (chosen, _) => chosen,
+    };
+    Ok((r.app_user.clone(), password, tls))
+}
 
 /// Puts back every level no live run holds, from the journal. Needs only what restoring uses:
 /// the application user (AXL) and the HTTPS trust, never the SSH password. A signal lets the
@@ -45,7 +66,7 @@ pub fn run(args: RestoreArgs) -> anyhow::Result<u8> {
                 ));
                 continue;
             }
-            let (user, password, tls) = opts.app_access(&entry.host, entry.https_port)?;
+            let (user, password, tls) = reach(&opts, &entry)?;
             let client = SoapClient::new(&HttpsTarget {
                 host: entry.host.clone(),
                 port: entry.https_port,
@@ -68,7 +89,12 @@ pub fn run(args: RestoreArgs) -> anyhow::Result<u8> {
             );
             match tokio::time::timeout(session::RESTORE_LIMIT, put_back).await {
                 Ok(Ok(Some(orig))) => {
-                    let _ = writeln!(io::stdout(), "{key}: ILS trace level restored to {}", orig.trace_level);
+                    // Both came from a file and a publisher: escaped and cut.
+                    let _ = writeln!(
+                        io::stdout(),
+                        "{}",
+                        shown(&format!("{key}: ILS trace level restored to {}", orig.trace_level))
+                    );
                 }
                 Ok(Ok(None)) => {}
                 Ok(Err(e)) => {

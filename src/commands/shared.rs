@@ -45,7 +45,13 @@ pub fn conn_options(c: &ConnArgs, redact: bool) -> anyhow::Result<ConnOptions> {
         accept_new_host_key: c.accept_new_host_key,
         legacy_ssh: c.legacy_ssh,
         command_timeout: duration(&c.command_timeout, "--command-timeout")?,
-        record: c.record.as_ref().map(|d| Recording::new(d, redact, c.record_synthetic)),
+        record: match &c.record {
+            Some(d) => {
+                crate::connect::record::check_target(d)?;
+                Some(Recording::new(d, redact, c.record_synthetic))
+            }
+            None => None,
+        },
     })
 }
 

@@ -61,11 +61,11 @@ impl Default for Timeouts {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SshError {
-    #[error("ssh {host}: {op} timed out after {secs} s; check the address, port 22 and that the CLI answers")]
-    Timeout { host: String, op: &'static str, secs: u64 },
+    #[error("ssh {host} port {port}: {op} timed out after {secs} s; {}", timeout_hint(op, *port))]
+    Timeout { host: String, port: u16, op: &'static str, secs: u64 },
     #[error("ssh {host}: cannot connect: {reason}; check the address and that port {port} is reachable")]
     Connect { host: String, port: u16, reason: String },
-    #[error("ssh {host}: unknown host key {fingerprint}; verify it on the publisher (show network cluster, or the OS admin page) and run again with --accept-new-host-key to record it in {known_hosts}")]
+    #[error("ssh {host}: unknown host key {fingerprint}; compare it with the key the publisher itself shows (on its console, `ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub` through the Cisco TAC remote account, or a fingerprint your team recorded at install), then run again with --accept-new-host-key to record it in {known_hosts}")]
     UnknownHostKey { host: String, fingerprint: String, known_hosts: String },
     #[error("ssh {host}: THE HOST KEY CHANGED: {known_hosts} line {line} holds another key ({recorded}); the host presented {fingerprint}. If the publisher was reinstalled or its key regenerated, remove that line; otherwise someone may be intercepting the connection")]
     HostKeyChanged { host: String, known_hosts: String, line: usize, recorded: String, fingerprint: String },
@@ -299,6 +299,7 @@ impl Verifier {
 /// A logged-in `admin:` shell.
 pub struct SshSession {
     host: String,
+    port: u16,
     handle: client::Handle<Verifier>,
     channel: russh::Channel<client::Msg>,
     dialog: Dialog,
@@ -308,23 +309,35 @@ pub struct SshSession {
     broken: bool,
     /// The algorithms negotiated (`kex … host-key … cipher … mac …`), for bundles and debugging.
     pub algorithms: String,
-    /// The banner and the outputs read, in order (for bundles and debugging; no secrets: the
-    /// CLI never echoes the password, which is sent in the SSH authentication, not the shell).
-    pub transcript: Vec<(String, String)>,
     /// The recording (`--record`) and this connection's number in it.
     rec: Option<(Recorder, u64)>,
     /// The exchange being recorded.
     exchange: Option<record::Dialog>,
 }
 
+/// What to try after a timeout, by the step that timed out.
+fn timeout_hint(op: &str, port: u16) -> String {
+    match op {
+        "connect" => format!(
+            "nothing answered on port {port}: check the address, that the publisher's SSH port is {port} (give another as HOST:SSH_PORT) and that no firewall drops it"
+        ),
+        "authentication" | "opening a shell" => format!(
+            "the SSH server on port {port} took the connection but did not finish the login: check that {port} is the publisher's SSH port, not another service's"
+        ),
+        _ => "the CLI did not answer in time (the session is not used again); try a longer --command-timeout, or check the publisher's load".into(),
+    }
+}
+
 async fn within<T>(
     host: &str,
+    port: u16,
     op: &'static str,
     limit: Duration,
     f: impl std::future::Future<Output = T>,
 ) -> Result<T, SshError> {
     tokio::time::timeout(limit, f).await.map_err(|_| SshError::Timeout {
         host: host.to_string(),
+        port,
         op,
         secs: limit.as_secs(),
     })
@@ -410,9 +423,14 @@ impl SshSession {
             gex: client::GexParams::new(2048, 3072, 8192).unwrap_or_default(),
             ..client::Config::default()
         });
-        let connected =
-            within(&host, "connect", t.timeouts.connect, client::connect(config, (t.host.as_str(), t.port), verifier))
-                .await?;
+        let connected = within(
+            &host,
+            t.port,
+            "connect",
+            t.timeouts.connect,
+            client::connect(config, (t.host.as_str(), t.port), verifier),
+        )
+        .await?;
         let mut handle = match connected {
             Ok(h) => h,
             Err(e) => {
@@ -443,10 +461,15 @@ impl SshSession {
             Self::record_open(r, &seen, t.legacy_ssh, started, None)
         });
         let auth_started = std::time::Instant::now();
-        let authed =
-            within(&host, "authentication", t.timeouts.connect, authenticate(&mut handle, &host, &t.user, &t.password))
-                .await
-                .and_then(|r| r);
+        let authed = within(
+            &host,
+            t.port,
+            "authentication",
+            t.timeouts.connect,
+            authenticate(&mut handle, &host, &t.user, &t.password),
+        )
+        .await
+        .and_then(|r| r);
         if let (Some((r, _)), Some(n)) = (rec, session_no) {
             let (method, result) = match &authed {
                 Ok(m) => (*m, "success".to_string()),
@@ -455,7 +478,7 @@ impl SshSession {
             r.ssh_auth(n, &t.user, method, &result, auth_started);
         }
         authed?;
-        let channel = within(&host, "opening a shell", t.timeouts.connect, async {
+        let channel = within(&host, t.port, "opening a shell", t.timeouts.connect, async {
             let ch = handle.channel_open_session().await?;
             // Wide, so that `run sql` tables and `file list` lines do not wrap.
             ch.request_pty(false, "vt100", 1000, 200, 0, 0, &[]).await?;
@@ -470,21 +493,20 @@ impl SshSession {
         })?;
         let mut s = SshSession {
             host,
+            port: t.port,
             handle,
             channel,
             dialog: Dialog::new(),
             command_timeout: t.timeouts.command,
             broken: false,
             algorithms: negotiated.lock().ok().and_then(|v| v.clone()).unwrap_or_default(),
-            transcript: Vec::new(),
             rec: rec.map(|(r, _)| r.clone()).zip(session_no),
             exchange: None,
         };
         s.exchange = s.rec.is_some().then(record::Dialog::new);
         let banner = s.until_prompt("", t.timeouts.login, "waiting for the admin: prompt").await;
         s.record_exchange(None, &banner);
-        let banner = banner?;
-        s.transcript.push((String::new(), banner));
+        banner?;
         s.run("set cli pagination off").await?;
         Ok(s)
     }
@@ -514,13 +536,12 @@ impl SshSession {
             Some((first, rest)) if first.trim_end().ends_with(command.trim()) => rest.to_string(),
             _ => raw,
         };
-        self.transcript.push((command.to_string(), output.clone()));
         Ok(output)
     }
 
     async fn until_prompt(&mut self, command: &str, limit: Duration, op: &'static str) -> Result<String, SshError> {
         let host = self.host.clone();
-        within(&host, op, limit, async {
+        within(&host, self.port, op, limit, async {
             loop {
                 let Some(msg) = self.channel.wait().await else {
                     return Err(SshError::Protocol {
@@ -628,22 +649,31 @@ async fn authenticate(
         };
     }
     let mut reply = handle.authenticate_keyboard_interactive_start(user, None).await.map_err(proto)?;
-    // Servers send an empty round (no prompt) before or after the password's; bounded.
+    // Servers send an empty round (no prompt) before or after the password's; bounded. The
+    // password is sent once: a second password prompt means the first answer was refused (one
+    // attempt, as above), and a round asking several things at once is not a password login.
+    let mut sent = false;
     for _ in 0..4 {
         match reply {
             KeyboardInteractiveAuthResponse::Success => return Ok("keyboard-interactive"),
             KeyboardInteractiveAuthResponse::Failure { .. } => return Err(failed()),
             KeyboardInteractiveAuthResponse::InfoRequest { prompts, .. } => {
-                let mut answers = Vec::with_capacity(prompts.len());
-                for p in &prompts {
-                    if p.echo || !p.prompt.to_ascii_lowercase().contains("password") {
+                let answers = match prompts.as_slice() {
+                    [] => Vec::new(),
+                    [p] if !p.echo && p.prompt.to_ascii_lowercase().contains("password") => {
+                        if sent {
+                            return Err(failed());
+                        }
+                        sent = true;
+                        vec![password.expose().to_string()]
+                    }
+                    [p, ..] => {
                         return Err(SshError::UnexpectedPrompt {
                             host: host.to_string(),
                             prompt: crate::report::terminal::clean(p.prompt.trim()),
-                        });
+                        })
                     }
-                    answers.push(password.expose().to_string());
-                }
+                };
                 reply = handle.authenticate_keyboard_interactive_respond(answers).await.map_err(proto)?;
             }
         }
@@ -654,6 +684,22 @@ async fn authenticate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timeouts_name_the_port_and_what_to_try() {
+        let e = |op: &'static str| SshError::Timeout { host: "cucm".into(), port: 45555, op, secs: 15 }.to_string();
+        let connect = e("connect");
+        assert!(
+            connect.contains("port 45555") && connect.contains("HOST:SSH_PORT") && !connect.contains("port 22"),
+            "{connect}"
+        );
+        assert!(e("authentication").contains("not another service's"));
+        assert!(e("show version active").contains("--command-timeout"));
+        let unknown =
+            SshError::UnknownHostKey { host: "h".into(), fingerprint: "SHA256:x".into(), known_hosts: "kh".into() }
+                .to_string();
+        assert!(!unknown.contains("show network cluster") && unknown.contains("--accept-new-host-key"), "{unknown}");
+    }
 
     fn names(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()

@@ -118,8 +118,9 @@ pub fn parse(text: &str, shown: &str, name: &str) -> Result<(Cluster, Vec<HostSp
     Ok((c, hubs, spokes))
 }
 
-/// The position (line, column, key) of a TOML error, never its text.
-fn where_not_what(text: &str, e: &toml::de::Error) -> String {
+/// The position (line, column, key) of a TOML error, never its text (the inventory and the
+/// discovery credentials use it too: a password pasted into any of them stays unprinted).
+pub fn where_not_what(text: &str, e: &toml::de::Error) -> String {
     let Some(span) = e.span() else {
         return "not a valid configuration (the text is not repeated here: it may hold a secret)".into();
     };

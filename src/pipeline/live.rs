@@ -213,6 +213,7 @@ impl ConnOptions {
             admin_password: credentials::password(Kind::Admin, &spec.host)?,
             app_user: self.app_user.clone(),
             app_password: credentials::password(Kind::App, &spec.host)?,
+            app_credential: "auto".into(),
             tls: self.tls_for(&spec.host, https_port)?,
             known_hosts: self.known_hosts.clone(),
             accept_new_host_key: self.accept_new_host_key,

@@ -60,6 +60,7 @@ pub fn access_for(p: &PublisherInfo, known_hosts: &Path) -> std::io::Result<Acce
         admin_password: Secret::new(p.password.clone()),
         app_user: p.app_user.clone(),
         app_password: Secret::new(p.password.clone()),
+        app_credential: "auto".into(),
         tls: TlsMode::Pin(fingerprint(&der)),
         known_hosts: known_hosts.to_path_buf(),
         accept_new_host_key: false,

@@ -6,9 +6,12 @@
 //! 3. read each side's facts (version, cluster ID, ILS role and service, remotecluster, nodes);
 //! 4. raise the ILS trace level to Detailed, journal first;
 //! 5. capture: poll the ILS traces of the window, download new files, analyze, and stop early
-//!    once each requested spoke has a new decided attempt (or at `--capture`);
+//!    once each requested spoke has a new decided attempt, or at `--capture`: a hard deadline
+//!    that cuts a poll or a download under way (the last complete poll's files are kept);
 //! 6. restore the trace levels: always, on success, error, a panic, Ctrl-C, SIGTERM or an
-//!    audit's time limit, wherever in steps 1-5 the run was (docs/security.md, "Trace levels");
+//!    audit's time limit, wherever in steps 1-5 the run was (docs/security.md, "Trace levels"):
+//!    every publisher at once, each within [`RESTORE_LIMIT`] with its read-back, so a level is
+//!    raised at most the capture plus that limit;
 //! 7. diagnose: the analysis of both sides plus configuration findings, judged on the requested
 //!    spokes; a level that could not be restored is critical.
 
@@ -92,6 +95,8 @@ struct State {
     raised_any: bool,
     /// What the run did on the publishers, for the advice (never ask for what was done).
     run: RunNotes,
+    /// Trace-level writes started by `raise`; the restore waits for them first.
+    in_flight: Vec<tokio::task::JoinHandle<()>>,
 }
 
 /// How the cancellable part ended.
@@ -131,6 +136,10 @@ pub async fn run(req: &Request, cancel: impl std::future::Future<Output = ()>) -
             Err(e) => vec![e.to_string()],
         }
     } else {
+        // A raise cancelled mid-write: its write ends first (bounded), so it cannot land after
+        // the restore's.
+        let writes = std::mem::take(&mut st.in_flight);
+        let _ = tokio::time::timeout(RESTORE_LIMIT, futures_util::future::join_all(writes)).await;
         let errors = restore_all(&st.pubs, req, &mut st.levels, &progress, &me).await;
         if !errors.is_empty() {
             // Handed over: `ils-doctor restore`, or the next run in any process, puts them back.
@@ -302,7 +311,7 @@ async fn work(req: &Request, st: &mut State, progress: &Progress, me: &Owner) ->
             Some(v) => v.clone(),
             None => levels::detailed_of(&names).unwrap_or_else(|| trace_level::DEFAULT_DETAILED.to_string()),
         };
-        let r = trace_level::raise(p, &node, &detailed, &req.journal, me).await?;
+        let r = trace_level::raise(p, &node, &detailed, &req.journal, me, &mut st.in_flight).await?;
         st.raised_any |= r.changed;
         st.levels.push(LevelChange {
             host: p.access.host.clone(),
@@ -385,10 +394,31 @@ async fn capture(
     // A span reaching before the calendar's start means everything.
     let from = started.checked_sub_signed(back).unwrap_or(chrono::DateTime::<Utc>::MIN_UTC);
     // A capture too long for the clock has no deadline.
-    let deadline = tokio::time::Instant::now().checked_add(if wait { req.capture } else { Duration::ZERO });
     run.capture_s = if wait { req.capture.as_secs() } else { 0 };
+    // While a level is raised the capture has one hard deadline that cuts whatever is under way
+    // (a poll, a download, a restart): the level must not stay raised because a publisher is
+    // slow. No look starts after `--capture`; the one under way then may finish within
+    // [`capture_grace`]. With nothing raised and nothing to wait for, one look, bounded by the
+    // request timeouts only.
+    let start = tokio::time::Instant::now();
+    let last_look = if wait { start.checked_add(req.capture) } else { None };
+    let deadline = if wait { start.checked_add(req.capture.saturating_add(capture_grace(req.capture))) } else { None };
     let mut warnings = Vec::new();
-    let log_names = futures_util::future::join_all(pubs.iter().map(|(_, p)| download::ils_log_name(p))).await;
+    let dirs = pubs_dirs(req, pubs);
+    let cut = |warnings: &mut Vec<String>, jobs: Vec<Job>| {
+        warnings.push(format!(
+            "a look at the traces was still under way {} s after the capture's end ({} s, --capture): it was cut, and the files of the last complete look are used",
+            capture_grace(req.capture).as_secs_f64(),
+            req.capture.as_secs()
+        ));
+        remove_parts(&dirs);
+        (jobs, std::mem::take(warnings))
+    };
+    let Some(log_names) =
+        within(deadline, futures_util::future::join_all(pubs.iter().map(|(_, p)| download::ils_log_name(p)))).await
+    else {
+        return cut(&mut warnings, Vec::new());
+    };
     let catalog = &*req.catalog;
     let mut jobs: Vec<Job> = Vec::new();
     let several_hubs = config.iter().filter(|c| c.side == Side::Hub).count() > 1;
@@ -397,9 +427,16 @@ async fn capture(
     // count (the count, not the time, so that the publishers' clocks do not matter).
     let mut baseline = vec![0usize; ids.len().max(1)];
     if req.force_registration {
-        let a = poll(req, pubs, &log_names, from, progress, catalog, &mut jobs, &mut warnings).await;
+        let Some(a) =
+            within(deadline, poll(req, pubs, &log_names, from, progress, catalog, &mut jobs, &mut warnings)).await
+        else {
+            return cut(&mut warnings, Vec::new());
+        };
         baseline = decided_per_spoke(&a, &ids);
-        force(req, pubs, config, several_hubs, run, &mut warnings, progress).await;
+        let forced = within(deadline, force(req, pubs, config, several_hubs, run, &mut warnings, progress)).await;
+        if forced.is_none() {
+            return cut(&mut warnings, jobs);
+        }
     }
     let clients = Clients::of(config, run);
     let spinner = wait.then(|| {
@@ -411,11 +448,20 @@ async fn capture(
         ))
     });
     loop {
-        let a = poll(req, pubs, &log_names, from, progress, catalog, &mut jobs, &mut warnings).await;
+        let mut fresh = Vec::new();
+        let looked =
+            within(deadline, poll(req, pubs, &log_names, from, progress, catalog, &mut fresh, &mut warnings)).await;
+        let Some(a) = looked else {
+            if let Some(s) = &spinner {
+                s.finish_and_clear();
+            }
+            return cut(&mut warnings, jobs);
+        };
+        jobs = fresh;
         // Each requested spoke needs its own decided attempt: another spoke's (the hub's traces
         // hold them all) says nothing about this one.
         let done = clients.done(&decided_per_spoke(&a, &ids), &baseline);
-        if done || deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
+        if done || last_look.is_none_or(|d| tokio::time::Instant::now() >= d) {
             if let Some(s) = &spinner {
                 s.finish_and_clear();
             }
@@ -433,7 +479,43 @@ async fn capture(
             // Keep only the last state of each file: the final listing's jobs.
             return (jobs, warnings);
         }
-        tokio::time::sleep(req.poll).await;
+        // The last look starts at `--capture` at the latest.
+        let next = tokio::time::Instant::now().checked_add(req.poll);
+        match (next, last_look) {
+            (Some(n), Some(d)) => tokio::time::sleep_until(n.min(d)).await,
+            _ => tokio::time::sleep(req.poll).await,
+        }
+    }
+}
+
+/// How long a look at the traces under way when `--capture` ends may still take: half the
+/// capture, at most 30 s. Past it, the look is cut and the last complete one is used.
+pub fn capture_grace(capture: Duration) -> Duration {
+    capture.checked_div(2).unwrap_or_default().min(Duration::from_secs(30))
+}
+
+/// `work` cut at `deadline` (None: not cut).
+async fn within<T>(deadline: Option<tokio::time::Instant>, work: impl std::future::Future<Output = T>) -> Option<T> {
+    match deadline {
+        Some(d) => tokio::time::timeout_at(d, work).await.ok(),
+        None => Some(work.await),
+    }
+}
+
+/// The download folders of this run's publishers.
+fn pubs_dirs(req: &Request, pubs: &[(Side, Publisher)]) -> Vec<PathBuf> {
+    pubs.iter().map(|(side, p)| side_dir(&req.download_dir, *side, &p.access)).collect()
+}
+
+/// Removes the `.part` files a cut download left (docs/fault-matrix.md: no `.part` is left).
+fn remove_parts(dirs: &[PathBuf]) {
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(dir) else { continue };
+        for e in entries.flatten() {
+            if e.path().extension().is_some_and(|x| x == "part") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
     }
 }
 
@@ -551,8 +633,9 @@ fn sanitize(host: &str) -> String {
     host.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect()
 }
 
-/// Restores every level this run raised, each within [`RESTORE_LIMIT`]; returns what failed,
-/// each naming the host, what is still raised and how to put it back.
+/// Restores every level this run raised, all publishers at once, each within [`RESTORE_LIMIT`]
+/// with its read-back (`trace_level::restore_with`); returns what failed, each naming the host,
+/// what is still raised and how to put it back.
 async fn restore_all(
     pubs: &[(Side, Publisher)],
     req: &Request,
@@ -560,20 +643,17 @@ async fn restore_all(
     progress: &Progress,
     me: &Owner,
 ) -> Vec<String> {
+    let outcomes = futures_util::future::join_all(
+        pubs.iter().map(|(_, p)| tokio::time::timeout(RESTORE_LIMIT, trace_level::restore(p, &req.journal, me))),
+    )
+    .await;
     let mut errors = Vec::new();
-    for (_, p) in pubs {
+    for ((_, p), restored) in pubs.iter().zip(outcomes) {
         let mut level = levels.iter_mut().find(|l| l.host == p.access.host && l.https_port == p.access.https_port);
-        let restored = tokio::time::timeout(RESTORE_LIMIT, trace_level::restore(p, &req.journal, me)).await;
         let failure = match restored {
             Ok(Ok(Some(orig))) => {
-                let ok = p
-                    .soap
-                    .trace_settings(&journal_node(p), facts::ILS_SERVICE)
-                    .await
-                    .map(|s| s.trace_level == orig.trace_level)
-                    .unwrap_or(false);
                 if let Some(l) = level.as_deref_mut() {
-                    l.restored = Some(ok);
+                    l.restored = Some(true);
                 }
                 let shown =
                     level.as_deref().map_or_else(|| orig.trace_level.clone(), |l| l.describe(&orig.trace_level));
@@ -602,11 +682,6 @@ async fn restore_all(
         }
     }
     errors
-}
-
-/// The node name the level was read with.
-fn journal_node(p: &Publisher) -> String {
-    p.node_name.clone().unwrap_or_else(|| p.access.host.clone())
 }
 
 async fn close_all(pubs: Vec<(Side, Publisher)>) {

@@ -184,6 +184,7 @@ pub async fn serve(
             banner: banner.clone(),
             shell: Arc::new(AsyncMutex::new(ShellState::default())),
             rows: 24,
+            ki_tries: 0,
         };
         let cfg = config.clone();
         tokio::spawn(async move {
@@ -212,6 +213,8 @@ struct Handler {
     banner: Option<String>,
     shell: Arc<AsyncMutex<ShellState>>,
     rows: u32,
+    /// Keyboard-interactive answers refused on this connection.
+    ki_tries: u32,
 }
 
 impl Handler {
@@ -289,6 +292,16 @@ impl russh::server::Handler for Handler {
                     Ok(Auth::Accept)
                 } else {
                     self.failed_login(&[&answer]);
+                    // As sshd with PAM does: "Password:" again, up to three tries per
+                    // connection, each a failed login towards the account's lockout.
+                    self.ki_tries += 1;
+                    if self.ki_tries < 3 {
+                        return Ok(Auth::Partial {
+                            name: Cow::Borrowed(""),
+                            instructions: Cow::Borrowed(""),
+                            prompts: Cow::Owned(vec![(Cow::Borrowed("Password: "), false)]),
+                        });
+                    }
                     Ok(Auth::reject())
                 }
             }

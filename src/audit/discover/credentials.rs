@@ -108,6 +108,19 @@ impl Credentials {
             .unwrap_or_else(|| self.defaults.clone())
     }
 
+    /// The settings for a name a publisher reported and the user did not map
+    /// (`--discover-follow-names`): users, ports and pin may come from the defaults, but both
+    /// credentials only from the name's own `[host."NAME"]` entry, never the shared ones. None
+    /// when the entry does not list both: the name is not contacted.
+    pub fn for_followed(&self, names: &[&str]) -> Option<Settings> {
+        let own = names.iter().find_map(|n| self.hosts.get(&n.trim().trim_end_matches('.').to_ascii_lowercase()))?;
+        let (admin, app) = (own.admin_credential.clone()?, own.app_credential.clone()?);
+        let mut s = own.over(&self.defaults);
+        s.admin_credential = Some(admin);
+        s.app_credential = Some(app);
+        Some(s)
+    }
+
     pub fn load(path: &Path) -> Result<Credentials, CredentialsError> {
         let shown = path.display().to_string();
         let text = std::fs::read_to_string(path)
@@ -122,7 +135,9 @@ impl Credentials {
                 "line {n}: a password key is not allowed: give credential references (env:VARIABLE, keyring:ENTRY, auto), never passwords"
             )));
         }
-        let file: FileIn = toml::from_str(text).map_err(|e| invalid(e.message().to_string()))?;
+        // Located, never quoted: a password typed in the wrong place must not reach the terminal.
+        let file: FileIn =
+            toml::from_str(text).map_err(|e| invalid(crate::pipeline::config::where_not_what(text, &e)))?;
         let settings = |s: &SettingsIn, at: &str| -> Result<Settings, CredentialsError> {
             let reference = |v: &Option<String>, field: &str| match v {
                 None => Ok(None),
@@ -180,5 +195,26 @@ mod tests {
         assert!(e.contains("line 2") && !e.contains("S3cret"), "{e}");
         let e = Credentials::parse("[defaults]\napp_credential = \"vault:x\"\n", "c.toml").unwrap_err().to_string();
         assert!(e.contains("app_credential") && e.contains("c.toml"), "{e}");
+        // A value that does not parse is located, never echoed.
+        let e = Credentials::parse("[defaults]\nadmin_user = Hunter2-S3cret\n", "c.toml").unwrap_err().to_string();
+        assert!(e.contains("line 2") && !e.contains("Hunter2"), "{e}");
+        let e = Credentials::parse("[defaults]\nssh_port = \"Hunter2-S3cret\"\n", "c.toml").unwrap_err().to_string();
+        assert!(!e.contains("Hunter2"), "{e}");
+    }
+
+    #[test]
+    fn a_followed_name_gets_only_its_own_credentials() {
+        let c = Credentials::parse(
+            "[defaults]\nadmin_credential = \"env:SHARED\"\napp_credential = \"env:SHARED\"\napp_user = \"axl\"\n\n[host.\"br2.example.com\"]\nadmin_credential = \"env:BR2_ADMIN\"\napp_credential = \"keyring:br2\"\n\n[host.\"br3.example.com\"]\nadmin_credential = \"env:BR3_ADMIN\"\n",
+            "c.toml",
+        )
+        .unwrap();
+        let br2 = c.for_followed(&["BR2.example.com."]).unwrap();
+        assert_eq!(br2.admin_credential, Some(CredentialRef::Env("BR2_ADMIN".into())));
+        assert_eq!(br2.app_credential, Some(CredentialRef::Keyring("br2".into())));
+        assert_eq!(br2.app_user.as_deref(), Some("axl"));
+        // Only one of the two listed, or none: not contacted (never the shared ones).
+        assert_eq!(c.for_followed(&["br3.example.com"]), None);
+        assert_eq!(c.for_followed(&["other.example.com"]), None);
     }
 }

@@ -4,10 +4,15 @@
 //! its cluster ID, ILS role and `remotecluster` rows), and every row names a cluster to visit
 //! next, up to `--discover-depth` hops and `--discover-max` clusters. A level's publishers are
 //! read at once, at most `--jobs`, each bounded by `--host-timeout`. Where a name is contacted
-//! is decided by [`resolve`] (`--resolve`, `--discover-mapped-only`); a cluster that is not
+//! is decided by [`resolve`] (`--resolve`, `--discover-follow-names`); a cluster that is not
 //! contacted or not reached is kept, with where it was seen and why, never dropped. [`plan`]
 //! turns what was seen into networks, [`write`] into an inventory. Changes nothing on the
 //! clusters.
+//!
+//! Credentials go only to hosts the user named (docs/security.md, "Discovery"): a start host or
+//! a `--resolve` mapping gets the default credentials; a followed name only those its own
+//! `[host."NAME"]` entry lists, else it is not contacted. `--accept-new-host-key` and
+//! `--insecure` apply to the start hosts only.
 
 pub mod credentials;
 pub mod plan;
@@ -80,6 +85,19 @@ impl Discovery {
         format!("{start}{sep}seen from {}{tail}", names.join(", "))
     }
 
+    /// Whether `c` (from the inventory discovery wrote) is one of the start hosts the user
+    /// named: the only clusters `--accept-new-host-key` and `--insecure` extend to.
+    pub fn is_start(&self, c: &Cluster, conn: &ConnOptions) -> bool {
+        self.seen.iter().zip(&self.targets).zip(&self.settings).any(|((s, t), set)| {
+            s.depth == 0
+                && t.as_ref().is_some_and(|spec| {
+                    let start = cluster_for(&s.name, spec, set, conn);
+                    (start.host.as_str(), start.ssh_port, start.https_port)
+                        == (c.host.as_str(), c.ssh_port, c.https_port)
+                })
+        })
+    }
+
     pub fn inventory_text(&self) -> String {
         write::inventory(self)
     }
@@ -102,6 +120,17 @@ impl Discovery {
     }
 }
 
+/// The connection options for a cluster seen at `depth`: past the start hosts, never
+/// `--accept-new-host-key` nor `--insecure` (a publisher's row is not the user's trust decision).
+pub fn conn_at(conn: &ConnOptions, depth: usize) -> ConnOptions {
+    let mut c = conn.clone();
+    if depth > 0 {
+        c.accept_new_host_key = false;
+        c.insecure = false;
+    }
+    c
+}
+
 /// The inventory cluster that discovery contacts at `spec`.
 fn cluster_for(name: &str, spec: &HostSpec, s: &Settings, conn: &ConnOptions) -> Cluster {
     Cluster {
@@ -118,6 +147,7 @@ fn cluster_for(name: &str, spec: &HostSpec, s: &Settings, conn: &ConnOptions) ->
         method: None,
         tls_pin: s.tls_pin.clone(),
         skip: None,
+        discovered: false,
     }
 }
 
@@ -161,9 +191,22 @@ impl Walk {
         creds: &Credentials,
     ) -> usize {
         let i = self.seen.len();
-        let (state, target) = match route {
-            Route::Contact(spec) => (State::NotContacted("pending".into()), Some(spec)),
-            Route::Refused(why) => (State::NotContacted(why), None),
+        let names = [reported, name];
+        let (state, target, settings) = match route {
+            Route::Contact { spec, named: true } => {
+                (State::NotContacted("pending".into()), Some(spec), creds.for_names(&names))
+            }
+            Route::Contact { spec, named: false } => match creds.for_followed(&names) {
+                Some(own) => (State::NotContacted("pending".into()), Some(spec), own),
+                None => (
+                    State::NotContacted(
+                        "no credentials listed for it (--discover-credentials [host.\"NAME\"] with admin_credential and app_credential); shared credentials never go to a name a publisher reports".into(),
+                    ),
+                    None,
+                    creds.for_names(&names),
+                ),
+            },
+            Route::Refused(why) => (State::NotContacted(why), None, creds.for_names(&names)),
         };
         self.seen.push(Seen {
             name: name.to_string(),
@@ -175,7 +218,7 @@ impl Walk {
             depth,
         });
         self.targets.push(target);
-        self.settings.push(creds.for_names(&[reported, name]));
+        self.settings.push(settings);
         for k in [key(name), key(reported)] {
             if !k.is_empty() {
                 self.index.entry(k).or_insert(i);
@@ -202,18 +245,17 @@ pub async fn discover(o: &Options) -> Discovery {
     let mut depth = 0usize;
     while !level.is_empty() {
         // Read this level's publishers, at most `jobs` at once.
-        let work: Vec<(usize, Cluster)> = level
+        let work: Vec<(usize, Cluster, ConnOptions)> = level
             .iter()
             .filter_map(|&i| {
                 let spec = w.targets.get(i)?.as_ref()?;
                 let s = w.seen.get(i)?;
                 let settings = w.settings.get(i)?;
-                Some((i, cluster_for(&s.name, spec, settings, &o.conn)))
+                Some((i, cluster_for(&s.name, spec, settings, &o.conn), conn_at(&o.conn, depth)))
             })
             .collect();
-        let conn = &o.conn;
         let results: Vec<(usize, Result<Facts, String>)> = futures_util::stream::iter(work)
-            .map(|(i, c)| async move { (i, read_facts(c, conn, o.host_timeout).await) })
+            .map(|(i, c, conn)| async move { (i, read_facts(c, &conn, o.host_timeout).await) })
             .buffer_unordered(o.jobs.max(1))
             .collect()
             .await;
@@ -284,9 +326,10 @@ pub async fn discover(o: &Options) -> Discovery {
                         } else {
                             o.resolver.route(fqdn, true)
                         };
-                        let contact = matches!(route, Route::Contact(_));
+                        let contact = matches!(route, Route::Contact { .. });
                         let reported = if fqdn.is_empty() { name } else { fqdn };
                         let j = w.add(name, reported, child_depth, Some(i), route, &o.credentials);
+                        let contact = contact && w.targets.get(j).is_some_and(Option::is_some);
                         if contact {
                             next.push(j);
                         }

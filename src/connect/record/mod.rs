@@ -5,16 +5,21 @@
 //! One [`Recording`] per run; one [`Recorder`] per publisher (host and ports), a cheap handle the
 //! SSH session and the SOAP client hold as an `Option`: with no `--record`, nothing is kept and
 //! nothing is copied. Entries stay in memory (bodies bounded by [`MAX_BODY`], entries by
-//! [`MAX_ENTRIES`]) and downloaded traces are copied at once into an owner-only staging folder;
-//! [`Recording::finish`] writes one JSON Lines file per publisher (`write.rs`), redacted when asked.
+//! [`MAX_ENTRIES`], and all bodies of a publisher by [`MAX_KEPT_BYTES`]: past it they are
+//! counted, not kept) and downloaded traces are copied at once into an owner-only staging
+//! folder inside the recording's own folder (so a killed run leaves it there, not in /tmp); a
+//! file that did not change since its last copy is not copied again. [`Recording::finish`]
+//! writes one JSON Lines file per publisher (`write.rs`), redacted when asked, into a folder
+//! that was new or empty, never through a symbolic link.
 //!
 //! Passwords are never kept: the SSH authentication and the HTTP Basic header are recorded as
 //! [`NOT_RECORDED`]; the SOAP bodies ils-doctor sends hold no password (checked: a body that
-//! contains the password is recorded as [`NOT_RECORDED`] too).
+//! contains the password, as is, base64-encoded at any alignment or XML-escaped, is recorded as
+//! [`NOT_RECORDED`] too).
 
 mod write;
 
-pub use write::plain_trace;
+pub use write::{check_target, plain_trace};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -35,6 +40,10 @@ pub const MAX_BODY: usize = 4 << 20;
 pub const MAX_ENTRIES: usize = 20_000;
 /// Trace copies kept per publisher.
 pub const MAX_TRACES: usize = 2_000;
+/// Body bytes kept in memory per publisher, all exchanges together.
+pub const MAX_KEPT_BYTES: usize = 64 << 20;
+/// What stands in for a body past [`MAX_KEPT_BYTES`].
+pub const OVER_BUDGET: &str = "<not kept: the recording's memory budget for this publisher is spent>";
 
 /// One run's recording: where it goes, whether it is redacted, and each publisher's transcript.
 #[derive(Clone)]
@@ -44,6 +53,8 @@ pub struct Recording {
 
 struct Shared {
     dir: PathBuf,
+    /// Where the staging folder goes: the recording's folder, or the bundle's.
+    staging_in: PathBuf,
     redact: bool,
     synthetic: bool,
     start: Instant,
@@ -83,6 +94,10 @@ struct Transcript {
     ssh_sessions: u64,
     /// Copied traces: (staging file, name in DIR/traces/<stem>/).
     traces: Vec<(PathBuf, String)>,
+    /// The last copy of each downloaded file name: (its SHA-256, its name in `traces`).
+    last_copy: std::collections::HashMap<String, ([u8; 32], String)>,
+    /// Body bytes kept so far (see [`MAX_KEPT_BYTES`]).
+    kept_bytes: usize,
 }
 
 /// A recorded HTTP exchange in progress (see [`Recorder::http_request`]).
@@ -108,9 +123,20 @@ impl Recording {
     /// A recording into `dir` (created at `finish`), redacted with the bundle's pseudonyms when
     /// `redact`; `synthetic` marks a record made against the mock.
     pub fn new(dir: &Path, redact: bool, synthetic: bool) -> Recording {
+        Recording::staged_in(dir, dir, redact, synthetic)
+    }
+
+    /// A recording that goes into a bundle at `file`: staged in a hidden folder beside it.
+    pub fn beside(file: &Path, redact: bool, synthetic: bool) -> Recording {
+        let parent = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        Recording::staged_in(file, parent, redact, synthetic)
+    }
+
+    fn staged_in(dir: &Path, staging_in: &Path, redact: bool, synthetic: bool) -> Recording {
         Recording {
             shared: Arc::new(Shared {
                 dir: dir.to_path_buf(),
+                staging_in: staging_in.to_path_buf(),
                 redact,
                 synthetic,
                 start: Instant::now(),
@@ -184,8 +210,9 @@ impl Recording {
     fn staging(&self) -> Option<PathBuf> {
         let mut s = self.shared.staging.lock().ok()?;
         if s.is_none() {
-            // tempfile creates the folder 0700.
-            *s = tempfile::Builder::new().prefix(".ils-doctor-record-").tempdir().ok();
+            // Inside the run's own folder; tempfile creates it 0700.
+            write::owner_only_dir(&self.shared.staging_in).ok()?;
+            *s = tempfile::Builder::new().prefix(".ils-doctor-record-").tempdir_in(&self.shared.staging_in).ok();
         }
         s.as_ref().map(|d| d.path().to_path_buf())
     }
@@ -238,12 +265,15 @@ impl Recorder {
         self.with(|t| t.version = Some(version.to_string()));
     }
 
-    /// A password in use: never written, only checked for in the bodies recorded.
+    /// A password in use: never written, only checked for in the bodies recorded, in the forms
+    /// it can take there ([`secret_forms`]).
     pub fn secret(&self, password: &str) {
         if !password.is_empty() {
             self.with(|t| {
-                if !t.secrets.iter().any(|s| s == password) {
-                    t.secrets.push(password.to_string());
+                for form in secret_forms(password) {
+                    if !t.secrets.contains(&form) {
+                        t.secrets.push(form);
+                    }
                 }
             });
         }
@@ -252,10 +282,12 @@ impl Recorder {
     fn scrub(&self, bytes: &[u8]) -> Vec<u8> {
         let mut out = bytes.get(..MAX_BODY.min(bytes.len())).unwrap_or_default().to_vec();
         self.with(|t| {
-            for s in &t.secrets {
-                if memchr::memmem::find(&out, s.as_bytes()).is_some() {
-                    out = NOT_RECORDED.as_bytes().to_vec();
-                }
+            if t.secrets.iter().any(|s| memchr::memmem::find(&out, s.as_bytes()).is_some()) {
+                out = NOT_RECORDED.as_bytes().to_vec();
+            }
+            t.kept_bytes = t.kept_bytes.saturating_add(out.len());
+            if t.kept_bytes > MAX_KEPT_BYTES {
+                out = OVER_BUDGET.as_bytes().to_vec();
             }
         });
         out
@@ -407,12 +439,23 @@ impl Recorder {
             .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
             .collect();
         let mut copy = None;
+        // Each poll downloads the `.gzo` being written again: a copy only when it changed.
+        let digest = file_digest(downloaded);
         self.with(|t| {
+            if let (Some(d), Some((last, local))) = (digest, t.last_copy.get(&name)) {
+                if *last == d {
+                    copy = Some(local.clone());
+                    return;
+                }
+            }
             if t.traces.len() < MAX_TRACES {
                 let local = format!("{}_{name}", t.traces.len());
                 let staged = staging.join(format!("{}-{}-{local}", t.next_id, t.https_port));
                 if std::fs::copy(downloaded, &staged).is_ok() {
                     t.traces.push((staged, local.clone()));
+                    if let Some(d) = digest {
+                        t.last_copy.insert(name.clone(), (d, local.clone()));
+                    }
                     copy = Some(local);
                 }
             }
@@ -427,6 +470,46 @@ impl Recorder {
     fn recording(&self) -> Recording {
         Recording { shared: self.shared.clone() }
     }
+}
+
+/// SHA-256 of a file, read in pieces (None when it cannot be read).
+fn file_digest(path: &Path) -> Option<[u8; 32]> {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    std::io::copy(&mut std::fs::File::open(path).ok()?, &mut h).ok()?;
+    Some(h.finalize().into())
+}
+
+/// The forms a password can take in a body: as is, XML-escaped (a SOAP body), and base64 at
+/// each of the three alignments it can start at inside a longer encoded text (an HTTP Basic
+/// credential `user:password`, say): the characters that depend only on the password's bytes.
+/// A form shorter than 6 characters is left out (it would match unrelated text); the plain
+/// form is always kept.
+pub fn secret_forms(password: &str) -> Vec<String> {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut forms = vec![password.to_string()];
+    let escaped = password
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;");
+    if escaped != password {
+        forms.push(escaped);
+    }
+    let n = password.len();
+    for k in 0..3usize {
+        let mut padded = vec![0u8; k];
+        padded.extend_from_slice(password.as_bytes());
+        let text = b64.encode(&padded);
+        // Character i holds input bits [6i, 6i + 6): those wholly inside the password's bytes.
+        let first = k.saturating_mul(8).div_ceil(6);
+        let end = k.saturating_add(n).saturating_mul(8) / 6;
+        if let Some(part) = text.get(first..end).filter(|p| p.len() >= 6) {
+            forms.push(part.to_string());
+        }
+    }
+    forms
 }
 
 /// What is known of an SSH connection's start.

@@ -62,20 +62,55 @@ fn walk(v: &mut Value, f: &mut dyn FnMut(&[u8]) -> Vec<u8>) {
     }
 }
 
+/// A new file, owner-only: never one that exists, never through a symbolic link.
 fn owner_only_file(path: &Path) -> std::io::Result<std::fs::File> {
     let mut o = std::fs::OpenOptions::new();
-    o.write(true).create(true).truncate(true);
+    o.write(true).create_new(true);
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600).custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+    }
     o.open(path)
 }
 
-fn owner_only_dir(path: &Path) -> std::io::Result<()> {
+/// The folder, created owner-only when missing; an existing one must be a real folder, not a
+/// symbolic link (which could point anywhere).
+pub(super) fn owner_only_dir(path: &Path) -> std::io::Result<()> {
+    if let Ok(m) = std::fs::symlink_metadata(path) {
+        if m.file_type().is_symlink() || !m.is_dir() {
+            return Err(std::io::Error::other("it exists and is not a folder (a symbolic link is not followed)"));
+        }
+        return Ok(());
+    }
     let mut b = std::fs::DirBuilder::new();
     b.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
     b.create(path)
+}
+
+/// Where `--record DIR` may write: a folder that does not exist yet, or an empty one that is
+/// not a symbolic link, so that no file of another run is mixed in or overwritten.
+pub fn check_target(dir: &Path) -> Result<(), RecordError> {
+    let refuse = |reason: &str| RecordError {
+        dir: dir.display().to_string(),
+        op: "use",
+        path: dir.display().to_string(),
+        reason: reason.to_string(),
+    };
+    let Ok(m) = std::fs::symlink_metadata(dir) else { return Ok(()) };
+    if m.file_type().is_symlink() {
+        return Err(refuse("it is a symbolic link, which is not followed; give a new folder"));
+    }
+    if !m.is_dir() {
+        return Err(refuse("it exists and is not a folder; give a new folder"));
+    }
+    let empty = std::fs::read_dir(dir).map(|mut d| d.next().is_none()).unwrap_or(false);
+    if !empty {
+        return Err(refuse("the folder is not empty (another run's recording?); give a new or empty folder"));
+    }
+    Ok(())
 }
 
 /// The text of a downloaded trace, decompressed when gzip, bounded.
@@ -266,5 +301,77 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             assert_eq!(std::fs::metadata(&files[0]).unwrap().permissions().mode() & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn the_password_is_caught_encoded_and_escaped_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let rec = Recording::new(&dir.path().join("rec"), false, true);
+        let r = rec.publisher("pub1", 22, 8443);
+        let pw = "pa<ss>&w0rd!";
+        r.secret(pw);
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!("axladmin:{pw}"));
+        for (i, body) in [
+            format!("<p>{pw}</p>"),
+            "<p>pa&lt;ss&gt;&amp;w0rd!</p>".to_string(),
+            format!("Authorization: Basic {basic}"),
+            format!("x{}", base64::engine::general_purpose::STANDARD.encode(pw)),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let h = r.http_request("POST", "/axl/", None, body.as_bytes(), "basic");
+            r.http_body(h, b"ok");
+            let _ = i;
+        }
+        let files = rec.finish(None).unwrap();
+        let text = std::fs::read_to_string(&files[0]).unwrap();
+        assert_eq!(text.matches("\"request_body\":\"<not recorded>\"").count(), 4, "{text}");
+    }
+
+    #[test]
+    fn a_record_folder_must_be_new_or_empty_and_no_link() {
+        let dir = tempfile::tempdir().unwrap();
+        check_target(&dir.path().join("new")).unwrap();
+        check_target(dir.path()).unwrap();
+        std::fs::write(dir.path().join("old.jsonl"), "x").unwrap();
+        assert!(check_target(dir.path()).unwrap_err().to_string().contains("not empty"));
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink("/etc", &link).unwrap();
+        assert!(check_target(&link).unwrap_err().to_string().contains("symbolic link"));
+        // A file planted under a name the recording writes is never written through.
+        let rec = Recording::new(&dir.path().join("rec"), false, true);
+        let r = rec.publisher("pub1", 22, 8443);
+        r.ssh_auth(1, "admin", "password", "ok", std::time::Instant::now());
+        std::fs::create_dir(dir.path().join("rec")).unwrap();
+        let target = dir.path().join("target");
+        std::fs::write(&target, "keep").unwrap();
+        std::os::unix::fs::symlink(&target, dir.path().join("rec/pub1_8443.jsonl")).unwrap();
+        assert!(rec.finish(None).is_err());
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
+    }
+
+    #[test]
+    fn an_unchanged_download_is_copied_once_and_staged_in_the_run_s_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let rec = Recording::new(&dir.path().join("rec"), false, true);
+        let r = rec.publisher("pub1", 22, 8443);
+        let file = dir.path().join("SDL001_600_000001.txt.gzo");
+        let mut copies = Vec::new();
+        for content in ["a", "a", "ab", "ab"] {
+            std::fs::write(&file, content).unwrap();
+            let h = r.http_request("POST", "/logcollectionservice/", None, b"<GetOneFile/>", "basic");
+            r.http_file(h, &file, content.len() as u64);
+            let staged: Vec<_> = std::fs::read_dir(dir.path().join("rec"))
+                .unwrap()
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with(".ils-doctor-record-"))
+                .collect();
+            assert_eq!(staged.len(), 1, "staged inside the recording's folder");
+            copies.push(std::fs::read_dir(staged[0].path()).unwrap().count());
+        }
+        assert_eq!(copies, [1, 1, 2, 2], "a copy only when the file changed");
+        let files = rec.finish(None).unwrap();
+        assert_eq!(files.iter().filter(|f| f.to_string_lossy().contains("/traces/")).count(), 2);
     }
 }

@@ -2,7 +2,7 @@
 //! the ILS trace settings of a service.
 
 use super::super::envelope::{self, Row, TraceSettings};
-use super::{SoapClient, SoapError, AXL_PATH, AXL_VERSIONS, MAX_PAGES};
+use super::{SoapClient, SoapError, AXL_PATH, AXL_VERSIONS, MAX_PAGED_BYTES, MAX_PAGES};
 
 /// "Suggestive Row Fetch: less than 7000 rows" → 7000 minus a margin.
 pub fn suggested_rows(message: &str) -> Option<usize> {
@@ -80,6 +80,7 @@ impl SoapClient {
             Err(SoapError::Fault { message, .. }) if message.contains("Query request too large") => {
                 let page = suggested_rows(&message).unwrap_or(1000).max(1);
                 let mut rows = Vec::new();
+                let mut bytes: usize = 0;
                 for _ in 0..MAX_PAGES {
                     let paged = paged_select(sql, rows.len(), page).ok_or_else(|| SoapError::Response {
                         host: self.host.clone(),
@@ -87,6 +88,17 @@ impl SoapClient {
                         reason: format!("the result is too large and the query cannot be paged: {sql}"),
                     })?;
                     let text = self.axl("executeSQLQuery", &envelope::sql(&paged), true).await?;
+                    bytes = bytes.saturating_add(text.len());
+                    if bytes > MAX_PAGED_BYTES {
+                        return Err(SoapError::Response {
+                            host: self.host.clone(),
+                            op: "executeSQLQuery".into(),
+                            reason: format!(
+                                "the pages of one query passed {} MiB; stopped (no ILS read needs that much)",
+                                MAX_PAGED_BYTES >> 20
+                            ),
+                        });
+                    }
                     let got = envelope::sql_rows(&text).map_err(|e| self.xml_err("executeSQLQuery", e))?;
                     let n = got.len();
                     rows.extend(got);

@@ -12,8 +12,8 @@ use tokio::io::AsyncWriteExt;
 use super::super::envelope::{self, RemoteFile};
 use super::super::multipart::{self, Multipart, Piece};
 use super::{
-    SoapClient, SoapError, DIME_ACTION, DIME_PATH, LOGS_PATH, MAX_FILE_BYTES, MAX_SOAP_BODY, MIN_DOWNLOAD_RATE,
-    UNKNOWN_SIZE,
+    SoapClient, SoapError, DIME_ACTION, DIME_PATH, LOGS_PATH, MAX_DOWNLOAD_TIME, MAX_FILE_BYTES, MAX_SOAP_BODY,
+    MIN_DOWNLOAD_RATE, UNKNOWN_SIZE,
 };
 
 impl SoapClient {
@@ -47,10 +47,11 @@ impl SoapClient {
         self.get_one_file_sized(absolute_path, dest, None, progress).await
     }
 
-    /// The deadline of a download of `size` bytes (see [`MIN_DOWNLOAD_RATE`]).
+    /// The deadline of a download of `size` bytes (see [`MIN_DOWNLOAD_RATE`]), never more than
+    /// [`MAX_DOWNLOAD_TIME`] whatever size the publisher lists.
     pub fn download_deadline(&self, size: Option<u64>) -> Duration {
         let secs = size.unwrap_or(UNKNOWN_SIZE).min(MAX_FILE_BYTES) / MIN_DOWNLOAD_RATE;
-        self.request_timeout.saturating_add(Duration::from_secs(secs))
+        self.request_timeout.saturating_add(Duration::from_secs(secs)).min(MAX_DOWNLOAD_TIME)
     }
 
     /// As [`SoapClient::get_one_file`], the whole download bounded by a deadline from the listed

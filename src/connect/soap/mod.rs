@@ -47,11 +47,16 @@ const DIME_ACTION: &str = "http://schemas.cisco.com/ast/soap/action/#LogCollecti
 /// Longest SOAP response read into memory (files stream instead).
 const MAX_SOAP_BODY: usize = 64 << 20;
 /// Largest file GetOneFile may write (ILS SDL files roll at a few MB).
-const MAX_FILE_BYTES: u64 = 2 << 30;
+pub const MAX_FILE_BYTES: u64 = 2 << 30;
 /// The slowest transfer a download's deadline allows for (bytes per second): the deadline is the
 /// request timeout plus the listed size at this rate, so a publisher that trickles bytes (each
 /// read within the idle timeout) still cannot hold a run forever.
 const MIN_DOWNLOAD_RATE: u64 = 16 * 1024;
+/// The longest one download may take, whatever size the publisher lists (2 GiB at 16 KiB/s
+/// would be 36 hours): a file of an ILS window is a few MiB (docs/cucm-notes.md#trace-dir).
+pub const MAX_DOWNLOAD_TIME: Duration = Duration::from_secs(30 * 60);
+/// Most bytes the pages of one paged query may add up to (one unpaged answer's bound).
+pub const MAX_PAGED_BYTES: usize = 64 << 20;
 /// Size assumed for the deadline when the listing gives none.
 const UNKNOWN_SIZE: u64 = 64 << 20;
 /// Most pages one paged query may take ("Query request too large"): a publisher that always
@@ -72,8 +77,8 @@ pub struct HttpsTarget {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SoapError {
-    #[error("https {host}: {op}: cannot connect: {reason}")]
-    Connect { host: String, op: String, reason: String },
+    #[error("https {host} port {port}: {op}: cannot connect: {reason}; {}", connect_hint(reason, *port))]
+    Connect { host: String, op: String, port: u16, reason: String },
     #[error("https {host}: {op}: the TLS certificate was refused ({reason}); if it is the publisher's self-signed Tomcat certificate, run `ils-doctor trust {host}` to pin it, or give --ca-file")]
     Tls { host: String, op: String, reason: String },
     #[error("https {host}: {op}: the application user {user} was refused (HTTP {status}); check the password and that the user has the Standard AXL API Access and Serviceability roles; not retried")]
@@ -92,6 +97,19 @@ pub enum SoapError {
     Write { host: String, op: String, path: String, reason: String },
     #[error("https {0}: TLS setup: {1}")]
     TlsSetup(String, String),
+}
+
+/// What to try after a failed HTTPS connection, from what the TLS library said.
+fn connect_hint(reason: &str, port: u16) -> String {
+    if reason.contains("InvalidContentType") || reason.contains("corrupt message") || reason.contains("WrongVersion") {
+        format!(
+            "what answers on port {port} does not speak TLS (an SSH or plain HTTP port?): give the publisher's HTTPS port, usually 8443 or 443, as HOST:SSH_PORT:HTTPS_PORT"
+        )
+    } else if reason.contains("refused") {
+        format!("nothing listens on port {port}: check the address and the HTTPS port (HOST:SSH_PORT:HTTPS_PORT; CUCM uses 8443)")
+    } else {
+        format!("check the address, that port {port} is the publisher's HTTPS port and that a firewall lets it through")
+    }
 }
 
 /// One publisher's SOAP endpoints.
@@ -226,7 +244,7 @@ impl SoapClient {
         {
             SoapError::Tls { host, op, reason: chain }
         } else {
-            SoapError::Connect { host, op, reason: chain }
+            SoapError::Connect { host, op, port: self.port, reason: chain }
         }
     }
 
@@ -405,5 +423,45 @@ impl SoapClient {
 
     fn xml_err(&self, op: &str, e: envelope::XmlError) -> SoapError {
         SoapError::Response { host: self.host.clone(), op: op.into(), reason: e.to_string() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connect_errors_name_the_port_and_what_to_try() {
+        let e = |reason: &str| {
+            SoapError::Connect { host: "cucm".into(), op: "getCCMVersion".into(), port: 22, reason: reason.into() }
+                .to_string()
+        };
+        let not_tls = e("error sending request: received corrupt message of type InvalidContentType");
+        assert!(
+            not_tls.contains("port 22") && not_tls.contains("does not speak TLS") && not_tls.contains("8443"),
+            "{not_tls}"
+        );
+        let refused = e("tcp connect error: Connection refused (os error 111)");
+        assert!(refused.contains("nothing listens on port 22"), "{refused}");
+        assert!(e("dns error").contains("port 22 is the publisher's HTTPS port"));
+    }
+
+    #[test]
+    fn a_download_deadline_is_capped() {
+        let c = SoapClient::new(&HttpsTarget {
+            host: "127.0.0.1".into(),
+            port: 8443,
+            user: "u".into(),
+            password: Secret::new(String::from("p")),
+            tls: TlsMode::Insecure,
+            connect_timeout: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(30),
+        })
+        .unwrap();
+        // 1 MiB at 16 KiB/s: 64 s after the request timeout.
+        assert_eq!(c.download_deadline(Some(1 << 20)), Duration::from_secs(94));
+        // A listed 2 GiB would be 36 hours: capped.
+        assert_eq!(c.download_deadline(Some(2 << 30)), MAX_DOWNLOAD_TIME);
+        assert_eq!(c.download_deadline(Some(u64::MAX)), MAX_DOWNLOAD_TIME);
     }
 }
