@@ -92,11 +92,8 @@ fn from_certificates(a: &Attempt, pre: &super::preflight::PairPreflight) -> Opti
     let mut keep = Vec::new();
     let mut out = Vec::new();
     for mp in &pre.methods {
-        let consistent = match (tls_success, mp.prediction) {
-            (true, Prediction::Fails) => false,
-            (false, Prediction::Succeeds) => false,
-            _ => true,
-        };
+        let consistent =
+            !matches!((tls_success, mp.prediction), (true, Prediction::Fails) | (false, Prediction::Succeeds));
         if consistent {
             keep.push(mp.method);
         } else {

@@ -254,7 +254,7 @@ impl View {
     pub fn build(a: &Analysis, parts: &CheckParts) -> View {
         let mut fixes = Fixes::default();
         let mut judged: Vec<&Pair> = a.pairs.iter().filter(|p| p.judged).collect();
-        judged.sort_by(|x, y| y.status.cmp(&x.status));
+        judged.sort_by_key(|p| std::cmp::Reverse(p.status));
         let mut pairs = Vec::new();
         let mut claimed: Vec<&str> = Vec::new();
         for p in judged {
