@@ -34,8 +34,16 @@ struct Mesh {
 }
 
 fn mesh(dir: &Path) -> Mesh {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("mock-server/scenarios/mesh-two-hubs-six-spokes.toml");
-    let s = mock_server::Scenario::load(&path).unwrap();
+    mesh_of(dir, "mesh-two-hubs-six-spokes", false)
+}
+
+/// A bundled mesh scenario on loopback, every name mapped; `detailed`: its ILS trace level is
+/// Detailed from the start, so that its traces hold each cluster's registration.
+fn mesh_of(dir: &Path, scenario: &str, detailed: bool) -> Mesh {
+    let mut s = mock_server::bundled::load(scenario).unwrap().unwrap();
+    if detailed {
+        s = s.with_trace_level(mock_server::scenario::TraceLevel::Detailed);
+    }
     let names: Vec<String> = s.clusters.iter().map(|c| c.name.clone()).collect();
     let mock = mock_server::start(s).unwrap();
     let kh = dir.join("known_hosts");
@@ -315,5 +323,99 @@ async fn a_row_naming_its_own_ports_gets_no_credential_anywhere() {
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
             other => panic!("the hostile row's {what} port was contacted: {other:?}"),
         }
+    }
+}
+
+/// Which hub a spoke belongs to comes from evidence (docs/cucm-notes.md#membership): with no
+/// attempt in the traces, discovery's rows are a guess the audit says is inferred (and the map
+/// draws dashed); with the clusters' registrations in their traces, the true hub, even where the
+/// rows point elsewhere (a spoke that moved from hub A to hub B). Hub-to-hub links are judged too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn membership_comes_from_the_traces_or_is_said_inferred() {
+    for (scenario, detailed) in
+        [("mesh-two-hubs", false), ("mesh-two-hubs", true), ("mesh-spoke-moved", false), ("mesh-spoke-moved", true)]
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let m = mesh_of(dir.path(), scenario, detailed);
+        let truth: Vec<(String, String, String)> = m.mock.with_world(|w| {
+            w.scenario
+                .clusters
+                .iter()
+                .filter_map(|c| {
+                    let hub = w.scenario.cluster(c.ils.registration_server.as_deref()?)?;
+                    Some((c.cluster_id.clone(), hub.cluster_id.clone(), format!("{:?}", c.role)))
+                })
+                .collect()
+        });
+        if detailed {
+            // Every registering cluster has registered (and written it) before the audit reads.
+            let names: Vec<String> = m.mock.with_world(|w| {
+                w.scenario
+                    .clusters
+                    .iter()
+                    .filter(|c| c.ils.registration_server.is_some())
+                    .map(|c| c.name.clone())
+                    .collect()
+            });
+            for n in &names {
+                assert!(m.mock.wait_for(Duration::from_secs(30), |w| w.engine.is_registered(n)), "{scenario}: {n}");
+            }
+        }
+        let hub_a = if scenario == "mesh-two-hubs" { "hub" } else { "hub-a" };
+        let admin = m.mock.publisher(hub_a).unwrap().admin_user.clone();
+        let app = m.mock.publisher(hub_a).unwrap().app_user.clone();
+        let opts = discover::Options {
+            starts: vec!["cucm-hub-a.example.com".into()],
+            depth: 3,
+            max: 50,
+            resolver: Resolver::new(&m.resolve, false).unwrap(),
+            credentials: Credentials::load(&m.creds).unwrap().with_users(&admin, &app),
+            conn: support::audit::conn(dir.path(), &m.pins),
+            jobs: 4,
+            host_timeout: Duration::from_secs(30),
+        };
+        let found = discover::discover(&opts).await;
+        let inv = inventory::parse(&found.inventory_text(), "discovered.toml").unwrap();
+        let req = support::audit::light(inv, dir.path(), &m.pins, 4, Duration::from_secs(30));
+        let (_tx, rx) = tokio::sync::watch::channel(false);
+        let r: AuditReport = run::run(&req, rx).await.unwrap();
+        let links: Vec<String> =
+            r.pairs.iter().map(|p| format!("{} <- {} {:?}", p.hub, p.spoke, p.membership)).collect();
+        eprintln!("{scenario} detailed={detailed}: {links:?}");
+        for (client, hub, role) in &truth {
+            let link = r
+                .pairs
+                .iter()
+                .find(|p| &p.spoke == client || (role == "Hub" && &p.hub == client && &p.spoke == hub))
+                .unwrap_or_else(|| panic!("{scenario}: no link of {client}: {links:?}"));
+            if detailed {
+                // From the traces: the true hub, said so.
+                let ends = [link.hub.as_str(), link.spoke.as_str()];
+                assert!(
+                    ends.contains(&hub.as_str()) && ends.contains(&client.as_str()),
+                    "{scenario}: {client}: {links:?}"
+                );
+                assert_eq!(
+                    link.membership,
+                    Some(ils_doctor::analyze::network::Membership::Traces),
+                    "{scenario}: {links:?}"
+                );
+                assert!(!link.inferred(), "{scenario}: {links:?}");
+            } else if &link.hub != hub && &link.spoke != hub {
+                // A guess that is wrong must at least be said to be a guess.
+                assert!(link.inferred(), "{scenario}: {client} drawn under {} as a fact: {links:?}", link.hub);
+            }
+        }
+        // The two hubs' link is judged, and the map draws an inferred link dashed.
+        assert!(
+            r.pairs.iter().any(|p| p.link == Some(ils_doctor::analyze::network::LinkKind::HubToHub)),
+            "{scenario}: {links:?}"
+        );
+        let html = page::render(page::Kind::Html, &r).unwrap();
+        assert_eq!(
+            html.contains("class=\"inferred\""),
+            r.pairs.iter().any(|p| p.inferred()),
+            "{scenario}: inferred links are drawn dashed"
+        );
     }
 }

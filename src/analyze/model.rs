@@ -110,7 +110,7 @@ pub struct Pair {
     pub judged: bool,
     /// What the pair joins (`spoke_to_hub`, `hub_to_hub`, `spoke_to_spoke`); null offline.
     pub link: Option<super::network::LinkKind>,
-    /// How its two ends are known (`traces`, `only_hub`, `rows`, `unknown`); null offline.
+    /// How its two ends are known (`traces`, `given`, `rows`, `unknown`); null offline.
     pub membership: Option<super::network::Membership>,
     /// The one cause of the pair's state, from everything read (traces, configuration,
     /// certificates); null when the pair is healthy.

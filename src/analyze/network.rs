@@ -43,7 +43,7 @@ impl Role {
 }
 
 /// What a link joins.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LinkKind {
     /// A spoke registered (or registering) to a hub.
@@ -66,13 +66,13 @@ impl LinkKind {
 }
 
 /// How the registering side and the side registered to are known.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Membership {
     /// An attempt in the traces connects the two.
     Traces,
-    /// The only hub given: the user's word.
-    OnlyHub,
+    /// The user's word: the only hub given to `check`, or the inventory's `hub`.
+    Given,
     /// The registering side's `remotecluster` rows name exactly one hub given (inferred).
     Rows,
     /// Nothing tells (several hubs, no attempt): the link is judged against every candidate.
@@ -266,7 +266,7 @@ impl Network {
                 server: Some(*only),
                 server_address: None,
                 kind: LinkKind::SpokeToHub,
-                membership: Membership::OnlyHub,
+                membership: Membership::Given,
                 direction_known: true,
             };
         }
@@ -309,7 +309,7 @@ impl Network {
             server: Some(server),
             server_address: None,
             kind: LinkKind::HubToHub,
-            membership: if direction_known { Membership::Traces } else { Membership::OnlyHub },
+            membership: if direction_known { Membership::Traces } else { Membership::Given },
             direction_known,
         }
     }
@@ -376,7 +376,7 @@ mod tests {
             side(Side::Spoke, "10.0.0.11", "Spoke Cluster", "S", &["A"]),
         ];
         let net = Network::build(&one, &analysis(vec![]));
-        assert_eq!((net.links[0].server, net.links[0].membership), (Some(0), Membership::OnlyHub));
+        assert_eq!((net.links[0].server, net.links[0].membership), (Some(0), Membership::Given));
 
         let two = vec![
             side(Side::Hub, "10.0.0.1", "Hub Cluster", "A", &[]),

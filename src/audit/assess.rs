@@ -13,6 +13,7 @@ use chrono::Utc;
 use super::inventory::{Cluster, Network};
 use super::model::{ClusterResult, FindingRow, PairResult, Role};
 use crate::analyze::findings::{self, drop_moot_trust_findings, Finding, SideConfig};
+use crate::analyze::network::{LinkKind, Membership};
 use crate::analyze::{self, Catalog, Outcome, ScannedFile, Side, Status};
 use crate::collect::facts::Facts;
 
@@ -104,6 +105,100 @@ fn link_analysis(catalog: &Catalog, hub: &Gathered, spoke: &Gathered, options: &
     analyze::analyze(catalog, &files, options)
 }
 
+/// One registration link the audit judges: the inventory's (a spoke to its hub, corrected by the
+/// spoke's own traces) and every pair of hubs (the mesh).
+struct Link {
+    hub: usize,
+    spoke: usize,
+    kind: LinkKind,
+    membership: Membership,
+    /// What the reader should know about how the link was found.
+    note: Option<String>,
+}
+
+/// The cluster the traces of `c` show it registering to, when they do: the hub address of its
+/// latest decided attempt as the registering side.
+fn traced_server(catalog: &Catalog, c: usize, gathered: &[Gathered], ids: &[BTreeSet<String>]) -> Option<usize> {
+    let g = gathered.get(c)?;
+    if g.scanned.is_empty() {
+        return None;
+    }
+    let a = link_analysis(catalog, &Gathered::default(), g, &analyze::Options::default());
+    let own = ids.get(c)?;
+    let latest = a
+        .attempts
+        .iter()
+        .rev()
+        .filter(|x| x.outcome != Outcome::Incomplete)
+        .find(|x| x.spoke.as_ref().is_none_or(|s| own.contains(&s.to_ascii_lowercase())))?;
+    let hub = latest.hub.as_ref()?.to_ascii_lowercase();
+    ids.iter().position(|set| set.contains(&hub)).filter(|&h| h != c)
+}
+
+/// The links of a network (docs/cucm-notes.md#membership): each spoke to the hub its own traces
+/// show, else the inventory's (the user's word, or discovery's guess from rows); every pair of
+/// hubs, its direction from the traces when an attempt shows one.
+fn links(catalog: &Catalog, n: &Network, gathered: &[Gathered], ids: &[BTreeSet<String>]) -> Vec<Link> {
+    let role = |i: usize| n.clusters.get(i).map(|c| c.role);
+    let name = |i: usize| n.clusters.get(i).map_or("?", |c| c.name.as_str());
+    let kind = |h: usize, s: usize| match (role(h), role(s)) {
+        (Some(Role::Hub), Some(Role::Hub)) => LinkKind::HubToHub,
+        (Some(Role::Spoke), _) => LinkKind::SpokeToSpoke,
+        _ => LinkKind::SpokeToHub,
+    };
+    let mut out: Vec<Link> = Vec::new();
+    for (h, s) in n.pairs() {
+        let stated = n.clusters.get(s).is_some_and(|c| !c.hub_inferred);
+        let (hub, membership, note) = match traced_server(catalog, s, gathered, ids) {
+            Some(t) if t == h => (h, Membership::Traces, None),
+            Some(t) => (
+                t,
+                Membership::Traces,
+                Some(format!(
+                    "{}'s traces show it registering to {}, not to {} as the inventory says",
+                    name(s),
+                    name(t),
+                    name(h)
+                )),
+            ),
+            None if stated => (h, Membership::Given, None),
+            None => (
+                h,
+                Membership::Rows,
+                Some(format!(
+                    "inferred: discovery took {} as {}'s hub from remotecluster rows; no attempt in the traces shows it",
+                    name(h),
+                    name(s)
+                )),
+            ),
+        };
+        out.push(Link { hub, spoke: s, kind: kind(hub, s), membership, note });
+    }
+    let hubs: Vec<usize> = (0..n.clusters.len()).filter(|&i| role(i) == Some(Role::Hub)).collect();
+    for (k, &a) in hubs.iter().enumerate() {
+        for &b in hubs.iter().skip(k.saturating_add(1)) {
+            if out.iter().any(|l| (l.hub, l.spoke) == (a, b) || (l.hub, l.spoke) == (b, a)) {
+                continue;
+            }
+            let (hub, spoke, membership) =
+                match (traced_server(catalog, b, gathered, ids), traced_server(catalog, a, gathered, ids)) {
+                    (Some(x), _) if x == a => (a, b, Membership::Traces),
+                    (_, Some(x)) if x == b => (b, a, Membership::Traces),
+                    _ => (a, b, Membership::Unknown),
+                };
+            let note = (membership == Membership::Unknown).then(|| {
+                format!(
+                    "no attempt shows which of {} and {} registered to the other: judged both ways from their configuration",
+                    name(a),
+                    name(b)
+                )
+            });
+            out.push(Link { hub, spoke, kind: LinkKind::HubToHub, membership, note });
+        }
+    }
+    out
+}
+
 /// Results of one network: its clusters (with the findings of their links folded in) and its
 /// registration links.
 pub fn network(
@@ -114,8 +209,10 @@ pub fn network(
 ) -> (Vec<ClusterResult>, Vec<PairResult>) {
     let mut clusters: Vec<ClusterResult> =
         n.clusters.iter().zip(gathered).map(|(c, g)| cluster_result(&n.name, c, g)).collect();
+    let ids: Vec<BTreeSet<String>> = n.clusters.iter().zip(gathered).map(|(c, g)| identities(c, g)).collect();
     let mut pairs = Vec::new();
-    for (h, s) in n.pairs() {
+    for link in links(catalog, n, gathered, &ids) {
+        let (h, s) = (link.hub, link.spoke);
         let (Some(hub), Some(spoke), Some(gh), Some(gs)) =
             (n.clusters.get(h), n.clusters.get(s), gathered.get(h), gathered.get(s))
         else {
@@ -123,10 +220,12 @@ pub fn network(
         };
         let mut a = link_analysis(catalog, gh, gs, options);
         // The hub's traces hold every spoke's attempts: keep this spoke's.
-        let spoke_ids = identities(spoke, gs);
+        let (spoke_ids, hub_ids) = (ids.get(s).cloned().unwrap_or_default(), ids.get(h).cloned().unwrap_or_default());
         a.attempts.retain(|x| {
-            x.seen_on.contains(&Side::Spoke)
-                || x.spoke.as_ref().is_some_and(|ip| spoke_ids.contains(&ip.to_ascii_lowercase()))
+            let client = x.spoke.as_ref().map(|ip| spoke_ids.contains(&ip.to_ascii_lowercase()));
+            let server = x.hub.as_ref().map(|ip| hub_ids.contains(&ip.to_ascii_lowercase()));
+            // A hub's own registration elsewhere is not this link's.
+            client.unwrap_or(x.seen_on.contains(&Side::Spoke)) && server.unwrap_or(true)
         });
         let mut link_findings = match (&gh.facts, &gs.facts) {
             (Some(fh), Some(fs)) => findings::pair_findings(fh, fs),
@@ -134,8 +233,7 @@ pub fn network(
         };
         let mut flat: Vec<Finding> = link_findings.iter().map(|(_, f)| f.clone()).collect();
         drop_moot_trust_findings(&mut flat, &mut a);
-        let quiet_ok = a.attempts.is_empty()
-            && matches!((&gh.facts, &gs.facts), (Some(fh), Some(fs)) if analyze::quiet::judge(fh, fs, &analyze::cause::RunNotes::default()).status == Status::Ok);
+        let quiet_ok = a.attempts.is_empty() && quiet_link(&link, gh, gs).0 == Status::Ok;
         findings::drop_quiet_trust_findings(&mut flat, quiet_ok);
         link_findings.retain(|(_, f)| flat.iter().any(|k| k.code == f.code && k.message == f.message));
         for (side, f) in &link_findings {
@@ -145,7 +243,7 @@ pub fn network(
                 cluster.findings.push(row(f));
             }
         }
-        pairs.push(pair_result(&n.name, hub, spoke, gh, gs, &a, &flat));
+        pairs.push(pair_result(&n.name, hub, spoke, gh, gs, &a, &flat, &link));
     }
     for c in &mut clusters {
         let worst = c.findings.iter().map(|f| f.severity).max();
@@ -159,6 +257,7 @@ pub fn network(
     (clusters, pairs)
 }
 
+#[allow(clippy::too_many_arguments)] // one link's parts, each read once
 fn pair_result(
     network: &str,
     hub: &Cluster,
@@ -167,6 +266,7 @@ fn pair_result(
     gs: &Gathered,
     a: &analyze::Analysis,
     link_findings: &[Finding],
+    link: &Link,
 ) -> PairResult {
     let list = &a.attempts;
     let failures = list.iter().filter(|x| x.outcome == Outcome::Failure).count();
@@ -185,7 +285,14 @@ fn pair_result(
             format!("{label}: registered at the latest attempt, after {failures} failed attempt(s); {}", x.summary),
         ),
         Some(_) => (Status::Ok, format!("{label}: registered ({successes} successful attempt(s) in the window)")),
-        None => quiet_link(&label, hub, gh, gs),
+        None => {
+            let (status, why) = quiet_link(link, gh, gs);
+            (status, format!("{label}: {why}"))
+        }
+    };
+    let summary = match &link.note {
+        Some(n) => format!("{summary} ({n})"),
+        None => summary,
     };
     // A link finding (duplicate cluster ID, untrusted certificate) makes the link at least as
     // bad as the finding, even when no attempt showed it yet.
@@ -212,16 +319,26 @@ fn pair_result(
         summary,
         method: list.iter().rev().find_map(|x| x.method).map(|m| m.as_str().to_string()),
         last_success_at: list.iter().rev().find(|x| x.outcome == Outcome::Success).and_then(|x| x.at.clone()),
+        link: Some(link.kind),
+        membership: Some(link.membership),
     }
 }
 
 /// No attempt in the window: judged from the configuration both sides report, by the same
-/// rules as `check` (`analyze::quiet`).
-fn quiet_link(label: &str, _hub: &Cluster, gh: &Gathered, gs: &Gathered) -> (Status, String) {
+/// rules as `check` (`analyze::quiet`); a hub-to-hub link whose direction is unknown both ways,
+/// the better one.
+fn quiet_link(link: &Link, gh: &Gathered, gs: &Gathered) -> (Status, String) {
     let (Some(fh), Some(fs)) = (&gh.facts, &gs.facts) else {
         let which = if gh.facts.is_none() { "the hub" } else { "the spoke" };
-        return (Status::Unknown, format!("{label}: {which} could not be read and its traces show no attempt"));
+        return (Status::Unknown, format!("{which} could not be read and its traces show no attempt"));
     };
-    let v = analyze::quiet::judge(fh, fs, &analyze::cause::RunNotes::default());
-    (v.status, format!("{label}: {}", v.reason))
+    let run = analyze::cause::RunNotes::default();
+    let mut v = analyze::quiet::judge(fh, fs, &run);
+    if link.membership == Membership::Unknown {
+        let other = analyze::quiet::judge(fs, fh, &run);
+        if other.status < v.status {
+            v = other;
+        }
+    }
+    (v.status, v.reason)
 }

@@ -191,6 +191,7 @@ mod tests {
             admin_credential: CredentialRef::Env("GATHER_TEST_PW".into()),
             app_credential: CredentialRef::Env("GATHER_TEST_PW".into()),
             hub: None,
+            hub_inferred: false,
             method: None,
             tls_pin: None,
             skip: None,

@@ -22,6 +22,8 @@
 //! role = "spoke"
 //! host = "10.1.2.3"
 //! hub = "hq"                       # the hub this spoke registers to
+//! hub_inferred = true              # optional: `hub` is a guess (discovery writes it), which
+//!                                  # the spoke's own traces overrule
 //! method = "tls_with_password"     # optional: the link's ILS authentication method
 //! tls_pin = "AB:CD:..."            # optional SHA-256 pin of the Tomcat certificate
 //!
@@ -86,6 +88,7 @@ struct ClusterIn {
     role: Spanned<String>,
     host: Spanned<String>,
     hub: Option<Spanned<String>>,
+    hub_inferred: Option<bool>,
     method: Option<Spanned<String>>,
     tls_pin: Option<String>,
     skip: Option<String>,
@@ -150,6 +153,10 @@ pub struct Cluster {
     pub app_credential: CredentialRef,
     /// The hub a spoke registers to (a cluster name of the same network).
     pub hub: Option<String>,
+    /// `hub` is a guess (discovery took it from `remotecluster` rows, which cannot say which
+    /// hub a spoke belongs to, docs/cucm-notes.md#membership): the audit says so, and the
+    /// spoke's own traces overrule it.
+    pub hub_inferred: bool,
     /// The authentication method of a spoke's link to its hub, when the user knows it.
     pub method: Option<crate::analyze::Method>,
     pub tls_pin: Option<String>,
@@ -310,6 +317,7 @@ pub fn parse(text: &str, shown: &str) -> Result<Inventory, InventoryError> {
                 admin_credential: credential(&s.admin_credential, &d.admin_credential, "admin_credential")?,
                 app_credential: credential(&s.app_credential, &d.app_credential, "app_credential")?,
                 hub: c.hub.as_ref().map(|h| h.get_ref().trim().to_string()),
+                hub_inferred: c.hub_inferred.unwrap_or(false),
                 method,
                 tls_pin: c.tls_pin.clone(),
                 skip: c.skip.as_ref().map(|r| r.trim().to_string()),

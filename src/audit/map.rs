@@ -106,6 +106,9 @@ pub struct Edge {
     pub status: Status,
     pub method: Option<String>,
     pub last_success_at: Option<String>,
+    /// Which hub the link joins is a guess (rows, or a hub-to-hub link with no attempt): drawn
+    /// dashed, and its title says so (docs/cucm-notes.md#membership).
+    pub inferred: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,7 +134,8 @@ pub struct Map {
     pub height: f64,
     pub nodes: Vec<Node>,
     pub edges: Vec<Edge>,
-    /// Hub pairs of the mesh (node indices); not assessed by the audit.
+    /// Hub pairs of the mesh (node indices) that no assessed link joins (an inventory without
+    /// them, or a hub that could not be read): drawn dotted grey.
     pub mesh: Vec<(usize, usize)>,
     pub labels: Vec<Label>,
     /// Labels that found no room even at the largest scale.
@@ -247,6 +251,7 @@ fn graph(network: &str, clusters: &[ClusterResult], pairs: &[PairResult]) -> Gra
             status: p.status,
             method: p.method.clone(),
             last_success_at: p.last_success_at.clone(),
+            inferred: p.inferred(),
         });
     }
     // A node is fanned around the hub of its first link unless it is a hub itself (or the
@@ -287,10 +292,12 @@ pub fn layout(network: &str, clusters: &[ClusterResult], pairs: &[PairResult]) -
     let mesh: Vec<(usize, usize)> = {
         let hubs: Vec<usize> =
             g.centres.iter().copied().filter(|&c| g.nodes.get(c).is_some_and(|n| n.role == Role::Hub)).collect();
+        let linked =
+            |a: usize, b: usize| g.edges.iter().any(|e| (e.hub, e.spoke) == (a, b) || (e.hub, e.spoke) == (b, a));
         let mut pairs = Vec::new();
         let mut rest: &[usize] = &hubs;
         while let Some((&a, after)) = rest.split_first() {
-            pairs.extend(after.iter().map(|&b| (a, b)));
+            pairs.extend(after.iter().filter(|&&b| !linked(a, b)).map(|&b| (a, b)));
             rest = after;
         }
         pairs
@@ -691,9 +698,16 @@ pub fn svg(m: &Map) -> String {
     s.push_str(r#"<g class="links">"#);
     for (e, edge) in m.edges.iter().enumerate() {
         let (Some(a), Some(b)) = (m.nodes.get(edge.hub), m.nodes.get(edge.spoke)) else { continue };
-        let dash = if edge.status == Status::Unknown { r#" stroke-dasharray="6 4""# } else { "" };
+        let dash = match (edge.inferred, edge.status) {
+            (true, _) => r#" stroke-dasharray="10 3 2 3" class="inferred""#,
+            (false, Status::Unknown) => r#" stroke-dasharray="6 4""#,
+            (false, _) => "",
+        };
         let width = if edge.status == Status::Critical { 3.5 } else { 2.5 };
         let mut title = format!("{} <- {}: {}", a.name, b.name, edge.status.as_str());
+        if edge.inferred {
+            title.push_str("; which hub this link joins is inferred, no attempt shows it");
+        }
         if let Some(t) = edge_text(edge.method.as_deref(), edge.last_success_at.as_deref()) {
             let _ = write!(title, " ({t})");
         }

@@ -121,9 +121,24 @@ pub struct PairResult {
     /// RFC 3339 of the latest successful attempt, when the traces give its date.
     #[serde(default)]
     pub last_success_at: Option<String>,
+    /// What the link joins: `spoke_to_hub` (null in older records), `hub_to_hub`, or
+    /// `spoke_to_spoke` (a misconfiguration).
+    #[serde(default)]
+    pub link: Option<crate::analyze::network::LinkKind>,
+    /// How its ends are known: `traces` (an attempt shows it), `given` (the inventory says so),
+    /// `rows` (discovery's guess from `remotecluster`), `unknown` (a hub-to-hub link with no
+    /// attempt: either hub may be the one that registered). Rows and unknown are inferred and
+    /// drawn dashed (docs/cucm-notes.md#membership).
+    #[serde(default)]
+    pub membership: Option<crate::analyze::network::Membership>,
 }
 
 impl PairResult {
+    /// Whether which hub this link joins is a guess.
+    pub fn inferred(&self) -> bool {
+        self.membership.is_some_and(|m| m.inferred())
+    }
+
     /// `hub <- spoke`, how pairs are named in changes, JUnit and history.
     pub fn label(&self) -> String {
         format!("{} <- {}", self.hub, self.spoke)
@@ -183,6 +198,12 @@ pub struct TopologyEdge {
     pub status: Status,
     pub method: Option<String>,
     pub last_success_at: Option<String>,
+    /// `spoke_to_hub`, `hub_to_hub` or `spoke_to_spoke`.
+    #[serde(default)]
+    pub link: Option<crate::analyze::network::LinkKind>,
+    /// Which hub the link joins is a guess (docs/cucm-notes.md#membership).
+    #[serde(default)]
+    pub inferred: bool,
 }
 
 /// The JSON document: the report and its topology.
@@ -219,6 +240,8 @@ impl AuditReport {
                     status: p.status,
                     method: p.method.clone(),
                     last_success_at: p.last_success_at.clone(),
+                    link: p.link,
+                    inferred: p.inferred(),
                 })
                 .collect(),
         }

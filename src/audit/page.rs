@@ -100,6 +100,27 @@ struct PairView<'a> {
     failures_by_cause: String,
     /// The pair's status in the last runs, from the history.
     trend: Option<&'a PairTrend>,
+    /// The method as the technote names it (`TLS with password (method 3)`).
+    method: Option<&'static str>,
+    /// The latest root cause in words.
+    latest_cause: Option<&'static str>,
+    /// `hub to hub` for a link between meshed hubs.
+    link: Option<&'static str>,
+}
+
+/// A JSON root cause name in words (an unknown name as it is).
+fn cause_words(code: &str) -> &'static str {
+    use crate::analyze::RootCause;
+    [
+        RootCause::PasswordMismatch,
+        RootCause::SpokeRejectsHubCertificate,
+        RootCause::HubRejectsSpokeCertificate,
+        RootCause::HubUnreachable,
+        RootCause::Unknown,
+    ]
+    .into_iter()
+    .find(|c| c.as_str() == code)
+    .map_or("a failure the lines do not explain", |c| c.words())
 }
 
 fn cert_state(days: Option<i64>) -> Option<&'static str> {
@@ -177,10 +198,17 @@ fn net_view<'a>(
             failures_by_cause: p
                 .failures_by_cause
                 .iter()
-                .map(|(c, n)| format!("{c} {n}"))
+                .map(|(c, n)| format!("{n}: {}", cause_words(c)))
                 .collect::<Vec<_>>()
                 .join(", "),
             trend: t.and_then(|t| t.pair(&p.network, &p.hub, &p.spoke)),
+            method: p.method.as_deref().and_then(|m| m.parse::<crate::analyze::Method>().ok()).map(|m| m.title()),
+            latest_cause: p.latest_root_cause.as_deref().map(cause_words),
+            link: match p.link {
+                Some(crate::analyze::network::LinkKind::HubToHub) => Some("hub to hub"),
+                Some(crate::analyze::network::LinkKind::SpokeToSpoke) => Some("spoke to spoke"),
+                _ => None,
+            },
         })
         .collect();
     let status = clusters
@@ -417,7 +445,7 @@ mod tests {
         let bare = md.replace("\\<", "");
         assert!(!bare.contains("<script") && !bare.contains("<img") && !md.contains("&lt;"), "{md}");
         assert!(md.contains("\\<script>alert(1)\\</script>\"\\|\\`\\*\\{\\{ x \\}\\}"), "{md}");
-        assert!(md.contains("| hub-a ← spoke-2 | OK | tls |"), "{md}");
+        assert!(md.contains("| hub-a ← spoke-2 | OK | TLS certificates (method 2) |"), "{md}");
         assert!(md.contains("Fix: Set the ILS password."));
         assert!(md.contains("| new failure | net1 |"));
     }

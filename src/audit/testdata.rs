@@ -63,6 +63,8 @@ pub fn pair(network: &str, hub: &str, spoke: &str, status: Status) -> PairResult
         summary: format!("{hub} <- {spoke}: {}", status.as_str()),
         method: (status != Status::Unknown).then(|| "tls".to_string()),
         last_success_at: (status != Status::Unknown).then(|| "2026-01-01T09:58:00Z".to_string()),
+        link: Some(crate::analyze::network::LinkKind::SpokeToHub),
+        membership: Some(crate::analyze::network::Membership::Given),
     }
 }
 

@@ -144,6 +144,7 @@ fn cluster_for(name: &str, spec: &HostSpec, s: &Settings, conn: &ConnOptions) ->
         admin_credential: s.admin_credential.clone().unwrap_or(CredentialRef::Auto),
         app_credential: s.app_credential.clone().unwrap_or(CredentialRef::Auto),
         hub: None,
+        hub_inferred: false,
         method: None,
         tls_pin: s.tls_pin.clone(),
         skip: None,

@@ -8,7 +8,9 @@
 //!   hub), else a spoke;
 //! - a spoke's hub: the one hub its own rows list; else, of the hubs its rows list (all hubs
 //!   when none), the one hub whose rows list the spoke; when several remain, the first
-//!   discovered, and the inventory says so (set `hub` by hand if it is wrong);
+//!   discovered, and the inventory says so (set `hub` by hand if it is wrong). Every such choice
+//!   is a guess (`hub_inferred`): the audit reads the spoke's traces, which confirm or correct
+//!   it (docs/cucm-notes.md#membership);
 //! - a network is a set of clusters connected by rows; its name is its first hub's.
 //!
 //! A cluster whose own role is neither hub nor spoke (a stand-alone cluster) is left out of
@@ -68,6 +70,8 @@ pub struct Member {
     pub role: Role,
     /// A spoke's hub (an index).
     pub hub: Option<usize>,
+    /// The hub was taken from `remotecluster` rows: a guess (docs/cucm-notes.md#membership).
+    pub hub_inferred: bool,
     /// What the inventory should say about the choice (a guessed role, an ambiguous hub).
     pub notes: Vec<String>,
 }
@@ -200,7 +204,16 @@ pub fn plan(seen: &[Seen]) -> Plan {
                 outside.push((i, "a spoke with no hub found in its network".to_string()));
                 continue;
             }
-            out.push(Member { seen: i, role, hub, notes });
+            // Rows never prove which hub a spoke registers to: every cluster of a meshed network
+            // lists every other, and rows outlive a move. The audit's traces may confirm it.
+            let hub_inferred = hub.is_some();
+            if hub_inferred && !notes.iter().any(|n| n.contains("took")) {
+                notes.push(
+                    "hub inferred from remotecluster rows (they cannot prove a registration); the audit's traces confirm or correct it"
+                        .into(),
+                );
+            }
+            out.push(Member { seen: i, role, hub, hub_inferred, notes });
         }
         if out.is_empty() {
             continue;

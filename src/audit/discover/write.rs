@@ -129,6 +129,9 @@ pub fn inventory(d: &Discovery) -> String {
             if m.role == Role::Spoke {
                 if let Some(h) = m.hub.and_then(|h| d.seen.get(h)) {
                     let _ = writeln!(out, "hub = {}", toml_str(&h.name));
+                    if m.hub_inferred {
+                        let _ = writeln!(out, "hub_inferred = true");
+                    }
                 }
             }
             settings_lines(&mut out, &settings, base);
