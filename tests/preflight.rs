@@ -124,7 +124,7 @@ fn the_binary_reports_the_preflight_in_every_format() {
     assert!(text.contains("REFUSED") && text.contains("OpenSSL error 18"), "{text}");
     // Methods with the same prediction for the same reason share a line.
     assert!(
-        text.contains("TLS certificates (method 2), TLS with") && text.contains("): fails: the spoke refuses"),
+        text.contains("TLS certificates (method 2), TLS with") && text.contains("fails: the spoke refuses"),
         "{text}"
     );
 

@@ -414,10 +414,13 @@ impl Engine {
         let spoke_detailed = self.states.get(si).is_some_and(|s| s.level == TraceLevel::Detailed);
         let mut rendered = Vec::new();
         let (mut wh, mut ws) = (false, false);
+        // The hub's password decryption and the established line it leads to are one SDL record
+        // in the technote's method 3 (records 212.001 to 212.012): held, then written together.
+        let mut held: Option<(DateTime<Utc>, Vec<(Tag, String)>)> = None;
         // Each line a few ms after the previous one, as in the technote (hub and spoke interleaved).
         for (k, e) in d.lines.iter().enumerate() {
             let at = t + Duration::milliseconds(3 * k as i64 + 1);
-            let recs = render(e.side, e.line, &ctx);
+            let mut recs = render(e.side, e.line, &ctx);
             for (_, p) in &recs {
                 rendered.push(AttemptLine { side: e.side, line: e.line, source: e.source, payload: p.clone() });
             }
@@ -425,15 +428,36 @@ impl Engine {
                 Side::Hub => (hi, hub_detailed),
                 Side::Spoke => (si, spoke_detailed),
             };
-            if on {
-                if let Some(st) = self.states.get_mut(idx) {
-                    st.writer.write(at, &recs);
+            if !on {
+                continue;
+            }
+            let mut at = at;
+            if e.side == Side::Hub {
+                if e.line == Line::P23DecryptSucceeded {
+                    held = Some((at, recs));
+                    wh = true;
+                    continue;
                 }
-                match e.side {
-                    Side::Hub => wh = true,
-                    Side::Spoke => ws = true,
+                if let Some((held_at, mut first)) = held.take() {
+                    if e.line == Line::P3ServerEstablished {
+                        first.append(&mut recs);
+                        recs = first;
+                        at = held_at;
+                    } else if let Some(st) = self.states.get_mut(idx) {
+                        st.writer.write(held_at, &first);
+                    }
                 }
             }
+            if let Some(st) = self.states.get_mut(idx) {
+                st.writer.write(at, &recs);
+            }
+            match e.side {
+                Side::Hub => wh = true,
+                Side::Spoke => ws = true,
+            }
+        }
+        if let (Some((held_at, recs)), Some(st)) = (held, self.states.get_mut(hi)) {
+            st.writer.write(held_at, &recs);
         }
         let registered = d.outcome.is_registered();
         if let Some(s) = self.states.get_mut(si) {

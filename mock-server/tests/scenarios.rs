@@ -114,14 +114,17 @@ fn every_scenario_file_loads_and_is_covered() {
     for n in &names {
         let stem = n.trim_end_matches(".toml");
         Scenario::load(&dir().join(n)).unwrap_or_else(|e| panic!("{e}"));
-        // Several spokes on one hub: covered by ils-doctor's tests/several_spokes.rs and
-        // tests/check_scenarios.rs; the two-hub, six-spoke mesh by its tests/discover.rs.
+        // Several spokes or hubs: covered by ils-doctor's tests/check_scenarios.rs (each with its
+        // golden verdict), tests/several_spokes.rs and tests/discover.rs.
         let covered_elsewhere = [
             "hc-spoke-to-spoke",
             "mesh-two-hubs",
             "multi-two-spokes",
             "multi-three-spokes",
             "mesh-two-hubs-six-spokes",
+            "mesh-hub-cert-expired",
+            "mesh-hub-password-mismatch",
+            "mesh-spoke-moved",
         ]
         .contains(&stem);
         assert!(CASES.iter().any(|c| c.0 == stem) || covered_elsewhere, "no expectation for {stem}");
