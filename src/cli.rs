@@ -598,6 +598,10 @@ pub struct DemoArgs {
     /// The scenario to run.
     #[arg(long, value_name = "NAME", default_value = crate::pipeline::mock_pair::DEFAULT_SCENARIO)]
     pub scenario: String,
+    /// Keep the run's folder here (a new or empty folder): the traces the report cites stay
+    /// where it says. Without it the folder is temporary and removed at the end.
+    #[arg(long, value_name = "DIR")]
+    pub keep: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub out: OutputArgs,
 }

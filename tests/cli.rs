@@ -245,3 +245,39 @@ fn the_json_names_the_build_that_made_it_as_version_does() {
     assert!(!rev.is_empty() && built.len() == 10, "{}", v["tool"]);
     assert!(version.contains(rev) && version.contains(built), "--version {version:?} vs {}", v["tool"]);
 }
+
+/// The demo's report cites trace files that exist: under `--keep DIR` by their path in DIR;
+/// without it, relative to a temporary folder the demo says it removed.
+#[test]
+fn the_demo_keeps_the_evidence_it_cites() {
+    let dir = tempfile::tempdir().unwrap();
+    let kept = dir.path().join("run");
+    let out = bin()
+        .args(["demo", "--scenario", "m1-password-mismatch", "--format", "json", "--keep"])
+        .arg(&kept)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let files: Vec<&str> = v["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| a["evidence"].as_array().unwrap().iter().map(|e| e["file"].as_str().unwrap()))
+        .collect();
+    assert!(!files.is_empty());
+    for f in &files {
+        assert!(std::path::Path::new(f).is_file(), "{f} is cited and kept");
+        assert!(f.starts_with(&kept.display().to_string()), "{f}");
+    }
+    // Without --keep: relative paths, and the note says where they were.
+    let out = bin().args(["demo", "--scenario", "m1-password-mismatch"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!text.contains("/tmp/"), "no path into a removed folder:\n{text}");
+    assert!(err.contains("removed now; --keep DIR keeps them"), "{err}");
+    // A folder that holds something is refused, nothing written into it.
+    let out = bin().args(["demo", "--keep"]).arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not empty"));
+}

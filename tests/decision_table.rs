@@ -251,10 +251,23 @@ fn every_combination_agrees_with_the_mock_or_a_known_reason_explains_its_method(
 #[test]
 fn no_reason_excuses_a_wrong_outcome_or_cause() {
     let cases = [
-        (Expected::Registered(Method::TlsAfterPassword), Got { outcome: Some(Outcome::Success), cause: None, method: Some(Method::Tls), candidates: vec![Method::Tls] }),
+        (
+            Expected::Registered(Method::TlsAfterPassword),
+            Got {
+                outcome: Some(Outcome::Success),
+                cause: None,
+                method: Some(Method::Tls),
+                candidates: vec![Method::Tls],
+            },
+        ),
         (
             Expected::Failed(RootCause::PasswordMismatch, Some(Method::TlsWithPassword)),
-            Got { outcome: Some(Outcome::Failure), cause: Some(RootCause::PasswordMismatch), method: None, candidates: vec![] },
+            Got {
+                outcome: Some(Outcome::Failure),
+                cause: Some(RootCause::PasswordMismatch),
+                method: None,
+                candidates: vec![],
+            },
         ),
     ];
     for (want, got) in cases {

@@ -139,6 +139,7 @@ fn a_team_template_replaces_the_built_in_one() {
 }
 
 #[test]
+#[cfg_attr(missing_chromium, ignore = "no chromium on this machine: apt-get install chromium (CI installs it)")]
 fn the_html_report_renders_in_a_real_browser() {
     let Some(browser) = chromium_or_skip() else { return };
     let a = analyze_rel(&["examples/traces/hub"], &["examples/traces/spoke-a", "examples/traces/spoke-b"]);
@@ -164,6 +165,7 @@ fn the_html_report_renders_in_a_real_browser() {
 /// scripts (its Content-Security-Policy); the test's copy allows one that writes the page's
 /// scroll width into the DOM.
 #[test]
+#[cfg_attr(missing_chromium, ignore = "no chromium on this machine: apt-get install chromium (CI installs it)")]
 fn the_html_report_needs_no_horizontal_scroll() {
     let Some(browser) = chromium_or_skip() else { return };
     let a = analyze_rel(&["examples/traces/hub"], &["examples/traces/spoke-a", "examples/traces/spoke-b"]);

@@ -24,6 +24,9 @@ use crate::lines::{render, Ctx, Tag};
 use crate::scenario::{CertKind, Cluster, Scenario, ServiceState, TraceLevel};
 use crate::sdl_writer::{TraceFile, TraceWriter, WriterIdentity};
 
+/// The records of one SDL step, as the trace writer takes them.
+type Records = Vec<(Tag, String)>;
+
 /// How many TCP handler process instances a cluster cycles through (`TCPPid = [1.600.17.N]`).
 pub const HANDLER_INSTANCES: u32 = 3;
 
@@ -416,7 +419,7 @@ impl Engine {
         let (mut wh, mut ws) = (false, false);
         // The hub's password decryption and the established line it leads to are one SDL record
         // in the technote's method 3 (records 212.001 to 212.012): held, then written together.
-        let mut held: Option<(DateTime<Utc>, Vec<(Tag, String)>)> = None;
+        let mut held: Option<(DateTime<Utc>, Records)> = None;
         // Each line a few ms after the previous one, as in the technote (hub and spoke interleaved).
         for (k, e) in d.lines.iter().enumerate() {
             let at = t + Duration::milliseconds(3 * k as i64 + 1);

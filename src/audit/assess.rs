@@ -117,7 +117,8 @@ struct Link {
 }
 
 /// The cluster the traces of `c` show it registering to, when they do: the hub address of its
-/// latest decided attempt as the registering side.
+/// latest attempt as the registering side (its own connection request names it, whatever the
+/// outcome).
 fn traced_server(catalog: &Catalog, c: usize, gathered: &[Gathered], ids: &[BTreeSet<String>]) -> Option<usize> {
     let g = gathered.get(c)?;
     if g.scanned.is_empty() {
@@ -129,10 +130,32 @@ fn traced_server(catalog: &Catalog, c: usize, gathered: &[Gathered], ids: &[BTre
         .attempts
         .iter()
         .rev()
-        .filter(|x| x.outcome != Outcome::Incomplete)
+        .filter(|x| x.hub.as_ref().is_some_and(|h| !own.contains(&h.to_ascii_lowercase())))
         .find(|x| x.spoke.as_ref().is_none_or(|s| own.contains(&s.to_ascii_lowercase())))?;
     let hub = latest.hub.as_ref()?.to_ascii_lowercase();
     ids.iter().position(|set| set.contains(&hub)).filter(|&h| h != c)
+}
+
+/// Whether the traces of `server` show `client` connecting to it (the side registered to logs
+/// the connections it accepts).
+fn traced_client(
+    catalog: &Catalog,
+    server: usize,
+    client: usize,
+    gathered: &[Gathered],
+    ids: &[BTreeSet<String>],
+) -> bool {
+    let (Some(g), Some(theirs), Some(own)) = (gathered.get(server), ids.get(client), ids.get(server)) else {
+        return false;
+    };
+    if g.scanned.is_empty() {
+        return false;
+    }
+    let a = link_analysis(catalog, g, &Gathered::default(), &analyze::Options::default());
+    a.attempts.iter().any(|x| {
+        x.spoke.as_ref().is_some_and(|s| theirs.contains(&s.to_ascii_lowercase()))
+            && x.hub.as_ref().is_none_or(|h| own.contains(&h.to_ascii_lowercase()))
+    })
 }
 
 /// The links of a network (docs/cucm-notes.md#membership): each spoke to the hub its own traces
@@ -180,12 +203,15 @@ fn links(catalog: &Catalog, n: &Network, gathered: &[Gathered], ids: &[BTreeSet<
             if out.iter().any(|l| (l.hub, l.spoke) == (a, b) || (l.hub, l.spoke) == (b, a)) {
                 continue;
             }
-            let (hub, spoke, membership) =
-                match (traced_server(catalog, b, gathered, ids), traced_server(catalog, a, gathered, ids)) {
-                    (Some(x), _) if x == a => (a, b, Membership::Traces),
-                    (_, Some(x)) if x == b => (b, a, Membership::Traces),
-                    _ => (a, b, Membership::Unknown),
-                };
+            let b_to_a =
+                traced_server(catalog, b, gathered, ids) == Some(a) || traced_client(catalog, a, b, gathered, ids);
+            let a_to_b =
+                traced_server(catalog, a, gathered, ids) == Some(b) || traced_client(catalog, b, a, gathered, ids);
+            let (hub, spoke, membership) = match (b_to_a, a_to_b) {
+                (true, _) => (a, b, Membership::Traces),
+                (false, true) => (b, a, Membership::Traces),
+                (false, false) => (a, b, Membership::Unknown),
+            };
             let note = (membership == Membership::Unknown).then(|| {
                 format!(
                     "no attempt shows which of {} and {} registered to the other: judged both ways from their configuration",
@@ -279,10 +305,12 @@ fn pair_result(
     let latest = list.iter().rev().find(|x| x.outcome != Outcome::Incomplete);
     let label = format!("{} <- {}", hub.name, spoke.name);
     let (status, summary) = match latest {
-        Some(x) if x.outcome == Outcome::Failure => (Status::Critical, format!("{label}: {}", x.summary)),
+        Some(x) if x.outcome == Outcome::Failure => {
+            (Status::Critical, format!("{label}: the latest attempt failed: {}", analyze::verdict::trace_cause(x).text))
+        }
         Some(x) if failures > 0 => (
             Status::Warning,
-            format!("{label}: registered at the latest attempt, after {failures} failed attempt(s); {}", x.summary),
+            format!("{label}: registered at the latest attempt (#{}), after {failures} failed attempt(s)", x.id),
         ),
         Some(_) => (Status::Ok, format!("{label}: registered ({successes} successful attempt(s) in the window)")),
         None => {

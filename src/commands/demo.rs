@@ -19,26 +19,71 @@ pub fn run(args: DemoArgs) -> anyhow::Result<u8> {
         }
         return Ok(0);
     }
-    let work =
-        tempfile::Builder::new().prefix("ils-doctor-demo-").tempdir().context("demo: cannot create a work folder")?;
+    // The run's folder: kept where the user says (the report cites its traces), else temporary.
+    let (work, temporary) = match &args.keep {
+        Some(dir) => {
+            let empty = std::fs::read_dir(dir).map(|mut d| d.next().is_none()).unwrap_or(true);
+            if !empty {
+                anyhow::bail!("demo --keep {}: the folder is not empty; give a new or empty folder", dir.display());
+            }
+            std::fs::create_dir_all(dir).with_context(|| format!("demo --keep {}: cannot create it", dir.display()))?;
+            (dir.clone(), None)
+        }
+        None => {
+            let t = tempfile::Builder::new()
+                .prefix("ils-doctor-demo-")
+                .tempdir()
+                .context("demo: cannot create a work folder")?;
+            (t.path().to_path_buf(), Some(t))
+        }
+    };
     let _ = writeln!(
         io::stderr(),
         "ils-doctor demo: scenario {} on mock publishers (loopback); work folder {}",
         args.scenario,
-        work.path().display()
+        work.display()
     );
-    let outcome = runtime()?
+    let mut outcome = runtime()?
         .block_on(async {
             let sig = signals::arm().context("cannot arm the SIGINT and SIGTERM handlers")?;
-            anyhow::Ok(mock_pair::run(&args.scenario, work.path(), true, signals::wait(sig)).await?)
+            anyhow::Ok(mock_pair::run(&args.scenario, &work, true, signals::wait(sig)).await?)
         })
         .context("demo")?;
+    if temporary.is_some() {
+        // The folder goes at the end: the report cites the traces relative to it, not by a path
+        // that will not exist.
+        relative_to(&mut outcome, &work);
+    }
     let code = shared::report(&args.out, &outcome)?;
     if args.out.format == Format::Text {
+        let kept = match &args.keep {
+            Some(dir) => format!("the traces it cites are in {}", dir.display()),
+            None => "the traces it cites were in a temporary folder, removed now; --keep DIR keeps them".into(),
+        };
         let _ = writeln!(
             io::stderr(),
-            "\n(exit code {code}: 0 ok, 1 warning, 2 critical, 3 unknown; `ils-doctor demo --list` shows other scenarios)"
+            "\n(exit code {code}: 0 ok, 1 warning, 2 critical, 3 unknown; {kept}; `ils-doctor demo --list` shows other scenarios)"
         );
     }
+    drop(temporary);
     Ok(code)
+}
+
+/// Paths under the demo's temporary folder, relative to it (`traces/hub-.../SDL...`).
+fn relative_to(o: &mut crate::pipeline::session::Outcome, work: &std::path::Path) {
+    let prefix = format!("{}/", work.display());
+    let strip = |p: &mut String| {
+        if let Some(rest) = p.strip_prefix(&prefix) {
+            *p = rest.to_string();
+        }
+    };
+    for a in &mut o.analysis.attempts {
+        for e in &mut a.evidence {
+            strip(&mut e.file);
+        }
+    }
+    for f in &mut o.analysis.files {
+        strip(&mut f.path);
+    }
+    strip(&mut o.download_dir);
 }

@@ -10,7 +10,8 @@ pub fn chromium() -> Option<&'static str> {
         .find(|c| Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()))
 }
 
-/// The browser, or None after saying why the test skips (a failure under CI).
+/// The browser, or None after saying why the test skips (a failure under CI). The usual case, a
+/// browser the build did not see, makes the test ignored (build.rs: `missing_chromium`).
 pub fn chromium_or_skip() -> Option<&'static str> {
     let found = chromium();
     if found.is_none() {
