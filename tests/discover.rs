@@ -164,19 +164,8 @@ fn the_binary_discovers_audits_and_pages_its_history() {
     let page_path = dir.path().join("audit.html");
     let history = dir.path().join("history.sqlite");
     for round in 0..2 {
-        let mut cmd = Command::new(bin);
-        cmd.args(["audit", "--discover", "cucm-hub-a.example.com", "--discover-mapped-only"]);
-        for r in &m.resolve {
-            cmd.arg("--resolve").arg(r);
-        }
-        for p in &m.pins {
-            cmd.arg("--pin").arg(p);
-        }
-        cmd.arg("--discover-credentials").arg(&m.creds).arg("--write-inventory").arg(&inv);
-        cmd.args(["--admin-user", &hub.admin_user, "--app-user", &hub.app_user, "--host-timeout", "30s"]);
-        cmd.arg("--known-hosts").arg(dir.path().join("known_hosts"));
-        cmd.arg("--history").arg(&history).arg("--cache-dir").arg(dir.path().join("cache"));
-        cmd.args(["--format", "html", "-o"]).arg(&page_path).env(PW_VAR, &hub.password);
+        let mut cmd = discover_and_audit(&m, "hub-a", dir.path(), &history, &page_path);
+        cmd.arg("--write-inventory").arg(&inv);
         let out = cmd.output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
@@ -405,6 +394,26 @@ async fn membership_comes_from_the_traces_or_is_said_inferred() {
     }
 }
 
+/// `ils-doctor audit --discover` from the mesh's hub A, every name mapped, pinned, with the
+/// mock's users; the HTML page to `page`, the history in `history`.
+fn discover_and_audit(m: &Mesh, hub_name: &str, dir: &Path, history: &Path, page: &Path) -> Command {
+    let hub = m.mock.publisher(hub_name).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ils-doctor"));
+    cmd.args(["audit", "--discover", "cucm-hub-a.example.com", "--discover-mapped-only"]);
+    for r in &m.resolve {
+        cmd.arg("--resolve").arg(r);
+    }
+    for p in &m.pins {
+        cmd.arg("--pin").arg(p);
+    }
+    cmd.arg("--discover-credentials").arg(&m.creds);
+    cmd.args(["--admin-user", &hub.admin_user, "--app-user", &hub.app_user, "--host-timeout", "30s"]);
+    cmd.arg("--known-hosts").arg(dir.join("known_hosts"));
+    cmd.arg("--history").arg(history).arg("--cache-dir").arg(dir.join("cache"));
+    cmd.args(["--format", "html", "-o"]).arg(page).env(PW_VAR, &hub.password);
+    cmd
+}
+
 /// What a user gets: discovery from one hub of a realistic network (two meshed hubs on TLS with
 /// password, one hub's certificate expired, a spoke each; every registration in the traces), two
 /// audit runs for the trends, the HTML page. It is the example page of docs/ (regenerated with
@@ -415,25 +424,10 @@ fn example_page(dir: &Path) -> std::path::PathBuf {
         let tried = m.mock.wait_for(Duration::from_secs(30), |w| w.engine.attempts().iter().any(|a| a.spoke == n));
         assert!(tried, "{n} tried to register");
     }
-    let hub = m.mock.publisher("hub-a").unwrap();
-    let bin = env!("CARGO_BIN_EXE_ils-doctor");
     let page_path = dir.join("audit.html");
     let history = dir.join("history.sqlite");
     for _ in 0..2 {
-        let mut cmd = Command::new(bin);
-        cmd.args(["audit", "--discover", "cucm-hub-a.example.com", "--discover-mapped-only"]);
-        for r in &m.resolve {
-            cmd.arg("--resolve").arg(r);
-        }
-        for p in &m.pins {
-            cmd.arg("--pin").arg(p);
-        }
-        cmd.arg("--discover-credentials").arg(&m.creds);
-        cmd.args(["--admin-user", &hub.admin_user, "--app-user", &hub.app_user, "--host-timeout", "30s"]);
-        cmd.arg("--known-hosts").arg(dir.join("known_hosts"));
-        cmd.arg("--history").arg(&history).arg("--cache-dir").arg(dir.join("cache"));
-        cmd.args(["--format", "html", "-o"]).arg(&page_path).env(PW_VAR, &hub.password);
-        let out = cmd.output().unwrap();
+        let out = discover_and_audit(&m, "hub-a", dir, &history, &page_path).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
     }
     page_path
