@@ -742,17 +742,6 @@ mod tests {
     }
 
     #[test]
-    fn legacy_ssh_is_off_unless_asked_and_reaches_the_connection_options() {
-        let parse = |extra: &[&str]| {
-            let args = [&["ils-doctor", "check", "--hub", "h", "--spoke", "s"][..], extra].concat();
-            let Command::Check(c) = Cli::try_parse_from(args).unwrap().command else { panic!("not check") };
-            crate::commands::shared::conn_options(&c.conn, false).unwrap().legacy_ssh
-        };
-        assert!(!parse(&[]));
-        assert!(parse(&["--legacy-ssh"]));
-    }
-
-    #[test]
     fn bad_values_are_refused() {
         assert!(Cli::try_parse_from(["ils-doctor", "analyze"]).is_err());
         assert!(Cli::try_parse_from(["ils-doctor", "analyze", "--hub", "a", "--method", "magic"]).is_err());

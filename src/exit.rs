@@ -21,7 +21,7 @@ pub fn say(line: &str) {
 /// `text` as it may reach a terminal: cut to [`MAX_LINE_CHARS`] (its start and its end, where
 /// the advice is, kept), then with control characters escaped.
 pub fn shown(text: &str) -> String {
-    crate::report::terminal::clean(&cut(text, MAX_LINE_CHARS))
+    crate::untrusted::clean(&cut(text, MAX_LINE_CHARS))
 }
 
 /// At most `max` characters: the first half and the last quarter, the middle replaced by a

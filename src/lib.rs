@@ -1,12 +1,17 @@
 //! ils-doctor: diagnoses CUCM Intercluster Lookup Service (ILS) registration between hub and
 //! spoke clusters.
 //!
-//! The modules follow the data flow, each using only those before it:
-//! `connect` (SSH admin: CLI, HTTPS SOAP) → `collect` (facts, trace levels, trace files) →
-//! `parse` (SDL lines, pure) → `analyze` (signatures → attempts → diagnoses, pure) → `report`
-//! (terminal, JSON, Markdown, HTML), with `bundle` (support bundles) beside them. `pipeline`
-//! wires them once; `audit` runs the pipeline over an inventory; `commands` are the thin
-//! subcommands on top, and `exit` maps their results to exit codes.
+//! The modules follow the data flow, each using only those below it (`tests/layering.rs`
+//! checks every `crate::` path):
+//! - `connect` (SSH admin: CLI, HTTPS SOAP) and, beside it, `untrusted` (text from outside made
+//!   safe to show) and `secret`;
+//! - `parse` (pure: SDL lines, CLI outputs, certificates, trace level names → plain values);
+//! - `collect` (facts, trace levels, trace files: fetches with `connect`, builds `parse`'s values);
+//! - `analyze` (pure: signatures → attempts → diagnoses; takes `parse`'s values, never `collect`);
+//! - `report` (terminal, JSON, Markdown, HTML, from the analysis);
+//! - `bundle` (support bundles), `pipeline` (wires them once), `audit` (the pipeline over an
+//!   inventory), `cli`, and `commands`, the thin subcommands on top; `exit` maps their results
+//!   to exit codes.
 
 // Everything here may meet outside input (traces, bundles, CLI output, SOAP responses, config
 // and inventory files): no unwrap, no indexing, no unchecked arithmetic (docs/security.md,
@@ -31,6 +36,7 @@ pub mod parse;
 pub mod pipeline;
 pub mod report;
 pub mod secret;
+pub mod untrusted;
 
 /// What `ils-doctor --version` prints after the name: the package version, then the git
 /// revision and the date of the build (`build.rs`).

@@ -88,7 +88,7 @@ async fn spoke_rejects_the_hubs_certificate_and_levels_are_restored() {
     );
     // Levels by the publisher's own names (typetracelevelgrouping), with the number.
     assert!(
-        html.contains("Significant (15) → Detailed (127) -&gt; restored to Significant (15)"),
+        html.contains("Significant (15) → Detailed (127), restored to Significant (15)"),
         "trace level before, during and after by name"
     );
     // Both mock publishers are 127.0.0.1: each side is named as its cluster knows it, and its

@@ -4,8 +4,8 @@
 //! chain check over them.
 #![no_main]
 use ils_doctor::analyze::preflight;
-use ils_doctor::collect::{certs, download, facts};
-use ils_doctor::parse::cert;
+use ils_doctor::collect::download;
+use ils_doctor::parse::{cert, facts, trust as certs};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

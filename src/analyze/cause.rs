@@ -6,7 +6,7 @@
 use super::model::{Attempt, PairCause};
 use super::network::LinkKind;
 use super::types::{Confidence, Outcome, RootCause, Side};
-use crate::collect::facts::Facts;
+use crate::parse::facts::Facts;
 
 /// How the run notes name a publisher: `host:https_port` (an address alone does not tell
 /// publishers apart behind one address).

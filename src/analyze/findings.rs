@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::model::Analysis;
 use super::types::{Side, Status};
-use crate::collect::certs::{self, TrustMatch};
-use crate::collect::facts::Facts;
+use crate::parse::facts::Facts;
+use crate::parse::trust::{self as certs, TrustMatch};
 
 /// A configuration finding.
 #[derive(Debug, Clone, Serialize)]
@@ -57,16 +57,16 @@ pub struct LevelChange {
     pub restored: Option<bool>,
     /// The publisher's level names for the ILS service (empty when it listed none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub names: Vec<crate::analyze::levels::LevelName>,
+    pub names: Vec<crate::parse::levels::LevelName>,
 }
 
 impl LevelChange {
     /// A level of this publisher by name, with its number: `Significant (15)`.
     pub fn describe(&self, value: &str) -> String {
-        crate::analyze::levels::describe(value, &self.names)
+        crate::parse::levels::describe(value, &self.names)
     }
 
-    /// What happened to the level, for a report: `Detailed (127) -> restored to Significant (15)`.
+    /// What happened to the level, for a report: `Detailed (127), restored to Significant (15)`.
     pub fn story(&self) -> String {
         let before = self.describe(&self.before);
         if self.before == self.during {
@@ -74,8 +74,8 @@ impl LevelChange {
         }
         let during = self.describe(&self.during);
         match self.restored {
-            Some(true) => format!("{during} -> restored to {before}"),
-            Some(false) => format!("{during} -> NOT restored"),
+            Some(true) => format!("{during}, restored to {before}"),
+            Some(false) => format!("{during}, NOT restored"),
             None => format!("{during} (left on)"),
         }
     }

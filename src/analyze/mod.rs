@@ -25,7 +25,6 @@ pub mod filter;
 pub mod findings;
 pub mod fix;
 pub mod judge;
-pub mod levels;
 pub mod method;
 pub mod model;
 pub mod names;

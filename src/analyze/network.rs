@@ -22,7 +22,7 @@ use serde::Serialize;
 use super::findings::SideConfig;
 use super::model::{Analysis, Attempt};
 use super::types::{Outcome, Side};
-use crate::collect::facts::Facts;
+use crate::parse::facts::Facts;
 
 /// The role a cluster reports (`getIlsConfig`), or the one it was given when it reports none
 /// (an audit inventory's `role`).

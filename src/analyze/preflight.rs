@@ -22,9 +22,9 @@ use serde::Serialize;
 use super::findings::Finding;
 use super::model::Attempt;
 use super::types::{Method, Outcome, RootCause, Side, Status};
-use crate::collect::certs::TrustedCert;
-use crate::collect::facts::Facts;
 use crate::parse::cert::{signed_by, CertInfo, Validity};
+use crate::parse::facts::Facts;
+use crate::parse::trust::TrustedCert;
 
 /// How many issuers a chain may have (deeper chains are not seen on publishers).
 const MAX_DEPTH: usize = 8;

@@ -11,7 +11,7 @@
 
 use crate::analyze::cause::RunNotes;
 use crate::analyze::Status;
-use crate::collect::facts::Facts;
+use crate::parse::facts::Facts;
 
 /// A quiet pair's verdict and the reason a reader is shown.
 #[derive(Debug, Clone, PartialEq, Eq)]

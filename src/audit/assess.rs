@@ -15,7 +15,7 @@ use super::model::{ClusterResult, FindingRow, PairResult, Role};
 use crate::analyze::findings::{self, drop_moot_trust_findings, Finding, SideConfig};
 use crate::analyze::network::{LinkKind, Membership};
 use crate::analyze::{self, Catalog, Outcome, ScannedFile, Side, Status};
-use crate::collect::facts::Facts;
+use crate::parse::facts::Facts;
 
 /// What was gathered from one cluster.
 #[derive(Debug, Default)]

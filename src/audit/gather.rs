@@ -119,7 +119,11 @@ impl Reader<'_> {
         g
     }
 
-    async fn read_remote(&self, c: &Cluster, dir: &Path) -> Result<(facts::Facts, Vec<PathBuf>, Vec<String>), String> {
+    async fn read_remote(
+        &self,
+        c: &Cluster,
+        dir: &Path,
+    ) -> Result<(crate::parse::facts::Facts, Vec<PathBuf>, Vec<String>), String> {
         let access = access(c, self.conn)?;
         let mut p = Publisher::open(access).await.map_err(|e| e.to_string())?;
         let f = facts::read(&mut p).await;

@@ -101,7 +101,7 @@ impl Tally {
         if g.error.is_some() {
             self.failed.fetch_add(1, Ordering::Relaxed);
         }
-        let line = crate::report::terminal::clean(&match &g.error {
+        let line = crate::untrusted::clean(&match &g.error {
             Some(e) => format!("audit: {network}/{name}: could not be read: {e}"),
             None => format!("audit: {network}/{name}: read in {:.1} s", g.duration_ms as f64 / 1000.0),
         });

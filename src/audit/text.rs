@@ -8,7 +8,7 @@ use anstyle::{AnsiColor, Style};
 
 use super::model::{AuditReport, ChangeKind};
 use crate::analyze::Status;
-use crate::report::terminal::clean;
+use crate::untrusted::clean;
 
 fn style(s: Status) -> Style {
     let c = match s {

@@ -16,10 +16,10 @@ use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::facts::ILS_SERVICE;
 use super::publisher::Publisher;
 use crate::connect::envelope::RemoteFile;
 use crate::connect::soap::SoapError;
+use crate::parse::facts::ILS_SERVICE;
 
 /// Files fetched at once from one publisher.
 pub const CONCURRENCY: usize = 3;
@@ -108,7 +108,7 @@ impl Progress {
     /// A line for the user: above the bars on a TTY, plain on stderr otherwise.
     pub fn say(&self, line: &str) {
         // Lines can carry publisher text (host names, file names, fault strings): escaped.
-        let line = &crate::report::terminal::clean(line);
+        let line = &crate::untrusted::clean(line);
         if self.quiet {
         } else if self.tty {
             let _ = self.multi.println(line);

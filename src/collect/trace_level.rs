@@ -15,11 +15,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::facts::ILS_SERVICE;
 use super::publisher::Publisher;
-use crate::analyze::levels::LevelName;
 use crate::connect::envelope::TraceSettings;
 use crate::connect::soap::{SoapClient, SoapError};
+use crate::parse::facts::ILS_SERVICE;
+use crate::parse::levels::LevelName;
 
 /// Default numeric value of Detailed (unverified; see the module comment).
 pub const DEFAULT_DETAILED: &str = "127";

@@ -74,7 +74,7 @@ async fn discovered(args: &AuditArgs, conn: ConnOptions) -> anyhow::Result<inven
         host_timeout: duration(&args.host_timeout, "--host-timeout")?,
     };
     let found = discover::discover(&opts).await;
-    say(&crate::report::terminal::clean(&found.summary()));
+    say(&crate::untrusted::clean(&found.summary()));
     let text = found.inventory_text();
     if let Some(path) = &args.write_inventory {
         output::emit(Some(path), |out| out.write_all(text.as_bytes()))
@@ -140,7 +140,7 @@ pub fn render_with(format: AuditFormat, r: &AuditReport, t: Option<&trends::Tren
             out.push(b'\n');
         }
         AuditFormat::Summary => {
-            out.extend_from_slice(crate::report::terminal::clean(&r.summary).as_bytes());
+            out.extend_from_slice(crate::untrusted::clean(&r.summary).as_bytes());
             out.push(b'\n');
         }
         AuditFormat::Junit => out.extend_from_slice(junit::render(r).as_bytes()),

@@ -80,7 +80,7 @@ pub fn trend(
 
 /// The trend as text: one block per subject, its runs oldest first, and the state changes.
 pub fn write_trend(out: &mut dyn Write, rows: &[TrendRow]) -> io::Result<()> {
-    use crate::report::terminal::clean;
+    use crate::untrusted::clean;
     if rows.is_empty() {
         return writeln!(out, "no recorded run matches");
     }

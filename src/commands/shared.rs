@@ -130,3 +130,21 @@ pub fn report(out: &OutputArgs, outcome: &session::Outcome) -> anyhow::Result<u8
     output::emit(out.output.as_deref(), |w| w.write_all(&bytes))?;
     Ok(outcome.analysis.exit_code)
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use crate::cli::{Cli, Command};
+
+    #[test]
+    fn legacy_ssh_is_off_unless_asked_and_reaches_the_connection_options() {
+        let parse = |extra: &[&str]| {
+            let args = [&["ils-doctor", "check", "--hub", "h", "--spoke", "s"][..], extra].concat();
+            let Command::Check(c) = Cli::try_parse_from(args).unwrap().command else { panic!("not check") };
+            super::conn_options(&c.conn, false).unwrap().legacy_ssh
+        };
+        assert!(!parse(&[]));
+        assert!(parse(&["--legacy-ssh"]));
+    }
+}

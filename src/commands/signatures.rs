@@ -8,8 +8,8 @@ use crate::analyze::types::{Confidence, Fact, Method, OutcomeClass, SideSpec};
 use crate::analyze::Catalog;
 use crate::cli::SignaturesArgs;
 use crate::pipeline::{catalog, output};
-use crate::report::terminal::clean;
 use crate::report::Format;
+use crate::untrusted::clean;
 
 #[derive(Serialize)]
 struct Entry<'a> {

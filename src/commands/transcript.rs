@@ -5,8 +5,8 @@ use std::io::{self, Write};
 use crate::cli::{TranscriptAction, TranscriptArgs};
 use crate::pipeline::transcript::{self, RecordSummary};
 use crate::pipeline::{catalog, output};
-use crate::report::terminal::clean;
 use crate::report::Format;
+use crate::untrusted::clean;
 
 pub fn run(args: TranscriptArgs) -> anyhow::Result<u8> {
     match args.action {

@@ -670,7 +670,7 @@ async fn authenticate(
                     [p, ..] => {
                         return Err(SshError::UnexpectedPrompt {
                             host: host.to_string(),
-                            prompt: crate::report::terminal::clean(p.prompt.trim()),
+                            prompt: crate::untrusted::clean(p.prompt.trim()),
                         })
                     }
                 };

@@ -221,7 +221,7 @@ pub fn decided_per_spoke(a: &Analysis, clients: &[BTreeSet<String>]) -> Vec<usiz
 mod tests {
     use super::*;
     use crate::analyze::{Side, Status};
-    use crate::collect::facts::Facts;
+    use crate::parse::facts::Facts;
 
     fn side(side: Side, id: &str, remote: &[&str], sync: Option<&str>) -> SideConfig {
         let facts = Facts {

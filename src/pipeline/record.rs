@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 
 use crate::bundle::redact::Pseudonyms;
-use crate::collect::facts::Facts;
 use crate::collect::publisher::Access;
 use crate::connect::record::{RecordError, Recording, Redactor};
+use crate::parse::facts::Facts;
 
 impl Redactor for Pseudonyms {
     fn learn(&mut self, text: &[u8]) {

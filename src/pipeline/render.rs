@@ -48,7 +48,7 @@ pub fn check_parts(o: &Outcome) -> CheckParts {
 }
 
 /// A side's Tomcat certificate and trust list in a line each, for the Clusters table.
-fn side_certificates(f: &crate::collect::facts::Facts) -> Vec<String> {
+fn side_certificates(f: &crate::parse::facts::Facts) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(c) = &f.tomcat_certificate {
         let kind = if c.self_issued() {

@@ -26,11 +26,12 @@ pub use super::diagnose::{Finding, LevelChange, Outcome, SideConfig};
 use super::scan::{scan_all, Job};
 use crate::analyze::cause::publisher_key;
 use crate::analyze::model::Analysis;
-use crate::analyze::{self, levels, Catalog, Method, Side};
+use crate::analyze::{self, Catalog, Method, Side};
 use crate::collect::download::{self, Progress};
 use crate::collect::facts;
 use crate::collect::publisher::{Access, Publisher, PublisherError};
 use crate::collect::trace_level::{self, Owner, RaiseError};
+use crate::parse::levels;
 use futures_util::FutureExt;
 
 /// Everything `check` needs, validated.

@@ -428,7 +428,7 @@ fn redact_facts(p: &mut Pseudonyms, c: &mut SideConfig) {
         .map(|(cmd, out)| (cmd, crate::bundle::redact::without_pem(&out)))
         .collect();
     let json = serde_json::to_vec(&c.facts).unwrap_or_default();
-    if let Ok(mut facts) = serde_json::from_slice::<crate::collect::facts::Facts>(&p.apply(&json)) {
+    if let Ok(mut facts) = serde_json::from_slice::<crate::parse::facts::Facts>(&p.apply(&json)) {
         facts.reparse();
         c.facts = facts;
     }

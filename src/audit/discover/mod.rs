@@ -30,8 +30,9 @@ use self::resolve::{Resolver, Route};
 use super::gather;
 use super::inventory::{Cluster, CredentialRef};
 use super::model::Role;
-use crate::collect::facts::{self, Facts};
+use crate::collect::facts;
 use crate::collect::publisher::Publisher;
+use crate::parse::facts::Facts;
 use crate::pipeline::live::{ConnOptions, HostSpec};
 
 pub const DEFAULT_DEPTH: u8 = 3;
