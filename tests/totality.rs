@@ -56,4 +56,31 @@ proptest! {
         prop_assert_eq!(found, expected);
         prop_assert_eq!(report.lines, lines);
     }
+
+    /// A mapped file is scanned in windows (`Scanner::scan_windows`): the hits, their lines,
+    /// anchors and times, and the report are those of reading the same bytes in chunks of the
+    /// window's size, and the windows cover the stream once, in order.
+    #[test]
+    fn windows_over_memory_scan_as_chunks_read(data in sdl_ish(), window in 64usize..3000) {
+        let pf = &*PREFILTER;
+        let mut read = Vec::new();
+        let by_reader = Scanner::new(pf).scan_reader(&data[..], window, |h| read.push((h.line_no, h.anchor, h.stamp, h.line.to_vec())));
+        let mut mapped = Vec::new();
+        let mut covered = 0;
+        let by_windows = Scanner::new(pf).scan_windows(
+            &data,
+            window,
+            |r| {
+                assert_eq!(r.start, covered, "windows in order, none skipped");
+                covered = r.end;
+            },
+            |h| mapped.push((h.line_no, h.anchor, h.stamp, h.line.to_vec())),
+        );
+        prop_assert_eq!(covered, data.len());
+        prop_assert_eq!(mapped, read);
+        prop_assert_eq!(
+            (by_windows.bytes, by_windows.lines, by_windows.first, by_windows.last, by_windows.looks_sdl, by_windows.binary),
+            (by_reader.bytes, by_reader.lines, by_reader.first, by_reader.last, by_reader.looks_sdl, by_reader.binary)
+        );
+    }
 }

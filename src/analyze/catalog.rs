@@ -6,12 +6,14 @@
 //! and regex, so a catalog cannot claim a line it does not match.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::bytes::Regex;
 use serde::Deserialize;
 
 use super::fields::Fields;
+use super::readers::Reader;
 use super::types::{CauseSpec, Confidence, ConnRole, Fact, Method, MethodSet, OutcomeClass, SideSpec};
 use crate::parse::Prefilter;
 
@@ -70,6 +72,35 @@ struct RawEntry {
     disabled: bool,
 }
 
+/// An entry's regex. An override file's regexes are compiled and checked when it loads; the
+/// built-in catalog's (checked by this module's tests, every build) on first use, so that a run
+/// pays only for the entries its traces need (compiling all of them was most of the start-up).
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    text: String,
+    compiled: OnceLock<Option<Regex>>,
+}
+
+impl Pattern {
+    fn compiled(regex: Regex) -> Pattern {
+        Pattern { text: regex.as_str().to_string(), compiled: OnceLock::from(Some(regex)) }
+    }
+
+    fn deferred(text: String) -> Pattern {
+        Pattern { text, compiled: OnceLock::new() }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The regex; `None` only for a built-in pattern that does not compile, which the tests rule
+    /// out (it then matches nothing rather than stopping a run).
+    pub fn regex(&self) -> Option<&Regex> {
+        self.compiled.get_or_init(|| Regex::new(&self.text).ok()).as_ref()
+    }
+}
+
 /// One compiled signature.
 #[derive(Debug, Clone)]
 pub struct Signature {
@@ -82,7 +113,9 @@ pub struct Signature {
     pub fact: Fact,
     pub root_cause: Option<CauseSpec>,
     pub anchor: String,
-    pub regex: Regex,
+    pub regex: Pattern,
+    /// A hand-written reader of the same regex text, for the frequent shapes (`readers.rs`).
+    pub reader: Option<Reader>,
     pub confidence: Confidence,
     pub source: String,
     pub meaning: String,
@@ -96,31 +129,38 @@ pub struct Signature {
 #[derive(Debug, Clone)]
 pub struct Catalog {
     signatures: Vec<Signature>,
-    /// Every anchor, overlapping matches: which entries a line can match, in one pass.
-    anchors: AhoCorasick,
+    /// Every anchor, overlapping matches: which entries a line can match, in one pass. Built on
+    /// first use: the scan's hits go to their anchor's entry first, which settles most lines.
+    anchors: OnceLock<AhoCorasick>,
 }
 
 impl Catalog {
     /// The catalog compiled into the binary.
     pub fn builtin() -> Catalog {
-        // The built-in file is validated by the unit tests below; failing here is a build defect,
-        // never a user input problem.
-        match Catalog::parse(BUILTIN, "built-in") {
-            Ok(c) => c,
+        // The built-in file passes every check an override file gets in the unit tests below
+        // (`the_built_in_catalog_passes_every_check`); here its regexes are compiled on first
+        // use. Failing here is a build defect, never a user input problem.
+        let mut cat = Catalog { signatures: Vec::new(), anchors: OnceLock::new() };
+        match cat.load(BUILTIN, "built-in", Checks::Deferred) {
+            Ok(()) => cat,
             Err(e) => unreachable!("the built-in catalog is invalid: {e}"),
         }
     }
 
-    /// Parses a catalog file's text. `origin` names it in errors.
+    /// Parses a catalog file's text, every entry checked. `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Catalog, CatalogError> {
-        let mut cat = Catalog { signatures: Vec::new(), anchors: anchor_automaton(&[]) };
+        let mut cat = Catalog { signatures: Vec::new(), anchors: OnceLock::new() };
         cat.apply(text, origin)?;
         Ok(cat)
     }
 
     /// Applies an override file: same id replaces (in place), a new id is appended, `disabled`
-    /// removes.
+    /// removes. Every entry is checked (its regex compiled, its examples matched).
     pub fn apply(&mut self, text: &str, origin: &str) -> Result<(), CatalogError> {
+        self.load(text, origin, Checks::Now)
+    }
+
+    fn load(&mut self, text: &str, origin: &str, checks: Checks) -> Result<(), CatalogError> {
         let file: FileFormat = toml::from_str(text)
             .map_err(|e| CatalogError::Syntax { origin: origin.to_string(), message: e.to_string() })?;
         let mut seen: HashMap<String, usize> = HashMap::new();
@@ -144,13 +184,13 @@ impl Catalog {
                 }
                 continue;
             }
-            let sig = compile(raw, id, origin).map_err(err)?;
+            let sig = compile(raw, id, origin, checks).map_err(err)?;
             match pos.and_then(|p| self.signatures.get_mut(p)) {
                 Some(slot) => *slot = sig,
                 None => self.signatures.push(sig),
             }
         }
-        self.anchors = anchor_automaton(&self.signatures);
+        self.anchors = OnceLock::new();
         Ok(())
     }
 
@@ -177,14 +217,8 @@ impl Catalog {
     /// in catalog order ([`Catalog::match_line`]). So the entry whose anchor comes first in the
     /// line wins, and catalog order settles the rest (docs/signatures.md).
     pub fn match_hit(&self, line: &[u8], anchor: usize) -> Option<(usize, Fields)> {
-        if let Some(s) = self.signatures.get(anchor) {
-            if s.regex.captures_len() == 1 {
-                if s.regex.is_match(line) {
-                    return Some((anchor, Fields::default()));
-                }
-            } else if let Some(caps) = s.regex.captures(line) {
-                return Some((anchor, Fields::from_captures(&caps)));
-            }
+        if let Some(f) = self.signatures.get(anchor).and_then(|s| s.fields_of(line)) {
+            return Some((anchor, f));
         }
         self.match_line(line)
     }
@@ -197,7 +231,8 @@ impl Catalog {
         let mut present: [usize; 8] = [usize::MAX; 8];
         let mut n = 0;
         let mut overflow = false;
-        for m in self.anchors.find_overlapping_iter(line) {
+        let anchors = self.anchors.get_or_init(|| anchor_automaton(&self.signatures));
+        for m in anchors.find_overlapping_iter(line) {
             let id = m.pattern().as_usize();
             if present.get(..n).unwrap_or_default().contains(&id) {
                 continue;
@@ -218,20 +253,33 @@ impl Catalog {
             // More distinct anchors in one line than the fast path holds: the plain way.
             return self.signatures.iter().enumerate().find_map(|(i, s)| {
                 memchr::memmem::find(line, s.anchor.as_bytes())?;
-                let caps = s.regex.captures(line)?;
+                let caps = s.regex.regex()?.captures(line)?;
                 Some((i, Fields::from_captures(&caps)))
             });
         }
         let found = present.get_mut(..n).unwrap_or_default();
         found.sort_unstable();
-        found.iter().find_map(|&i| {
-            let s = self.signatures.get(i)?;
-            if s.regex.captures_len() == 1 {
-                return s.regex.is_match(line).then(|| (i, Fields::default()));
-            }
-            let caps = s.regex.captures(line)?;
-            Some((i, Fields::from_captures(&caps)))
-        })
+        found.iter().find_map(|&i| Some((i, self.signatures.get(i)?.fields_of(line)?)))
+    }
+}
+
+impl Signature {
+    /// The fields of a line this entry matches: its hand-written reader where it has one and is
+    /// sure of the line, else its regex (captures only when it has any).
+    pub fn fields_of(&self, line: &[u8]) -> Option<Fields> {
+        if let Some(answer) = self.reader.and_then(|r| r.read(line)) {
+            return answer.map(|spans| spans.fields(line));
+        }
+        let regex = self.regex.regex()?;
+        if regex.captures_len() == 1 {
+            return regex.is_match(line).then(Fields::default);
+        }
+        regex.captures(line).map(|caps| Fields::from_captures(&caps))
+    }
+
+    /// [`Signature::fields_of`] by the regex alone: the reference the readers are held to.
+    pub fn fields_by_regex(&self, line: &[u8]) -> Option<Fields> {
+        self.regex.regex()?.captures(line).map(|caps| Fields::from_captures(&caps))
     }
 }
 
@@ -256,7 +304,16 @@ fn anchor_automaton(signatures: &[Signature]) -> AhoCorasick {
     }
 }
 
-fn compile(raw: RawEntry, id: String, origin: &str) -> Result<Signature, String> {
+/// When an entry's regex is compiled and its examples checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Checks {
+    /// On load (override files, and the built-in catalog in the tests).
+    Now,
+    /// The regex on first use, the examples never (the built-in catalog in a run).
+    Deferred,
+}
+
+fn compile(raw: RawEntry, id: String, origin: &str, checks: Checks) -> Result<Signature, String> {
     fn need<T>(v: Option<T>, field: &str) -> Result<T, String> {
         v.ok_or_else(|| format!("field `{field}` is missing"))
     }
@@ -264,25 +321,34 @@ fn compile(raw: RawEntry, id: String, origin: &str) -> Result<Signature, String>
     if anchor.trim().is_empty() {
         return Err("field `anchor` is empty: it must be a literal that every matching line contains".into());
     }
-    let pattern = need(raw.regex, "regex")?;
-    let regex = Regex::new(&pattern).map_err(|e| format!("field `regex` does not compile: {e}"))?;
-    for name in regex.capture_names().flatten() {
-        if !KNOWN_CAPTURES.contains(&name) {
-            return Err(format!("field `regex`: unknown capture name `{name}` (known: {})", KNOWN_CAPTURES.join(", ")));
-        }
-    }
+    let text = need(raw.regex, "regex")?;
     let methods = need(raw.methods, "methods")?;
     if methods.is_empty() {
         return Err("field `methods` is empty: list the methods under which the line can appear".into());
     }
-    for (n, ex) in raw.examples.iter().enumerate() {
-        if !ex.contains(anchor.as_str()) {
-            return Err(format!("examples[{n}] does not contain the anchor {anchor:?}"));
+    let regex = match checks {
+        Checks::Deferred => Pattern::deferred(text),
+        Checks::Now => {
+            let regex = Regex::new(&text).map_err(|e| format!("field `regex` does not compile: {e}"))?;
+            for name in regex.capture_names().flatten() {
+                if !KNOWN_CAPTURES.contains(&name) {
+                    return Err(format!(
+                        "field `regex`: unknown capture name `{name}` (known: {})",
+                        KNOWN_CAPTURES.join(", ")
+                    ));
+                }
+            }
+            for (n, ex) in raw.examples.iter().enumerate() {
+                if !ex.contains(anchor.as_str()) {
+                    return Err(format!("examples[{n}] does not contain the anchor {anchor:?}"));
+                }
+                if !regex.is_match(ex.as_bytes()) {
+                    return Err(format!("examples[{n}] does not match the regex"));
+                }
+            }
+            Pattern::compiled(regex)
         }
-        if !regex.is_match(ex.as_bytes()) {
-            return Err(format!("examples[{n}] does not match the regex"));
-        }
-    }
+    };
     Ok(Signature {
         id,
         side: need(raw.side, "side")?,
@@ -292,6 +358,7 @@ fn compile(raw: RawEntry, id: String, origin: &str) -> Result<Signature, String>
         fact: raw.fact.unwrap_or(Fact::Other),
         root_cause: raw.root_cause,
         anchor,
+        reader: Reader::for_regex(regex.as_str()),
         regex,
         confidence: raw.confidence.unwrap_or(Confidence::Inferred),
         source: raw.source.unwrap_or_else(|| origin.to_string()),
@@ -319,6 +386,20 @@ mod tests {
             .signatures()
             .iter()
             .any(|s| s.confidence == Confidence::Inferred && s.root_cause == Some(CauseSpec::HubUnreachable)));
+    }
+
+    /// A run loads the built-in catalog without its checks (regexes compiled on first use): it
+    /// must be the same catalog that passes them above, and every deferred regex must compile.
+    #[test]
+    fn the_built_in_catalog_of_a_run_is_the_checked_one() {
+        let checked = Catalog::parse(BUILTIN, "built-in").unwrap();
+        let run = Catalog::builtin();
+        assert_eq!(checked.signatures().len(), run.signatures().len());
+        for (a, b) in checked.signatures().iter().zip(run.signatures()) {
+            assert_eq!((&a.id, &a.anchor, a.regex.as_str()), (&b.id, &b.anchor, b.regex.as_str()));
+            assert!(b.regex.regex().is_some(), "{} does not compile", b.id);
+            assert_eq!(a.reader, b.reader);
+        }
     }
 
     #[test]

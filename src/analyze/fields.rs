@@ -6,7 +6,7 @@
 use regex::bytes::Captures;
 
 /// The named captures of a matched line (see the catalog header for their meaning).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct Fields {
     pub peer_ip: Option<String>,
     pub peer_port: Option<u16>,
@@ -25,11 +25,40 @@ pub struct Fields {
 /// Longest captured text kept (an IP, an FQDN, an OpenSSL message).
 const MAX_FIELD: usize = 256;
 
+impl Clone for Fields {
+    fn clone(&self) -> Self {
+        let mut f = Fields::default();
+        f.clone_from(self);
+        f
+    }
+
+    /// Field by field, so that the strings of a reused value keep their buffers (the scan
+    /// recycles its hits: `filter.rs`).
+    fn clone_from(&mut self, s: &Self) {
+        self.peer_ip.clone_from(&s.peer_ip);
+        self.peer_port = s.peer_port;
+        self.local_ip.clone_from(&s.local_ip);
+        self.local_port = s.local_port;
+        self.tls = s.tls;
+        self.pid = s.pid;
+        self.peer_id.clone_from(&s.peer_id);
+        self.fqdn.clone_from(&s.fqdn);
+        self.verify_code = s.verify_code;
+        self.verify_text.clone_from(&s.verify_text);
+        self.conn_reason = s.conn_reason;
+    }
+}
+
 impl Fields {
     pub fn from_captures(caps: &Captures<'_>) -> Fields {
+        Fields::from_named(|name| caps.name(name).map(|m| m.as_bytes()))
+    }
+
+    /// The fields from the bytes each capture name took (a regex's captures, or a hand-written
+    /// reader's spans: `analyze/readers.rs`), converted the same way for both.
+    pub fn from_named<'a>(capture: impl Fn(&str) -> Option<&'a [u8]>) -> Fields {
         let text = |name: &str| -> Option<String> {
-            let m = caps.name(name)?;
-            let bytes = m.as_bytes();
+            let bytes = capture(name)?;
             let bytes = bytes.get(..MAX_FIELD).unwrap_or(bytes);
             let s = String::from_utf8_lossy(bytes).trim().to_string();
             (!s.is_empty()).then_some(s)

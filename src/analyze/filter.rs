@@ -6,8 +6,6 @@
 //! only increment a counter per role, peer and signature. So a file's memory is what its attempts
 //! need, whatever share of its lines are ILS traffic.
 
-use std::collections::HashMap;
-
 use super::catalog::Catalog;
 use super::episode::is_ils_port;
 use super::event::{ActivityCount, RawHit};
@@ -28,8 +26,10 @@ const DAY_MS: i64 = 86_400_000;
 pub struct FileFilter<'c> {
     catalog: &'c Catalog,
     side: Side,
-    hub: Tracker<RawHit>,
-    spoke: Tracker<RawHit>,
+    // Boxed: a line moves through the tracker's queues several times, and a box moves as a
+    // pointer (a `RawHit` is a few hundred bytes).
+    hub: Tracker<Box<RawHit>>,
+    spoke: Tracker<Box<RawHit>>,
     sink: Sink,
 }
 
@@ -38,11 +38,12 @@ struct Sink {
     kept: Vec<RawHit>,
     dropped: u64,
     unclaimed: usize,
-    activity: HashMap<(Side, Option<String>, usize), ActivityCount>,
+    activity: std::collections::HashMap<(Side, Option<String>, usize), ActivityCount, ahash::RandomState>,
     /// Activity that names no peer, per role and signature: the common case, without hashing.
     unnamed: [Vec<Option<ActivityCount>>; 2],
-    /// Hits that went to activity, kept for their buffers.
-    spare: Vec<RawHit>,
+    /// Hits that went to activity, kept for their buffers; boxed, as the tracker moves them.
+    #[allow(clippy::vec_box)]
+    spare: Vec<Box<RawHit>>,
 }
 
 impl<'c> FileFilter<'c> {
@@ -63,13 +64,15 @@ impl<'c> FileFilter<'c> {
         let Some((sig, fields)) = self.catalog.match_hit(h.line, h.anchor) else { return };
         let Some(s) = self.catalog.get(sig) else { return };
         let role = writer_role(s.side, fields.peer_port, self.side);
-        let mut hit = self.sink.spare.pop().unwrap_or_else(|| RawHit {
-            line_no: 0,
-            stamp: None,
-            seq: None,
-            sig: 0,
-            fields: Default::default(),
-            text: String::new(),
+        let mut hit = self.sink.spare.pop().unwrap_or_else(|| {
+            Box::new(RawHit {
+                line_no: 0,
+                stamp: None,
+                seq: None,
+                sig: 0,
+                fields: Default::default(),
+                text: String::new(),
+            })
         });
         hit.line_no = h.line_no;
         hit.stamp = h.stamp;
@@ -79,12 +82,13 @@ impl<'c> FileFilter<'c> {
         let t_ms = h.stamp.map(stamp_ms);
         let line = Line { role: s.role, fact: s.fact, seq: hit.seq, t_ms, fields: &fields };
         let sink = &mut self.sink;
-        let mut out = |o: Out<RawHit>| sink.take(o, role);
+        let mut out = |o: Out<Box<RawHit>>| sink.take(o, role);
         let tracker = match role {
             Side::Hub => &mut self.hub,
             Side::Spoke => &mut self.spoke,
         };
-        hit.fields = fields.clone();
+        // A recycled hit's strings keep their buffers.
+        hit.fields.clone_from(&fields);
         tracker.push(line, hit, &mut out);
     }
 
@@ -104,7 +108,7 @@ impl<'c> FileFilter<'c> {
 }
 
 impl Sink {
-    fn take(&mut self, o: Out<RawHit>, role: Side) {
+    fn take(&mut self, o: Out<Box<RawHit>>, role: Side) {
         match o {
             Out::Episode(ep) => {
                 for hit in ep.hits {
@@ -130,16 +134,16 @@ impl Sink {
         }
     }
 
-    fn keep(&mut self, hit: RawHit) {
+    fn keep(&mut self, hit: Box<RawHit>) {
         if self.kept.len() >= 2 * MAX_KEPT_PER_FILE {
             self.kept.sort_by_key(|h| h.line_no);
             self.kept.drain(..MAX_KEPT_PER_FILE);
             self.dropped = self.dropped.saturating_add(MAX_KEPT_PER_FILE as u64);
         }
-        self.kept.push(hit);
+        self.kept.push(*hit);
     }
 
-    fn count(&mut self, hit: RawHit, role: Side, peer: Option<String>) {
+    fn count(&mut self, hit: Box<RawHit>, role: Side, peer: Option<String>) {
         if peer.is_none() {
             let [hub, spoke] = &mut self.unnamed;
             let per_role = if role == Side::Spoke { spoke } else { hub };

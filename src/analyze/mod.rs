@@ -32,6 +32,7 @@ pub mod network;
 pub mod pairing;
 pub mod preflight;
 pub mod quiet;
+pub mod readers;
 pub mod tracker;
 pub mod types;
 pub mod verdict;

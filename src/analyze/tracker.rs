@@ -27,7 +27,11 @@
 //! Pure: the caller feeds lines in the order one side wrote them, with times in milliseconds on
 //! any clock that orders them.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+// Keys come from traces, so the maps stay seeded per process (ahash's random state), and bounded
+// in size (`MAX_PID_PEERS`, `MAX_UNCONCLUDED_PEERS`); SipHash was a tenth of a dense trace's scan.
+type HashMap<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
 
 use super::episode::is_ils_port;
 use super::fields::Fields;
@@ -162,11 +166,11 @@ impl<H> Tracker<H> {
             pending: Vec::new(),
             pending_seq: None,
             recent: [VecDeque::new(), VecDeque::new(), VecDeque::new()],
-            waiting_records: HashMap::new(),
-            unconcluded: HashMap::new(),
+            waiting_records: HashMap::default(),
+            unconcluded: HashMap::default(),
             keep_early_until: None,
             first_t: None,
-            pid_peer: HashMap::new(),
+            pid_peer: HashMap::default(),
         }
     }
 
@@ -189,8 +193,14 @@ impl<H> Tracker<H> {
             self.first_t = line.t_ms;
         }
         if let (Some(pid), Some(ip)) = (line.fields.pid, line.fields.peer_ip.as_ref()) {
-            if self.pid_peer.len() < MAX_PID_PEERS || self.pid_peer.contains_key(&pid) {
-                self.pid_peer.insert(pid, ip.clone());
+            let room = self.pid_peer.len() < MAX_PID_PEERS;
+            match self.pid_peer.get_mut(&pid) {
+                Some(known) if known == ip => {}
+                Some(known) => known.clone_from(ip),
+                None if room => {
+                    self.pid_peer.insert(pid, ip.clone());
+                }
+                None => {}
             }
         }
         if let Some(t) = line.t_ms {

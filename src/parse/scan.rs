@@ -107,6 +107,38 @@ impl<'p> Scanner<'p> {
         self.finish()
     }
 
+    /// Scans an in-memory stream (a mapped file) in windows of about `window` bytes cut where
+    /// [`Chunker`] would cut a read: after the last newline, or at `window` bytes inside one
+    /// longer line. So the hits, line numbers and times are those of reading the same bytes in
+    /// chunks of that size. After each window, `done` gets its byte range (the caller may let
+    /// its pages go).
+    pub fn scan_windows(
+        mut self,
+        data: &[u8],
+        window: usize,
+        mut done: impl FnMut(std::ops::Range<usize>),
+        mut sink: impl FnMut(Hit<'_>),
+    ) -> ScanReport {
+        let window = window.max(64);
+        let mut from = 0;
+        while from < data.len() {
+            let limit = from.saturating_add(window).min(data.len());
+            let Some(rest) = data.get(from..limit) else { break };
+            let end = if limit == data.len() {
+                limit
+            } else {
+                // A position inside `rest`: one more is at most its length.
+                memchr::memrchr(b'\n', rest).map_or(limit, |nl| from.saturating_add(nl).saturating_add(1))
+            };
+            if let Some(ch) = data.get(from..end) {
+                self.chunk(ch, &mut sink);
+            }
+            done(from..end);
+            from = end;
+        }
+        self.finish()
+    }
+
     /// Scans a reader chunk by chunk. A read error ends the scan; what was read before it is
     /// scanned and the error is recorded in the report.
     pub fn scan_reader<R: Read>(mut self, reader: R, chunk_size: usize, mut sink: impl FnMut(Hit<'_>)) -> ScanReport {

@@ -32,7 +32,7 @@ pub fn emit(path: Option<&Path>, render: impl FnOnce(&mut dyn Write) -> io::Resu
     if fs::metadata(path).is_ok_and(|m| !m.file_type().is_file() && !m.is_dir()) {
         let mut rendered = Vec::new();
         let written = render(&mut rendered).and_then(|()| {
-            let plain = anstream::adapter::strip_bytes(&rendered).into_vec();
+            let plain = without_colours(&rendered);
             let mut out = fs::OpenOptions::new().write(true).open(path)?;
             out.write_all(&plain)?;
             out.flush()
@@ -47,7 +47,7 @@ pub fn emit(path: Option<&Path>, render: impl FnOnce(&mut dyn Write) -> io::Resu
         let mut rendered = Vec::new();
         render(&mut rendered)?;
         // A file never gets terminal colours.
-        let plain = anstream::adapter::strip_bytes(&rendered).into_vec();
+        let plain = without_colours(&rendered);
         let mut file = fs::File::create(&tmp)?;
         file.write_all(&plain)?;
         file.sync_all()?;
@@ -58,4 +58,12 @@ pub fn emit(path: Option<&Path>, render: impl FnOnce(&mut dyn Write) -> io::Resu
             let _ = fs::remove_file(&tmp);
         })
         .map_err(file_err)
+}
+
+/// The rendered report without terminal escapes; most formats have none to strip.
+fn without_colours(rendered: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if memchr::memchr(0x1b, rendered).is_none() {
+        return std::borrow::Cow::Borrowed(rendered);
+    }
+    std::borrow::Cow::Owned(anstream::adapter::strip_bytes(rendered).into_vec())
 }
