@@ -181,7 +181,7 @@ fn install() -> bool {
         unsafe {
             let mut action: libc::sigaction = std::mem::zeroed();
             action.sa_sigaction = on_sigbus as *const () as usize;
-            action.sa_flags = libc::SA_SIGINFO;
+            action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
             libc::sigemptyset(&mut action.sa_mask);
             let previous = std::ptr::addr_of_mut!(PREVIOUS).cast::<libc::sigaction>();
             if libc::sigaction(libc::SIGBUS, &action, previous) == 0 {

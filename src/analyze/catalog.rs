@@ -12,7 +12,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::bytes::Regex;
 use serde::Deserialize;
 
-use super::fields::Fields;
+use super::fields::{Capture, Fields};
 use super::readers::Reader;
 use super::types::{CauseSpec, Confidence, ConnRole, Fact, Method, MethodSet, OutcomeClass, SideSpec};
 use crate::parse::Prefilter;
@@ -28,21 +28,6 @@ pub enum CatalogError {
     #[error("signature catalog {origin}: entry {entry}: {message}")]
     Entry { origin: String, entry: String, message: String },
 }
-
-/// Capture names the analyzer understands; any other name in a regex is an error.
-const KNOWN_CAPTURES: &[&str] = &[
-    "peer_ip",
-    "peer_port",
-    "local_ip",
-    "local_port",
-    "tls",
-    "pid",
-    "peer_id",
-    "fqdn",
-    "verify_code",
-    "verify_text",
-    "conn_reason",
-];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -331,11 +316,10 @@ fn compile(raw: RawEntry, id: String, origin: &str, checks: Checks) -> Result<Si
         Checks::Now => {
             let regex = Regex::new(&text).map_err(|e| format!("field `regex` does not compile: {e}"))?;
             for name in regex.capture_names().flatten() {
-                if !KNOWN_CAPTURES.contains(&name) {
-                    return Err(format!(
-                        "field `regex`: unknown capture name `{name}` (known: {})",
-                        KNOWN_CAPTURES.join(", ")
-                    ));
+                // Capture names the analyzer understands; any other name is an error.
+                if !Capture::ALL.iter().any(|c| c.name() == name) {
+                    let known: Vec<&str> = Capture::ALL.iter().map(|c| c.name()).collect();
+                    return Err(format!("field `regex`: unknown capture name `{name}` (known: {})", known.join(", ")));
                 }
             }
             for (n, ex) in raw.examples.iter().enumerate() {

@@ -3,7 +3,58 @@
 //! Regex captures are bytes from an untrusted trace: every conversion is checked and a value
 //! that does not parse is simply absent, never a panic.
 
+use std::borrow::Cow;
+
 use regex::bytes::Captures;
+
+/// The capture names a catalog regex may use (any other name in a catalog is an error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capture {
+    PeerIp,
+    PeerPort,
+    LocalIp,
+    LocalPort,
+    Tls,
+    Pid,
+    PeerId,
+    Fqdn,
+    VerifyCode,
+    VerifyText,
+    ConnReason,
+}
+
+impl Capture {
+    pub const ALL: [Capture; 11] = [
+        Capture::PeerIp,
+        Capture::PeerPort,
+        Capture::LocalIp,
+        Capture::LocalPort,
+        Capture::Tls,
+        Capture::Pid,
+        Capture::PeerId,
+        Capture::Fqdn,
+        Capture::VerifyCode,
+        Capture::VerifyText,
+        Capture::ConnReason,
+    ];
+
+    /// The name a regex gives the capture.
+    pub fn name(self) -> &'static str {
+        match self {
+            Capture::PeerIp => "peer_ip",
+            Capture::PeerPort => "peer_port",
+            Capture::LocalIp => "local_ip",
+            Capture::LocalPort => "local_port",
+            Capture::Tls => "tls",
+            Capture::Pid => "pid",
+            Capture::PeerId => "peer_id",
+            Capture::Fqdn => "fqdn",
+            Capture::VerifyCode => "verify_code",
+            Capture::VerifyText => "verify_text",
+            Capture::ConnReason => "conn_reason",
+        }
+    }
+}
 
 /// The named captures of a matched line (see the catalog header for their meaning).
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -51,30 +102,36 @@ impl Clone for Fields {
 
 impl Fields {
     pub fn from_captures(caps: &Captures<'_>) -> Fields {
-        Fields::from_named(|name| caps.name(name).map(|m| m.as_bytes()))
+        Fields::from_named(|c| caps.name(c.name()).map(|m| m.as_bytes()))
     }
 
-    /// The fields from the bytes each capture name took (a regex's captures, or a hand-written
+    /// The fields from the bytes each capture took (a regex's captures, or a hand-written
     /// reader's spans: `analyze/readers.rs`), converted the same way for both.
-    pub fn from_named<'a>(capture: impl Fn(&str) -> Option<&'a [u8]>) -> Fields {
-        let text = |name: &str| -> Option<String> {
-            let bytes = capture(name)?;
+    pub fn from_named<'a>(capture: impl Fn(Capture) -> Option<&'a [u8]>) -> Fields {
+        // Cut, decoded, trimmed; borrowed where the bytes are UTF-8 already, so numbers are
+        // parsed without a copy.
+        let text = |c: Capture| -> Option<Cow<'a, str>> {
+            let bytes = capture(c)?;
             let bytes = bytes.get(..MAX_FIELD).unwrap_or(bytes);
-            let s = String::from_utf8_lossy(bytes).trim().to_string();
+            let s = match String::from_utf8_lossy(bytes) {
+                Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
+                Cow::Owned(s) => Cow::Owned(s.trim().to_string()),
+            };
             (!s.is_empty()).then_some(s)
         };
+        let owned = |c: Capture| text(c).map(Cow::into_owned);
         Fields {
-            peer_ip: text("peer_ip"),
-            peer_port: text("peer_port").and_then(|s| s.parse().ok()),
-            local_ip: text("local_ip"),
-            local_port: text("local_port").and_then(|s| s.parse().ok()),
-            tls: text("tls").and_then(|s| parse_tls(&s)),
-            pid: text("pid").and_then(|s| parse_pid(&s)),
-            peer_id: text("peer_id"),
-            fqdn: text("fqdn"),
-            verify_code: text("verify_code").and_then(|s| s.parse().ok()),
-            verify_text: text("verify_text"),
-            conn_reason: text("conn_reason").and_then(|s| s.parse().ok()),
+            peer_ip: owned(Capture::PeerIp),
+            peer_port: text(Capture::PeerPort).and_then(|s| s.parse().ok()),
+            local_ip: owned(Capture::LocalIp),
+            local_port: text(Capture::LocalPort).and_then(|s| s.parse().ok()),
+            tls: text(Capture::Tls).and_then(|s| parse_tls(&s)),
+            pid: text(Capture::Pid).and_then(|s| parse_pid(&s)),
+            peer_id: owned(Capture::PeerId),
+            fqdn: owned(Capture::Fqdn),
+            verify_code: text(Capture::VerifyCode).and_then(|s| s.parse().ok()),
+            verify_text: owned(Capture::VerifyText),
+            conn_reason: text(Capture::ConnReason).and_then(|s| s.parse().ok()),
         }
     }
 

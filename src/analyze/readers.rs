@@ -22,7 +22,7 @@ use std::sync::LazyLock;
 
 use memchr::memmem;
 
-use super::fields::Fields;
+use super::fields::{Capture, Fields};
 
 /// The capture spans a reader found: byte ranges of the line.
 #[derive(Debug, Clone, Copy, Default)]
@@ -37,22 +37,22 @@ pub struct Spans {
 }
 
 impl Spans {
-    fn get(&self, name: &str) -> Option<(usize, usize)> {
-        match name {
-            "pid" => self.pid,
-            "peer_ip" => self.peer_ip,
-            "peer_port" => self.peer_port,
-            "local_ip" => self.local_ip,
-            "local_port" => self.local_port,
-            "peer_id" => self.peer_id,
-            "tls" => self.tls,
-            _ => None,
+    fn get(&self, c: Capture) -> Option<(usize, usize)> {
+        match c {
+            Capture::Pid => self.pid,
+            Capture::PeerIp => self.peer_ip,
+            Capture::PeerPort => self.peer_port,
+            Capture::LocalIp => self.local_ip,
+            Capture::LocalPort => self.local_port,
+            Capture::PeerId => self.peer_id,
+            Capture::Tls => self.tls,
+            Capture::Fqdn | Capture::VerifyCode | Capture::VerifyText | Capture::ConnReason => None,
         }
     }
 
     /// The fields, converted exactly as the regex's captures are ([`Fields::from_named`]).
     pub fn fields(&self, line: &[u8]) -> Fields {
-        Fields::from_named(|name| self.get(name).and_then(|(a, b)| line.get(a..b)))
+        Fields::from_named(|c| self.get(c).and_then(|(a, b)| line.get(a..b)))
     }
 }
 
