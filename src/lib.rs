@@ -28,6 +28,7 @@ pub mod bundle;
 pub mod cli;
 pub mod collect;
 pub mod commands;
+pub mod configure;
 pub mod connect;
 pub mod credentials;
 pub mod exit;

@@ -15,6 +15,7 @@
 pub mod catalog;
 pub mod config;
 pub mod diagnose;
+pub mod join;
 pub mod live;
 pub mod mock_pair;
 pub mod offline;
@@ -27,6 +28,7 @@ pub mod signals;
 pub mod support_bundle;
 pub mod time;
 pub mod transcript;
+pub mod undo;
 
 /// An error that prevents a verdict (exit code 3). Each names what failed and what to do.
 #[derive(Debug, thiserror::Error)]
