@@ -557,3 +557,34 @@ async fn a_joined_link_gets_an_empty_plan_after_a_check() {
         assert!(p.notes.iter().any(|n| n.contains("--check-first")), "{scenario}: {:?}", p.notes);
     }
 }
+
+/// A failing check whose cause is configuration ends its fix with the `join` command that plans
+/// the change (the cases above apply those plans); causes no join fixes get no command.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_check_points_at_its_plan() {
+    for (scenario, spokes, method) in [
+        ("m1-password-mismatch", &["spoke"][..], Some("password")),
+        ("hc-spoke-to-spoke", &["spoke", "spoke-b"][..], Some("password")),
+        ("hc-ils-stopped", &["spoke"][..], Some("password")),
+        ("m2-spoke-cert-not-on-hub", &["spoke"][..], Some("tls")),
+        ("hc-hub-unreachable", &["spoke"][..], None),
+        ("hc-expired-tomcat", &["spoke"][..], None),
+    ] {
+        let lab = lab(scenario);
+        let out = lab.check(&["hub"], spokes).await;
+        let fqdn = lab.mock.publisher("spoke").unwrap().fqdn.clone();
+        let pair = out
+            .analysis
+            .pairs
+            .iter()
+            .find(|p| p.judged && p.spoke_name.as_deref().unwrap_or("").starts_with(&fqdn))
+            .unwrap_or_else(|| panic!("{scenario}: no judged pair of the spoke"));
+        let fix = &pair.cause.as_ref().unwrap().fix;
+        let expected = method
+            .map(|m| format!("`ils-doctor join --hub {} --spoke {} --method {m}`", lab.spec("hub"), lab.spec("spoke")));
+        match expected {
+            Some(cmd) => assert!(fix.contains(&cmd), "{scenario}: the fix does not end with {cmd}: {fix}"),
+            None => assert!(!fix.contains("ils-doctor join"), "{scenario}: no join fixes this: {fix}"),
+        }
+    }
+}

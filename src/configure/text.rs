@@ -58,5 +58,6 @@ pub fn render(plan: &Plan, apply_hint: Option<&str>) -> String {
     if let (PlanStatus::Changes, Some(cmd)) = (plan.status, apply_hint) {
         let _ = writeln!(out, "\nNothing was changed. To make these changes: {cmd}");
     }
-    out
+    // Names and certificate subjects come from the publishers: control characters escaped.
+    out.lines().map(crate::report::terminal::clean).collect::<Vec<_>>().join("\n") + "\n"
 }

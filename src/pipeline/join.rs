@@ -21,7 +21,7 @@ use crate::collect::publisher::{Access, Publisher, PublisherError};
 use crate::collect::trace_level::{Owner, Reach};
 use crate::configure::journal::{self, Apply, Change, Entry, Journal, JournalError, Reached, State};
 use crate::configure::model::{Operation, Plan, PlanStatus, Step};
-use crate::configure::plan::{self, file_cn, Found, Input};
+use crate::configure::plan::{self, Found, Input};
 use crate::connect::envelope;
 use crate::parse::cert::CertInfo;
 use crate::secret::Secret;
@@ -564,4 +564,3 @@ async fn verify(
         _ => Err(Stop { state: State::Done, why: words }),
     }
 }
-
