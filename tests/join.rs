@@ -149,7 +149,38 @@ async fn run(c: Case) {
     );
 }
 
-const HUB_SPOKE: (&[&str], &[&str]) = (&["hub"], &["spoke"]);
+/// A spoke joining its hub, checked as the scenario's golden verdict checks it, fully undone.
+fn hub_spoke(scenario: &'static str, method: Method, steps: &'static [&'static str], cause: &'static str) -> Case {
+    Case {
+        scenario,
+        hub: "hub",
+        registering: "spoke",
+        hub_to_hub: false,
+        method,
+        password: None,
+        previous: &[],
+        check_first: false,
+        steps,
+        check_hubs: &["hub"],
+        check_spokes: &["spoke"],
+        cause_after_undo: cause,
+        failing_to: None,
+        restores_all: true,
+    }
+}
+
+/// Method 1 with the hub's password, the registering side's old one given to the undo.
+fn password(
+    scenario: &'static str,
+    steps: &'static [&'static str],
+    old: &'static [(&'static str, &'static str)],
+) -> Case {
+    Case {
+        password: Some("ils-Secret1"),
+        previous: old,
+        ..hub_spoke(scenario, Method::Password, steps, "password_mismatch")
+    }
+}
 
 macro_rules! case {
     ($test:ident, $case:expr) => {
@@ -168,67 +199,73 @@ const PASSWORD_STEPS: &[&str] = &[
     "spoke:check(password)",
 ];
 
-case!(
-    m1_password_mismatch,
+const SPOKE_B_PASSWORD_STEPS: &[&str] = &[
+    "hub:settings(Hub Cluster, \"\", tls false, password true, set)",
+    "spoke-b:settings(Spoke Cluster, \"cucm-hub.example.com\", tls false, password true, set)",
+    "hub:restart",
+    "spoke-b:restart",
+    "spoke-b:check(password)",
+];
+
+case!(m1_password_mismatch, password("m1-password-mismatch", PASSWORD_STEPS, &[("spoke", "wrong-Secret2")]));
+
+/// spoke-b of a hub with several spokes: its password differs from the hub's.
+fn spoke_b(scenario: &'static str) -> Case {
     Case {
-        scenario: "m1-password-mismatch",
-        hub: "hub",
-        registering: "spoke",
-        hub_to_hub: false,
-        method: Method::Password,
-        password: Some("ils-Secret1"),
-        previous: &[("spoke", "wrong-Secret2")],
-        check_first: false,
-        steps: PASSWORD_STEPS,
-        check_hubs: HUB_SPOKE.0,
-        check_spokes: HUB_SPOKE.1,
-        cause_after_undo: "password_mismatch",
-        failing_to: None,
-        restores_all: true,
+        registering: "spoke-b",
+        check_spokes: &["spoke-a", "spoke-b"],
+        ..password(scenario, SPOKE_B_PASSWORD_STEPS, &[("spoke-b", "not-the-hubs")])
+    }
+}
+
+case!(multi_two_spokes_spoke_b, spoke_b("multi-two-spokes"));
+case!(multi_three_spokes_spoke_b, spoke_b("multi-three-spokes"));
+
+case!(
+    mesh_hub_password_mismatch,
+    Case {
+        hub: "hub-a",
+        registering: "hub-b",
+        hub_to_hub: true,
+        check_hubs: &["hub-a", "hub-b"],
+        check_spokes: &[],
+        ..password(
+            "mesh-hub-password-mismatch",
+            &[
+                "hub-a:settings(Hub Cluster, \"\", tls false, password true, set)",
+                "hub-b:settings(Hub Cluster, \"cucm-hub-a.example.com\", tls false, password true, set)",
+                "hub-a:restart",
+                "hub-b:restart",
+                "hub-b:check(password)",
+            ],
+            &[("hub-b", "other-Secret2")],
+        )
     }
 );
 
-const TLS_STEPS_HUB_TRUSTS_SPOKE: &[&str] = &[
-    "spoke:import(cucm-hub.example.com)",
-    "hub:settings(Hub Cluster, \"\", tls true, password false)",
-    "spoke:settings(Spoke Cluster, \"cucm-hub.example.com\", tls true, password false)",
-    "hub:restart",
-    "spoke:restart",
-    "spoke:check(tls)",
-];
-
 case!(
     m2_hub_cert_not_on_spoke,
-    Case {
-        scenario: "m2-hub-cert-not-on-spoke",
-        hub: "hub",
-        registering: "spoke",
-        hub_to_hub: false,
-        method: Method::Tls,
-        password: None,
-        previous: &[],
-        check_first: false,
-        steps: TLS_STEPS_HUB_TRUSTS_SPOKE,
-        check_hubs: HUB_SPOKE.0,
-        check_spokes: HUB_SPOKE.1,
-        cause_after_undo: "spoke_rejects_hub_certificate",
-        failing_to: None,
-        restores_all: true,
-    }
+    hub_spoke(
+        "m2-hub-cert-not-on-spoke",
+        Method::Tls,
+        &[
+            "spoke:import(cucm-hub.example.com)",
+            "hub:settings(Hub Cluster, \"\", tls true, password false)",
+            "spoke:settings(Spoke Cluster, \"cucm-hub.example.com\", tls true, password false)",
+            "hub:restart",
+            "spoke:restart",
+            "spoke:check(tls)",
+        ],
+        "spoke_rejects_hub_certificate",
+    )
 );
 
 case!(
     m2_spoke_cert_not_on_hub,
-    Case {
-        scenario: "m2-spoke-cert-not-on-hub",
-        hub: "hub",
-        registering: "spoke",
-        hub_to_hub: false,
-        method: Method::Tls,
-        password: None,
-        previous: &[],
-        check_first: false,
-        steps: &[
+    hub_spoke(
+        "m2-spoke-cert-not-on-hub",
+        Method::Tls,
+        &[
             "hub:import(cucm-spoke.example.com)",
             "hub:settings(Hub Cluster, \"\", tls true, password false)",
             "spoke:settings(Spoke Cluster, \"cucm-hub.example.com\", tls true, password false)",
@@ -236,206 +273,65 @@ case!(
             "spoke:restart",
             "spoke:check(tls)",
         ],
-        check_hubs: HUB_SPOKE.0,
-        check_spokes: HUB_SPOKE.1,
-        cause_after_undo: "hub_rejects_spoke_certificate",
-        failing_to: None,
-        restores_all: true,
-    }
+        "hub_rejects_spoke_certificate",
+    )
 );
 
-/// Method 2 for a pair whose neither side holds the other's certificate itself.
-const TLS_STEPS_EXCHANGE: &[&str] = &[
-    "spoke:import(cucm-hub.example.com)",
-    "hub:import(cucm-spoke.example.com)",
-    "hub:settings(Hub Cluster, \"\", tls true, password false)",
-    "spoke:settings(Spoke Cluster, \"cucm-hub.example.com\", tls true, password false)",
-    "hub:restart",
-    "spoke:restart",
-    "spoke:check(tls)",
-];
+/// Method 2 for a pair whose neither side holds the other's certificate itself: both are
+/// exchanged. Methods 3 and 4 with a self-signed Tomcat certificate are refused (the technote
+/// wants CA-signed certificates, see below); method 2, which the refusal suggests, joins them.
+fn exchange(scenario: &'static str, cause: &'static str) -> Case {
+    hub_spoke(
+        scenario,
+        Method::Tls,
+        &[
+            "spoke:import(cucm-hub.example.com)",
+            "hub:import(cucm-spoke.example.com)",
+            "hub:settings(Hub Cluster, \"\", tls true, password false)",
+            "spoke:settings(Spoke Cluster, \"cucm-hub.example.com\", tls true, password false)",
+            "hub:restart",
+            "spoke:restart",
+            "spoke:check(tls)",
+        ],
+        cause,
+    )
+}
 
-// Methods 3 and 4 with a self-signed Tomcat certificate: refused (the technote wants CA-signed
-// certificates); method 2, which the refusal suggests, joins them. Its settings drop Use Password,
-// which the undo cannot put back (not readable), so the undo's failure is the certificate's under
-// method 2: the same refusal, the same cause.
+// Method 3's pairs use Use Password, which method 2's settings turn off and the undo cannot put
+// back (not readable): the failure after the undo is the certificate's under method 2, the same
+// refusal with the same cause.
 case!(
     m3_hub_self_signed,
-    Case {
-        scenario: "m3-hub-self-signed",
-        hub: "hub",
-        registering: "spoke",
-        hub_to_hub: false,
-        method: Method::Tls,
-        password: None,
-        previous: &[],
-        check_first: false,
-        steps: TLS_STEPS_EXCHANGE,
-        check_hubs: HUB_SPOKE.0,
-        check_spokes: HUB_SPOKE.1,
-        cause_after_undo: "spoke_rejects_hub_certificate",
-        failing_to: None,
-        restores_all: false,
-    }
+    Case { restores_all: false, ..exchange("m3-hub-self-signed", "spoke_rejects_hub_certificate") }
 );
-
 case!(
     m3_spoke_self_signed,
-    Case {
-        scenario: "m3-spoke-self-signed",
-        hub: "hub",
-        registering: "spoke",
-        hub_to_hub: false,
-        method: Method::Tls,
-        password: None,
-        previous: &[],
-        check_first: false,
-        steps: TLS_STEPS_EXCHANGE,
-        check_hubs: HUB_SPOKE.0,
-        check_spokes: HUB_SPOKE.1,
-        cause_after_undo: "hub_rejects_spoke_certificate",
-        failing_to: None,
-        restores_all: false,
-    }
+    Case { restores_all: false, ..exchange("m3-spoke-self-signed", "hub_rejects_spoke_certificate") }
 );
-
 case!(
     m3_both_self_signed,
-    Case {
-        scenario: "m3-both-self-signed",
-        hub: "hub",
-        registering: "spoke",
-        hub_to_hub: false,
-        method: Method::Tls,
-        password: None,
-        previous: &[],
-        check_first: false,
-        steps: TLS_STEPS_EXCHANGE,
-        check_hubs: HUB_SPOKE.0,
-        check_spokes: HUB_SPOKE.1,
-        cause_after_undo: "spoke_rejects_hub_certificate",
-        failing_to: None,
-        restores_all: false,
-    }
+    Case { restores_all: false, ..exchange("m3-both-self-signed", "spoke_rejects_hub_certificate") }
 );
-
-// Method 4's pairs already use TLS only (the scenario's Use Password is off): method 2's settings
-// are theirs, so the undo puts everything back.
-case!(
-    m4_hub_self_signed,
-    Case {
-        scenario: "m4-hub-self-signed",
-        hub: "hub",
-        registering: "spoke",
-        hub_to_hub: false,
-        method: Method::Tls,
-        password: None,
-        previous: &[],
-        check_first: false,
-        steps: TLS_STEPS_EXCHANGE,
-        check_hubs: HUB_SPOKE.0,
-        check_spokes: HUB_SPOKE.1,
-        cause_after_undo: "spoke_rejects_hub_certificate",
-        failing_to: None,
-        restores_all: true,
-    }
-);
-
-case!(
-    m4_spoke_self_signed,
-    Case {
-        scenario: "m4-spoke-self-signed",
-        hub: "hub",
-        registering: "spoke",
-        hub_to_hub: false,
-        method: Method::Tls,
-        password: None,
-        previous: &[],
-        check_first: false,
-        steps: TLS_STEPS_EXCHANGE,
-        check_hubs: HUB_SPOKE.0,
-        check_spokes: HUB_SPOKE.1,
-        cause_after_undo: "hub_rejects_spoke_certificate",
-        failing_to: None,
-        restores_all: true,
-    }
-);
-
-case!(
-    multi_two_spokes_spoke_b,
-    Case {
-        scenario: "multi-two-spokes",
-        hub: "hub",
-        registering: "spoke-b",
-        hub_to_hub: false,
-        method: Method::Password,
-        password: Some("ils-Secret1"),
-        previous: &[("spoke-b", "not-the-hubs")],
-        check_first: false,
-        steps: &[
-            "hub:settings(Hub Cluster, \"\", tls false, password true, set)",
-            "spoke-b:settings(Spoke Cluster, \"cucm-hub.example.com\", tls false, password true, set)",
-            "hub:restart",
-            "spoke-b:restart",
-            "spoke-b:check(password)",
-        ],
-        check_hubs: &["hub"],
-        check_spokes: &["spoke-a", "spoke-b"],
-        cause_after_undo: "password_mismatch",
-        failing_to: None,
-        restores_all: true,
-    }
-);
-
-case!(
-    multi_three_spokes_spoke_b,
-    Case {
-        scenario: "multi-three-spokes",
-        hub: "hub",
-        registering: "spoke-b",
-        hub_to_hub: false,
-        method: Method::Password,
-        password: Some("ils-Secret1"),
-        previous: &[("spoke-b", "not-the-hubs")],
-        check_first: false,
-        steps: &[
-            "hub:settings(Hub Cluster, \"\", tls false, password true, set)",
-            "spoke-b:settings(Spoke Cluster, \"cucm-hub.example.com\", tls false, password true, set)",
-            "hub:restart",
-            "spoke-b:restart",
-            "spoke-b:check(password)",
-        ],
-        check_hubs: &["hub"],
-        check_spokes: &["spoke-a", "spoke-b"],
-        cause_after_undo: "password_mismatch",
-        failing_to: None,
-        restores_all: true,
-    }
-);
+// Method 4's pairs use TLS only already: method 2's settings are theirs, the undo puts all back.
+case!(m4_hub_self_signed, exchange("m4-hub-self-signed", "spoke_rejects_hub_certificate"));
+case!(m4_spoke_self_signed, exchange("m4-spoke-self-signed", "hub_rejects_spoke_certificate"));
 
 case!(
     hc_ils_stopped,
     Case {
-        scenario: "hc-ils-stopped",
-        hub: "hub",
-        registering: "spoke",
-        hub_to_hub: false,
-        method: Method::Password,
         password: Some("ils-Secret1"),
-        previous: &[],
-        check_first: false,
-        steps: &[
-            "hub:settings(Hub Cluster, \"\", tls false, password true, set)",
-            "spoke:settings(Spoke Cluster, \"cucm-hub.example.com\", tls false, password true, set)",
-            "hub:start",
-            "spoke:restart",
-            "spoke:check(password)",
-        ],
-        check_hubs: HUB_SPOKE.0,
-        check_spokes: HUB_SPOKE.1,
-        cause_after_undo: "ils_service_stopped",
-        failing_to: None,
-        restores_all: true,
+        ..hub_spoke(
+            "hc-ils-stopped",
+            Method::Password,
+            &[
+                "hub:settings(Hub Cluster, \"\", tls false, password true, set)",
+                "spoke:settings(Spoke Cluster, \"cucm-hub.example.com\", tls false, password true, set)",
+                "hub:start",
+                "spoke:restart",
+                "spoke:check(password)",
+            ],
+            "ils_service_stopped",
+        )
     }
 );
 
@@ -444,50 +340,15 @@ case!(
 case!(
     hc_spoke_to_spoke,
     Case {
-        scenario: "hc-spoke-to-spoke",
-        hub: "hub",
-        registering: "spoke",
-        hub_to_hub: false,
-        method: Method::Password,
         password: Some("ils-Secret1"),
-        previous: &[],
         check_first: true,
-        steps: PASSWORD_STEPS,
-        check_hubs: &["hub"],
         check_spokes: &["spoke", "spoke-b"],
-        cause_after_undo: "registered_to_spoke",
         failing_to: Some("spoke-b"),
-        restores_all: true,
+        ..hub_spoke("hc-spoke-to-spoke", Method::Password, PASSWORD_STEPS, "registered_to_spoke")
     }
 );
 
-case!(
-    mesh_hub_password_mismatch,
-    Case {
-        scenario: "mesh-hub-password-mismatch",
-        hub: "hub-a",
-        registering: "hub-b",
-        hub_to_hub: true,
-        method: Method::Password,
-        password: Some("ils-Secret1"),
-        previous: &[("hub-b", "other-Secret2")],
-        check_first: false,
-        steps: &[
-            "hub-a:settings(Hub Cluster, \"\", tls false, password true, set)",
-            "hub-b:settings(Hub Cluster, \"cucm-hub-a.example.com\", tls false, password true, set)",
-            "hub-a:restart",
-            "hub-b:restart",
-            "hub-b:check(password)",
-        ],
-        check_hubs: &["hub-a", "hub-b"],
-        check_spokes: &[],
-        cause_after_undo: "password_mismatch",
-        failing_to: None,
-        restores_all: true,
-    }
-);
-
-/// Methods 3 and 4 refuse a self-signed Tomcat certificate, naming it and the way out.
+/// Methods 3 and 4 refuse self-signed Tomcat certificates, naming it and the way out.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn methods_3_and_4_refuse_self_signed_certificates_and_suggest_method_2() {
     for (scenario, method, whose) in [
@@ -587,4 +448,90 @@ async fn a_failing_check_points_at_its_plan() {
             None => assert!(!fix.contains("ils-doctor join"), "{scenario}: no join fixes this: {fix}"),
         }
     }
+}
+
+/// Method 4 from two clusters that are not joined (CA-signed Tomcat certificates, the CA in both
+/// tomcat-trust stores, Use Password with different passwords): the password join first, checked,
+/// then the switch to TLS, checked; the link ends registered with TLS after the password join.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn method_4_joins_with_the_password_then_switches_to_tls() {
+    let mut s = mock_server::bundled::load("m3-tls-password-success").unwrap().unwrap();
+    for c in &mut s.clusters {
+        c.ils.use_tls = false;
+        c.ils.use_password = true;
+    }
+    if let Some(spoke) = s.clusters.iter_mut().find(|c| c.name == "spoke") {
+        spoke.ils.password = "not-yet-Secret".into();
+    }
+    let lab = support::join::lab_of(s);
+    let req = lab.request("hub", "spoke", false, Method::TlsAfterPassword);
+    let planned = join::plan(&req, std::future::pending()).await.unwrap();
+    assert_eq!(
+        steps(&lab, &planned.plan),
+        [
+            "hub:settings(Hub Cluster, \"\", tls false, password true, set)",
+            "spoke:settings(Spoke Cluster, \"cucm-hub.example.com\", tls false, password true, set)",
+            "hub:restart",
+            "spoke:restart",
+            "spoke:check(password)",
+            "hub:settings(Hub Cluster, \"\", tls true, password false)",
+            "spoke:settings(Spoke Cluster, \"cucm-hub.example.com\", tls true, password false)",
+            "hub:restart",
+            "spoke:restart",
+            "spoke:check(tls_after_password)",
+        ]
+    );
+    let applied = join::apply(&req, &planned, Some(&Secret::new("ils-Secret1")), None, no_signal()).await.unwrap();
+    assert!(applied.done(), "{:?}", applied.stopped);
+    let out = applied.check.as_ref().unwrap();
+    let pair = out.analysis.pairs.iter().find(|p| p.judged).unwrap();
+    assert_eq!(pair.method.method, Some(Method::TlsAfterPassword), "{}", pair.method.basis);
+    // Each FQDN is in the other's PeerInfoVector: what lets TLS work without exchanged certificates.
+    let piv = lab.mock.with_world(|w| w.engine.peer_info_vector("hub"));
+    assert!(piv.contains(&"cucm-spoke.example.com".to_string()), "{piv:?}");
+}
+
+/// Method 3 needs the CA in each tomcat-trust: without it the plan is refused and asks for
+/// `--ca-cert`; given the CA, the plan imports it where it is missing and the link registers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn method_3_imports_the_ca_it_is_given_where_it_is_missing() {
+    let mut s = mock_server::bundled::load("m3-tls-password-success").unwrap().unwrap();
+    if let Some(spoke) = s.clusters.iter_mut().find(|c| c.name == "spoke") {
+        spoke.trust.ca_roots.clear();
+    }
+    let lab = support::join::lab_of(s);
+    let before = lab.state();
+    let mut req = lab.request("hub", "spoke", false, Method::TlsWithPassword);
+    let p = join::plan(&req, std::future::pending()).await.unwrap().plan;
+    assert_eq!(p.status, PlanStatus::Refused);
+    assert!(
+        p.refusals.iter().any(|r| r.code == "ca_certificate_needed" && r.fix.contains("--ca-cert")),
+        "{:?}",
+        p.refusals
+    );
+    let ca_pem = lab.mock.publisher("hub").unwrap().ca_pem.clone().unwrap();
+    let der = rustls_pemfile::certs(&mut ca_pem.as_bytes()).next().unwrap().unwrap();
+    req.ca_certs = vec![ils_doctor::parse::cert::from_der(&der).unwrap()];
+    let planned = join::plan(&req, std::future::pending()).await.unwrap();
+    assert_eq!(
+        steps(&lab, &planned.plan),
+        [
+            "spoke:import(Example_Enterprise_Root_CA)",
+            "hub:settings(Hub Cluster, \"\", tls true, password true, set)",
+            "spoke:settings(Spoke Cluster, \"cucm-hub.example.com\", tls true, password true, set)",
+            "hub:restart",
+            "spoke:restart",
+            "spoke:check(tls_with_password)",
+        ]
+    );
+    let applied = join::apply(&req, &planned, Some(&Secret::new("ils-Secret1")), None, no_signal()).await.unwrap();
+    assert!(applied.done(), "{:?}", applied.stopped);
+    let r = UndoRequest {
+        journal: lab.journal(),
+        ils_password: Some(Secret::new("ils-Secret1")),
+        previous_passwords: Default::default(),
+        progress: false,
+    };
+    assert!(undo::undo(&r, lab.reach(), no_signal()).await.unwrap().complete);
+    assert_eq!(lab.state(), before, "the CA imported is deleted again");
 }

@@ -7,7 +7,7 @@
 
 mod support;
 
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use ils_doctor::analyze::Method;
@@ -181,17 +181,6 @@ fn the_binary_plans_asks_applies_and_undoes() {
     assert!(out_of(&o).contains("nothing to undo"), "{}", out_of(&o));
 }
 
-fn wait(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
-    let started = Instant::now();
-    loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            return st;
-        }
-        assert!(started.elapsed() < limit, "the run did not end within {limit:?}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 /// SIGTERM (the step under way ends, the apply stops, exit 3) and SIGKILL (the journal holds
 /// what was started) in the middle of an apply; `undo` puts everything back either way.
 #[test]
@@ -220,7 +209,7 @@ fn sigterm_or_sigkill_mid_apply_leaves_a_journal_undo_completes() {
         let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
         let sig = if kill { rustix::process::Signal::KILL } else { rustix::process::Signal::TERM };
         let _ = rustix::process::kill_process(pid, sig);
-        let status = wait(&mut child, Duration::from_secs(60));
+        let status = support::live::wait_child(&mut child, Duration::from_secs(60));
         let j = Journal::load(&lab.journal()).unwrap();
         let a = j.applies.last().unwrap();
         if kill {
@@ -235,5 +224,54 @@ fn sigterm_or_sigkill_mid_apply_leaves_a_journal_undo_completes() {
         let o = lab.binary("undo").arg("--yes").output().unwrap();
         assert_eq!(o.status.code(), Some(0), "kill={kill}: {}", out_of(&o));
         assert_eq!(lab.state(), before, "kill={kill}: {}", out_of(&o));
+    }
+}
+
+/// The ILS password `join` sets reaches the publishers and nothing else: not the output, not the
+/// trace logs (`RUST_LOG=trace`), not a `--record` transcript, not the journals, not argv.
+#[test]
+fn the_ils_password_is_never_logged_recorded_or_journalled() {
+    const ILS: &str = "Zq9-ILS-join-secret-3e7";
+    let lab = lab("m1-password-mismatch");
+    let mut seen: Vec<(String, Vec<u8>)> = Vec::new();
+    for (sub, dir) in [("join", "rec-join"), ("undo", "rec-undo")] {
+        let mut c = if sub == "join" {
+            let mut c = join_command(&lab, "password");
+            c.args(["--apply", "--yes"]);
+            c
+        } else {
+            let mut c = lab.binary("undo");
+            c.arg("--yes");
+            c
+        };
+        c.arg("--record").arg(lab.dir.path().join(dir));
+        c.env("ILS_DOCTOR_ILS_PASSWORD", ILS).env("RUST_LOG", "trace").env("NO_COLOR", "1");
+        let child = c.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        if let Ok(argv) = std::fs::read(format!("/proc/{}/cmdline", child.id())) {
+            seen.push((format!("{sub}: argv"), argv));
+        }
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{sub}: {}", String::from_utf8_lossy(&o.stdout));
+        seen.push((format!("{sub}: stdout"), o.stdout));
+        seen.push((format!("{sub}: stderr"), o.stderr));
+    }
+    assert_eq!(lab.mock.with_world(|w| w.scenario.cluster("hub").unwrap().ils.password.clone()), ILS, "it was set");
+    let mut files = Vec::new();
+    let mut stack = vec![lab.dir.path().to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            if e.path().is_dir() {
+                stack.push(e.path());
+            } else {
+                files.push(e.path());
+            }
+        }
+    }
+    assert!(files.iter().any(|f| f.to_string_lossy().contains("rec-join")), "the record was written");
+    for f in files {
+        seen.push((f.display().to_string(), std::fs::read(&f).unwrap_or_default()));
+    }
+    for (what, bytes) in &seen {
+        assert!(!bytes.windows(ILS.len()).any(|w| w == ILS.as_bytes()), "the ILS password is in {what}");
     }
 }

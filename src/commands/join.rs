@@ -1,14 +1,13 @@
 //! `ils-doctor join`: the plan of one ILS link, and with `--apply` (after consent) its changes
 //! and the check that proves them.
 
-use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use serde::Serialize;
 
-use super::shared::{conn_options, download_dir, duration, runtime};
+use super::shared::{confirm, conn_options, download_dir, duration, runtime};
 use crate::analyze::Status;
 use crate::cli::{JoinArgs, PlanFormat};
 use crate::collect::trace_level;
@@ -134,19 +133,7 @@ fn consent(args: &JoinArgs, plan: &Plan) -> anyhow::Result<()> {
     if args.yes {
         return Ok(());
     }
-    if !std::io::stdin().is_terminal() {
-        bail!("--apply asks before changing anything, and standard input is not a terminal: give --yes to apply without asking");
-    }
-    let n = plan.changes().count();
-    let mut err = std::io::stderr();
-    let _ = write!(err, "Make these {n} changes? Type yes to go on: ");
-    let _ = err.flush();
-    let mut answer = String::new();
-    std::io::stdin().read_line(&mut answer).context("reading the answer")?;
-    if answer.trim() != "yes" {
-        bail!("not applied: the answer was not yes; nothing was changed");
-    }
-    Ok(())
+    confirm(&format!("Make these {} changes?", plan.changes().count()), "join --apply")
 }
 
 fn apply_hint(args: &JoinArgs) -> String {

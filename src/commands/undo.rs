@@ -1,11 +1,11 @@
 //! `ils-doctor undo`: take back what the last `join --apply` changed, from the join journal.
 
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 
-use super::shared::{conn_options, runtime};
+use super::shared::{confirm, conn_options, runtime};
 use crate::cli::UndoArgs;
 use crate::configure::journal::{self, Apply, Change, Reached};
 use crate::connect::tls::TlsMode;
@@ -94,16 +94,5 @@ fn consent(args: &UndoArgs, apply: &Apply) -> anyhow::Result<()> {
     if args.yes {
         return Ok(());
     }
-    if !std::io::stdin().is_terminal() {
-        bail!("undo asks before changing anything, and standard input is not a terminal: give --yes to undo without asking");
-    }
-    let mut err = std::io::stderr();
-    let _ = write!(err, "Undo these changes? Type yes to go on: ");
-    let _ = err.flush();
-    let mut answer = String::new();
-    std::io::stdin().read_line(&mut answer).context("reading the answer")?;
-    if answer.trim() != "yes" {
-        bail!("nothing undone: the answer was not yes");
-    }
-    Ok(())
+    confirm("Undo these changes?", "undo")
 }

@@ -12,7 +12,7 @@ use ils_doctor::configure::journal::Reached;
 use ils_doctor::connect::tls::TlsMode;
 use ils_doctor::pipeline::join::JoinRequest;
 use ils_doctor::pipeline::mock_pair::access_for;
-use ils_doctor::pipeline::session::{self, Outcome, Request};
+use ils_doctor::pipeline::session::{self, Outcome};
 use ils_doctor::pipeline::signals::Interrupted;
 use mock_server::scenario::Scenario;
 
@@ -78,23 +78,13 @@ impl Lab {
 
     /// The full check of these hubs and spokes, with a forced registration.
     pub async fn check(&self, hubs: &[&str], spokes: &[&str]) -> Outcome {
-        let req = Request {
-            hubs: hubs.iter().map(|h| self.access(h)).collect(),
-            spokes: spokes.iter().map(|s| self.access(s)).collect(),
-            capture: Duration::from_secs(25),
-            since: Duration::from_secs(7200),
-            keep_trace_level: false,
-            detailed_value: None,
-            force_registration: true,
-            start_stopped: false,
-            method: None,
-            download_dir: self.dir.path().join("check-traces"),
-            journal: self.trace_journal(),
-            progress: false,
-            poll: Duration::from_secs(1),
-            catalog: Default::default(),
-            preflight_only: false,
-        };
+        let req = super::live::check_request(
+            hubs.iter().map(|h| self.access(h)).collect(),
+            spokes.iter().map(|s| self.access(s)).collect(),
+            self.dir.path().join("check-traces"),
+            self.trace_journal(),
+            25,
+        );
         session::run(&req, std::future::pending()).await.unwrap()
     }
 
