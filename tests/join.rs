@@ -31,7 +31,7 @@ struct Case {
     /// Old passwords the undo is given (from the scenario), per cluster.
     previous: &'static [(&'static str, &'static str)],
     check_first: bool,
-    steps: &'static [&'static str],
+    steps: Vec<&'static str>,
     /// The clusters the check after the undo is given (as the golden verdict's check).
     check_hubs: &'static [&'static str],
     check_spokes: &'static [&'static str],
@@ -150,7 +150,7 @@ async fn run(c: Case) {
 }
 
 /// A spoke joining its hub, checked as the scenario's golden verdict checks it, fully undone.
-fn hub_spoke(scenario: &'static str, method: Method, steps: &'static [&'static str], cause: &'static str) -> Case {
+fn hub_spoke(scenario: &'static str, method: Method, steps: Vec<&'static str>, cause: &'static str) -> Case {
     Case {
         scenario,
         hub: "hub",
@@ -170,11 +170,7 @@ fn hub_spoke(scenario: &'static str, method: Method, steps: &'static [&'static s
 }
 
 /// Method 1 with the hub's password, the registering side's old one given to the undo.
-fn password(
-    scenario: &'static str,
-    steps: &'static [&'static str],
-    old: &'static [(&'static str, &'static str)],
-) -> Case {
+fn password(scenario: &'static str, steps: Vec<&'static str>, old: &'static [(&'static str, &'static str)]) -> Case {
     Case {
         password: Some("ils-Secret1"),
         previous: old,
@@ -207,14 +203,27 @@ const SPOKE_B_PASSWORD_STEPS: &[&str] = &[
     "spoke-b:check(password)",
 ];
 
-case!(m1_password_mismatch, password("m1-password-mismatch", PASSWORD_STEPS, &[("spoke", "wrong-Secret2")]));
+/// Method 2's steps after the imports the scenario needs (technote 200694: the certificates
+/// exchanged, then Use TLS Certificates on both sides).
+fn tls(imports: &[&'static str]) -> Vec<&'static str> {
+    let rest = [
+        "hub:settings(Hub Cluster, \"\", tls true, password false)",
+        "spoke:settings(Spoke Cluster, \"cucm-hub.example.com\", tls true, password false)",
+        "hub:restart",
+        "spoke:restart",
+        "spoke:check(tls)",
+    ];
+    imports.iter().chain(rest.iter()).copied().collect()
+}
+
+case!(m1_password_mismatch, password("m1-password-mismatch", PASSWORD_STEPS.to_vec(), &[("spoke", "wrong-Secret2")]));
 
 /// spoke-b of a hub with several spokes: its password differs from the hub's.
 fn spoke_b(scenario: &'static str) -> Case {
     Case {
         registering: "spoke-b",
         check_spokes: &["spoke-a", "spoke-b"],
-        ..password(scenario, SPOKE_B_PASSWORD_STEPS, &[("spoke-b", "not-the-hubs")])
+        ..password(scenario, SPOKE_B_PASSWORD_STEPS.to_vec(), &[("spoke-b", "not-the-hubs")])
     }
 }
 
@@ -231,7 +240,7 @@ case!(
         check_spokes: &[],
         ..password(
             "mesh-hub-password-mismatch",
-            &[
+            vec![
                 "hub-a:settings(Hub Cluster, \"\", tls false, password true, set)",
                 "hub-b:settings(Hub Cluster, \"cucm-hub-a.example.com\", tls false, password true, set)",
                 "hub-a:restart",
@@ -248,14 +257,7 @@ case!(
     hub_spoke(
         "m2-hub-cert-not-on-spoke",
         Method::Tls,
-        &[
-            "spoke:import(cucm-hub.example.com)",
-            "hub:settings(Hub Cluster, \"\", tls true, password false)",
-            "spoke:settings(Spoke Cluster, \"cucm-hub.example.com\", tls true, password false)",
-            "hub:restart",
-            "spoke:restart",
-            "spoke:check(tls)",
-        ],
+        tls(&["spoke:import(cucm-hub.example.com)"]),
         "spoke_rejects_hub_certificate",
     )
 );
@@ -265,14 +267,7 @@ case!(
     hub_spoke(
         "m2-spoke-cert-not-on-hub",
         Method::Tls,
-        &[
-            "hub:import(cucm-spoke.example.com)",
-            "hub:settings(Hub Cluster, \"\", tls true, password false)",
-            "spoke:settings(Spoke Cluster, \"cucm-hub.example.com\", tls true, password false)",
-            "hub:restart",
-            "spoke:restart",
-            "spoke:check(tls)",
-        ],
+        tls(&["hub:import(cucm-spoke.example.com)"]),
         "hub_rejects_spoke_certificate",
     )
 );
@@ -284,15 +279,7 @@ fn exchange(scenario: &'static str, cause: &'static str) -> Case {
     hub_spoke(
         scenario,
         Method::Tls,
-        &[
-            "spoke:import(cucm-hub.example.com)",
-            "hub:import(cucm-spoke.example.com)",
-            "hub:settings(Hub Cluster, \"\", tls true, password false)",
-            "spoke:settings(Spoke Cluster, \"cucm-hub.example.com\", tls true, password false)",
-            "hub:restart",
-            "spoke:restart",
-            "spoke:check(tls)",
-        ],
+        tls(&["spoke:import(cucm-hub.example.com)", "hub:import(cucm-spoke.example.com)"]),
         cause,
     )
 }
@@ -323,7 +310,7 @@ case!(
         ..hub_spoke(
             "hc-ils-stopped",
             Method::Password,
-            &[
+            vec![
                 "hub:settings(Hub Cluster, \"\", tls false, password true, set)",
                 "spoke:settings(Spoke Cluster, \"cucm-hub.example.com\", tls false, password true, set)",
                 "hub:start",
@@ -344,7 +331,7 @@ case!(
         check_first: true,
         check_spokes: &["spoke", "spoke-b"],
         failing_to: Some("spoke-b"),
-        ..hub_spoke("hc-spoke-to-spoke", Method::Password, PASSWORD_STEPS, "registered_to_spoke")
+        ..hub_spoke("hc-spoke-to-spoke", Method::Password, PASSWORD_STEPS.to_vec(), "registered_to_spoke")
     }
 );
 
@@ -469,17 +456,16 @@ async fn method_4_joins_with_the_password_then_switches_to_tls() {
     assert_eq!(
         steps(&lab, &planned.plan),
         [
-            "hub:settings(Hub Cluster, \"\", tls false, password true, set)",
-            "spoke:settings(Spoke Cluster, \"cucm-hub.example.com\", tls false, password true, set)",
-            "hub:restart",
-            "spoke:restart",
-            "spoke:check(password)",
-            "hub:settings(Hub Cluster, \"\", tls true, password false)",
-            "spoke:settings(Spoke Cluster, \"cucm-hub.example.com\", tls true, password false)",
-            "hub:restart",
-            "spoke:restart",
-            "spoke:check(tls_after_password)",
+            PASSWORD_STEPS,
+            &[
+                "hub:settings(Hub Cluster, \"\", tls true, password false)",
+                "spoke:settings(Spoke Cluster, \"cucm-hub.example.com\", tls true, password false)",
+                "hub:restart",
+                "spoke:restart",
+                "spoke:check(tls_after_password)",
+            ][..],
         ]
+        .concat()
     );
     let applied = join::apply(&req, &planned, Some(&Secret::new("ils-Secret1")), None, no_signal()).await.unwrap();
     assert!(applied.done(), "{:?}", applied.stopped);

@@ -67,10 +67,12 @@ fn validate(kids: &[(String, String)]) -> Result<Vec<String>, String> {
     Ok(values)
 }
 
+/// AXL's `boolean`: a string of the pattern `(t)|(f)|(true)|(false)|(0)|(1)` [C: AXLSoap.xsd]
+/// (so Python's `True` is refused, as the schema refuses it).
 fn boolean(name: &str, v: &str) -> Result<bool, String> {
     match v {
-        "true" | "1" => Ok(true),
-        "false" | "0" => Ok(false),
+        "true" | "t" | "1" => Ok(true),
+        "false" | "f" | "0" => Ok(false),
         other => Err(format!("cvc-datatype-valid.1.2.1: '{other}' is not a valid value for 'boolean' ({name}).")),
     }
 }
