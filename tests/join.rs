@@ -428,8 +428,11 @@ async fn a_failing_check_points_at_its_plan() {
             .find(|p| p.judged && p.spoke_name.as_deref().unwrap_or("").starts_with(&fqdn))
             .unwrap_or_else(|| panic!("{scenario}: no judged pair of the spoke"));
         let fix = &pair.cause.as_ref().unwrap().fix;
-        let expected = method
-            .map(|m| format!("`ils-doctor join --hub {} --spoke {} --method {m}`", lab.spec("hub"), lab.spec("spoke")));
+        // Named as the clusters know their publishers, as every report names them; the mock's
+        // ports are not the defaults, which the hint says.
+        let expected = method.map(|m| {
+            format!("`ils-doctor join --hub cucm-hub.example.com --spoke {fqdn} --method {m}` (with the ports")
+        });
         match expected {
             Some(cmd) => assert!(fix.contains(&cmd), "{scenario}: the fix does not end with {cmd}: {fix}"),
             None => assert!(!fix.contains("ils-doctor join"), "{scenario}: no join fixes this: {fix}"),

@@ -5,6 +5,7 @@
 
 use super::diagnose::Outcome;
 use crate::analyze::{Method, Side};
+use crate::collect::facts::Facts;
 use crate::collect::publisher::Access;
 
 /// Causes a join's settings, certificates or service start fix (an expired certificate, a
@@ -18,27 +19,30 @@ const CONFIGURATION: &[&str] = &[
     "client_service_stopped",
 ];
 
-/// How the command line names a publisher: its address, with its ports when not the defaults.
-fn spec(a: &Access) -> String {
-    match (a.ssh_port, a.https_port) {
-        (22, 8443) => a.host.clone(),
-        (22, h) => format!("{}::{h}", a.host),
-        (s, 8443) => format!("{}:{s}", a.host),
-        (s, h) => format!("{}:{s}:{h}", a.host),
-    }
+/// How the command names a publisher: as the cluster knows it (its FQDN), like every report;
+/// never the address ils-doctor connected to, which means nothing behind a tunnel or NAT.
+fn name(f: &Facts) -> String {
+    crate::configure::plan::registration_address(f)
+}
+
+/// Whether a publisher was reached on ports other than the defaults (22, 8443).
+fn other_ports(a: &Access) -> bool {
+    (a.ssh_port, a.https_port) != (22, 8443)
 }
 
 /// Appends the `join` command to the fix of each judged pair whose cause is configuration.
 /// `given` are the publishers of the check, each with its side.
 pub fn point_at_join(out: &mut Outcome, given: &[(Side, &Access)], configured: Option<Method>) {
-    let access_of = |label: &Option<String>| -> Option<(Side, &Access)> {
+    let access_of = |label: &Option<String>| -> Option<(Side, &Access, &Facts)> {
         let first = label.as_deref()?.split_whitespace().next()?.to_ascii_lowercase();
-        let facts = out.config.iter().find(|c| super::diagnose::identities(&c.facts).contains(&first))?;
+        let facts = &out.config.iter().find(|c| super::diagnose::identities(&c.facts).contains(&first))?.facts;
         given
             .iter()
-            .find(|(_, a)| a.host == facts.facts.host && a.https_port == facts.facts.https_port)
-            .map(|(side, a)| (*side, *a))
+            .find(|(_, a)| a.host == facts.host && a.https_port == facts.https_port)
+            .map(|(side, a)| (*side, *a, facts))
     };
+    let facts_of =
+        |a: &Access| out.config.iter().map(|c| &c.facts).find(|f| f.host == a.host && f.https_port == a.https_port);
     let hubs: Vec<&Access> = given.iter().filter(|(s, _)| *s == Side::Hub).map(|(_, a)| *a).collect();
     let mut hints = Vec::new();
     for (i, p) in out.analysis.pairs.iter().enumerate() {
@@ -54,16 +58,14 @@ pub fn point_at_join(out: &mut Outcome, given: &[(Side, &Access)], configured: O
         if expired {
             continue;
         }
-        let Some((client_side, client)) = access_of(&p.spoke_name) else { continue };
+        let Some((client_side, client, client_facts)) = access_of(&p.spoke_name) else { continue };
         // A spoke registered to a spoke joins the hub of the check.
         let server = match (code, hubs.as_slice()) {
-            ("registered_to_spoke", [hub]) => *hub,
-            ("registered_to_spoke", _) => continue,
-            _ => match access_of(&p.hub_name) {
-                Some((_, a)) => a,
-                None => continue,
-            },
+            ("registered_to_spoke", [hub]) => facts_of(hub).map(|f| (*hub, f)),
+            ("registered_to_spoke", _) => None,
+            _ => access_of(&p.hub_name).map(|(_, a, f)| (a, f)),
         };
+        let Some((server, server_facts)) = server else { continue };
         let method = p.method.method.or(configured).or(match p.method.candidates.as_slice() {
             [only] => Some(*only),
             _ => None,
@@ -73,12 +75,17 @@ pub fn point_at_join(out: &mut Outcome, given: &[(Side, &Access)], configured: O
             |m| format!(" --method {}", m.as_str()),
         );
         let other = if client_side == Side::Hub { "--hub" } else { "--spoke" };
+        let ports = if other_ports(server) || other_ports(client) {
+            " (with the ports you gave the check: HOST:SSH_PORT:HTTPS_PORT)"
+        } else {
+            ""
+        };
         hints.push((
             i,
             format!(
-                " To plan these changes: `ils-doctor join --hub {} {other} {}{method_words}` (it changes nothing; --apply makes them, `ils-doctor undo` takes them back).",
-                spec(server),
-                spec(client)
+                " To plan these changes: `ils-doctor join --hub {} {other} {}{method_words}`{ports} (it changes nothing; --apply makes them, `ils-doctor undo` takes them back).",
+                name(server_facts),
+                name(client_facts)
             ),
         ));
     }
