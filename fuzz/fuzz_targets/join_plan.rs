@@ -4,7 +4,7 @@
 //! no step when refused, the check last when there are changes.
 #![no_main]
 use ils_doctor::analyze::Method;
-use ils_doctor::collect::{certs, facts};
+use ils_doctor::parse::{facts, trust as certs};
 use ils_doctor::configure::model::{Operation, PlanStatus};
 use ils_doctor::configure::plan::{plan, Found, Input};
 use ils_doctor::parse::cert;

@@ -125,12 +125,12 @@ impl Publisher {
     /// The ILS service's state as `utils service list` prints it (`STARTED`, `STOPPED (...)`).
     pub async fn ils_state(&mut self) -> Result<Option<String>, SshError> {
         let out = self.ssh.run("utils service list").await?;
-        Ok(super::facts::service_state(&out, super::facts::ILS_SERVICE))
+        Ok(crate::parse::facts::service_state(&out, crate::parse::facts::ILS_SERVICE))
     }
 
     /// The tomcat-trust entries (`show cert list trust`).
-    pub async fn trust_entries(&mut self) -> Result<Vec<super::certs::TrustEntry>, SshError> {
-        Ok(super::certs::trust_list(&self.ssh.run("show cert list trust").await?))
+    pub async fn trust_entries(&mut self) -> Result<Vec<crate::parse::trust::TrustEntry>, SshError> {
+        Ok(crate::parse::trust::trust_list(&self.ssh.run("show cert list trust").await?))
     }
 
     /// `set cert import trust tomcat`, pasting `pem` when asked (docs/cucm-notes.md#cert-import);

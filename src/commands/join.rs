@@ -201,5 +201,5 @@ fn result_text(plan: &Plan, a: &Applied) -> String {
     } else if a.done() {
         out.push_str("`ils-doctor undo` takes these changes back.\n");
     }
-    out.lines().map(crate::report::terminal::clean).collect::<Vec<_>>().join("\n") + "\n"
+    out.lines().map(crate::untrusted::clean).collect::<Vec<_>>().join("\n") + "\n"
 }

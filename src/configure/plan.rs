@@ -25,9 +25,9 @@ use chrono::NaiveDateTime;
 use super::model::{Before, CertRef, Link, Operation, Plan, PlanStatus, Publisher, Refusal, Step, SCHEMA};
 use crate::analyze::preflight::{self, Direction, Handshake};
 use crate::analyze::Method;
-use crate::collect::facts::Facts;
 use crate::connect::envelope::IlsSettings;
 use crate::parse::cert::{same_name, CertInfo, Validity};
+use crate::parse::facts::Facts;
 
 /// The GUI's labels for the roles (docs/cucm-notes.md#update-ils-config) [3P].
 pub const HUB_ROLE: &str = "Hub Cluster";
@@ -740,9 +740,9 @@ fn summary(status: PlanStatus, input: &Input<'_>, hub: &Side<'_>, client: &Side<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::certs::{TrustEntry, TrustedCert};
     use crate::configure::model::PlanStatus;
     use crate::parse::cert::CertSource;
+    use crate::parse::trust::{TrustEntry, TrustedCert};
 
     fn day(y: i32) -> NaiveDateTime {
         chrono::NaiveDate::from_ymd_opt(y, 1, 1).unwrap().and_hms_opt(0, 0, 0).unwrap()

@@ -59,5 +59,5 @@ pub fn render(plan: &Plan, apply_hint: Option<&str>) -> String {
         let _ = writeln!(out, "\nNothing was changed. To make these changes: {cmd}");
     }
     // Names and certificate subjects come from the publishers: control characters escaped.
-    out.lines().map(crate::report::terminal::clean).collect::<Vec<_>>().join("\n") + "\n"
+    out.lines().map(crate::untrusted::clean).collect::<Vec<_>>().join("\n") + "\n"
 }

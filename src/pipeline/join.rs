@@ -16,7 +16,6 @@ use crate::analyze::model::Pair;
 use crate::analyze::network::identities;
 use crate::analyze::{Catalog, Method, Status};
 use crate::collect::download::Progress;
-use crate::collect::facts::Facts;
 use crate::collect::publisher::{Access, Publisher, PublisherError};
 use crate::collect::trace_level::{Owner, Reach};
 use crate::configure::journal::{self, Apply, Change, Entry, Journal, JournalError, Reached, State};
@@ -24,6 +23,7 @@ use crate::configure::model::{Operation, Plan, PlanStatus, Step};
 use crate::configure::plan::{self, Found, Input};
 use crate::connect::envelope;
 use crate::parse::cert::CertInfo;
+use crate::parse::facts::Facts;
 use crate::secret::Secret;
 
 /// Everything `join` needs, validated.

@@ -5,8 +5,8 @@
 
 use super::diagnose::Outcome;
 use crate::analyze::{Method, Side};
-use crate::collect::facts::Facts;
 use crate::collect::publisher::Access;
+use crate::parse::facts::Facts;
 
 /// Causes a join's settings, certificates or service start fix (an expired certificate, a
 /// duplicate Cluster ID or an unreachable hub are not among them).
