@@ -43,6 +43,7 @@ fn tool_cfgs() {
         ("missing_chromium", chromium),
         ("missing_zsh", runs("zsh", &["--version"])),
         ("missing_fish", runs("fish", &["--version"])),
+        ("missing_lxml", runs("python3", &["-c", "import lxml.etree"])),
     ] {
         println!("cargo:rustc-check-cfg=cfg({cfg})");
         if !present && !ci {

@@ -59,6 +59,13 @@ pub enum Command {
     /// Show the recorded audit runs per cluster and link (the trend), from the history database.
     #[command(after_help = HISTORY_EXAMPLES)]
     History(HistoryArgs),
+    /// Plan an ILS join of a spoke to its hub (or of a hub to another hub) and, with --apply,
+    /// make it: roles, Registration Server, authentication, certificates, then a check.
+    #[command(after_help = JOIN_EXAMPLES)]
+    Join(Box<JoinArgs>),
+    /// Take back what the last `join --apply` changed, from the join journal.
+    #[command(after_help = UNDO_EXAMPLES)]
+    Undo(UndoArgs),
     /// Put back the ILS trace levels a run left raised (from the journal).
     #[command(after_help = RESTORE_EXAMPLES)]
     Restore(RestoreArgs),
@@ -166,6 +173,52 @@ Examples:
 
 Entries held by a running ils-doctor are left to it. Exit code 3 when a level could not be put
 back; the journal keeps it for the next run.";
+
+const JOIN_EXAMPLES: &str = "\
+Examples:
+  What joining a spoke to its hub with a password (method 1) would change; nothing is changed:
+    ils-doctor join --hub cucm-hub.example.com --spoke cucm-spoke.example.com --method password
+
+  The same plan as JSON (the contract ils-doctor/join-plan/1), for a change ticket or a script:
+    ils-doctor join --hub hub --spoke spoke --method tls --format json -o plan.json
+
+  Make the changes: the plan is shown and confirmed on the terminal, each change journalled before
+  it is made, then a check with a forced registration (the ILS password from ILS_DOCTOR_ILS_PASSWORD,
+  `ils-doctor credentials set HUB --kind ils`, or a prompt; never the command line):
+    ils-doctor join --hub hub --spoke spoke --method password --apply
+
+  From a script (no question), reading first what the traces show (which hub the spoke dials, the
+  method in use: what undo can then put back, and an empty plan when the link already works):
+    ils-doctor join --hub hub --spoke spoke --method password --check-first --apply --yes
+
+  TLS with password (method 3) with CA-signed Tomcat certificates, the CA given for tomcat-trust:
+    ils-doctor join --hub hub --spoke spoke --method tls_with_password --ca-cert corp-root.pem
+
+  A second hub joining the first (the hubs then mesh):
+    ils-doctor join --hub cucm-hub-a.example.com --hub cucm-hub-b.example.com --method password
+
+  Take the last apply back:
+    ils-doctor undo
+
+Exit codes: without --apply, 0 nothing to change, 2 changes needed, 3 no plan can work (the
+reason is printed) or an error. With --apply, 0 applied and the check says the link is OK, 1 the
+check warns, 2 the check says critical, 3 stopped (an error, Ctrl-C, SIGTERM: the journal says
+what was made, `ils-doctor undo` takes it back).";
+
+const UNDO_EXAMPLES: &str = "\
+Examples:
+  Take back what the last `ils-doctor join --apply` changed (asks first on a terminal):
+    ils-doctor undo
+
+  From a script, putting the spoke's old ILS password back too (it can only be given: no
+  publisher shows it):
+    ILS_DOCTOR_PREVIOUS_ILS_PASSWORD_CUCMx2dSPOKE_EXAMPLE_COM=... ils-doctor undo --yes
+
+Undo deletes the tomcat-trust entries the join imported, stops a service it started, writes back
+the ILS role and whatever a check's traces showed of the settings before, and restarts ILS. What
+was never readable (the password, Use TLS / Use Password, the Registration Server without
+--check-first) stays as the join set it, and undo says so. Exit code 0 when everything it could
+undo is undone, 3 otherwise (the journal keeps the rest for the next undo).";
 
 const TRUST_EXAMPLES: &str = "\
 Examples:
@@ -604,6 +657,84 @@ pub struct DemoArgs {
     pub keep: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub out: OutputArgs,
+}
+
+/// How a join plan is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanFormat {
+    /// For a person or a change ticket: each step, why, its undo, what cannot be known.
+    Text,
+    /// The contract ils-doctor/join-plan/1 (docs/json-contract.md).
+    Json,
+}
+
+/// `join`: plan, and with `--apply` make, the configuration of one ILS link.
+#[derive(Debug, Args)]
+pub struct JoinArgs {
+    /// The hub the other cluster registers to: HOST, HOST:SSH_PORT or HOST:SSH_PORT:HTTPS_PORT.
+    /// Given twice, the second hub joins the first (a hub-to-hub link; the hubs then mesh).
+    #[arg(long, value_name = "HOST", action = ArgAction::Append, required = true)]
+    pub hub: Vec<String>,
+    /// The spoke that registers to the hub (same forms).
+    #[arg(long, value_name = "HOST")]
+    pub spoke: Option<String>,
+    /// The ILS authentication method to configure (technote 200694).
+    #[arg(long, value_name = "METHOD")]
+    pub method: Method,
+    /// Make the changes (the plan is shown and confirmed first); without it nothing is changed.
+    #[arg(long)]
+    pub apply: bool,
+    /// With --apply: do not ask (for scripts).
+    #[arg(long, requires = "apply")]
+    pub yes: bool,
+    /// Run the full check first (raises and restores the ILS trace level, restarts ILS on the
+    /// registering side), so the plan knows what the traces show: which cluster the registering
+    /// side dials, the method in use, whether the link already works.
+    #[arg(long)]
+    pub check_first: bool,
+    /// A CA certificate (PEM: the root, and intermediates) for methods 3 and 4, imported into a
+    /// tomcat-trust that lacks it (repeatable).
+    #[arg(long, value_name = "FILE", action = ArgAction::Append)]
+    pub ca_cert: Vec<PathBuf>,
+    /// "Synchronize Clusters Every" to write, in minutes (it cannot be read back).
+    #[arg(long, value_name = "MINUTES", default_value_t = crate::configure::plan::DEFAULT_SYNC_MINUTES, value_parser = clap::value_parser!(u32).range(1..=10080))]
+    pub sync_minutes: u32,
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// The join journal [default: $XDG_STATE_HOME/ils-doctor/join-journal.json].
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// The trace-level journal of the checks [default: $XDG_STATE_HOME/ils-doctor/trace-journal.json].
+    #[arg(long, value_name = "FILE")]
+    pub trace_journal: Option<PathBuf>,
+    /// How long each check waits for the registration.
+    #[arg(long, default_value = "5m", value_name = "DURATION")]
+    pub capture: String,
+    /// Time between two looks at the traces during a check.
+    #[arg(long, value_name = "DURATION", default_value = "10s", hide = true)]
+    pub poll: String,
+    /// Where the checks keep the traces they download [default: ./ils-doctor-<time>].
+    #[arg(long, value_name = "DIR")]
+    pub download_dir: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+    /// Write the plan (or the result of --apply) to FILE instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `undo`: take back the last apply.
+#[derive(Debug, Args)]
+pub struct UndoArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// The join journal [default: $XDG_STATE_HOME/ils-doctor/join-journal.json].
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// Do not ask (for scripts).
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]

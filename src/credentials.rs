@@ -21,6 +21,9 @@ pub enum Kind {
     Admin,
     /// The application user (AXL and Serviceability APIs).
     App,
+    /// The ILS password `join` sets on both clusters (ILS Configuration > ILS Authentication),
+    /// stored under the hub's name.
+    Ils,
 }
 
 impl Kind {
@@ -28,12 +31,14 @@ impl Kind {
         match self {
             Kind::Admin => "ADMIN",
             Kind::App => "APP",
+            Kind::Ils => "ILS",
         }
     }
     fn label(self) -> &'static str {
         match self {
             Kind::Admin => "admin",
             Kind::App => "app",
+            Kind::Ils => "ils",
         }
     }
 }
@@ -113,6 +118,15 @@ pub fn from_keyring(user: &str) -> Result<Secret, CredentialError> {
         .map_err(|e| CredentialError::Keyring(format!("entry {KEYRING_SERVICE}/{user}: {e}")))
 }
 
+/// What a kind of password is called in prompts and errors.
+fn what(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Admin => "OS administrator",
+        Kind::App => "application user",
+        Kind::Ils => "ILS",
+    }
+}
+
 fn lookup(kind: Kind, host: &str, prompt: bool) -> Result<Secret, CredentialError> {
     let own = env_name(kind, Some(host));
     if let Some(v) = env_value(&own) {
@@ -135,13 +149,17 @@ fn lookup(kind: Kind, host: &str, prompt: bool) -> Result<Secret, CredentialErro
         return Ok(Secret::new(p));
     }
     if prompt && std::io::stdin().is_terminal() {
-        let what = if kind == Kind::Admin { "OS administrator (SSH)" } else { "application user (AXL)" };
+        let what = match kind {
+            Kind::Admin => "OS administrator (SSH)",
+            Kind::App => "application user (AXL)",
+            Kind::Ils => "ILS",
+        };
         let p = rpassword::prompt_password(format!("{what} password for {host}: "))
             .map_err(|e| CredentialError::Prompt(e.to_string()))?;
         return Ok(Secret::new(p));
     }
     Err(CredentialError::Missing {
-        what: if kind == Kind::Admin { "OS administrator" } else { "application user" },
+        what: what(kind),
         host: host.to_string(),
         per_host: env_name(kind, Some(host)),
         shared: env_name(kind, None),
@@ -154,7 +172,7 @@ fn lookup(kind: Kind, host: &str, prompt: bool) -> Result<Secret, CredentialErro
 pub fn by_reference(reference: &str, kind: Kind, host: &str) -> Result<Secret, CredentialError> {
     if let Some(var) = reference.strip_prefix("env:") {
         return env_value(var).ok_or_else(|| CredentialError::ReferenceMissing {
-            what: if kind == Kind::Admin { "OS administrator" } else { "application user" },
+            what: what(kind),
             host: host.to_string(),
             var: var.to_string(),
         });
@@ -163,6 +181,48 @@ pub fn by_reference(reference: &str, kind: Kind, host: &str) -> Result<Secret, C
         return from_keyring(entry);
     }
     password(kind, host)
+}
+
+/// The ILS password to set on the clusters of a join whose hub is `hub`, and where it came from
+/// (a reference for the join journal, never the password): `ILS_DOCTOR_ILS_PASSWORD_<HUB>`,
+/// `ILS_DOCTOR_ILS_PASSWORD`, the keyring entry `ils@<hub>`, or, on a terminal, a prompt asked
+/// twice (as the GUI's Password and Confirm Password).
+pub fn ils_password(hub: &str) -> Result<(Secret, String), CredentialError> {
+    for name in [env_name(Kind::Ils, Some(hub)), env_name(Kind::Ils, None)] {
+        if let Some(v) = env_value(&name) {
+            return Ok((v, format!("env:{name}")));
+        }
+    }
+    let entry_name = format!("{}@{hub}", Kind::Ils.label());
+    if let Ok(p) = from_keyring(&entry_name) {
+        return Ok((p, format!("keyring:{entry_name}")));
+    }
+    if std::io::stdin().is_terminal() {
+        let ask = |q: &str| rpassword::prompt_password(q).map_err(|e| CredentialError::Prompt(e.to_string()));
+        let first = ask("ILS password to set on both clusters: ")?;
+        let again = ask("the same ILS password again: ")?;
+        if first != again {
+            return Err(CredentialError::Prompt("the two ILS passwords differ; nothing was changed".into()));
+        }
+        if first.is_empty() {
+            return Err(CredentialError::Prompt("an empty ILS password; nothing was changed".into()));
+        }
+        return Ok((Secret::new(first), "prompt".into()));
+    }
+    Err(CredentialError::Missing {
+        what: what(Kind::Ils),
+        host: hub.to_string(),
+        per_host: env_name(Kind::Ils, Some(hub)),
+        shared: env_name(Kind::Ils, None),
+        kind: Kind::Ils.label(),
+    })
+}
+
+/// An ILS password in force before a join, for `undo` to put back: `ILS_DOCTOR_PREVIOUS_ILS_PASSWORD_<HOST>`
+/// or `ILS_DOCTOR_PREVIOUS_ILS_PASSWORD` (it can be given only: a publisher never shows it).
+pub fn previous_ils_password(host: &str) -> Option<Secret> {
+    env_value(&format!("ILS_DOCTOR_PREVIOUS_ILS_PASSWORD_{}", host_env_word(host)))
+        .or_else(|| env_value("ILS_DOCTOR_PREVIOUS_ILS_PASSWORD"))
 }
 
 /// Stores a password in the keyring (asked for without echo).

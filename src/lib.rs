@@ -8,7 +8,8 @@
 //! - `parse` (pure: SDL lines, CLI outputs, certificates, trace level names → plain values);
 //! - `collect` (facts, trace levels, trace files: fetches with `connect`, builds `parse`'s values);
 //! - `analyze` (pure: signatures → attempts → diagnoses; takes `parse`'s values, never `collect`);
-//! - `report` (terminal, JSON, Markdown, HTML, from the analysis);
+//! - `report` (terminal, JSON, Markdown, HTML, from the analysis) and, beside it, `configure`
+//!   (a join's plan from both sides' facts and the certificate check, and its journal);
 //! - `bundle` (support bundles), `pipeline` (wires them once), `audit` (the pipeline over an
 //!   inventory), `cli`, and `commands`, the thin subcommands on top; `exit` maps their results
 //!   to exit codes.
@@ -28,6 +29,7 @@ pub mod bundle;
 pub mod cli;
 pub mod collect;
 pub mod commands;
+pub mod configure;
 pub mod connect;
 pub mod credentials;
 pub mod exit;

@@ -85,17 +85,6 @@ fn command(net: &Net, kind: Kind) -> Command {
     }
 }
 
-fn wait(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
-    let started = Instant::now();
-    loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            return st;
-        }
-        assert!(started.elapsed() < limit, "the run did not end within {limit:?}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 fn signal(child: &Child, sig: rustix::process::Signal) {
     let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
     // The child may have ended already: then there is nothing to interrupt.
@@ -124,7 +113,7 @@ fn one(net: &Net, kind: Kind, end: End, delay: Duration, next_is_restore: bool) 
         End::Term => signal(&child, rustix::process::Signal::TERM),
         End::Panic => {}
     }
-    let status = wait(&mut child, Duration::from_secs(120));
+    let status = support::live::wait_child(&mut child, Duration::from_secs(120));
     let mut follow = "none";
     if end == End::Kill {
         // A request the killed run sent may still be handled by the publisher: let it land.

@@ -181,6 +181,8 @@ const JOBS: &[(&str, &str)] = &[
     ("collect", "support bundle"),
     ("audit", "inventory"),
     ("history", "audit runs"),
+    ("join", "ILS join"),
+    ("undo", "join --apply"),
     ("restore", "trace levels"),
     ("trust", "certificate"),
     ("credentials", "keyring"),

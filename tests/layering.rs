@@ -17,6 +17,7 @@ const RANKS: &[(&str, u8)] = &[
     ("collect", 3),
     ("analyze", 4),
     ("report", 5),
+    ("configure", 5),
     ("bundle", 6),
     ("credentials", 6),
     ("pipeline", 7),

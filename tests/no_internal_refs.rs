@@ -17,6 +17,7 @@ const FORBIDDEN: &[&str] = &[
     "research §",
     "cucm-ils.md",
     "cucm-apis.md",
+    "cucm-configure",
     "cucm-facts",
     "field-notes",
     "shared/research",

@@ -255,6 +255,20 @@ impl World {
         }
     }
 
+    /// Starts, stops or restarts `cluster`'s ILS service (`utils service ...`, Control Center).
+    /// A (re)start reads the configuration saved since (updateIlsConfig, imported or deleted
+    /// trust entries): the running service knows only what it read when it started
+    /// (docs/cucm-notes.md#join-restart) [I].
+    pub fn control_ils(&mut self, cluster: &str, state: crate::scenario::ServiceState) -> bool {
+        self.engine.advance_to(chrono::Utc::now());
+        if state == crate::scenario::ServiceState::Started {
+            if let Some(c) = self.scenario.cluster(cluster).cloned() {
+                self.engine.reload(cluster, &c);
+            }
+        }
+        self.engine.control_service(cluster, state)
+    }
+
     /// The database of `cluster` with the live ILS trace level filled in.
     pub fn db(&mut self, cluster: &str) -> Option<&Db> {
         let level = self.engine.trace_level(cluster)?;

@@ -130,7 +130,12 @@ impl Latency {
         {
             // Only these wait for the service; `utils service list` is an ordinary command.
             d.service_restart_ms
-        } else if l.is_empty() || l.starts_with("set cli") {
+        } else if l.is_empty()
+            || l.starts_with("set cli")
+            || l.starts_with("-----")
+            || !l.contains(' ') && l.len() >= 40
+        {
+            // Pasted certificate lines (base64, BEGIN/END) are read, not run.
             0
         } else {
             d.cli_command_ms
@@ -442,6 +447,11 @@ pub struct Access {
     /// answers it 403 (docs/cucm-notes.md#axl-get).
     #[serde(default)]
     pub no_axl_role_user: Option<String>,
+    /// An application user with the right password and only the read-only AXL role: reads
+    /// work, writes (updateIlsConfig, updateProcessNodeService, executeSQLUpdate) get 401
+    /// (docs/cucm-notes.md#axl-transport).
+    #[serde(default)]
+    pub read_only_axl_user: Option<String>,
     /// The SSH algorithms the publisher offers (docs/cucm-notes.md#ssh-algorithms).
     #[serde(default)]
     pub ssh_profile: SshProfile,
@@ -533,6 +543,7 @@ impl Default for Access {
             cli_start_delay_ms: 0,
             banner: None,
             no_axl_role_user: None,
+            read_only_axl_user: None,
             ssh_profile: SshProfile::Modern,
             ssh_restricted: SshRestricted::default(),
         }
@@ -644,6 +655,9 @@ pub struct Faults {
     /// The text of the SOAP faults of [`Faults::soap_fault_operations`] (terminal escapes,
     /// bidirectional controls: what a hostile publisher could send).
     pub fault_text: Option<String>,
+    /// `set cert import trust tomcat` takes the pasted certificate and refuses it (no trust
+    /// entry is added; the wording is invented, docs/cucm-notes.md#cert-import).
+    pub refuse_cert_import: bool,
 }
 
 /// The path of the extra file of [`Faults::bench_file_bytes`].

@@ -224,6 +224,19 @@ impl Engine {
         self.control_service(cluster, state)
     }
 
+    /// Replaces what a cluster's running ILS service knows of its configuration (ILS settings,
+    /// role, tomcat-trust) with `cfg`: what the service reads when it starts
+    /// (docs/cucm-notes.md#join-restart) [I]. The PeerInfoVector learned so far is kept.
+    pub fn reload(&mut self, cluster: &str, cfg: &Cluster) -> bool {
+        match self.idx(cluster).and_then(|i| self.states.get_mut(i)) {
+            Some(s) => {
+                s.cfg = cfg.clone();
+                true
+            }
+            None => false,
+        }
+    }
+
     /// True once `cluster` has registered to its registration server.
     pub fn is_registered(&self, cluster: &str) -> bool {
         self.idx(cluster).and_then(|i| self.states.get(i)).is_some_and(|s| s.registered)

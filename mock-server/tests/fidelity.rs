@@ -68,7 +68,8 @@ fn zeep_with_ciscos_wsdls() {
         assert!(
             stdout.contains("OK executeSQLQuery")
                 && stdout.contains("OK updateProcessNodeService")
-                && stdout.contains("OK listProcessNode"),
+                && stdout.contains("OK listProcessNode")
+                && stdout.contains("OK updateIlsConfig"),
             "{stdout}"
         );
     }

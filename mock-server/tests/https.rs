@@ -517,10 +517,18 @@ fn update_ils_config_reaches_the_simulator() {
     let body = "<role>Spoke Cluster</role><registrationServer>cucm-hub.example.com</registrationServer><activateIls>true</activateIls><synchronizeClustersEvery>10</synchronizeClustersEvery><activatedServers></activatedServers><deactivatedServers></deactivatedServers><useTls>false</useTls><enableUsePassword>true</enableUsePassword><usePassword>ils-Secret1</usePassword>";
     let t = axl(&c, &spoke, "14.0", "updateIlsConfig", body).text().unwrap();
     assert!(t.contains("<return>true</return>"), "{t}");
+    // Saved, but the running service reads it only when it restarts.
+    std::thread::sleep(Duration::from_millis(2500));
+    assert!(!r.with_world(|w| w.engine.is_registered("spoke")), "registered before the restart");
+    r.with_world(|w| w.control_ils("spoke", mock_server::scenario::ServiceState::Started));
     assert!(r.wait_for(Duration::from_secs(10), |w| w.engine.is_registered("spoke")));
-    let bad =
-        axl(&c, &spoke, "14.0", "updateIlsConfig", "<registrationServer>nowhere.example.com</registrationServer>");
+    let bad = axl(&c, &spoke, "14.0", "updateIlsConfig", &body.replace("cucm-hub.example.com", "nowhere.example.com"));
     assert_eq!(bad.status().as_u16(), 500);
+    assert!(bad.text().unwrap().contains("registrationServer was not found"));
+    // Eight of the nine fields: the schema refuses it.
+    let short = axl(&c, &spoke, "14.0", "updateIlsConfig", &body.replace("<activateIls>true</activateIls>", ""));
+    let t = short.text().unwrap();
+    assert!(t.contains("cvc-complex-type.2.4.a") && t.contains("synchronizeClustersEvery"), "{t}");
 }
 
 #[test]
@@ -584,4 +592,28 @@ fn axl_get_page_realm_role_and_trailing_slash() {
         assert_eq!(v.status().as_u16(), 302, "post={post}");
         assert_eq!(v.headers().get("location").unwrap(), "/axl/");
     }
+}
+
+#[test]
+fn a_read_only_axl_user_reads_but_its_writes_get_401() {
+    let mut s = scenario("m1-password-mismatch");
+    for c in &mut s.clusters {
+        c.access.read_only_axl_user = Some("axlread".into());
+    }
+    let (r, _d) = run(s);
+    let p = r.publisher("spoke").unwrap().clone();
+    let c = insecure();
+    let call = |op: &str, inner: &str| {
+        c.post(format!("https://{}/axl/", p.https))
+            .basic_auth("axlread", Some(&p.password))
+            .header("SOAPAction", format!("\"CUCM:DB ver=14.0 {op}\""))
+            .body(axl_body("14.0", op, inner))
+            .send()
+            .unwrap()
+    };
+    assert_eq!(call("getIlsConfig", "<returnedTags><role/></returnedTags>").status().as_u16(), 200);
+    let body = "<role>Spoke Cluster</role><registrationServer>cucm-hub.example.com</registrationServer><activateIls>true</activateIls><synchronizeClustersEvery>10</synchronizeClustersEvery><activatedServers></activatedServers><deactivatedServers></deactivatedServers><useTls>false</useTls><enableUsePassword>true</enableUsePassword><usePassword>ils-Secret1</usePassword>";
+    let w = call("updateIlsConfig", body);
+    assert_eq!(w.status().as_u16(), 401);
+    assert_eq!(r.with_world(|w| w.scenario.cluster("spoke").unwrap().ils.password.clone()), "wrong-Secret2");
 }

@@ -8,4 +8,5 @@ pub mod download;
 pub mod facts;
 pub mod local;
 pub mod publisher;
+pub mod state_file;
 pub mod trace_level;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::connect::record::{Recorder, Recording};
 use crate::connect::soap::{HttpsTarget, SoapClient, SoapError};
-use crate::connect::ssh::{SshError, SshSession, SshTarget, Timeouts};
+use crate::connect::ssh::{Answers, SshError, SshSession, SshTarget, Timeouts};
 use crate::connect::tls::TlsMode;
 use crate::secret::Secret;
 
@@ -43,6 +43,9 @@ impl Access {
         self.record.as_ref().map(|r| r.publisher(&self.host, self.ssh_port, self.https_port))
     }
 }
+
+/// What `set cert import trust` prints when it took the certificate [C: CLI Reference].
+pub const IMPORTED: &str = "Successfully imported certificate";
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublisherError {
@@ -112,6 +115,35 @@ impl Publisher {
     /// Starts a stopped ILS service (`--start-stopped`).
     pub async fn start_ils(&mut self) -> Result<String, SshError> {
         self.ssh.run("utils service start Cisco Intercluster Lookup Service").await
+    }
+
+    /// Stops the ILS service (undo of a start).
+    pub async fn stop_ils(&mut self) -> Result<String, SshError> {
+        self.ssh.run("utils service stop Cisco Intercluster Lookup Service").await
+    }
+
+    /// The ILS service's state as `utils service list` prints it (`STARTED`, `STOPPED (...)`).
+    pub async fn ils_state(&mut self) -> Result<Option<String>, SshError> {
+        let out = self.ssh.run("utils service list").await?;
+        Ok(crate::parse::facts::service_state(&out, crate::parse::facts::ILS_SERVICE))
+    }
+
+    /// The tomcat-trust entries (`show cert list trust`).
+    pub async fn trust_entries(&mut self) -> Result<Vec<crate::parse::trust::TrustEntry>, SshError> {
+        Ok(crate::parse::trust::trust_list(&self.ssh.run("show cert list trust").await?))
+    }
+
+    /// `set cert import trust tomcat`, pasting `pem` when asked (docs/cucm-notes.md#cert-import);
+    /// the CLI's answer. Success is Cisco's own text; anything else is the publisher's refusal.
+    pub async fn import_trust(&mut self, pem: &str) -> Result<Result<String, String>, SshError> {
+        let out = self.ssh.run_with("set cert import trust tomcat", Answers::Paste(pem)).await?;
+        Ok(if out.contains(IMPORTED) { Ok(out) } else { Err(out) })
+    }
+
+    /// `set cert delete tomcat-trust FILE`, answering `yes` to its question if it asks one
+    /// (docs/cucm-notes.md#cert-import); the CLI's answer.
+    pub async fn delete_trust(&mut self, file_name: &str) -> Result<String, SshError> {
+        self.ssh.run_with(&format!("set cert delete tomcat-trust {file_name}"), Answers::ConfirmYes).await
     }
 
     pub async fn close(self) {

@@ -10,12 +10,12 @@
 //! `typetracelevelgrouping` when it has the row.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use super::publisher::Publisher;
+use super::state_file;
 use crate::connect::envelope::TraceSettings;
 use crate::connect::soap::{SoapClient, SoapError};
 use crate::parse::facts::ILS_SERVICE;
@@ -145,31 +145,6 @@ pub enum JournalError {
     Io { path: String, reason: String },
 }
 
-/// An exclusive advisory lock (`flock`) on `<journal>.lock`, held while one writer reads,
-/// merges and replaces the journal; released on drop.
-struct Lock {
-    _file: std::fs::File,
-}
-
-fn lock(path: &Path) -> Result<Lock, JournalError> {
-    let err = |e: std::io::Error| JournalError::Io { path: path.display().to_string(), reason: e.to_string() };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(err)?;
-    }
-    let mut name = path.as_os_str().to_owned();
-    name.push(".lock");
-    let mut opts = std::fs::OpenOptions::new();
-    opts.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let file = opts.open(PathBuf::from(name)).map_err(err)?;
-    rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive).map_err(|e| err(std::io::Error::from(e)))?;
-    Ok(Lock { _file: file })
-}
-
 impl Journal {
     pub fn key(host: &str, https_port: u16) -> String {
         format!("{host}:{https_port}")
@@ -177,81 +152,26 @@ impl Journal {
 
     /// Reads the journal (a snapshot: changes go through [`Journal::update`]).
     pub fn load(path: &Path) -> Result<Journal, JournalError> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => serde_json::from_str(&text).map_err(|e| JournalError::Io {
-                path: path.display().to_string(),
-                reason: format!("unreadable ({e})"),
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Journal::default()),
-            Err(e) => Err(JournalError::Io { path: path.display().to_string(), reason: e.to_string() }),
-        }
+        state_file::load(path).map_err(|reason| JournalError::Io { path: path.display().to_string(), reason })
     }
 
     /// Changes the journal on disk under its lock: reads what is there now (other runs' entries
     /// included), applies `change`, and writes the result. Each writer changes only its own
-    /// entries, so concurrent runs never undo each other.
+    /// entries, so concurrent runs never undo each other. The file names hosts, never a
+    /// password (`state_file`: 0600, replaced atomically).
     pub fn update<R>(path: &Path, change: impl FnOnce(&mut Journal) -> R) -> Result<R, JournalError> {
-        let _lock = lock(path)?;
+        let err = |e: std::io::Error| JournalError::Io { path: path.display().to_string(), reason: e.to_string() };
+        let _lock = state_file::lock(path).map_err(err)?;
         let mut journal = Journal::load(path)?;
         let r = change(&mut journal);
-        journal.save(path)?;
+        state_file::save(path, &journal, journal.entries.is_empty()).map_err(err)?;
         Ok(r)
-    }
-
-    /// Writes the journal atomically with mode 0600 (it names hosts, never a password): a
-    /// temporary file of a name unique to this writer, fsynced, renamed over the journal, and the
-    /// folder fsynced so that the rename survives a power cut. Callers hold the lock
-    /// ([`Journal::update`]).
-    fn save(&self, path: &Path) -> Result<(), JournalError> {
-        let err = |e: std::io::Error| JournalError::Io { path: path.display().to_string(), reason: e.to_string() };
-        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(err)?;
-        if self.entries.is_empty() {
-            match std::fs::remove_file(path) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(err(e)),
-                _ => {}
-            }
-            return sync_dir(dir).map_err(err);
-        }
-        let prefix = format!(".{}.", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
-        let suffix = format!(".{}.tmp", std::process::id());
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(&prefix).suffix(&suffix);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            builder.permissions(std::fs::Permissions::from_mode(0o600));
-        }
-        let mut tmp = builder.tempfile_in(dir).map_err(err)?;
-        let text = serde_json::to_string_pretty(self).map_err(|e| err(std::io::Error::other(e)))?;
-        tmp.write_all(text.as_bytes()).map_err(err)?;
-        tmp.as_file().sync_all().map_err(err)?;
-        tmp.persist(path).map_err(|e| err(e.error))?;
-        sync_dir(dir).map_err(err)
-    }
-}
-
-/// fsync of a folder: makes a rename or removal in it durable (a no-op where folders cannot be
-/// opened).
-fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        std::fs::File::open(dir)?.sync_all()
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = dir;
-        Ok(())
     }
 }
 
 /// The default journal location: `$XDG_STATE_HOME/ils-doctor/trace-journal.json`.
 pub fn default_journal_path() -> PathBuf {
-    let base = std::env::var_os("XDG_STATE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
-        .unwrap_or_else(std::env::temp_dir);
-    base.join("ils-doctor").join("trace-journal.json")
+    state_file::default_path("trace-journal.json")
 }
 
 /// The ILS service's trace levels as this publisher names them (`typetracelevelgrouping`);

@@ -9,11 +9,13 @@ pub mod collect;
 pub mod credentials;
 pub mod demo;
 pub mod history;
+pub mod join;
 pub mod restore;
 pub mod shared;
 pub mod signatures;
 pub mod transcript;
 pub mod trust;
+pub mod undo;
 
 use crate::cli::{Cli, Command};
 
@@ -26,6 +28,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Demo(args) => demo::run(args),
         Command::Audit(args) => audit::run(*args),
         Command::History(args) => history::run(args),
+        Command::Join(args) => join::run(*args),
+        Command::Undo(args) => undo::run(args),
         Command::Restore(args) => restore::run(args),
         Command::Trust(args) => trust::run(args),
         Command::Credentials(args) => credentials::run(args),

@@ -131,6 +131,24 @@ pub fn report(out: &OutputArgs, outcome: &session::Outcome) -> anyhow::Result<u8
     Ok(outcome.analysis.exit_code)
 }
 
+/// Asks `question` on the terminal before a change; Ok only when the answer is `yes`. Without a
+/// terminal nothing is asked: `what` names the command, whose `--yes` skips the question.
+pub fn confirm(question: &str, what: &str) -> anyhow::Result<()> {
+    use std::io::{IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        bail!("{what} asks before changing anything, and standard input is not a terminal: give --yes to go on without asking");
+    }
+    let mut err = std::io::stderr();
+    let _ = write!(err, "{question} Type yes to go on: ");
+    let _ = err.flush();
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer).context("reading the answer")?;
+    if answer.trim() != "yes" {
+        bail!("{what}: the answer was not yes; nothing was changed");
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use clap::Parser;

@@ -237,6 +237,38 @@ pub fn process_node_service(node: &str, service: &str, update: Option<&TraceSett
     }
 }
 
+/// The ILS Configuration window's settings as `updateIlsConfig` writes them
+/// (docs/cucm-notes.md#update-ils-config).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct IlsSettings {
+    /// `Hub Cluster` or `Spoke Cluster` (the GUI labels) [3P].
+    pub role: String,
+    /// The publisher this cluster registers to; empty for the first hub.
+    pub registration_server: String,
+    /// "Synchronize Clusters Every", minutes [I: the unit is not documented].
+    pub sync_minutes: u32,
+    /// "Use TLS Certificates".
+    pub use_tls: bool,
+    /// "Use Password".
+    pub use_password: bool,
+}
+
+/// The body of `updateIlsConfig`: all nine children, in the schema's order (every one is
+/// required; `activateIls`, `activatedServers` and `deactivatedServers` are documented as dummy
+/// tags). The password goes in only with Use Password; it is otherwise sent empty [I].
+pub fn update_ils_config(s: &IlsSettings, password: Option<&str>) -> String {
+    let flag = |b: bool| if b { "true" } else { "false" };
+    format!(
+        "<role>{}</role><registrationServer>{}</registrationServer><activateIls>true</activateIls><synchronizeClustersEvery>{}</synchronizeClustersEvery><activatedServers></activatedServers><deactivatedServers></deactivatedServers><useTls>{}</useTls><enableUsePassword>{}</enableUsePassword><usePassword>{}</usePassword>",
+        escape(&s.role),
+        escape(&s.registration_server),
+        s.sync_minutes,
+        flag(s.use_tls),
+        flag(s.use_password),
+        escape(password.filter(|_| s.use_password).unwrap_or(""))
+    )
+}
+
 /// The versions a 599 answer lists ("Supported axl versions are 12.x, 14.0 and 15.0"), newest
 /// first, with `x` read as `.0`.
 pub fn supported_versions(body: &str) -> Vec<String> {

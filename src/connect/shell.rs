@@ -4,8 +4,10 @@
 //! is `admin:`, possibly after CR/LF or an ANSI erase-line `ESC[K`; the pager asks
 //! `Press <enter> for 1 line, <space> for one page, or <q> to quit` (bold) until
 //! `set cli pagination off`; long views ask `options: q=quit, n=next, ... :`; some commands ask
-//! `Continue (y/n)?`. Output carries ANSI codes and backspaces, which are removed here. The caller
-//! answers pagers (space / `n`) and refuses confirmations: ils-doctor only runs read-only commands.
+//! `Continue (y/n)?`; `set cert import trust` asks for the certificate to be pasted
+//! (docs/cucm-notes.md#cert-import). Output carries ANSI codes and backspaces, which are removed
+//! here. The caller answers pagers (space / `n`), and refuses confirmations except for the one
+//! change the user approved (`ssh::Answers`).
 
 use regex::Regex;
 use std::sync::LazyLock;
@@ -19,8 +21,11 @@ pub enum Event {
     Pager,
     /// The line-view pager (`options: q=quit, n=next ...`): answer `n`.
     ViewPager,
-    /// A yes/no question: answer `n` (ils-doctor never confirms a change).
+    /// A yes/no question: answered `n` unless the command is a change the user approved.
     Confirm(String),
+    /// `set cert import trust ...` waits for the certificate to be pasted
+    /// (docs/cucm-notes.md#cert-import) [3P].
+    Paste,
 }
 
 static PROMPT: LazyLock<Regex> =
@@ -29,6 +34,8 @@ static CONFIRM: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\((?:y/n|yes/no|yes\|no)\)\??[ \t]*:?[ \t]*$").unwrap_or_else(|_| unreachable!()));
 const PAGER: &str = "Press <enter> for 1 line, <space> for one page, or <q> to quit";
 const VIEW_PAGER: &str = "options: q=quit, n=next";
+/// What the CLI prints before it reads a pasted certificate [3P: public automation waits for it].
+const PASTE: &str = "Paste the Certificate and Hit Enter";
 
 /// Output beyond this is dropped (a command that never stops printing).
 pub const MAX_OUTPUT: usize = 16 << 20;
@@ -99,6 +106,12 @@ impl Dialog {
             let keep = self.text.len().saturating_sub(last_line.len());
             self.text.truncate(keep);
             return Some(Event::ViewPager);
+        }
+        if let Some(at) = tail.find(PASTE) {
+            // Said once: the text from the request on is dropped, so the pasted lines the CLI
+            // echoes next do not ask again.
+            self.text.truncate(tail_start.saturating_add(at));
+            return Some(Event::Paste);
         }
         if CONFIRM.is_match(last_line) {
             let q = last_line.trim().to_string();
@@ -187,6 +200,18 @@ mod tests {
             d.feed(b"This command can take up to 3 minutes to complete.\nContinue (y/n)?"),
             Some(Event::Confirm("Continue (y/n)?".into()))
         );
+    }
+
+    #[test]
+    fn a_paste_request_is_said_once() {
+        let mut d = Dialog::new();
+        assert_eq!(
+            d.feed(b"set cert import trust tomcat\r\nPaste the Certificate and Hit Enter\r\n"),
+            Some(Event::Paste)
+        );
+        assert_eq!(d.feed(b"-----BEGIN CERTIFICATE-----\r\nMIIB\r\n"), None);
+        let ev = d.feed(b"-----END CERTIFICATE-----\r\nSuccessfully imported certificate for tomcat.\r\n\r\nadmin:");
+        assert!(matches!(ev, Some(Event::Prompt(o)) if o.contains("Successfully imported") && !o.contains("Paste")));
     }
 
     #[test]

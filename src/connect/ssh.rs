@@ -59,6 +59,17 @@ impl Default for Timeouts {
     }
 }
 
+/// What a command that changes the publisher may answer (`SshSession::run_with`).
+#[derive(Debug, Clone, Copy)]
+pub enum Answers<'a> {
+    /// Nothing: a read-only command; a question is refused.
+    None,
+    /// Paste this certificate (PEM) when asked for one.
+    Paste(&'a str),
+    /// Answer `yes` to the command's one yes/no question.
+    ConfirmYes,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SshError {
     #[error("ssh {host} port {port}: {op} timed out after {secs} s; {}", timeout_hint(op, *port))]
@@ -81,7 +92,7 @@ pub enum SshError {
     Negotiation { host: String, category: &'static str, theirs: String, ours: String, advice: String },
     #[error("ssh {host}: {op}: {reason}")]
     Protocol { host: String, op: &'static str, reason: String },
-    #[error("ssh {host}: `{command}` asked `{question}`; ils-doctor answers no: it never changes a publisher through the CLI")]
+    #[error("ssh {host}: `{command}` asked `{question}`, which ils-doctor did not expect of it, and was answered no (or interrupted); nothing was confirmed")]
     Confirmation { host: String, command: String, question: String },
 }
 
@@ -504,7 +515,7 @@ impl SshSession {
             exchange: None,
         };
         s.exchange = s.rec.is_some().then(record::Dialog::new);
-        let banner = s.until_prompt("", t.timeouts.login, "waiting for the admin: prompt").await;
+        let banner = s.until_prompt("", t.timeouts.login, "waiting for the admin: prompt", Answers::None).await;
         s.record_exchange(None, &banner);
         banner?;
         s.run("set cli pagination off").await?;
@@ -513,6 +524,14 @@ impl SshSession {
 
     /// Runs one CLI command and returns its output (without the echoed command line).
     pub async fn run(&mut self, command: &str) -> Result<String, SshError> {
+        self.run_with(command, Answers::None).await
+    }
+
+    /// Runs one CLI command that changes the publisher, answering what it asks as `answers`
+    /// says: the certificate to paste, or `yes` to its confirmation. Any other question is
+    /// refused (a request to paste with Ctrl-C, a yes/no with `no`), the CLI's prompt awaited,
+    /// and the command reported as refused: nothing is answered that the caller did not mean.
+    pub async fn run_with(&mut self, command: &str, answers: Answers<'_>) -> Result<String, SshError> {
         if self.broken {
             return Err(SshError::Protocol {
                 host: self.host.clone(),
@@ -522,7 +541,7 @@ impl SshSession {
         }
         self.exchange = self.rec.is_some().then(record::Dialog::new);
         self.send_recorded(format!("{command}\n").as_bytes(), "sending a command").await?;
-        let raw = self.until_prompt(command, self.command_timeout, "a command").await;
+        let raw = self.until_prompt(command, self.command_timeout, "a command", answers).await;
         self.record_exchange(Some(command), &raw);
         let raw = match raw {
             Ok(raw) => raw,
@@ -539,8 +558,17 @@ impl SshSession {
         Ok(output)
     }
 
-    async fn until_prompt(&mut self, command: &str, limit: Duration, op: &'static str) -> Result<String, SshError> {
+    async fn until_prompt(
+        &mut self,
+        command: &str,
+        limit: Duration,
+        op: &'static str,
+        answers: Answers<'_>,
+    ) -> Result<String, SshError> {
         let host = self.host.clone();
+        let mut answered = false;
+        // A question refused: reported once the CLI is back at its prompt.
+        let mut refused: Option<SshError> = None;
         within(&host, self.port, op, limit, async {
             loop {
                 let Some(msg) = self.channel.wait().await else {
@@ -566,17 +594,47 @@ impl SshSession {
                     x.add(false, &bytes);
                 }
                 match self.dialog.feed(&bytes) {
-                    Some(Event::Prompt(out)) => return Ok(out),
+                    Some(Event::Prompt(out)) => return refused.take().map_or(Ok(out), Err),
                     Some(Event::Pager) => self.send(" ").await?,
                     Some(Event::ViewPager) => self.send("n").await?,
-                    Some(Event::Confirm(question)) => {
-                        self.send("n\n").await?;
-                        return Err(SshError::Confirmation {
-                            host: self.host.clone(),
-                            command: command.to_string(),
-                            question,
-                        });
-                    }
+                    Some(Event::Confirm(question)) => match answers {
+                        Answers::ConfirmYes if !std::mem::replace(&mut answered, true) => self.send("yes\n").await?,
+                        Answers::None => {
+                            self.send("n\n").await?;
+                            return Err(SshError::Confirmation {
+                                host: self.host.clone(),
+                                command: command.to_string(),
+                                question,
+                            });
+                        }
+                        _ => {
+                            self.send("no\n").await?;
+                            refused.get_or_insert(SshError::Confirmation {
+                                host: self.host.clone(),
+                                command: command.to_string(),
+                                question,
+                            });
+                        }
+                    },
+                    Some(Event::Paste) => match answers {
+                        Answers::Paste(text) if !std::mem::replace(&mut answered, true) => {
+                            // Line by line, as typed: the CLI reads the certificate up to its END line.
+                            let mut pasted = String::with_capacity(text.len().saturating_add(64));
+                            for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                                pasted.push_str(line);
+                                pasted.push('\n');
+                            }
+                            self.send(&pasted).await?;
+                        }
+                        _ => {
+                            self.send("\x03").await?;
+                            refused.get_or_insert(SshError::Confirmation {
+                                host: self.host.clone(),
+                                command: command.to_string(),
+                                question: "Paste the Certificate and Hit Enter".into(),
+                            });
+                        }
+                    },
                     None => {}
                 }
             }

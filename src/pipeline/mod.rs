@@ -10,11 +10,15 @@
 //! - [`support_bundle`]: a live session written as a support bundle (`collect`);
 //! - [`render`], [`output`]: reports in every format, written to standard output or a file;
 //! - [`live`], [`config`], [`time`], [`signals`], [`catalog`]: the options these take;
-//! - [`mock_pair`]: the embedded mock publishers `demo` runs against.
+//! - [`mock_pair`]: the embedded mock publishers `demo` runs against;
+//! - [`join`], [`undo`]: a join planned, applied step by step from its journal, and taken back;
+//!   [`join_hint`]: the join command a failing check's fix ends with.
 
 pub mod catalog;
 pub mod config;
 pub mod diagnose;
+pub mod join;
+pub mod join_hint;
 pub mod live;
 pub mod mock_pair;
 pub mod offline;
@@ -27,6 +31,7 @@ pub mod signals;
 pub mod support_bundle;
 pub mod time;
 pub mod transcript;
+pub mod undo;
 
 /// An error that prevents a verdict (exit code 3). Each names what failed and what to do.
 #[derive(Debug, thiserror::Error)]

@@ -175,6 +175,9 @@ pub async fn run(req: &Request, cancel: impl std::future::Future<Output = ()>) -
     let options = analyze::Options { configured_method: req.method, warnings, ..analyze::Options::default() };
     let mut outcome =
         diagnose(catalog, &scanned, &options, config, levels, req.download_dir.display().to_string(), &run);
+    let given: Vec<(Side, &Access)> =
+        req.hubs.iter().map(|a| (Side::Hub, a)).chain(req.spokes.iter().map(|a| (Side::Spoke, a))).collect();
+    super::join_hint::point_at_join(&mut outcome, &given, req.method);
     let raised = still_raised_findings(&outcome.trace_levels, &restore_errors, &req.journal);
     outcome.findings.retain(|f| f.code != "trace_level_not_restored");
     fold_findings(&mut outcome.analysis, &raised);

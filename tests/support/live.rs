@@ -12,6 +12,46 @@ use ils_doctor::pipeline::mock_pair::access_for;
 use ils_doctor::pipeline::session::Request;
 use mock_server::scenario::{Scenario, TraceLevel};
 
+/// The check of `hubs` and `spokes` with a forced registration: traces into `download_dir`,
+/// trace levels journalled in `journal`, polled every second for at most `capture_s`.
+pub fn check_request(
+    hubs: Vec<Access>,
+    spokes: Vec<Access>,
+    download_dir: PathBuf,
+    journal: PathBuf,
+    capture_s: u64,
+) -> Request {
+    Request {
+        hubs,
+        spokes,
+        capture: Duration::from_secs(capture_s),
+        since: Duration::from_secs(7200),
+        keep_trace_level: false,
+        detailed_value: None,
+        force_registration: true,
+        start_stopped: false,
+        method: None,
+        download_dir,
+        journal,
+        progress: false,
+        poll: Duration::from_secs(1),
+        catalog: Default::default(),
+        preflight_only: false,
+    }
+}
+
+/// Waits for a child process to end; fails the test past `limit`.
+pub fn wait_child(child: &mut std::process::Child, limit: Duration) -> std::process::ExitStatus {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            return st;
+        }
+        assert!(started.elapsed() < limit, "the run did not end within {limit:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 pub struct Net {
     pub mock: mock_server::Running,
     pub hub: Access,
@@ -50,23 +90,13 @@ impl Net {
     }
 
     pub fn request(&self, capture_s: u64) -> Request {
-        Request {
-            hubs: vec![self.hub.clone()],
-            spokes: self.spokes.clone(),
-            capture: Duration::from_secs(capture_s),
-            since: Duration::from_secs(7200),
-            keep_trace_level: false,
-            detailed_value: None,
-            force_registration: true,
-            start_stopped: false,
-            method: None,
-            download_dir: self.dir.path().join("traces"),
-            journal: self.journal(),
-            progress: false,
-            poll: Duration::from_secs(1),
-            catalog: Default::default(),
-            preflight_only: false,
-        }
+        check_request(
+            vec![self.hub.clone()],
+            self.spokes.clone(),
+            self.dir.path().join("traces"),
+            self.journal(),
+            capture_s,
+        )
     }
 
     /// Every publisher's ILS trace level, hub first.

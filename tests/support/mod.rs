@@ -9,6 +9,7 @@ use ils_doctor::pipeline::offline::{run, Request};
 
 pub mod audit;
 pub mod browser;
+pub mod join;
 pub mod live;
 
 /// A time of day in milliseconds.

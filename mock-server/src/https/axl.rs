@@ -13,7 +13,7 @@ use axum::response::IntoResponse;
 use axum::response::Response;
 
 use super::xml::{self, esc, Elem};
-use super::{fault, gate, html, soap, soap_action, with_cookie, AppState, Service};
+use super::{fault, gate, gate_user, html, soap, soap_action, unauthorized, with_cookie, AppState, Service};
 use crate::db::{lock, ILS_SERVICE};
 use crate::scenario::TraceLevel;
 use crate::sql;
@@ -133,11 +133,11 @@ pub async fn index(State(st): State<AppState>, headers: HeaderMap) -> Response {
 
 /// `POST /axl/`.
 pub async fn handle(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let cookie = match gate(&st, &headers, Service::Axl) {
+    let (cookie, user) = match gate_user(&st, &headers, Service::Axl) {
         Ok(c) => c,
         Err(r) => return r,
     };
-    let mut r = with_cookie(respond(&st, &headers, &super::body_text(&body)), cookie);
+    let mut r = with_cookie(respond(&st, &headers, &super::body_text(&body), &user), cookie);
     if r.status() == StatusCode::OK {
         // docs/cucm-notes.md#axl-get: the security headers of a successful POST.
         let h = r.headers_mut();
@@ -149,11 +149,22 @@ pub async fn handle(State(st): State<AppState>, headers: HeaderMap, body: Bytes)
     r
 }
 
-fn respond(st: &AppState, headers: &HeaderMap, body: &str) -> Response {
-    let (cucm_version, soap_faults, too_large, fault_text) = {
+/// AXL operations that write: refused to a user with the read-only AXL role.
+const WRITES: &[&str] = &["updateIlsConfig", "updateProcessNodeService", "executeSQLUpdate"];
+
+fn respond(st: &AppState, headers: &HeaderMap, body: &str, user: &str) -> Response {
+    let (cucm_version, soap_faults, too_large, fault_text, read_only) = {
         let w = lock(&st.world);
-        let v = w.scenario.cluster(&st.cluster).map(|c| c.version.clone()).unwrap_or_default();
-        (v, w.faults.soap_fault_operations.clone(), w.faults.query_too_large_rows, w.faults.fault_text.clone())
+        let c = w.scenario.cluster(&st.cluster);
+        let v = c.map(|c| c.version.clone()).unwrap_or_default();
+        let read_only = c.and_then(|c| c.access.read_only_axl_user.as_deref()) == Some(user);
+        (
+            v,
+            w.faults.soap_fault_operations.clone(),
+            w.faults.query_too_large_rows,
+            w.faults.fault_text.clone(),
+            read_only,
+        )
     };
     let (act_ver, act_op) = parse_action(&soap_action(headers));
     let ok_versions = supported(&cucm_version);
@@ -175,6 +186,10 @@ fn respond(st: &AppState, headers: &HeaderMap, body: &str) -> Response {
         return fault("No operation in the SOAP Body", None);
     };
     let seq = sequence(body, &op);
+    // docs/cucm-notes.md#axl-transport: a read-only user's write gets 401.
+    if read_only && WRITES.contains(&op.as_str()) {
+        return unauthorized(Service::Axl);
+    }
     if soap_faults.iter().any(|f| f == &op) {
         let text = fault_text.unwrap_or_else(|| format!("Item not valid: fault injected for {op}"));
         return fault(&text, Some((5007, &op)));
@@ -287,52 +302,10 @@ fn respond(st: &AppState, headers: &HeaderMap, body: &str) -> Response {
                 c.role.label()
             ))
         }
-        "updateIlsConfig" => {
-            // docs/cucm-notes.md#axl-ils: role, registrationServer, useTls,
-            // enableUsePassword, usePassword; saving re-registers [I]. Absent fields keep their value.
-            let mut w = lock(&st.world);
-            let reg = xml::text(&elems, "registrationServer").map(str::to_string);
-            let reg_name = reg.as_deref().filter(|r| !r.is_empty()).map(|r| {
-                w.scenario
-                    .clusters
-                    .iter()
-                    .find(|c| c.fqdn.eq_ignore_ascii_case(r) || c.ip == r || c.hostname().eq_ignore_ascii_case(r))
-                    .map(|c| c.name.clone())
-            });
-            if let Some(None) = reg_name {
-                return fault("Item not valid: The specified registrationServer was not found", Some((5007, &op)));
-            }
-            let flag = |name: &str| xml::text(&elems, name).map(|v| v.eq_ignore_ascii_case("true"));
-            let (use_tls, use_pw) = (flag("useTls"), flag("enableUsePassword"));
-            let password = xml::text(&elems, "usePassword").map(str::to_string);
-            let role = match xml::text(&elems, "role") {
-                Some("Hub Cluster") => Some(crate::scenario::Role::Hub),
-                Some("Spoke Cluster") => Some(crate::scenario::Role::Spoke),
-                _ => None,
-            };
-            let apply = |c: &mut crate::scenario::Cluster| {
-                if let Some(v) = use_tls {
-                    c.ils.use_tls = v;
-                }
-                if let Some(v) = use_pw {
-                    c.ils.use_password = v;
-                }
-                if let Some(p) = &password {
-                    c.ils.password = p.clone();
-                }
-                if let Some(r) = role {
-                    c.role = r;
-                }
-                if let Some(n) = reg_name.clone() {
-                    c.ils.registration_server = n;
-                }
-            };
-            if let Some(c) = w.scenario.clusters.iter_mut().find(|c| c.name == st.cluster) {
-                apply(c);
-            }
-            w.engine.reconfigure(&st.cluster, apply);
-            ok("<return>true</return>".into())
-        }
+        "updateIlsConfig" => match super::ils_config::update(&st.world, &st.cluster, &elems) {
+            Ok(()) => ok("<return>true</return>".into()),
+            Err(message) => fault(&message, Some((5007, &op))),
+        },
         "listRemoteCluster" => {
             // Shape from docs/cucm-notes.md#axl-ils; rows from the remotecluster table. Only `%`-style
             // matching on clusterId is honoured [I].

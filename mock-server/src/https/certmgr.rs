@@ -51,7 +51,7 @@ pub async fn snapshot(State(st): State<AppState>, headers: HeaderMap) -> Respons
     let mut trust = Vec::new();
     for peer in &c.trust.tomcat_certs {
         if let (Some(p), Some(t)) = (w.scenario.cluster(peer), w.tomcat.get(peer)) {
-            trust.push((format!("{}_{}.pem", p.fqdn, serial_hex(&p.fqdn).to_ascii_lowercase()), t.cert_pem.clone()));
+            trust.push((crate::ssh::trust::cert_file(&p.fqdn), t.cert_pem.clone()));
         }
     }
     for ca in &c.trust.ca_roots {
@@ -62,7 +62,7 @@ pub async fn snapshot(State(st): State<AppState>, headers: HeaderMap) -> Respons
             .filter(|o| &o.tomcat.ca == ca)
             .find_map(|o| w.tomcat.get(&o.name).and_then(|t| t.ca_pem.clone()));
         if let Some(pem) = pem {
-            trust.push((format!("{}.pem", ca.replace(' ', "_")), pem));
+            trust.push((crate::ssh::trust::ca_file(ca), pem));
         }
     }
     let data: Vec<String> = trust

@@ -71,7 +71,7 @@ pub async fn handle(State(st): State<AppState>, headers: HeaderMap, body: Bytes)
             let mut items = String::new();
             for n in &names {
                 if n.eq_ignore_ascii_case(ILS_SERVICE) {
-                    w.engine.control_service(&st.cluster, state);
+                    w.control_ils(&st.cluster, state);
                 }
                 items.push_str(&item(n, state));
             }

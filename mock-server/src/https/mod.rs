@@ -9,6 +9,7 @@
 pub mod axl;
 pub mod certmgr;
 pub mod controlcenter;
+pub mod ils_config;
 pub mod logs;
 pub mod xml;
 
@@ -48,7 +49,8 @@ pub struct AppState {
     pub world: Shared,
     /// Cluster name of this publisher.
     pub cluster: String,
-    sessions: Arc<Mutex<HashMap<String, Service>>>,
+    /// Session cookie → the service it was issued for and the user who logged in.
+    sessions: Arc<Mutex<HashMap<String, (Service, String)>>>,
     counter: Arc<AtomicU64>,
 }
 
@@ -202,6 +204,16 @@ pub type Gate = Result<Option<HeaderValue>, Response>;
 /// Throttling, session cookie and Basic auth for one request to `service`.
 #[allow(clippy::result_large_err)] // one response per request; boxing buys nothing here
 pub fn gate(st: &AppState, headers: &HeaderMap, service: Service) -> Gate {
+    gate_user(st, headers, service).map(|(cookie, _)| cookie)
+}
+
+/// [`gate`], with the user the request runs as (from its credentials or its session).
+#[allow(clippy::result_large_err)] // one response per request; boxing buys nothing here
+pub fn gate_user(
+    st: &AppState,
+    headers: &HeaderMap,
+    service: Service,
+) -> Result<(Option<HeaderValue>, String), Response> {
     let (throttle, user_ok) = {
         let mut w = lock(&st.world);
         let n = {
@@ -230,9 +242,9 @@ pub fn gate(st: &AppState, headers: &HeaderMap, service: Service) -> Gate {
         return Err(html(StatusCode::INTERNAL_SERVER_ERROR, "no such publisher"));
     };
     if let Some(id) = session_cookie(headers) {
-        let known = st.sessions.lock().unwrap_or_else(|e| e.into_inner()).get(&id).copied();
+        let known = st.sessions.lock().unwrap_or_else(|e| e.into_inner()).get(&id).cloned();
         match known {
-            Some(s) if s == service => return Ok(None),
+            Some((s, user)) if s == service => return Ok((None, user)),
             // docs/cucm-notes.md#sxml-services: a cookie from another service gives HTTP 500 (even with credentials).
             Some(_) => return Err(html(StatusCode::INTERNAL_SERVER_ERROR, "HTTP Status 500 - Internal Server Error")),
             // docs/cucm-notes.md#axl-transport: an expired session gives 404 unless credentials come along.
@@ -250,7 +262,11 @@ pub fn gate(st: &AppState, headers: &HeaderMap, service: Service) -> Gate {
         .and_then(|d| String::from_utf8(d).ok());
     let no_role = cluster.access.no_axl_role_user.as_deref();
     let user = creds.as_deref().and_then(|c| c.split_once(':')).and_then(|(u, p)| {
-        let user_ok = u == cluster.access.app_user || u == cluster.access.admin_user || Some(u) == no_role;
+        let read_only = cluster.access.read_only_axl_user.as_deref();
+        let user_ok = u == cluster.access.app_user
+            || u == cluster.access.admin_user
+            || Some(u) == no_role
+            || Some(u) == read_only;
         (user_ok && !wrong_password && constant_time_eq(p.as_bytes(), cluster.password().as_bytes())).then_some(u)
     });
     let Some(user) = user else {
@@ -263,8 +279,9 @@ pub fn gate(st: &AppState, headers: &HeaderMap, service: Service) -> Gate {
     let n = st.counter.fetch_add(1, Ordering::Relaxed);
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     let id = format!("{:016X}{:016X}", n.wrapping_mul(0x9E37_79B9_7F4A_7C15), (nanos as u64) ^ 0xA5A5_5A5A_1234_5678);
-    st.sessions.lock().unwrap_or_else(|e| e.into_inner()).insert(id.clone(), service);
-    Ok(HeaderValue::from_str(&format!("JSESSIONIDSSO={id}; Path=/; Secure; HttpOnly")).ok())
+    let user = user.to_string();
+    st.sessions.lock().unwrap_or_else(|e| e.into_inner()).insert(id.clone(), (service, user.clone()));
+    Ok((HeaderValue::from_str(&format!("JSESSIONIDSSO={id}; Path=/; Secure; HttpOnly")).ok(), user))
 }
 
 /// [`gate`] then parse the SOAP body: the session cookie to set and the request's elements, or

@@ -30,7 +30,14 @@ enum Mode {
     Line,
     Paging(Vec<String>),
     Hung,
+    /// Reading a pasted certificate, line by line, up to its `-----END CERTIFICATE-----`.
+    Paste(Vec<String>),
+    /// Waiting for the answer to `set cert delete`'s question.
+    Confirm(String),
 }
+
+/// Most lines a pasted certificate may have (a 4096-bit PEM has about 30).
+const MAX_PASTE_LINES: usize = 200;
 
 /// One CLI session.
 #[derive(Debug)]
@@ -120,6 +127,40 @@ impl Cli {
         out.push(Out::Send(s.into_bytes()));
     }
 
+    /// A line typed while the CLI waits for a pasted certificate or an answer: consumed here
+    /// (true), or an ordinary command line (false).
+    fn answer(&mut self, line: &str, out: &mut Vec<Out>) -> bool {
+        match std::mem::replace(&mut self.mode, Mode::Line) {
+            Mode::Paste(mut lines) => {
+                lines.push(line.to_string());
+                if line.trim() == "-----END CERTIFICATE-----" || lines.len() >= MAX_PASTE_LINES {
+                    let text = {
+                        let mut w = lock(&self.world);
+                        super::trust::import(&mut w, &self.cluster, &lines.join("\n"))
+                    };
+                    self.emit(&text, out);
+                } else {
+                    out.push(Out::Send(b"\r\n".to_vec()));
+                    self.mode = Mode::Paste(lines);
+                }
+                true
+            }
+            Mode::Confirm(file) => {
+                let yes = matches!(line.trim().to_ascii_lowercase().as_str(), "yes" | "y");
+                let text = {
+                    let mut w = lock(&self.world);
+                    super::trust::delete(&mut w, &self.cluster, &file, yes)
+                };
+                self.emit(&text, out);
+                true
+            }
+            other => {
+                self.mode = other;
+                false
+            }
+        }
+    }
+
     /// Feeds client bytes; returns what to send.
     pub fn feed(&mut self, data: &[u8]) -> Vec<Out> {
         let mut out = Vec::new();
@@ -130,7 +171,7 @@ impl Cli {
                     self.page(b, &mut out);
                     continue;
                 }
-                Mode::Line => {}
+                Mode::Line | Mode::Paste(_) | Mode::Confirm(_) => {}
             }
             match b {
                 b'\r' | b'\n' => {
@@ -141,6 +182,9 @@ impl Cli {
                     self.last_cr = b == b'\r';
                     let line = String::from_utf8_lossy(&self.line).into_owned();
                     self.line.clear();
+                    if self.answer(&line, &mut out) {
+                        continue;
+                    }
                     let effect = {
                         let mut w = lock(&self.world);
                         run(&mut w, &self.cluster, &line)
@@ -161,12 +205,21 @@ impl Cli {
                             self.mode = Mode::Hung;
                             return out;
                         }
+                        Effect::Paste(prompt) => {
+                            out.push(Out::Send(format!("\r\n{prompt}\r\n").into_bytes()));
+                            self.mode = Mode::Paste(Vec::new());
+                        }
+                        Effect::ConfirmDelete { question, file } => {
+                            out.push(Out::Send(format!("\r\n{}", crlf(&question)).into_bytes()));
+                            self.mode = Mode::Confirm(file);
+                        }
                     }
                     continue;
                 }
                 0x7f | 0x08 => out.extend(self.line.pop().map(|_| Out::Send(b"\x08 \x08".to_vec()))),
                 0x03 => {
                     self.line.clear();
+                    self.mode = Mode::Line;
                     out.push(Out::Send(format!("^C{PROMPT}").into_bytes()));
                 }
                 0x04 if self.line.is_empty() => {
@@ -274,5 +327,49 @@ mod tests {
         let mut c = cli(24);
         let junk: Vec<u8> = (0u8..=255).cycle().take(10_000).collect();
         let _ = c.feed(&junk);
+    }
+
+    #[test]
+    fn a_pasted_certificate_is_imported_and_a_deletion_asks_first() {
+        let mut c = cli(24);
+        let spoke_cert = {
+            let mut w = lock(&c.world);
+            let spoke = w.scenario.cluster("spoke").unwrap().clone();
+            let cert = crate::tls::Pki::default().tomcat(&spoke, None).unwrap();
+            let pem = cert.cert_pem.clone();
+            w.tomcat.insert("spoke".into(), cert);
+            pem
+        };
+        let o = text(&c.feed(b"set cert import trust tomcat\r"));
+        assert!(o.contains("Paste the Certificate and Hit Enter"), "{o:?}");
+        assert!(!o.contains("admin:"));
+        let mut last = String::new();
+        for line in spoke_cert.lines() {
+            last = text(&c.feed(format!("{line}\r").as_bytes()));
+        }
+        assert!(last.contains("Successfully imported certificate for tomcat.") && last.ends_with("admin:"), "{last:?}");
+        let file = super::super::trust::cert_file("cucm-spoke.example.com");
+        assert!(text(&c.feed(b"show cert list trust\r")).contains(&file));
+        // The same certificate again is refused.
+        c.feed(b"set cert import trust tomcat\r");
+        for line in spoke_cert.lines() {
+            last = text(&c.feed(format!("{line}\r").as_bytes()));
+        }
+        assert!(last.contains("already exists"), "{last:?}");
+        // Deleting asks; `no` keeps it, `yes` deletes it.
+        let o = text(&c.feed(format!("set cert delete tomcat-trust {file}\r").as_bytes()));
+        assert!(o.ends_with("Continue (yes|no)?"), "{o:?}");
+        assert!(text(&c.feed(b"no\r")).contains("cancelled"));
+        assert!(text(&c.feed(b"show cert list trust\r")).contains(&file));
+        c.feed(format!("set cert delete tomcat-trust {file}\r").as_bytes());
+        assert!(text(&c.feed(b"yes\r")).contains("Successfully deleted"));
+        assert!(!text(&c.feed(b"show cert list trust\r")).contains(&file));
+        // A paste of something else is refused; Ctrl-C leaves the paste.
+        c.feed(b"set cert import trust tomcat\r");
+        c.feed(b"-----BEGIN CERTIFICATE-----\rAAAA\r");
+        assert!(text(&c.feed(b"-----END CERTIFICATE-----\r")).contains("Invalid certificate"));
+        c.feed(b"set cert import trust tomcat\r");
+        assert!(text(&c.feed(b"\x03")).ends_with("admin:"));
+        assert!(text(&c.feed(b"show version active\r")).contains("Active Master Version"));
     }
 }

@@ -13,6 +13,7 @@
 
 use chrono::{Duration, Utc};
 
+use super::trust::{ca_file, cert_file};
 use crate::db::{World, ILS_SERVICE};
 use crate::scenario::{CertKind, ServiceState};
 use crate::sql;
@@ -29,6 +30,11 @@ pub enum Effect {
     Quit,
     /// Print nothing, never return a prompt (fault).
     Hang,
+    /// Print this prompt and read a pasted certificate (`set cert import trust tomcat`),
+    /// which [`crate::ssh::trust::import`] then takes.
+    Paste(String),
+    /// Print this question and read the answer; `yes` deletes this tomcat-trust file.
+    ConfirmDelete { question: String, file: String },
 }
 
 fn unknown() -> Effect {
@@ -106,6 +112,14 @@ pub fn run(w: &mut World, cluster: &str, line: &str) -> Effect {
         }
         ["show", "cert", "list", "own"] => Effect::Print(cert_list_own(&c)),
         ["show", "cert", "list", "trust"] => Effect::Print(cert_list_trust(w, &c)),
+        ["set", "cert", "import", "trust", "tomcat"] => Effect::Paste(super::trust::PASTE_PROMPT.into()),
+        ["set", "cert", "delete", unit, _] => {
+            let file = words.get(4).copied().unwrap_or("");
+            match super::trust::delete_question(w, cluster, unit, file) {
+                Ok(question) => Effect::ConfirmDelete { question, file: file.to_string() },
+                Err(e) => Effect::Print(e),
+            }
+        }
         _ => unknown(),
     }
 }
@@ -124,9 +138,8 @@ fn control(w: &mut World, cluster: &str, verb: &str, name: &str) -> String {
         out.push_str(&format!("Service Manager is running\n{name}[STARTING]\n{name}[STARTING]\n{name}[STARTED]\n"));
     }
     if name.eq_ignore_ascii_case(ILS_SERVICE) {
-        w.engine.advance_to(Utc::now());
         let state = if verb == "stop" { ServiceState::Stopped } else { ServiceState::Started };
-        w.engine.control_service(cluster, state);
+        w.control_ils(cluster, state);
     }
     out.trim_end().to_string()
 }
@@ -335,18 +348,17 @@ fn cert_trust(w: &World, c: &crate::scenario::Cluster, name: &str) -> String {
     let want = name.to_ascii_lowercase();
     for peer in &c.trust.tomcat_certs {
         if let Some(p) = w.scenario.cluster(peer) {
-            let file = format!("tomcat-trust/{}_{}.pem", p.fqdn, serial_hex(&p.fqdn)).to_ascii_lowercase();
-            if want == file {
+            if want == format!("tomcat-trust/{}", cert_file(&p.fqdn)).to_ascii_lowercase() {
                 return cert_block(w, p, c, false);
             }
         }
     }
     for ca in &c.trust.ca_roots {
-        if want == format!("tomcat-trust/{}.pem", ca.replace(' ', "_")).to_ascii_lowercase() {
+        if want == format!("tomcat-trust/{}", ca_file(ca)).to_ascii_lowercase() {
             return ca_block(ca, c);
         }
     }
-    let own = format!("tomcat-trust/{}_{}.pem", c.fqdn, serial_hex(&c.fqdn)).to_ascii_lowercase();
+    let own = format!("tomcat-trust/{}", cert_file(&c.fqdn)).to_ascii_lowercase();
     if want == own {
         return cert_block(w, c, c, false);
     }
@@ -368,19 +380,14 @@ fn cert_list_own(c: &crate::scenario::Cluster) -> String {
 
 fn cert_list_trust(w: &World, c: &crate::scenario::Cluster) -> String {
     // Names per docs/cucm-notes.md#cert-cli; the description after ": " is unknown [NF].
-    let mut out =
-        format!("tomcat-trust/{}_{}.pem: Trust Certificate\n", c.fqdn, serial_hex(&c.fqdn).to_ascii_lowercase());
+    let mut out = format!("tomcat-trust/{}: Trust Certificate\n", cert_file(&c.fqdn));
     for name in &c.trust.tomcat_certs {
         if let Some(p) = w.scenario.cluster(name) {
-            out.push_str(&format!(
-                "tomcat-trust/{}_{}.pem: Trust Certificate\n",
-                p.fqdn,
-                serial_hex(&p.fqdn).to_ascii_lowercase()
-            ));
+            out.push_str(&format!("tomcat-trust/{}: Trust Certificate\n", cert_file(&p.fqdn)));
         }
     }
     for ca in &c.trust.ca_roots {
-        out.push_str(&format!("tomcat-trust/{}.pem: Trust Certificate\n", ca.replace(' ', "_")));
+        out.push_str(&format!("tomcat-trust/{}: Trust Certificate\n", ca_file(ca)));
     }
     out.push_str("CallManager-trust/Cisco_Root_CA_M2_01.pem: Trust Certificate\nCAPF-trust/Cisco_Root_CA_2099_019a335878ce16c1c1.pem: Trust Certificate\n");
     out

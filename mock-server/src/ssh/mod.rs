@@ -9,6 +9,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod trust;
 
 use std::borrow::Cow;
 use std::path::Path;

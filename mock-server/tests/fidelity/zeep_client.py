@@ -7,8 +7,8 @@ The mock's Tomcat certificate is pinned as the only trust anchor (verification s
 - Log collection: the WSDL is fetched from the mock itself (`?wsdl`), as clients of real
   publishers do; listNodeServiceLogs and selectLogFiles are called and their responses are
   parsed by zeep against Cisco's schema.
-- AXL: when Cisco's AXL 14.0 WSDL path is given, getCCMVersion and executeSQLQuery are called
-  through it.
+- AXL: when Cisco's AXL 14.0 WSDL path is given, getCCMVersion, executeSQLQuery, the ILS
+  trace settings, listProcessNode and updateIlsConfig are called through it.
 Prints one "OK <what>" line per check and exits non-zero on the first failure.
 """
 import sys
@@ -75,6 +75,13 @@ if axl_wsdl != "-":
                                   service="Cisco Intercluster Lookup Service")
     assert int(pns["return"].processNodeService.traceLevel) == 15, pns
     print("OK updateProcessNodeService")
+    # Cisco's schema orders the nine children of updateIlsConfig; zeep writes them so. AXL's
+    # boolean is a string (t, f, true, false, 0, 1): Python's True would be refused.
+    r = a.updateIlsConfig(role="Hub Cluster", registrationServer="", activateIls="true",
+                          synchronizeClustersEvery="10", activatedServers="", deactivatedServers="",
+                          useTls="false", enableUsePassword="true", usePassword="ils-Secret1")
+    assert r["return"] == "true", r
+    print("OK updateIlsConfig")
     nodes = a.listProcessNode(searchCriteria={"name": "%"}, returnedTags={"name": "", "nodeUsage": ""})
     usages = {n.name: n.nodeUsage for n in nodes["return"].processNode}
     assert usages.get("cucm-hub.example.com") == "Publisher", usages

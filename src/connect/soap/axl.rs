@@ -1,8 +1,9 @@
 //! AXL operations: schema negotiation, SQL queries (paged when too large), the version, and
 //! the ILS trace settings of a service.
 
-use super::super::envelope::{self, Row, TraceSettings};
+use super::super::envelope::{self, IlsSettings, Row, TraceSettings};
 use super::{SoapClient, SoapError, AXL_PATH, AXL_VERSIONS, MAX_PAGED_BYTES, MAX_PAGES};
+use crate::secret::Secret;
 
 /// "Suggestive Row Fetch: less than 7000 rows" → 7000 minus a margin.
 pub fn suggested_rows(message: &str) -> Option<usize> {
@@ -135,6 +136,25 @@ impl SoapClient {
             op: op.into(),
             reason: format!("no processNodeService for {node} / {service}"),
         })
+    }
+
+    /// Saves the ILS Configuration window's settings (`updateIlsConfig`). A write whose
+    /// answer is lost may or may not have been saved, so it is never re-sent here: the caller's
+    /// journal treats it as made. The password is marked secret for the record first.
+    pub async fn update_ils_config(&self, s: &IlsSettings, password: Option<&Secret>) -> Result<(), SoapError> {
+        let op = "updateIlsConfig";
+        if let (Some(r), Some(p)) = (&self.rec, password) {
+            r.secret(p.expose());
+        }
+        let text = self.axl(op, &envelope::update_ils_config(s, password.map(Secret::expose)), false).await?;
+        match envelope::first_text(&text, "return").as_deref().map(str::trim) {
+            Some("false") | None => Err(SoapError::Response {
+                host: self.host.clone(),
+                op: op.into(),
+                reason: "the publisher did not confirm the change (no <return>true</return> or object id)".into(),
+            }),
+            Some(_) => Ok(()),
+        }
     }
 
     /// Writes trace settings. Setting a value is idempotent, so a 503 (Cisco's write throttle:
