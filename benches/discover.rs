@@ -10,8 +10,9 @@
 
 use std::time::Instant;
 
-#[path = "support/gnu_time.rs"]
-mod gnu_time;
+#[path = "support/discover_cmd.rs"]
+mod discover_cmd;
+use discover_cmd::gnu_time;
 
 use ils_doctor::connect::tls::TlsMode;
 use ils_doctor::pipeline::mock_pair::access_for;
@@ -58,21 +59,18 @@ fn main() {
 
     for jobs in [16, 4] {
         let inv = dir.path().join(format!("found-{jobs}.toml"));
-        let mut cmd = gnu_time::command();
-        cmd.args(["audit", "--discover-mapped-only", "--format", "summary", "--no-history"]);
-        for s in &starts {
-            cmd.arg("--discover").arg(s);
-        }
-        for r in &resolve {
-            cmd.arg("--resolve").arg(r);
-        }
-        for p in &pins {
-            cmd.arg("--pin").arg(p);
-        }
-        cmd.arg("--discover-credentials").arg(&creds).arg("--write-inventory").arg(&inv);
-        cmd.args(["--admin-user", &admin, "--app-user", &app, "--jobs", &jobs.to_string()]);
-        cmd.arg("--known-hosts").arg(&kh).arg("--cache-dir").arg(dir.path().join(format!("cache-{jobs}")));
-        cmd.env("BENCH_PW", &password);
+        let networks_arg = discover_cmd::Networks {
+            starts: &starts,
+            resolve: &resolve,
+            pins: &pins,
+            creds: &creds,
+            known_hosts: &kh,
+            admin: &admin,
+            app: &app,
+            password: &password,
+        };
+        let cmd =
+            discover_cmd::command(&networks_arg, &jobs.to_string(), &inv, &dir.path().join(format!("cache-{jobs}")));
         let (out, secs, mib) = gnu_time::run(cmd);
         let stderr = String::from_utf8_lossy(&out.stderr);
         println!(

@@ -18,8 +18,9 @@
 use std::fmt::Write as _;
 use std::time::Instant;
 
-#[path = "support/gnu_time.rs"]
-mod gnu_time;
+#[path = "support/discover_cmd.rs"]
+mod discover_cmd;
+use discover_cmd::gnu_time;
 
 use ils_doctor::connect::tls::TlsMode;
 use ils_doctor::pipeline::mock_pair::access_for;
@@ -76,22 +77,18 @@ fn main() {
             m.with_world(|w| w.connections.clear());
         }
         let inv = dir.path().join(format!("found-{jobs}.toml"));
-        let mut cmd = gnu_time::command();
-        cmd.args(["audit", "--discover-mapped-only", "--format", "summary", "--no-history"]);
-        for s in &starts {
-            cmd.arg("--discover").arg(s);
-        }
-        for r in &resolve {
-            cmd.arg("--resolve").arg(r);
-        }
-        for p in &pins {
-            cmd.arg("--pin").arg(p);
-        }
-        cmd.arg("--discover-credentials").arg(&creds).arg("--write-inventory").arg(&inv);
+        let networks_arg = discover_cmd::Networks {
+            starts: &starts,
+            resolve: &resolve,
+            pins: &pins,
+            creds: &creds,
+            known_hosts: &kh,
+            admin: &admin,
+            app: &app,
+            password: &password,
+        };
+        let mut cmd = discover_cmd::command(&networks_arg, jobs, &inv, &dir.path().join(format!("cache-{jobs}")));
         cmd.args(["--discover-max", "2000", "--host-timeout", "300"]);
-        cmd.args(["--admin-user", &admin, "--app-user", &app, "--jobs", jobs]);
-        cmd.arg("--known-hosts").arg(&kh).arg("--cache-dir").arg(dir.path().join(format!("cache-{jobs}")));
-        cmd.env("BENCH_PW", &password);
         let (out, secs, mib) = gnu_time::run(cmd);
         let stderr = String::from_utf8_lossy(&out.stderr);
         let imposed: Vec<u64> = mocks
