@@ -220,6 +220,8 @@ fn fifty_retries_are_fifty_attempts_told_once() {
     let mut out = Vec::new();
     ils_doctor::report::terminal::write(&mut out, &a).unwrap();
     let text = String::from_utf8(out).unwrap();
+    // The figure a closing note quotes: `cargo test --test retries fifty -- --nocapture`.
+    println!("fifty retries: {} attempts, terminal answer {} lines", a.attempts.len(), text.lines().count());
     assert!(text.lines().count() <= 40, "{} lines:\n{text}", text.lines().count());
     assert!(text.contains("50 attempts from 09:01:00 to 09:50:00, every 60 s, all failed the same way"), "{text}");
 }
