@@ -5,6 +5,8 @@
 //! other cluster of an audit unaffected. (`collect` is covered by tests/bundle.rs; SIGINT and
 //! SIGTERM by tests/check_faults.rs and tests/audit.rs.)
 
+mod support;
+
 use std::path::Path;
 use std::time::Duration;
 
@@ -104,21 +106,8 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-/// Records another Ed25519 key for the host: a rotated (or impostor) key, seen from the client.
 fn plant_other_host_key(a: &mut Access) {
-    let entry = format!("[{}]:{} ", a.host, a.ssh_port);
-    let kh = std::fs::read_to_string(&a.known_hosts).unwrap_or_default();
-    let planted: Vec<String> = kh
-        .lines()
-        .map(|l| {
-            if l.starts_with(&entry) {
-                format!("{entry}ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl")
-            } else {
-                l.to_string()
-            }
-        })
-        .collect();
-    std::fs::write(&a.known_hosts, planted.join("\n") + "\n").unwrap();
+    support::live::plant_other_host_key(a);
 }
 
 fn part_files(dir: &Path) -> Vec<String> {
