@@ -165,6 +165,8 @@ fn sweep() {
         "density", "anchored", "ils MB/s", "rg MB/s", "ratio", "peak RSS", "attempts", "injected", "ils 2 thr", "ratio"
     );
     let mut files = Vec::new();
+    // (density, ratio on one thread, ratio on every core) for the goal lines below.
+    let mut ratios: Vec<(&str, Option<f64>, Option<f64>)> = Vec::new();
     for (share, label) in DENSITIES {
         let (path, anchored, injected) = generate_sweep(&dir, mb * 1_000_000, share).expect("generate sweep file");
         let bytes = fs::metadata(&path).map(|m| m.len()).unwrap_or(0) as f64;
@@ -194,6 +196,7 @@ fn sweep() {
             run.stdout_attempts,
             rg_mbps.map_or("-".into(), |r| format!("{:.2}x", ils_both / r)),
         );
+        ratios.push((label, rg_mbps.map(|r| ils / r), rg_mbps.map(|r| ils_both / r)));
         files.push(path);
     }
     let total: u64 = files.iter().filter_map(|f| fs::metadata(f).ok()).map(|m| m.len()).sum();
@@ -207,6 +210,23 @@ fn sweep() {
         total as f64 / 1e6 / run.secs,
         run.peak_kib.map_or("-".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0))
     );
+    // The goals (docs/benchmarks.md), judged on this run's ratios: ripgrep's speed at every
+    // density up to 10 %, and 1.5x at 0 % with the file split over every core.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!("goals (ratios from this run, best of 3 each):");
+    let goal = |name: String, value: Option<f64>, target: f64| match value {
+        Some(v) => {
+            println!("  {name:<52} {v:>7.2}x (goal >= {target}x) {}", if v >= target { "met" } else { "MISSED" })
+        }
+        None => println!("  {name:<52}       - (ripgrep 15 not available) NOT MEASURED"),
+    };
+    for (label, one, all) in &ratios {
+        goal(format!("{label} routine lines, 1 thread vs rg -c"), *one, 1.0);
+        goal(format!("{label} routine lines, {cores} threads vs rg -c"), *all, 1.0);
+    }
+    if let Some((_, _, all)) = ratios.first() {
+        goal(format!("0 % routine lines, {cores} threads vs rg -c"), *all, 1.5);
+    }
 }
 
 /// One sweep file: noise, routine anchored lines at `share` of all lines, and one real attempt

@@ -90,6 +90,10 @@ async fn one_hub_finds_the_mesh_writes_an_inventory_and_the_audit_maps_it() {
     let found = discover::discover(&opts).await;
     let text = found.inventory_text();
     println!("{text}");
+    // Discovery reads role, cluster ID and remotecluster over AXL: no CLI session is opened
+    // for it, so the audit's own is the only one each publisher sees.
+    let ssh_during_discovery = m.mock.with_world(|w| w.connections.values().map(|c| c.ssh).sum::<u64>());
+    assert_eq!(ssh_during_discovery, 0, "discovery opened CLI sessions");
 
     // The written inventory parses back, holds references and no password.
     let inv = inventory::parse(&text, "discovered.toml").unwrap_or_else(|e| panic!("{e}\n{text}"));
@@ -135,6 +139,10 @@ async fn one_hub_finds_the_mesh_writes_an_inventory_and_the_audit_maps_it() {
     let (_tx, rx) = tokio::sync::watch::channel(false);
     let r: AuditReport = run::run(&req, rx).await.unwrap();
     assert_eq!(r.clusters.len(), 10);
+    let sessions: Vec<(String, u64)> =
+        m.mock.with_world(|w| w.connections.iter().map(|(name, c)| (name.clone(), c.ssh)).collect());
+    assert_eq!(sessions.len(), 8, "the eight reachable publishers were read: {sessions:?}");
+    assert!(sessions.iter().all(|(_, n)| *n == 1), "one CLI session per publisher and run: {sessions:?}");
     for c in &r.clusters {
         let skipped = c.name == "BRANCH-X-CL" || c.name == HOSTILE_ID;
         assert_eq!(c.error.is_some(), skipped, "{}: {:?}", c.name, c.error);

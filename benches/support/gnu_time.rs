@@ -3,10 +3,16 @@
 
 use std::process::{Command, Output};
 
-/// `/usr/bin/time` set up to run the binary; add its arguments.
+/// `/usr/bin/time` set up to run the binary; add its arguments. `ILS_BENCH_WRAP` (words, e.g.
+/// `heaptrack -o /tmp/audit`) runs the binary under a profiler; its figures then include the
+/// profiler's own.
 pub fn command() -> Command {
     let mut cmd = Command::new("/usr/bin/time");
-    cmd.args(["-f", "%e %M"]).arg(env!("CARGO_BIN_EXE_ils-doctor"));
+    cmd.args(["-f", "%e %M"]);
+    if let Ok(wrap) = std::env::var("ILS_BENCH_WRAP") {
+        cmd.args(wrap.split_whitespace());
+    }
+    cmd.arg(env!("CARGO_BIN_EXE_ils-doctor"));
     cmd
 }
 

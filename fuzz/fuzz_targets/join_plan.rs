@@ -4,10 +4,10 @@
 //! no step when refused, the check last when there are changes.
 #![no_main]
 use ils_doctor::analyze::Method;
-use ils_doctor::parse::{facts, trust as certs};
 use ils_doctor::configure::model::{Operation, PlanStatus};
 use ils_doctor::configure::plan::{plan, Found, Input};
 use ils_doctor::parse::cert;
+use ils_doctor::parse::{facts, trust as certs};
 use libfuzzer_sys::fuzz_target;
 
 fn side(parts: &[&str], host: &str, port: u16) -> facts::Facts {
@@ -50,7 +50,9 @@ fuzz_target!(|data: &[u8]| {
             PlanStatus::Refused => assert!(p.steps.is_empty() && !p.refusals.is_empty()),
             PlanStatus::NothingToDo => assert!(p.steps.is_empty()),
             PlanStatus::Changes => {
-                assert!(matches!(p.steps.last().map(|s| &s.operation), Some(Operation::Verify { method: m }) if *m == method))
+                assert!(
+                    matches!(p.steps.last().map(|s| &s.operation), Some(Operation::Verify { method: m }) if *m == method)
+                )
             }
         }
     }

@@ -152,6 +152,18 @@ pub struct Tracker<H> {
     /// The peer each handler served, learnt from the lines that named both: routine lines that
     /// name only the handler are then counted with their peer.
     pid_peer: HashMap<[u32; 4], String>,
+    /// No open connection's last line is older than this (`i64::MAX`: none has a time): most
+    /// lines then need no look for connections past their lifetime.
+    expiry_floor: i64,
+    /// How many open connections have their last record in each bucket of record numbers
+    /// ([`seq_bucket`]): most lines' records have none, and need no look for one.
+    seq_buckets: [u8; SEQ_BUCKETS],
+}
+
+const SEQ_BUCKETS: usize = 256;
+
+fn seq_bucket(seq: u32) -> usize {
+    (seq as usize) % SEQ_BUCKETS
 }
 
 impl<H> Tracker<H> {
@@ -171,6 +183,8 @@ impl<H> Tracker<H> {
             keep_early_until: None,
             first_t: None,
             pid_peer: HashMap::default(),
+            expiry_floor: i64::MAX,
+            seq_buckets: [0; SEQ_BUCKETS],
         }
     }
 
@@ -288,14 +302,17 @@ impl<H> Tracker<H> {
 
     fn expire(&mut self, t: i64, out: &mut impl FnMut(Out<H>)) {
         let limit = t.saturating_sub(self.lifetime_ms);
-        let mut i = 0;
-        while let Some(c) = self.open.get(i) {
-            if c.last_t.is_some_and(|l| l < limit) {
-                self.close(i, out);
-            } else {
-                // Below `open.len()`: one more cannot overflow.
-                i = i.saturating_add(1);
+        if limit > self.expiry_floor {
+            let mut i = 0;
+            while let Some(c) = self.open.get(i) {
+                if c.last_t.is_some_and(|l| l < limit) {
+                    self.close(i, out);
+                } else {
+                    // Below `open.len()`: one more cannot overflow.
+                    i = i.saturating_add(1);
+                }
             }
+            self.expiry_floor = self.open.iter().filter_map(|c| c.last_t).min().unwrap_or(i64::MAX);
         }
         for q in 0..self.recent.len() {
             while let Some(queue) = self.recent.get_mut(q) {
@@ -323,7 +340,7 @@ impl<H> Tracker<H> {
                 && opt_compatible(c.client_port, client_port(self.side, f))
                 && opt_compatible(c.pid, f.pid)
         };
-        if let Some(s) = l.seq {
+        if let Some(s) = l.seq.filter(|&s| self.seq_buckets.get(seq_bucket(s)).is_some_and(|&n| n > 0)) {
             if let Some(i) = self.open.iter().rposition(|c| c.last_seq == Some(s) && compatible(c)) {
                 return Some(i);
             }
@@ -377,6 +394,9 @@ impl<H> Tracker<H> {
         if self.open.len() >= MAX_OPEN {
             self.close(0, out);
         }
+        if let Some(t) = l.t_ms {
+            self.expiry_floor = self.expiry_floor.min(t);
+        }
         self.open.push(Conn {
             peer_ip: None,
             client_port: None,
@@ -406,11 +426,21 @@ impl<H> Tracker<H> {
         if c.pid.is_none() {
             c.pid = f.pid;
         }
-        if l.seq.is_some() {
-            c.last_seq = l.seq;
+        if let Some(seq) = l.seq.filter(|&s| c.last_seq != Some(s)) {
+            if let Some(old) = c.last_seq {
+                if let Some(n) = self.seq_buckets.get_mut(seq_bucket(old)) {
+                    *n = n.saturating_sub(1);
+                }
+            }
+            if let Some(n) = self.seq_buckets.get_mut(seq_bucket(seq)) {
+                // At most MAX_OPEN connections: far below u8::MAX.
+                *n = n.saturating_add(1);
+            }
+            c.last_seq = Some(seq);
         }
-        if l.t_ms.is_some() {
-            c.last_t = l.t_ms;
+        if let Some(t) = l.t_ms {
+            c.last_t = Some(t);
+            self.expiry_floor = self.expiry_floor.min(t);
         }
         let (slot, cap) = match l.role {
             ConnRole::Opens => (0, MAX_OPENING_KEPT),
@@ -641,6 +671,9 @@ impl<H> Tracker<H> {
             return;
         }
         let c = self.open.remove(i);
+        if let Some(n) = c.last_seq.and_then(|s| self.seq_buckets.get_mut(seq_bucket(s))) {
+            *n = n.saturating_sub(1);
+        }
         let episode = Episode { hits: c.hits, opened: c.opened, concluded: c.concluded, more: c.more };
         if episode.concluded {
             out(Out::Episode(episode));

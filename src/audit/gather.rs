@@ -72,6 +72,9 @@ pub struct Reader<'a> {
     /// Downloaded traces are kept here between runs (complete files are not fetched again).
     pub cache: &'a Path,
     pub catalog: &'a Catalog,
+    /// Scans waiting for a core: one scan per core at a time, so that a thousand clusters
+    /// answering at once hold a few chunk buffers, not a thousand (docs/benchmarks.md, scale).
+    pub scans: &'a tokio::sync::Semaphore,
 }
 
 /// A directory name from untrusted text (inventory names are the user's, but keep paths plain).
@@ -98,6 +101,8 @@ impl Reader<'_> {
                 let side = if c.role == Role::Hub { Side::Hub } else { Side::Spoke };
                 let jobs: Vec<Job> = files.into_iter().map(|path| Job { path, side, arg: 0 }).collect();
                 let catalog = self.catalog.clone();
+                // Closed never: the semaphore lives as long as the run.
+                let _slot = self.scans.acquire().await.ok();
                 let scanned = tokio::task::spawn_blocking(move || scan_all(&catalog, &jobs, 1))
                     .await
                     .unwrap_or_else(|e| (Vec::new(), vec![format!("scanning the traces failed: {e}")]));

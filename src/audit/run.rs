@@ -180,8 +180,16 @@ pub async fn run(req: &Request, cancel: watch::Receiver<bool>) -> Result<AuditRe
 }
 
 async fn gather_light(req: &Request, catalog: &Catalog, tally: &Tally) -> Vec<Vec<Gathered>> {
-    let reader =
-        Reader { conn: &req.conn, since: req.since, host_timeout: req.host_timeout, cache: &req.cache, catalog };
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let scans = tokio::sync::Semaphore::new(cores);
+    let reader = Reader {
+        conn: &req.conn,
+        since: req.since,
+        host_timeout: req.host_timeout,
+        cache: &req.cache,
+        catalog,
+        scans: &scans,
+    };
     let work: Vec<(usize, usize, &Network, &Cluster)> = req
         .inventory
         .networks

@@ -4,6 +4,7 @@
 
 use super::publisher::Publisher;
 use crate::connect::envelope;
+use crate::connect::soap::SoapClient;
 use crate::parse::cert as x509;
 use crate::parse::facts::{
     cert_valid_to, network_cluster, publisher_processnode, replication, service_state, Facts, ILS_SERVICE,
@@ -32,21 +33,7 @@ pub async fn read(p: &mut Publisher) -> Facts {
         Ok(v) => f.version = Some(v),
         Err(e) => f.errors.push(format!("version: {e}")),
     }
-    match p.soap.sql_query("select paramvalue from processconfig where paramname = 'ClusterID'").await {
-        Ok(rows) => f.cluster_id = rows.first().and_then(|r| r.first()).map(|(_, v)| v.clone()),
-        Err(e) => f.errors.push(format!("cluster ID: {e}")),
-    }
-    match p
-        .soap
-        .axl("getIlsConfig", "<returnedTags><clusterId/><role/><syncronizationStatus/></returnedTags>", true)
-        .await
-    {
-        Ok(xml) => {
-            f.ils_role = envelope::first_text(&xml, "role");
-            f.ils_sync_status = envelope::first_text(&xml, "syncronizationStatus").filter(|s| !s.is_empty());
-        }
-        Err(e) => f.errors.push(format!("ILS configuration: {e}")),
-    }
+    read_cluster_and_role(&p.soap, &mut f).await;
     match p
         .soap
         .sql_query("select name, tknodeusage from processnode where tknodeusage = 0 and name != 'EnterpriseWideData'")
@@ -57,7 +44,7 @@ pub async fn read(p: &mut Publisher) -> Facts {
         }
         Err(e) => f.errors.push(format!("publisher node name: {e}")),
     }
-    let remote = match p.soap.sql_query("select clusterid, fullyqualifiedname from remotecluster").await {
+    let remote = match read_remotecluster(&p.soap).await {
         Ok(rows) => Ok(rows),
         // AXL's SQL may be refused (role, throttling): the CLI's `run sql` reads the same table.
         Err(axl) => match cli(p, &mut f, "run sql select clusterid, fullyqualifiedname from remotecluster").await {
@@ -68,15 +55,7 @@ pub async fn read(p: &mut Publisher) -> Facts {
         },
     };
     match remote {
-        Ok(rows) => {
-            f.remote_clusters = rows
-                .iter()
-                .map(|r| {
-                    let get = |k: &str| r.iter().find(|(c, _)| c == k).map(|(_, v)| v.clone()).unwrap_or_default();
-                    (get("clusterid"), get("fullyqualifiedname"))
-                })
-                .collect()
-        }
+        Ok(rows) => f.remote_clusters = remote_rows(&rows),
         Err(e) => f.errors.push(format!("remotecluster: {e}")),
     }
     // Only kept for the bundle: the version itself comes from AXL above.
@@ -115,4 +94,46 @@ pub async fn read(p: &mut Publisher) -> Facts {
         Err(e) => f.errors.push(format!("utils dbreplication runtimestate: {e}")),
     }
     f
+}
+
+/// What discovery needs of a publisher, over AXL alone (no CLI session, whose start takes
+/// seconds on a real publisher): its Cluster ID and ILS role into `f`, and its `remotecluster`
+/// rows, or AXL's refusal (the caller may read the table with the CLI's `run sql` instead).
+pub async fn read_identity(
+    soap: &SoapClient,
+    f: &mut Facts,
+) -> Result<Vec<Vec<(String, String)>>, crate::connect::soap::SoapError> {
+    read_cluster_and_role(soap, f).await;
+    read_remotecluster(soap).await
+}
+
+async fn read_cluster_and_role(soap: &SoapClient, f: &mut Facts) {
+    match soap.sql_query("select paramvalue from processconfig where paramname = 'ClusterID'").await {
+        Ok(rows) => f.cluster_id = rows.first().and_then(|r| r.first()).map(|(_, v)| v.clone()),
+        Err(e) => f.errors.push(format!("cluster ID: {e}")),
+    }
+    match soap
+        .axl("getIlsConfig", "<returnedTags><clusterId/><role/><syncronizationStatus/></returnedTags>", true)
+        .await
+    {
+        Ok(xml) => {
+            f.ils_role = envelope::first_text(&xml, "role");
+            f.ils_sync_status = envelope::first_text(&xml, "syncronizationStatus").filter(|s| !s.is_empty());
+        }
+        Err(e) => f.errors.push(format!("ILS configuration: {e}")),
+    }
+}
+
+async fn read_remotecluster(soap: &SoapClient) -> Result<Vec<Vec<(String, String)>>, crate::connect::soap::SoapError> {
+    soap.sql_query("select clusterid, fullyqualifiedname from remotecluster").await
+}
+
+/// `remotecluster` rows as (clusterid, fullyqualifiedname).
+pub fn remote_rows(rows: &[Vec<(String, String)>]) -> Vec<(String, String)> {
+    rows.iter()
+        .map(|r| {
+            let get = |k: &str| r.iter().find(|(c, _)| c == k).map(|(_, v)| v.clone()).unwrap_or_default();
+            (get("clusterid"), get("fullyqualifiedname"))
+        })
+        .collect()
 }

@@ -67,6 +67,23 @@ pub struct Publisher {
     pub label: Option<String>,
 }
 
+/// The HTTPS client alone (AXL, Serviceability), its TLS trust checked: what discovery needs,
+/// without the CLI session.
+pub async fn open_soap(access: &Access) -> Result<SoapClient, PublisherError> {
+    let soap = SoapClient::new(&HttpsTarget {
+        host: access.host.clone(),
+        port: access.https_port,
+        user: access.app_user.clone(),
+        password: access.app_password.clone(),
+        tls: access.tls.clone(),
+        connect_timeout: Duration::from_secs(10),
+        request_timeout: access.command_timeout,
+    })?
+    .with_recorder(access.recorder());
+    soap.probe().await?;
+    Ok(soap)
+}
+
 impl Publisher {
     /// The publisher in progress messages: its own name once known, else the address used.
     pub fn name(&self) -> String {
@@ -76,19 +93,9 @@ impl Publisher {
     /// Opens the HTTPS client and the SSH session (both checked: TLS trust, host key, login).
     pub async fn open(access: Access) -> Result<Publisher, PublisherError> {
         let rec = access.recorder();
-        let soap = SoapClient::new(&HttpsTarget {
-            host: access.host.clone(),
-            port: access.https_port,
-            user: access.app_user.clone(),
-            password: access.app_password.clone(),
-            tls: access.tls.clone(),
-            connect_timeout: Duration::from_secs(10),
-            request_timeout: access.command_timeout,
-        })?
-        .with_recorder(rec.clone());
         // TLS first: an untrusted certificate stops here with its advice (`ils-doctor trust`),
         // not as a failed read of every fact; the pool keeps the connection for what follows.
-        soap.probe().await?;
+        let soap = open_soap(&access).await?;
         let ssh = SshSession::open_recorded(
             &SshTarget {
                 host: access.host.clone(),

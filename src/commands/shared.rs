@@ -18,10 +18,14 @@ pub fn now() -> String {
 }
 
 /// The async runtime of a command that talks to publishers: two workers are plenty, the work
-/// waits on the network.
+/// waits on the network. The blocking pool (file writes of downloads, name lookups, scans) is
+/// capped well below tokio's 512: an audit of a thousand clusters writing at once otherwise
+/// starts hundreds of threads, each with its own stack and allocator cache, for work that takes
+/// microseconds (docs/benchmarks.md, "A thousand clusters").
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .max_blocking_threads(8)
         .enable_all()
         .build()
         .context("cannot start the async runtime")

@@ -31,7 +31,7 @@ use super::gather;
 use super::inventory::{Cluster, CredentialRef};
 use super::model::Role;
 use crate::collect::facts;
-use crate::collect::publisher::Publisher;
+use crate::collect::publisher::{open_soap, Publisher};
 use crate::parse::facts::Facts;
 use crate::pipeline::live::{ConnOptions, HostSpec};
 
@@ -154,13 +154,27 @@ fn cluster_for(name: &str, spec: &HostSpec, s: &Settings, conn: &ConnOptions) ->
 }
 
 /// Reads one publisher's facts within the host timeout.
+/// What discovery reads of a publisher: its Cluster ID, ILS role and `remotecluster` rows, over
+/// AXL alone, so that each publisher has one CLI session in the whole run (the audit's; a CLI
+/// session's start takes seconds on a real publisher, docs/cucm-notes.md#latency). Where AXL
+/// refuses the table, the CLI's `run sql` reads it, as the audit's full read does.
 async fn read_facts(c: Cluster, conn: &ConnOptions, limit: Duration) -> Result<Facts, String> {
     let work = async {
         let access = gather::access(&c, conn)?;
-        let mut p = Publisher::open(access).await.map_err(|e| e.to_string())?;
-        let f = facts::read(&mut p).await;
-        p.close().await;
-        Ok::<Facts, String>(f)
+        let soap = open_soap(&access).await.map_err(|e| e.to_string())?;
+        let mut f = Facts { host: access.host.clone(), https_port: access.https_port, ..Facts::default() };
+        match facts::read_identity(&soap, &mut f).await {
+            Ok(rows) => {
+                f.remote_clusters = facts::remote_rows(&rows);
+                Ok::<Facts, String>(f)
+            }
+            Err(_) => {
+                let mut p = Publisher::open(access).await.map_err(|e| e.to_string())?;
+                let f = facts::read(&mut p).await;
+                p.close().await;
+                Ok(f)
+            }
+        }
     };
     match tokio::time::timeout(limit, work).await {
         Ok(r) => r,
