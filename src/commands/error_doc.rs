@@ -223,7 +223,8 @@ mod tests {
     fn the_metrics_parse_and_say_unknown_with_the_error() {
         let text = render(Kind::Prometheus, &failure(), Utc::now());
         let text = String::from_utf8(text).unwrap();
-        let parsed = openmetrics_parser::prometheus::parse_prometheus(&text).unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+        let parsed =
+            openmetrics_parser::prometheus::parse_prometheus(&text).unwrap_or_else(|e| panic!("{e:?}\n{text}"));
         assert!(parsed.families.contains_key("ils_doctor_audit_error"), "{text}");
         assert!(text.contains("ils_doctor_audit_status 3\n"), "{text}");
         assert!(text.contains("ils_doctor_audit_error{operation=\"https TLS probe\",host=\"hub\\\"a\"} 1\n"), "{text}");
@@ -238,8 +239,8 @@ mod tests {
         let (mut cases, mut error) = (0, None);
         loop {
             match reader.read_event().unwrap_or_else(|e| panic!("{e}\n{xml}")) {
-                Event::Start(e) if e.name().as_ref() == b"testcase" => cases += 1,
-                Event::Start(e) if e.name().as_ref() == b"error" => {
+                Event::Start(e) if e.name().as_ref() == "testcase" => cases += 1,
+                Event::Start(e) if e.name().as_ref() == "error" => {
                     let get = |k: &str| {
                         let a = e.try_get_attribute(k).unwrap().unwrap();
                         a.normalized_value(quick_xml::XmlVersion::Explicit1_0).unwrap().into_owned()

@@ -132,10 +132,16 @@ pub fn usage_error(e: &clap::Error, args: impl IntoIterator<Item = std::ffi::OsS
     let Some(sink) = Sink::of(name, &raw("format").unwrap_or_default(), raw("output").map(PathBuf::from)) else {
         return;
     };
-    // clap's first paragraph: the error and its tip, without the usage that follows.
+    // clap's paragraphs before the usage: the error and its tip (the option meant).
     let text = e.render().to_string();
-    let message = text.split("\n\n").next().unwrap_or_default().trim_start_matches("error: ").replace('\n', " ");
-    let f = Failure::new(name, &message, failure::READ_ARGUMENTS);
+    let message = text
+        .split("\n\n")
+        .take_while(|p| !p.starts_with("Usage:") && !p.starts_with("For more information"))
+        .map(|p| p.trim().replace('\n', " "))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let message = message.trim_start_matches("error: ");
+    let f = Failure::new(name, message, failure::READ_ARGUMENTS);
     if let Err(w) = sink.write(&f, started) {
         say(&format!("ils-doctor: error: the error document: {w}"));
     }
