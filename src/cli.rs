@@ -149,7 +149,10 @@ Examples:
 
   Every bundled scenario, then one of them as HTML:
     ils-doctor demo --list
-    ils-doctor demo --scenario m1-password-mismatch --format html -o demo.html";
+    ils-doctor demo m1-password-mismatch --format html -o demo.html
+
+  The scenario given as an option, as scripts written for earlier versions do:
+    ils-doctor demo --scenario m1-password-mismatch";
 
 const HISTORY_EXAMPLES: &str = "\
 Examples:
@@ -236,7 +239,10 @@ Examples:
 
   Store the AXL application user's password, then remove it again:
     ils-doctor credentials set cucm-hub.example.com --kind app
-    ils-doctor credentials delete cucm-hub.example.com --kind app";
+    ils-doctor credentials delete cucm-hub.example.com --kind app
+
+  From a script: the password on standard input (its first line; never echoed):
+    pass show cucm/axl | ils-doctor credentials set cucm-hub.example.com --kind app --stdin";
 
 const SIGNATURES_EXAMPLES: &str = "\
 Examples:
@@ -368,7 +374,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "N")]
     pub detailed_value: Option<u32>,
     /// The ILS authentication method configured, when known.
-    #[arg(long, value_name = "METHOD")]
+    #[arg(long, value_name = "METHOD", value_enum)]
     pub method: Option<Method>,
     /// Where to keep the downloaded traces [default: ./ils-doctor-<time>].
     #[arg(long, value_name = "DIR")]
@@ -442,7 +448,7 @@ pub struct CollectArgs {
     #[arg(long, value_name = "N")]
     pub detailed_value: Option<u32>,
     /// The ILS authentication method configured, when known.
-    #[arg(long, value_name = "METHOD")]
+    #[arg(long, value_name = "METHOD", value_enum)]
     pub method: Option<Method>,
     /// Where to keep the downloaded traces [default: ./ils-doctor-<time>].
     #[arg(long, value_name = "DIR")]
@@ -521,12 +527,13 @@ pub enum AuditFormat {
 
 /// Audit many clusters from an inventory: verdicts, history, outputs for monitoring.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("clusters").required(true).args(["inventory", "discover"])))]
 pub struct AuditArgs {
     /// Extra signatures (TOML, same format as the built-in catalog): same id replaces, new id adds.
     #[arg(long, value_name = "FILE", env = "ILS_DOCTOR_SIGNATURES")]
     pub signatures: Option<PathBuf>,
     /// The inventory (TOML): networks, their clusters, roles, ports, users, credential references.
-    #[arg(long, value_name = "FILE", required_unless_present = "discover", conflicts_with = "discover")]
+    #[arg(long, value_name = "FILE", conflicts_with = "discover")]
     pub inventory: Option<PathBuf>,
     /// Find the ILS networks from this publisher (repeatable): its remotecluster rows and ILS
     /// role, then those of the clusters they name; the audit then runs over what was found.
@@ -587,8 +594,11 @@ pub struct AuditArgs {
     /// Where traces are downloaded (default: $XDG_CACHE_HOME/ils-doctor/audit).
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
+    /// With --deep: the trace-level journal [default: $XDG_STATE_HOME/ils-doctor/trace-journal.json].
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
+    /// Output format: for people (text, summary, html, markdown) or for monitoring (json, junit,
+    /// prometheus; on an error these still get a document, status unknown).
     #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
     pub format: AuditFormat,
     /// Write the output to FILE (atomically) instead of standard output.
@@ -648,15 +658,27 @@ pub struct DemoArgs {
     /// List the scenarios.
     #[arg(long)]
     pub list: bool,
-    /// The scenario to run.
-    #[arg(long, value_name = "NAME", default_value = crate::pipeline::mock_pair::DEFAULT_SCENARIO)]
-    pub scenario: String,
+    /// The scenario to run [default: m2-hub-cert-not-on-spoke, a refused certificate].
+    #[arg(value_name = "SCENARIO", value_parser = scenario_names(), conflicts_with = "scenario")]
+    pub name: Option<String>,
+    /// The scenario to run, as an option (the same as SCENARIO).
+    #[arg(long, value_name = "NAME", value_parser = scenario_names())]
+    pub scenario: Option<String>,
     /// Keep the run's folder here (a new or empty folder): the traces the report cites stay
     /// where it says. Without it the folder is temporary and removed at the end.
     #[arg(long, value_name = "DIR")]
     pub keep: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub out: OutputArgs,
+}
+
+/// The demo's scenarios with their descriptions: `--help`, the man page and the completions
+/// list them, and any other name is refused with the list.
+fn scenario_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        crate::pipeline::mock_pair::scenario_hints()
+            .map(|(name, description)| clap::builder::PossibleValue::new(name).help(description)),
+    )
 }
 
 /// How a join plan is printed.
@@ -679,7 +701,7 @@ pub struct JoinArgs {
     #[arg(long, value_name = "HOST")]
     pub spoke: Option<String>,
     /// The ILS authentication method to configure (technote 200694).
-    #[arg(long, value_name = "METHOD")]
+    #[arg(long, value_name = "METHOD", value_enum)]
     pub method: Method,
     /// Make the changes (the plan is shown and confirmed first); without it nothing is changed.
     #[arg(long)]
@@ -770,15 +792,24 @@ pub struct CredentialsArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum CredentialsAction {
-    /// Ask for a password (no echo) and store it in the OS keyring.
+    /// Ask for a password (no echo), or read it from standard input, and store it in the OS
+    /// keyring.
     Set {
+        /// The publisher the password is for, as `check --hub` and `--spoke` name it.
         host: String,
+        /// Which password.
         #[arg(long, value_enum)]
         kind: crate::credentials::Kind,
+        /// Read the password from standard input (its first line) instead of asking, for
+        /// scripts; it is never echoed or printed.
+        #[arg(long)]
+        stdin: bool,
     },
     /// Remove a stored password.
     Delete {
+        /// The publisher the password is for.
         host: String,
+        /// Which password.
         #[arg(long, value_enum)]
         kind: crate::credentials::Kind,
     },
@@ -809,7 +840,7 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "FILE", env = "ILS_DOCTOR_SIGNATURES")]
     pub signatures: Option<PathBuf>,
     /// The ILS authentication method configured, when known; used where the traces leave it open.
-    #[arg(long, value_name = "METHOD")]
+    #[arg(long, value_name = "METHOD", value_enum)]
     pub method: Option<Method>,
     /// Files scanned in parallel (default: the number of cores).
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]

@@ -34,8 +34,9 @@ pub enum SideSpec {
 }
 
 /// The four ILS authentication methods of the technote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
+#[value(rename_all = "snake_case")]
 pub enum Method {
     /// Method 1: "Use Password" only, non-TLS on 7502.
     Password,

@@ -209,6 +209,7 @@ fn credential(e: &CredentialError) -> Option<Place> {
         CredentialError::Missing { host, .. } | CredentialError::ReferenceMissing { host, .. } => {
             at(host, "read the password")
         }
+        CredentialError::Stdin { host, .. } => at(host, "read the password"),
         CredentialError::Keyring(_) => step("read the OS keyring"),
         CredentialError::Prompt(_) => step("read the password"),
     }

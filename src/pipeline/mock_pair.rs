@@ -43,6 +43,19 @@ pub fn scenarios() -> Vec<(&'static str, String)> {
         .collect()
 }
 
+/// (name, description) of the bundled scenarios without parsing them: the description is its
+/// file's `description = "..."` line. For the command line's value hints, built on every run.
+pub fn scenario_hints() -> impl Iterator<Item = (&'static str, &'static str)> {
+    mock_server::bundled::ALL.iter().map(|(name, text)| {
+        let description = text
+            .lines()
+            .find_map(|l| l.strip_prefix("description = \""))
+            .and_then(|l| l.strip_suffix('"'))
+            .unwrap_or_default();
+        (*name, description)
+    })
+}
+
 /// Access to a mock publisher: pinned certificate, its host key already known.
 pub fn access_for(p: &PublisherInfo, known_hosts: &Path) -> std::io::Result<Access> {
     let der = rustls_pemfile::certs(&mut p.tomcat_pem.as_bytes())
