@@ -44,6 +44,7 @@ fn tool_cfgs() {
         ("missing_zsh", runs("zsh", &["--version"])),
         ("missing_fish", runs("fish", &["--version"])),
         ("missing_lxml", runs("python3", &["-c", "import lxml.etree"])),
+        ("missing_man", runs("man", &["--version"])),
     ] {
         println!("cargo:rustc-check-cfg=cfg({cfg})");
         if !present && !ci {

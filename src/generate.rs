@@ -12,6 +12,8 @@ use clap_complete::Shell;
 
 use crate::cli::Cli;
 
+mod examples;
+
 /// The completion script for `shell`.
 pub fn completion_script(shell: Shell) -> Vec<u8> {
     let mut cmd = Cli::command();
@@ -51,17 +53,56 @@ pub fn man_pages() -> anyhow::Result<Vec<(String, Vec<u8>)>> {
 
 fn add_pages(cmd: &clap::Command, pages: &mut Vec<(String, Vec<u8>)>) -> anyhow::Result<()> {
     let name = cmd.get_display_name().unwrap_or_else(|| cmd.get_name()).to_string();
-    let mut roff = Vec::new();
-    // Every page's footer names the program and its version (subcommands have no version).
-    clap_mangen::Man::new(cmd.clone())
-        .source(format!("ils-doctor {}", env!("CARGO_PKG_VERSION")))
-        .render(&mut roff)
-        .with_context(|| format!("man page of {name}"))?;
+    let roff = page(cmd).with_context(|| format!("man page of {name}"))?;
     pages.push((format!("{name}.1"), roff));
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
         add_pages(sub, pages)?;
     }
     Ok(())
+}
+
+/// One page: clap_mangen's sections, in its order, except that the text after the options
+/// (`after_help`) becomes EXAMPLES with its command lines in no-fill mode ([`examples`]), not
+/// clap_mangen's EXTRA, which fills and hyphenates them.
+fn page(cmd: &clap::Command) -> std::io::Result<Vec<u8>> {
+    // Every page's footer names the program and its version (subcommands have no version).
+    let man = clap_mangen::Man::new(cmd.clone()).source(format!("ils-doctor {}", env!("CARGO_PKG_VERSION")));
+    let mut roff = Vec::new();
+    man.render_title(&mut roff)?;
+    man.render_name_section(&mut roff)?;
+    man.render_synopsis_section(&mut roff)?;
+    man.render_description_section(&mut roff)?;
+    if cmd.get_arguments().any(|a| !a.is_hide_set()) {
+        man.render_options_section(&mut roff)?;
+    }
+    if cmd.get_subcommands().any(|s| !s.is_hide_set()) {
+        man.render_subcommands_section(&mut roff)?;
+    }
+    if let Some(text) = cmd.get_after_help() {
+        roff.extend_from_slice(examples::roff(&text.to_string()).as_bytes());
+    }
+    if cmd.get_version().is_some() {
+        man.render_version_section(&mut roff)?;
+    }
+    Ok(roff)
+}
+
+/// Each page's file name with the example command lines of its command, as `--help` prints them:
+/// what the page must show intact.
+pub fn man_examples() -> Vec<(String, Vec<String>)> {
+    fn add(cmd: &clap::Command, out: &mut Vec<(String, Vec<String>)>) {
+        let name = cmd.get_display_name().unwrap_or_else(|| cmd.get_name()).to_string();
+        let text = cmd.get_after_help().map(|t| t.to_string()).unwrap_or_default();
+        out.push((format!("{name}.1"), examples::example_lines(&text).into_iter().map(str::to_string).collect()));
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
+            add(sub, out);
+        }
+    }
+    let mut cmd = Cli::command();
+    cmd.build();
+    let mut out = Vec::new();
+    add(&cmd, &mut out);
+    out
 }
 
 /// `ils-doctor completions SHELL`: the script on standard output.

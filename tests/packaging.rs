@@ -261,6 +261,30 @@ fn bash_completes_subcommands_and_options_from_the_printed_script() {
     for shell in ["bash", "zsh", "fish"] {
         assert!(shells.iter().any(|s| s == shell), "{shells:?}");
     }
+    // The fixed sets of values: methods, formats, scenarios (option and positional), kinds.
+    assert_eq!(
+        bash_complete(&script, "ils-doctor check --method "),
+        ["password", "tls", "tls_with_password", "tls_after_password"]
+    );
+    assert_eq!(bash_complete(&script, "ils-doctor join --method tls_w"), ["tls_with_password"]);
+    assert_eq!(bash_complete(&script, "ils-doctor audit --format pro"), ["prometheus"]);
+    assert_eq!(bash_complete(&script, "ils-doctor demo --scenario m1-password-m"), ["m1-password-mismatch"]);
+    assert!(bash_complete(&script, "ils-doctor demo m1-password-m").contains(&"m1-password-mismatch".to_string()));
+    assert_eq!(bash_complete(&script, "ils-doctor credentials set hq --kind i"), ["ils"]);
+}
+
+/// zsh and fish get the same fixed sets, each value with its description where the shell shows
+/// one.
+#[test]
+fn zsh_and_fish_scripts_complete_the_fixed_sets() {
+    for shell in ["zsh", "fish"] {
+        let script = String::from_utf8(bin().args(["completions", shell]).output().unwrap().stdout).unwrap();
+        for value in ["tls_with_password", "tls_after_password", "m1-password-mismatch", "prometheus", "junit"] {
+            assert!(script.contains(value), "{shell}: {value} missing");
+        }
+        // The help of a scenario, from its file: what the completion menu shows beside it.
+        assert!(script.contains("ILS service stopped on the hub"), "{shell}");
+    }
 }
 
 /// A shell parses its completion script. A shell this machine lacks makes its test ignored with
@@ -304,6 +328,56 @@ fn man_writes_a_page_per_subcommand_into_the_folder() {
         assert!(text.contains(".TH "), "{page}");
     }
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), listed.len());
+}
+
+/// Each man page as a reader sees it (`man -l`, 80 columns, a UTF-8 locale) shows every example
+/// command line of its command as `--help` prints it: in an EXAMPLES section, not reflowed, not
+/// hyphenated, each hyphen and quote the character typed (so that it pastes into a shell). A
+/// machine without man has this test ignored with the reason (build.rs); under `CI=true` it runs
+/// and fails.
+#[test]
+#[cfg_attr(missing_man, ignore = "man is not installed on this machine (CI installs it)")]
+fn man_pages_show_every_example_line_intact() {
+    assert!(
+        Command::new("man").arg("--version").output().is_ok(),
+        "man is missing (.ci/run installs it; `touch build.rs` after installing it here)"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let out = bin().arg("man").arg(tmp.path()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut checked = 0;
+    for (page, lines) in ils_doctor::generate::man_examples() {
+        let rendered = Command::new("man")
+            .arg("-l")
+            .arg(tmp.path().join(&page))
+            .env("MANWIDTH", "80")
+            .env("LC_ALL", "C.UTF-8")
+            .env_remove("MAN_KEEP_FORMATTING")
+            .env_remove("MANPAGER")
+            .env("PAGER", "cat")
+            .output()
+            .unwrap();
+        assert!(rendered.status.success(), "{page}: {}", String::from_utf8_lossy(&rendered.stderr));
+        // Bold and underline as overstrike (`c\bc`, `_\bc`), should man keep them: the character.
+        let raw = String::from_utf8(rendered.stdout).unwrap();
+        let mut text = String::with_capacity(raw.len());
+        for c in raw.chars() {
+            if c == '\u{8}' {
+                text.pop();
+            } else {
+                text.push(c);
+            }
+        }
+        let shown: Vec<&str> = text.lines().map(str::trim).collect();
+        assert_eq!(shown.contains(&"EXAMPLES"), !lines.is_empty(), "{page}:\n{text}");
+        assert!(!shown.contains(&"EXTRA"), "{page}: examples under EXTRA:\n{text}");
+        for line in &lines {
+            assert!(shown.contains(&line.trim()), "{page}: `{line}` is not shown intact:\n{text}");
+            checked += 1;
+        }
+    }
+    // Every subcommand has examples; the check saw them all.
+    assert!(checked >= 40, "only {checked} example lines");
 }
 
 /// The deep unit gives a SIGTERM'd audit time for what a stop needs: a trace-level write under
