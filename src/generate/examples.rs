@@ -17,7 +17,7 @@ pub fn example_lines(after_help: &str) -> Vec<&str> {
 /// (a hyphen `-` would print as U+2010 in a UTF-8 locale and could not be pasted into a shell),
 /// and a leading dot or apostrophe kept as text, not a request.
 fn escape(line: &str) -> String {
-    let mut out = String::with_capacity(line.len() + 8);
+    let mut out = String::with_capacity(line.len().saturating_add(8));
     if line.starts_with(['.', '\'']) {
         out.push_str("\\&");
     }
@@ -45,8 +45,8 @@ pub fn roff(after_help: &str) -> String {
         if line.trim() == "Examples:" && !prose {
             continue;
         }
-        let command = !prose && line.starts_with("    ") && !line.trim().is_empty();
-        if in_commands && !command {
+        let command = if prose { None } else { line.strip_prefix("    ").filter(|l| !l.trim().is_empty()) };
+        if in_commands && command.is_none() {
             out.push_str(".fi\n.RE\n");
             in_commands = false;
         }
@@ -54,12 +54,12 @@ pub fn roff(after_help: &str) -> String {
             paragraph_open = false;
             continue;
         }
-        if command {
+        if let Some(command) = command {
             if !in_commands {
                 out.push_str(".RS 4\n.nf\n");
                 in_commands = true;
             }
-            out.push_str(&escape(&line[4..]));
+            out.push_str(&escape(command));
             out.push('\n');
             continue;
         }
