@@ -1,12 +1,13 @@
 //! The command line, declared with clap. Only declaration here: validation happens in
-//! `commands`, exit codes and messages in `exit`.
+//! `commands`, exit codes and messages in `exit`. It names nothing of the crate but
+//! [`crate::values`] and [`crate::VERSION`]: build.rs compiles it to write the man pages and
+//! completions (docs/packaging.md).
 
 use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand};
 
-use crate::analyze::Method;
-use crate::report::Format;
+use crate::values::{ArchiveFormat, Format, Kind, Method};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -461,7 +462,7 @@ pub struct CollectArgs {
     pub output: PathBuf,
     /// Archive format [default: from the -o name: .zip is zip, anything else tar.gz].
     #[arg(long, value_enum, value_name = "FORMAT")]
-    pub archive: Option<crate::bundle::ArchiveFormat>,
+    pub archive: Option<ArchiveFormat>,
     /// Replace host names, addresses and cluster IDs everywhere with stable pseudonyms; the
     /// mapping is written next to the bundle (<FILE>.mapping.json, 0600), never inside.
     #[arg(long)]
@@ -540,10 +541,10 @@ pub struct AuditArgs {
     #[arg(long, value_name = "HOST", action = ArgAction::Append)]
     pub discover: Vec<String>,
     /// With --discover: hops from a start host at most.
-    #[arg(long, value_name = "N", default_value_t = crate::audit::discover::DEFAULT_DEPTH, requires = "discover")]
+    #[arg(long, value_name = "N", default_value_t = crate::values::DEFAULT_DEPTH, requires = "discover")]
     pub discover_depth: u8,
     /// With --discover: clusters recorded at most (further rows are counted, not followed).
-    #[arg(long, value_name = "N", default_value_t = crate::audit::discover::DEFAULT_MAX, requires = "discover", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = crate::values::DEFAULT_MAX, requires = "discover", value_parser = clap::value_parser!(u16).range(1..))]
     pub discover_max: u16,
     /// With --discover: contact a name a publisher reports only when --resolve maps it; the
     /// others are listed as not contacted. The default (kept for scripts that spell it out).
@@ -571,7 +572,7 @@ pub struct AuditArgs {
     #[arg(long, default_value = "2h", value_name = "DURATION")]
     pub since: String,
     /// Clusters read at once.
-    #[arg(short = 'j', long, value_name = "N", default_value_t = crate::audit::run::DEFAULT_JOBS as u16, value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(short = 'j', long, value_name = "N", default_value_t = crate::values::DEFAULT_JOBS as u16, value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: u16,
     /// Longest time one publisher may take before it is reported unknown.
     #[arg(long, default_value = "120s", value_name = "DURATION")]
@@ -676,7 +677,7 @@ pub struct DemoArgs {
 /// list them, and any other name is refused with the list.
 fn scenario_names() -> clap::builder::PossibleValuesParser {
     clap::builder::PossibleValuesParser::new(
-        crate::pipeline::mock_pair::scenario_hints()
+        crate::values::scenario_hints()
             .map(|(name, description)| clap::builder::PossibleValue::new(name).help(description)),
     )
 }
@@ -719,7 +720,7 @@ pub struct JoinArgs {
     #[arg(long, value_name = "FILE", action = ArgAction::Append)]
     pub ca_cert: Vec<PathBuf>,
     /// "Synchronize Clusters Every" to write, in minutes (it cannot be read back).
-    #[arg(long, value_name = "MINUTES", default_value_t = crate::configure::plan::DEFAULT_SYNC_MINUTES, value_parser = clap::value_parser!(u32).range(1..=10080))]
+    #[arg(long, value_name = "MINUTES", default_value_t = crate::values::DEFAULT_SYNC_MINUTES, value_parser = clap::value_parser!(u32).range(1..=10080))]
     pub sync_minutes: u32,
     #[command(flatten)]
     pub conn: ConnArgs,
@@ -799,7 +800,7 @@ pub enum CredentialsAction {
         host: String,
         /// Which password.
         #[arg(long, value_enum)]
-        kind: crate::credentials::Kind,
+        kind: Kind,
         /// Read the password from standard input (its first line) instead of asking, for
         /// scripts; it is never echoed or printed.
         #[arg(long)]
@@ -811,7 +812,7 @@ pub enum CredentialsAction {
         host: String,
         /// Which password.
         #[arg(long, value_enum)]
-        kind: crate::credentials::Kind,
+        kind: Kind,
     },
 }
 

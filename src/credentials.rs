@@ -15,16 +15,7 @@ use crate::secret::Secret;
 
 pub const KEYRING_SERVICE: &str = "ils-doctor";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Kind {
-    /// The OS administrator (SSH `admin:` CLI).
-    Admin,
-    /// The application user (AXL and Serviceability APIs).
-    App,
-    /// The ILS password `join` sets on both clusters (ILS Configuration > ILS Authentication),
-    /// stored under the hub's name.
-    Ils,
-}
+pub use crate::values::Kind;
 
 impl Kind {
     fn env_word(self) -> &'static str {

@@ -1,7 +1,8 @@
 //! Man pages and shell completion scripts, generated from the clap definition in [`crate::cli`]
 //! (clap_mangen, clap_complete) so that they always describe the options this binary takes.
-//! `ils-doctor man DIR` and `ils-doctor completions SHELL` print them; the Debian package is
-//! built from their output (see `packaging/`).
+//! `ils-doctor man DIR` and `ils-doctor completions SHELL` print them, and build.rs writes the
+//! same files at build time for the Debian package (docs/packaging.md): it compiles this file
+//! with `cli.rs` and `values.rs`, so nothing here may name another part of the crate.
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -12,6 +13,8 @@ use clap_complete::Shell;
 
 use crate::cli::Cli;
 
+// A path build.rs resolves as the crate does (it compiles this file too).
+#[path = "generate/examples.rs"]
 mod examples;
 
 /// The completion script for `shell`.
@@ -43,7 +46,9 @@ fn bash_state_labels(script: &[u8], name: &str) -> Vec<u8> {
 /// The man pages as (file name, roff text): `ils-doctor.1`, then `ils-doctor-SUB.1` for each
 /// visible subcommand, depth first (`ils-doctor-credentials-set.1`).
 pub fn man_pages() -> anyhow::Result<Vec<(String, Vec<u8>)>> {
-    let mut cmd = Cli::command();
+    // The package version only: build.rs writes the same pages before the revision and the
+    // build date of `--version` exist.
+    let mut cmd = Cli::command().version(env!("CARGO_PKG_VERSION"));
     // Building sets each subcommand's display name (`ils-doctor-audit`), the pages' titles.
     cmd.build();
     let mut pages = Vec::new();

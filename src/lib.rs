@@ -39,6 +39,11 @@ pub mod pipeline;
 pub mod report;
 pub mod secret;
 pub mod untrusted;
+pub mod values;
+
+/// The demo's scenarios (name, TOML text), sorted by name, as the command line lists them
+/// ([`values::scenario_hints`]); build.rs reads the same files from their folder.
+pub const SCENARIOS: &[(&str, &str)] = mock_server::bundled::ALL;
 
 /// What `ils-doctor --version` prints after the name: the package version, then the git
 /// revision and the date of the build (`build.rs`).

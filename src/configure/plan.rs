@@ -36,8 +36,7 @@ const ILS_PAGE: &str = "Cisco Unified CM Administration > Advanced Features > IL
 const CERT_PAGE: &str = "Cisco Unified OS Administration > Security > Certificate Management > Upload Certificate/Certificate chain, purpose tomcat-trust";
 const CONTROL_CENTER: &str =
     "Cisco Unified Serviceability > Tools > Control Center - Feature Services > Cisco Intercluster Lookup Service";
-/// The default "Synchronize Clusters Every" written (minutes) [I: unit and default not found].
-pub const DEFAULT_SYNC_MINUTES: u32 = 10;
+pub use crate::values::DEFAULT_SYNC_MINUTES;
 
 /// What a check of the link found in the traces (`join --check-first`): each an inference
 /// (docs/cucm-notes.md#membership), each optional.

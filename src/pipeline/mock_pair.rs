@@ -15,8 +15,7 @@ use crate::collect::publisher::Access;
 use crate::connect::tls::{fingerprint, TlsMode};
 use crate::secret::Secret;
 
-/// The scenario shown by default: it fails, so the diagnosis shows.
-pub const DEFAULT_SCENARIO: &str = "m2-hub-cert-not-on-spoke";
+pub use crate::values::DEFAULT_SCENARIO;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
@@ -43,18 +42,7 @@ pub fn scenarios() -> Vec<(&'static str, String)> {
         .collect()
 }
 
-/// (name, description) of the bundled scenarios without parsing them: the description is its
-/// file's `description = "..."` line. For the command line's value hints, built on every run.
-pub fn scenario_hints() -> impl Iterator<Item = (&'static str, &'static str)> {
-    mock_server::bundled::ALL.iter().map(|(name, text)| {
-        let description = text
-            .lines()
-            .find_map(|l| l.strip_prefix("description = \""))
-            .and_then(|l| l.strip_suffix('"'))
-            .unwrap_or_default();
-        (*name, description)
-    })
-}
+pub use crate::values::scenario_hints;
 
 /// Access to a mock publisher: pinned certificate, its host key already known.
 pub fn access_for(p: &PublisherInfo, known_hosts: &Path) -> std::io::Result<Access> {
