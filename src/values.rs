@@ -11,9 +11,10 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 #[value(rename_all = "snake_case")]
 pub enum Method {
-    /// Method 1: "Use Password" only, non-TLS on 7502.
+    /// Method 1: the Use Password checkbox only, non-TLS on 7502.
     Password,
-    /// Method 2: "Use TLS Certificates", Tomcat certificates cross-imported into tomcat-trust.
+    /// Method 2: the Use TLS Certificates checkbox, Tomcat certificates cross-imported into
+    /// tomcat-trust.
     Tls,
     /// Method 3: TLS certificates and password (11.5 and later), CA-signed Tomcat certificates.
     TlsWithPassword,
