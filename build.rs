@@ -1,9 +1,16 @@
 //! Build information for `ils-doctor --version`: the git revision the binary was built from and
 //! the build date (`SOURCE_DATE_EPOCH` when set, for reproducible builds). Outside a git
 //! checkout (a crates.io download) the revision is `unknown`.
+//!
+//! And the files the Debian package installs besides the binary: the man pages and the bash,
+//! zsh and fish completions, written into `generated/` next to the binary
+//! (`target/release/generated/` for `cargo build --release`), so that `cargo deb` alone builds
+//! a complete package (docs/packaging.md). They are made from the command line's own
+//! definition: this script compiles `src/cli.rs`, `src/values.rs` and `src/generate.rs`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::LazyLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 fn git(args: &[&str]) -> Option<String> {
@@ -44,6 +51,7 @@ fn tool_cfgs() {
         ("missing_zsh", runs("zsh", &["--version"])),
         ("missing_fish", runs("fish", &["--version"])),
         ("missing_lxml", runs("python3", &["-c", "import lxml.etree"])),
+        ("missing_man", runs("man", &["--version"])),
     ] {
         println!("cargo:rustc-check-cfg=cfg({cfg})");
         if !present && !ci {
@@ -53,8 +61,91 @@ fn tool_cfgs() {
     println!("cargo:rerun-if-env-changed=CI");
 }
 
+#[allow(dead_code)]
+#[path = "src/values.rs"]
+mod values;
+
+#[allow(dead_code)]
+#[path = "src/cli.rs"]
+mod cli;
+
+#[allow(dead_code)]
+#[path = "src/generate.rs"]
+mod generate;
+
+/// `cli.rs` names the version `--version` prints; the pages show the package version alone
+/// (`generate::man_pages`), so this one is never seen.
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The folder of the scenario files the demo compiles in (`mock_server::bundled::ALL`).
+const SCENARIO_DIR: &str = "mock-server/scenarios";
+
+/// The demo's scenarios as the crate's `SCENARIOS` lists them (name, TOML text; sorted by name),
+/// read from their folder: `values::scenario_hints` reads them through this.
+static SCENARIOS: LazyLock<Vec<(&'static str, &'static str)>> = LazyLock::new(|| {
+    let mut files: Vec<(&'static str, &'static str)> = std::fs::read_dir(SCENARIO_DIR)
+        .unwrap_or_else(|e| panic!("{SCENARIO_DIR}: {e}"))
+        .flatten()
+        .filter_map(|e| {
+            let path = e.path();
+            let name = path.file_stem()?.to_str()?.to_string();
+            (path.extension()? == "toml").then_some(())?;
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            Some((&*name.leak(), &*text.leak()))
+        })
+        .collect();
+    files.sort();
+    files
+});
+
+/// `generated/` beside the binary: OUT_DIR is `<target>/<profile>/build/<package>-<hash>/out`
+/// (with `--target`, `<target>/<triple>/<profile>/...`), and cargo-deb reads an asset under
+/// `target/release/` from the profile folder it packages.
+fn generated_dir() -> PathBuf {
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    out.ancestors().nth(3).expect("OUT_DIR is <profile>/build/<package>/out").join("generated")
+}
+
+/// Writes the man pages into `generated/man/` and the completions into `generated/completions/`
+/// (the names `[package.metadata.deb]` assets list), each only when its content changed.
+fn generated_files() {
+    let dir = generated_dir();
+    let write = |path: PathBuf, bytes: &[u8]| {
+        if std::fs::read(&path).ok().as_deref() != Some(bytes) {
+            std::fs::create_dir_all(path.parent().expect("a file in a folder"))
+                .and_then(|()| std::fs::write(&path, bytes))
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        }
+    };
+    let pages = generate::man_pages().unwrap_or_else(|e| panic!("man pages: {e:#}"));
+    let man = dir.join("man");
+    // A page of a subcommand that no longer exists would be packaged too.
+    if let Ok(old) = std::fs::read_dir(&man) {
+        for e in old.flatten() {
+            if !pages.iter().any(|(name, _)| e.file_name().to_str() == Some(name.as_str())) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    for (name, roff) in &pages {
+        write(man.join(name), roff);
+    }
+    let completions = dir.join("completions");
+    for (shell, name) in [
+        (clap_complete::Shell::Bash, "ils-doctor.bash"),
+        (clap_complete::Shell::Zsh, "_ils-doctor"),
+        (clap_complete::Shell::Fish, "ils-doctor.fish"),
+    ] {
+        write(completions.join(name), &generate::completion_script(shell));
+    }
+    for source in ["src/cli.rs", "src/values.rs", "src/generate.rs", "src/generate/examples.rs", SCENARIO_DIR] {
+        println!("cargo:rerun-if-changed={source}");
+    }
+}
+
 fn main() {
     tool_cfgs();
+    generated_files();
     let revision = git(&["rev-parse", "--short=12", "HEAD"]).unwrap_or_else(|| "unknown".to_string());
     println!("cargo:rustc-env=ILS_DOCTOR_GIT_REVISION={revision}");
 

@@ -1,12 +1,13 @@
 //! The command line, declared with clap. Only declaration here: validation happens in
-//! `commands`, exit codes and messages in `exit`.
+//! `commands`, exit codes and messages in `exit`. It names nothing of the crate but
+//! [`crate::values`] and [`crate::VERSION`]: build.rs compiles it to write the man pages and
+//! completions (docs/packaging.md).
 
 use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand};
 
-use crate::analyze::Method;
-use crate::report::Format;
+use crate::values::{ArchiveFormat, Format, Kind, Method};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -149,7 +150,10 @@ Examples:
 
   Every bundled scenario, then one of them as HTML:
     ils-doctor demo --list
-    ils-doctor demo --scenario m1-password-mismatch --format html -o demo.html";
+    ils-doctor demo m1-password-mismatch --format html -o demo.html
+
+  The scenario given as an option, as scripts written for earlier versions do:
+    ils-doctor demo --scenario m1-password-mismatch";
 
 const HISTORY_EXAMPLES: &str = "\
 Examples:
@@ -236,7 +240,10 @@ Examples:
 
   Store the AXL application user's password, then remove it again:
     ils-doctor credentials set cucm-hub.example.com --kind app
-    ils-doctor credentials delete cucm-hub.example.com --kind app";
+    ils-doctor credentials delete cucm-hub.example.com --kind app
+
+  From a script: the password on standard input (its first line; never echoed):
+    pass show cucm/axl | ils-doctor credentials set cucm-hub.example.com --kind app --stdin";
 
 const SIGNATURES_EXAMPLES: &str = "\
 Examples:
@@ -368,7 +375,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "N")]
     pub detailed_value: Option<u32>,
     /// The ILS authentication method configured, when known.
-    #[arg(long, value_name = "METHOD")]
+    #[arg(long, value_name = "METHOD", value_enum)]
     pub method: Option<Method>,
     /// Where to keep the downloaded traces [default: ./ils-doctor-<time>].
     #[arg(long, value_name = "DIR")]
@@ -442,7 +449,7 @@ pub struct CollectArgs {
     #[arg(long, value_name = "N")]
     pub detailed_value: Option<u32>,
     /// The ILS authentication method configured, when known.
-    #[arg(long, value_name = "METHOD")]
+    #[arg(long, value_name = "METHOD", value_enum)]
     pub method: Option<Method>,
     /// Where to keep the downloaded traces [default: ./ils-doctor-<time>].
     #[arg(long, value_name = "DIR")]
@@ -455,7 +462,7 @@ pub struct CollectArgs {
     pub output: PathBuf,
     /// Archive format [default: from the -o name: .zip is zip, anything else tar.gz].
     #[arg(long, value_enum, value_name = "FORMAT")]
-    pub archive: Option<crate::bundle::ArchiveFormat>,
+    pub archive: Option<ArchiveFormat>,
     /// Replace host names, addresses and cluster IDs everywhere with stable pseudonyms; the
     /// mapping is written next to the bundle (<FILE>.mapping.json, 0600), never inside.
     #[arg(long)]
@@ -521,22 +528,23 @@ pub enum AuditFormat {
 
 /// Audit many clusters from an inventory: verdicts, history, outputs for monitoring.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("clusters").required(true).args(["inventory", "discover"])))]
 pub struct AuditArgs {
     /// Extra signatures (TOML, same format as the built-in catalog): same id replaces, new id adds.
     #[arg(long, value_name = "FILE", env = "ILS_DOCTOR_SIGNATURES")]
     pub signatures: Option<PathBuf>,
     /// The inventory (TOML): networks, their clusters, roles, ports, users, credential references.
-    #[arg(long, value_name = "FILE", required_unless_present = "discover", conflicts_with = "discover")]
+    #[arg(long, value_name = "FILE", conflicts_with = "discover")]
     pub inventory: Option<PathBuf>,
     /// Find the ILS networks from this publisher (repeatable): its remotecluster rows and ILS
     /// role, then those of the clusters they name; the audit then runs over what was found.
     #[arg(long, value_name = "HOST", action = ArgAction::Append)]
     pub discover: Vec<String>,
     /// With --discover: hops from a start host at most.
-    #[arg(long, value_name = "N", default_value_t = crate::audit::discover::DEFAULT_DEPTH, requires = "discover")]
+    #[arg(long, value_name = "N", default_value_t = crate::values::DEFAULT_DEPTH, requires = "discover")]
     pub discover_depth: u8,
     /// With --discover: clusters recorded at most (further rows are counted, not followed).
-    #[arg(long, value_name = "N", default_value_t = crate::audit::discover::DEFAULT_MAX, requires = "discover", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = crate::values::DEFAULT_MAX, requires = "discover", value_parser = clap::value_parser!(u16).range(1..))]
     pub discover_max: u16,
     /// With --discover: contact a name a publisher reports only when --resolve maps it; the
     /// others are listed as not contacted. The default (kept for scripts that spell it out).
@@ -564,7 +572,7 @@ pub struct AuditArgs {
     #[arg(long, default_value = "2h", value_name = "DURATION")]
     pub since: String,
     /// Clusters read at once.
-    #[arg(short = 'j', long, value_name = "N", default_value_t = crate::audit::run::DEFAULT_JOBS as u16, value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(short = 'j', long, value_name = "N", default_value_t = crate::values::DEFAULT_JOBS as u16, value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: u16,
     /// Longest time one publisher may take before it is reported unknown.
     #[arg(long, default_value = "120s", value_name = "DURATION")]
@@ -587,8 +595,11 @@ pub struct AuditArgs {
     /// Where traces are downloaded (default: $XDG_CACHE_HOME/ils-doctor/audit).
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
+    /// With --deep: the trace-level journal [default: $XDG_STATE_HOME/ils-doctor/trace-journal.json].
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
+    /// Output format: for people (text, summary, html, markdown) or for monitoring (json, junit,
+    /// prometheus; on an error these still get a document, status unknown).
     #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
     pub format: AuditFormat,
     /// Write the output to FILE (atomically) instead of standard output.
@@ -648,15 +659,27 @@ pub struct DemoArgs {
     /// List the scenarios.
     #[arg(long)]
     pub list: bool,
-    /// The scenario to run.
-    #[arg(long, value_name = "NAME", default_value = crate::pipeline::mock_pair::DEFAULT_SCENARIO)]
-    pub scenario: String,
+    /// The scenario to run [default: m2-hub-cert-not-on-spoke, a refused certificate].
+    #[arg(value_name = "SCENARIO", value_parser = scenario_names(), conflicts_with = "scenario")]
+    pub name: Option<String>,
+    /// The scenario to run, as an option (the same as SCENARIO).
+    #[arg(long, value_name = "NAME", value_parser = scenario_names())]
+    pub scenario: Option<String>,
     /// Keep the run's folder here (a new or empty folder): the traces the report cites stay
     /// where it says. Without it the folder is temporary and removed at the end.
     #[arg(long, value_name = "DIR")]
     pub keep: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub out: OutputArgs,
+}
+
+/// The demo's scenarios with their descriptions: `--help`, the man page and the completions
+/// list them, and any other name is refused with the list.
+fn scenario_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        crate::values::scenario_hints()
+            .map(|(name, description)| clap::builder::PossibleValue::new(name).help(description)),
+    )
 }
 
 /// How a join plan is printed.
@@ -679,7 +702,7 @@ pub struct JoinArgs {
     #[arg(long, value_name = "HOST")]
     pub spoke: Option<String>,
     /// The ILS authentication method to configure (technote 200694).
-    #[arg(long, value_name = "METHOD")]
+    #[arg(long, value_name = "METHOD", value_enum)]
     pub method: Method,
     /// Make the changes (the plan is shown and confirmed first); without it nothing is changed.
     #[arg(long)]
@@ -697,7 +720,7 @@ pub struct JoinArgs {
     #[arg(long, value_name = "FILE", action = ArgAction::Append)]
     pub ca_cert: Vec<PathBuf>,
     /// "Synchronize Clusters Every" to write, in minutes (it cannot be read back).
-    #[arg(long, value_name = "MINUTES", default_value_t = crate::configure::plan::DEFAULT_SYNC_MINUTES, value_parser = clap::value_parser!(u32).range(1..=10080))]
+    #[arg(long, value_name = "MINUTES", default_value_t = crate::values::DEFAULT_SYNC_MINUTES, value_parser = clap::value_parser!(u32).range(1..=10080))]
     pub sync_minutes: u32,
     #[command(flatten)]
     pub conn: ConnArgs,
@@ -770,17 +793,26 @@ pub struct CredentialsArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum CredentialsAction {
-    /// Ask for a password (no echo) and store it in the OS keyring.
+    /// Ask for a password (no echo), or read it from standard input, and store it in the OS
+    /// keyring.
     Set {
+        /// The publisher the password is for, as `check --hub` and `--spoke` name it.
         host: String,
+        /// Which password.
         #[arg(long, value_enum)]
-        kind: crate::credentials::Kind,
+        kind: Kind,
+        /// Read the password from standard input (its first line) instead of asking, for
+        /// scripts; it is never echoed or printed.
+        #[arg(long)]
+        stdin: bool,
     },
     /// Remove a stored password.
     Delete {
+        /// The publisher the password is for.
         host: String,
+        /// Which password.
         #[arg(long, value_enum)]
-        kind: crate::credentials::Kind,
+        kind: Kind,
     },
 }
 
@@ -809,7 +841,7 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "FILE", env = "ILS_DOCTOR_SIGNATURES")]
     pub signatures: Option<PathBuf>,
     /// The ILS authentication method configured, when known; used where the traces leave it open.
-    #[arg(long, value_name = "METHOD")]
+    #[arg(long, value_name = "METHOD", value_enum)]
     pub method: Option<Method>,
     /// Files scanned in parallel (default: the number of cores).
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]

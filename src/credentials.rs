@@ -15,16 +15,7 @@ use crate::secret::Secret;
 
 pub const KEYRING_SERVICE: &str = "ils-doctor";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Kind {
-    /// The OS administrator (SSH `admin:` CLI).
-    Admin,
-    /// The application user (AXL and Serviceability APIs).
-    App,
-    /// The ILS password `join` sets on both clusters (ILS Configuration > ILS Authentication),
-    /// stored under the hub's name.
-    Ils,
-}
+pub use crate::values::Kind;
 
 impl Kind {
     fn env_word(self) -> &'static str {
@@ -53,6 +44,8 @@ pub enum CredentialError {
     Keyring(String),
     #[error("cannot read the password from the terminal: {0}")]
     Prompt(String),
+    #[error("credentials set {host} --stdin: {reason}; pipe the password in as one line (`printf '%s\\n' \"$PW\" | ils-doctor credentials set {host} --kind KIND --stdin`)")]
+    Stdin { host: String, reason: String },
 }
 
 /// A host name as the tail of an environment variable name, one to one (docs/security.md,
@@ -225,11 +218,36 @@ pub fn previous_ils_password(host: &str) -> Option<Secret> {
         .or_else(|| env_value("ILS_DOCTOR_PREVIOUS_ILS_PASSWORD"))
 }
 
-/// Stores a password in the keyring (asked for without echo).
-pub fn set(kind: Kind, host: &str) -> Result<(), CredentialError> {
-    let p = rpassword::prompt_password(format!("{} password for {host}: ", kind.label()))
-        .map_err(|e| CredentialError::Prompt(e.to_string()))?;
-    entry(kind, host)?.set_password(&p).map_err(|e| CredentialError::Keyring(e.to_string()))
+/// Stores a password in the keyring: asked for without echo, or with `from_stdin` read from
+/// standard input (a script's pipe; nothing is echoed or printed either way).
+pub fn set(kind: Kind, host: &str, from_stdin: bool) -> Result<(), CredentialError> {
+    let p = if from_stdin {
+        read_secret(std::io::stdin().lock(), host)?
+    } else {
+        Secret::new(
+            rpassword::prompt_password(format!("{} password for {host}: ", kind.label()))
+                .map_err(|e| CredentialError::Prompt(e.to_string()))?,
+        )
+    };
+    entry(kind, host)?.set_password(p.expose()).map_err(|e| CredentialError::Keyring(e.to_string()))
+}
+
+/// The password a script pipes in for `host`: the first line of `input`, without its line
+/// ending (`\n` or `\r\n`); an empty one, or no line at all, is refused.
+pub fn read_secret(mut input: impl std::io::BufRead, host: &str) -> Result<Secret, CredentialError> {
+    let mut line = String::new();
+    input.read_line(&mut line).map_err(|e| CredentialError::Stdin {
+        host: host.to_string(),
+        reason: format!("cannot read standard input ({e})"),
+    })?;
+    let secret = line.strip_suffix('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).unwrap_or(&line);
+    if secret.is_empty() {
+        return Err(CredentialError::Stdin {
+            host: host.to_string(),
+            reason: "standard input gave no password".into(),
+        });
+    }
+    Ok(Secret::new(secret))
 }
 
 pub fn delete(kind: Kind, host: &str) -> Result<(), CredentialError> {
@@ -239,6 +257,18 @@ pub fn delete(kind: Kind, host: &str) -> Result<(), CredentialError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_piped_password_is_its_first_line_without_the_line_ending() {
+        let read = |input: &str| read_secret(input.as_bytes(), "cucm-hub").map(|s| s.expose().to_string());
+        assert_eq!(read("s3cret pass\n").unwrap(), "s3cret pass");
+        assert_eq!(read("s3cret\r\nsecond line\n").unwrap(), "s3cret");
+        assert_eq!(read("no newline").unwrap(), "no newline");
+        for empty in ["", "\n", "\r\n"] {
+            let e = read(empty).unwrap_err().to_string();
+            assert!(e.contains("cucm-hub") && e.contains("--stdin") && e.contains("no password"), "{e}");
+        }
+    }
 
     #[test]
     fn env_names() {

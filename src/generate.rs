@@ -1,7 +1,8 @@
 //! Man pages and shell completion scripts, generated from the clap definition in [`crate::cli`]
 //! (clap_mangen, clap_complete) so that they always describe the options this binary takes.
-//! `ils-doctor man DIR` and `ils-doctor completions SHELL` print them; the Debian package is
-//! built from their output (see `packaging/`).
+//! `ils-doctor man DIR` and `ils-doctor completions SHELL` print them, and build.rs writes the
+//! same files at build time for the Debian package (docs/packaging.md): it compiles this file
+//! with `cli.rs` and `values.rs`, so nothing here may name another part of the crate.
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -11,6 +12,10 @@ use clap::CommandFactory;
 use clap_complete::Shell;
 
 use crate::cli::Cli;
+
+// A path build.rs resolves as the crate does (it compiles this file too).
+#[path = "generate/examples.rs"]
+mod examples;
 
 /// The completion script for `shell`.
 pub fn completion_script(shell: Shell) -> Vec<u8> {
@@ -41,7 +46,9 @@ fn bash_state_labels(script: &[u8], name: &str) -> Vec<u8> {
 /// The man pages as (file name, roff text): `ils-doctor.1`, then `ils-doctor-SUB.1` for each
 /// visible subcommand, depth first (`ils-doctor-credentials-set.1`).
 pub fn man_pages() -> anyhow::Result<Vec<(String, Vec<u8>)>> {
-    let mut cmd = Cli::command();
+    // The package version only: build.rs writes the same pages before the revision and the
+    // build date of `--version` exist.
+    let mut cmd = Cli::command().version(env!("CARGO_PKG_VERSION"));
     // Building sets each subcommand's display name (`ils-doctor-audit`), the pages' titles.
     cmd.build();
     let mut pages = Vec::new();
@@ -51,17 +58,56 @@ pub fn man_pages() -> anyhow::Result<Vec<(String, Vec<u8>)>> {
 
 fn add_pages(cmd: &clap::Command, pages: &mut Vec<(String, Vec<u8>)>) -> anyhow::Result<()> {
     let name = cmd.get_display_name().unwrap_or_else(|| cmd.get_name()).to_string();
-    let mut roff = Vec::new();
-    // Every page's footer names the program and its version (subcommands have no version).
-    clap_mangen::Man::new(cmd.clone())
-        .source(format!("ils-doctor {}", env!("CARGO_PKG_VERSION")))
-        .render(&mut roff)
-        .with_context(|| format!("man page of {name}"))?;
+    let roff = page(cmd).with_context(|| format!("man page of {name}"))?;
     pages.push((format!("{name}.1"), roff));
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
         add_pages(sub, pages)?;
     }
     Ok(())
+}
+
+/// One page: clap_mangen's sections, in its order, except that the text after the options
+/// (`after_help`) becomes EXAMPLES with its command lines in no-fill mode ([`examples`]), not
+/// clap_mangen's EXTRA, which fills and hyphenates them.
+fn page(cmd: &clap::Command) -> std::io::Result<Vec<u8>> {
+    // Every page's footer names the program and its version (subcommands have no version).
+    let man = clap_mangen::Man::new(cmd.clone()).source(format!("ils-doctor {}", env!("CARGO_PKG_VERSION")));
+    let mut roff = Vec::new();
+    man.render_title(&mut roff)?;
+    man.render_name_section(&mut roff)?;
+    man.render_synopsis_section(&mut roff)?;
+    man.render_description_section(&mut roff)?;
+    if cmd.get_arguments().any(|a| !a.is_hide_set()) {
+        man.render_options_section(&mut roff)?;
+    }
+    if cmd.get_subcommands().any(|s| !s.is_hide_set()) {
+        man.render_subcommands_section(&mut roff)?;
+    }
+    if let Some(text) = cmd.get_after_help() {
+        roff.extend_from_slice(examples::roff(&text.to_string()).as_bytes());
+    }
+    if cmd.get_version().is_some() {
+        man.render_version_section(&mut roff)?;
+    }
+    Ok(roff)
+}
+
+/// Each page's file name with the example command lines of its command, as `--help` prints them:
+/// what the page must show intact.
+pub fn man_examples() -> Vec<(String, Vec<String>)> {
+    fn add(cmd: &clap::Command, out: &mut Vec<(String, Vec<String>)>) {
+        let name = cmd.get_display_name().unwrap_or_else(|| cmd.get_name()).to_string();
+        let text = cmd.get_after_help().map(|t| t.to_string()).unwrap_or_default();
+        out.push((format!("{name}.1"), examples::example_lines(&text).into_iter().map(str::to_string).collect()));
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
+            add(sub, out);
+        }
+    }
+    let mut cmd = Cli::command();
+    cmd.build();
+    let mut out = Vec::new();
+    add(&cmd, &mut out);
+    out
 }
 
 /// `ils-doctor completions SHELL`: the script on standard output.

@@ -4,7 +4,8 @@
 //! The modules follow the data flow, each using only those below it (`tests/layering.rs`
 //! checks every `crate::` path):
 //! - `connect` (SSH admin: CLI, HTTPS SOAP) and, beside it, `untrusted` (text from outside made
-//!   safe to show) and `secret`;
+//!   safe to show), `secret`, and `values` (the command line's value types and defaults: the
+//!   methods, formats, password kinds; build.rs compiles it with `cli` and `generate`);
 //! - `parse` (pure: SDL lines, CLI outputs, certificates, trace level names → plain values);
 //! - `collect` (facts, trace levels, trace files: fetches with `connect`, builds `parse`'s values);
 //! - `analyze` (pure: signatures → attempts → diagnoses; takes `parse`'s values, never `collect`);
@@ -39,6 +40,11 @@ pub mod pipeline;
 pub mod report;
 pub mod secret;
 pub mod untrusted;
+pub mod values;
+
+/// The demo's scenarios (name, TOML text), sorted by name, as the command line lists them
+/// ([`values::scenario_hints`]); build.rs reads the same files from their folder.
+pub const SCENARIOS: &[(&str, &str)] = mock_server::bundled::ALL;
 
 /// What `ils-doctor --version` prints after the name: the package version, then the git
 /// revision and the date of the build (`build.rs`).

@@ -23,6 +23,10 @@ fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("off")).init();
     match Cli::try_parse() {
         Ok(cli) => exit::finish(commands::run(cli)),
-        Err(e) => exit::parse_failed(&e),
+        Err(e) => {
+            let code = exit::parse_failed(&e);
+            commands::usage_error(&e, std::env::args_os());
+            code
+        }
     }
 }

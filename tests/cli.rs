@@ -272,14 +272,127 @@ fn the_demo_keeps_the_evidence_it_cites() {
         assert!(std::path::Path::new(f).is_file(), "{f} is cited and kept");
         assert!(f.starts_with(&kept.display().to_string()), "{f}");
     }
-    // Without --keep: relative paths, and the note says where they were.
-    let out = bin().args(["demo", "--scenario", "m1-password-mismatch"]).output().unwrap();
+    // Without --keep: relative paths, and the note says where they were. The scenario given as
+    // the positional SCENARIO, as `--scenario` above.
+    let out = bin().args(["demo", "m1-password-mismatch"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("scenario m1-password-mismatch on mock publishers"), "{err}");
     assert!(!text.contains("/tmp/"), "no path into a removed folder:\n{text}");
     assert!(err.contains("removed now; --keep DIR keeps them"), "{err}");
     // A folder that holds something is refused, nothing written into it.
     let out = bin().args(["demo", "--keep"]).arg(dir.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not empty"));
+}
+
+/// Every argument of every subcommand says what it is in `--help` (and so in the man pages), and
+/// every option whose values are a fixed set lists them.
+#[test]
+fn every_option_has_help_and_every_fixed_set_lists_its_values() {
+    use clap::CommandFactory;
+    fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>, sets: &mut Vec<(String, String, Vec<String>)>) {
+        for arg in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
+            let name = arg.get_long().map_or_else(|| arg.get_id().to_string(), |l| format!("--{l}"));
+            if arg.get_help().is_none_or(|h| h.to_string().trim().is_empty()) {
+                missing.push(format!("{path} {name}"));
+            }
+            let values: Vec<String> = arg
+                .get_possible_values()
+                .iter()
+                .filter(|v| !v.is_hide_set())
+                .map(|v| v.get_name().to_string())
+                .collect();
+            if !values.is_empty() && arg.get_action().takes_values() {
+                sets.push((path.to_string(), name, values));
+            }
+        }
+        // clap's own `help` subcommand is not ours to describe.
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            walk(sub, &format!("{path} {}", sub.get_name()), missing, sets);
+        }
+    }
+    let mut cli = ils_doctor::cli::Cli::command();
+    cli.build();
+    let (mut missing, mut sets) = (Vec::new(), Vec::new());
+    walk(&cli, "ils-doctor", &mut missing, &mut sets);
+    assert!(missing.is_empty(), "arguments without help text: {missing:?}");
+    // The options the fixed sets are known for, each with the values they must show.
+    let wanted: &[(&str, &str, &[&str])] = &[
+        ("ils-doctor check", "--method", &["password", "tls", "tls_with_password", "tls_after_password"]),
+        ("ils-doctor analyze", "--method", &["password", "tls", "tls_with_password", "tls_after_password"]),
+        ("ils-doctor join", "--method", &["password", "tls", "tls_with_password", "tls_after_password"]),
+        ("ils-doctor check", "--format", &["text", "json", "markdown", "html"]),
+        ("ils-doctor audit", "--format", &["text", "json", "junit", "prometheus", "summary", "html", "markdown"]),
+        ("ils-doctor demo", "name", &["m1-password-mismatch", "m2-hub-cert-not-on-spoke"]),
+        ("ils-doctor demo", "--scenario", &["m1-password-mismatch", "m2-hub-cert-not-on-spoke"]),
+        ("ils-doctor completions", "shell", &["bash", "zsh", "fish"]),
+        ("ils-doctor credentials set", "--kind", &["admin", "app", "ils"]),
+    ];
+    for (path, name, values) in wanted {
+        let found = sets.iter().find(|(p, n, _)| p == path && n == name);
+        let (_, _, have) = found.unwrap_or_else(|| panic!("{path} {name}: no fixed set of values"));
+        for v in *values {
+            assert!(have.iter().any(|h| h == v), "{path} {name}: {v} missing from {have:?}");
+        }
+    }
+    // --help shows each set (the man pages are rendered from the same definition).
+    for (path, name, values) in &sets {
+        let args: Vec<&str> = path.split(' ').skip(1).chain(["--help"]).collect();
+        let out = bin().args(&args).output().unwrap();
+        let help = String::from_utf8_lossy(&out.stdout);
+        for v in values {
+            assert!(help.contains(v.as_str()), "{path} --help does not show {v} for {name}:\n{help}");
+        }
+    }
+}
+
+/// A mistyped option is refused with the option the user probably meant.
+#[test]
+fn a_mistyped_option_names_the_one_meant() {
+    let out = bin().args(["analyze", "--hub", "h/", "--formt", "json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--formt") && err.contains("similar argument exists: '--format'"), "{err}");
+    // A value outside a fixed set is refused with the set.
+    let out = bin().args(["analyze", "--hub", "h/", "--method", "tls-with-password"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("tls_with_password"), "{err}");
+    // audit without clusters names both ways to give them.
+    let out = bin().arg("audit").output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("--inventory") && err.contains("--discover"), "{err}");
+}
+
+/// `credentials set --stdin` stores the password piped in (the entry then exists: `delete`
+/// removes it, and a second `delete` finds none) and never shows it. The commands share this
+/// test's session keyring (a process without one gets its own: the keyutils store of a headless
+/// box, docs/security.md).
+#[cfg(target_os = "linux")]
+#[test]
+fn credentials_set_reads_the_password_from_standard_input_without_showing_it() {
+    use linux_keyutils::{KeyRing, KeyRingIdentifier};
+    KeyRing::from_special_id(KeyRingIdentifier::Session, true).expect("a session keyring for this test");
+    let host = format!("stdin-test-{}.invalid", std::process::id());
+    let secret = "piped s3cret-value";
+    let out = bin()
+        .args(["credentials", "set", &host, "--kind", "app", "--stdin"])
+        .write_stdin(format!("{secret}\n"))
+        .output()
+        .unwrap();
+    let (said, err) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!said.contains(secret) && !err.contains(secret), "the password is shown: {said}{err}");
+    let delete = || bin().args(["credentials", "delete", &host, "--kind", "app"]).output().unwrap();
+    let first = delete();
+    assert_eq!(first.status.code(), Some(0), "stored: {}", String::from_utf8_lossy(&first.stderr));
+    assert_eq!(delete().status.code(), Some(3), "deleted");
+    // Nothing piped in: refused, naming the host and what to do.
+    let out = bin().args(["credentials", "set", &host, "--kind", "app", "--stdin"]).write_stdin("").output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains(&host) && err.contains("no password") && err.contains("--stdin"), "{err}");
 }

@@ -5,6 +5,8 @@
 //! other cluster of an audit unaffected. (`collect` is covered by tests/bundle.rs; SIGINT and
 //! SIGTERM by tests/check_faults.rs and tests/audit.rs.)
 
+mod support;
+
 use std::path::Path;
 use std::time::Duration;
 
@@ -104,21 +106,8 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-/// Records another Ed25519 key for the host: a rotated (or impostor) key, seen from the client.
 fn plant_other_host_key(a: &mut Access) {
-    let entry = format!("[{}]:{} ", a.host, a.ssh_port);
-    let kh = std::fs::read_to_string(&a.known_hosts).unwrap_or_default();
-    let planted: Vec<String> = kh
-        .lines()
-        .map(|l| {
-            if l.starts_with(&entry) {
-                format!("{entry}ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl")
-            } else {
-                l.to_string()
-            }
-        })
-        .collect();
-    std::fs::write(&a.known_hosts, planted.join("\n") + "\n").unwrap();
+    support::live::plant_other_host_key(a);
 }
 
 fn part_files(dir: &Path) -> Vec<String> {
@@ -695,4 +684,144 @@ async fn an_interrupted_collect_writes_no_bundle() {
     assert!(!bundle.exists(), "no bundle");
     assert_eq!(levels(&m), before);
     assert!(!dir.path().join("journal.json").exists());
+}
+
+/// Reads a JSON document a run wrote; fails the test with the run's standard error when there is
+/// none or it does not parse.
+fn json_document(path: &Path, out: &std::process::Output) -> serde_json::Value {
+    let err = String::from_utf8_lossy(&out.stderr);
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("no document at {}: {e}\n{err}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON: {e}\n{text}\n{err}"))
+}
+
+/// Every refusal of the matrix, run as the binary with `--format json -o FILE`: the file holds
+/// an error document (docs/json-contract.md, "Error document") in place of the previous run's
+/// verdict: status unknown, exit code 3, the host and the operation that failed.
+#[test]
+fn a_refused_check_still_writes_its_json_document() {
+    // The operation each refusal stops at: the TLS probe comes first (an untrusted certificate),
+    // then the SSH host key, then the SSH login.
+    let operation = |name: &str| match name {
+        "wrong password" => "ssh login",
+        "host key changed" => "ssh host key check",
+        "untrusted HTTPS certificate" => "https TLS probe",
+        other => panic!("no operation for {other}"),
+    };
+    let mut passed = Vec::new();
+    for case in cases().into_iter().filter(|c| matches!(c.expect, Expect::Refused(_))) {
+        let name = case.name;
+        let net = support::live::start("m2-hub-cert-not-on-spoke");
+        net.mock.set_faults((case.faults)());
+        let cmd = match name {
+            "untrusted HTTPS certificate" => net.binary_unpinned("check"),
+            "host key changed" => {
+                support::live::plant_other_host_key(&net.hub);
+                net.binary("check")
+            }
+            _ => net.binary("check"),
+        };
+        let file = net.dir.path().join("check.json");
+        std::fs::write(&file, "{\"status\": \"ok\", \"summary\": \"the previous run\"}").unwrap();
+        let mut c = net.check_args(cmd, "20s");
+        c.arg("-o").arg(&file).stdin(std::process::Stdio::null());
+        let out = c.output().unwrap();
+        assert_eq!(out.status.code(), Some(3), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        let doc = json_document(&file, &out);
+        assert_eq!(doc["schema"], "ils-doctor/analysis/2", "{name}: {doc}");
+        assert_eq!(doc["status"], "unknown", "{name}");
+        assert_eq!(doc["exit_code"], 3, "{name}");
+        assert_eq!(doc["error"]["command"], "check", "{name}");
+        assert_eq!(doc["error"]["host"], "127.0.0.1", "{name}: {doc}");
+        assert_eq!(doc["error"]["operation"], operation(name), "{name}: {doc}");
+        let message = doc["error"]["message"].as_str().unwrap();
+        let Expect::Refused(words) = case.expect else { unreachable!() };
+        assert!(words.iter().all(|w| message.contains(w)), "{name}: {message}");
+        assert!(doc["summary"].as_str().unwrap().starts_with("UNKNOWN: check failed: "), "{name}: {doc}");
+        passed.push(name);
+    }
+    assert_eq!(passed.len(), 3, "{passed:?}");
+}
+
+/// The same refusal with the document on standard output (no `-o`): standard output is the
+/// document alone, standard error says the error to a person.
+#[test]
+fn a_refused_check_prints_its_json_document_on_standard_output() {
+    let net = support::live::start("m2-hub-cert-not-on-spoke");
+    net.mock.set_faults(Faults { wrong_password: true, ..Faults::default() });
+    let out = net.check_args(net.binary("check"), "20s").stdin(std::process::Stdio::null()).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    assert_eq!((doc["status"].as_str(), doc["error"]["operation"].as_str()), (Some("unknown"), Some("ssh login")));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ils-doctor: error: check: no verdict"));
+}
+
+/// An audit that cannot start (its inventory unreadable) writes each of its machine formats:
+/// the JSON audit document, a JUnit suite with one test case in error, and metrics whose
+/// status is 3 with `ils_doctor_audit_error` naming the operation.
+#[test]
+fn an_audit_that_cannot_start_writes_every_machine_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let inventory = dir.path().join("missing.toml");
+    for format in ["json", "junit", "prometheus"] {
+        let file = dir.path().join(format!("audit.{format}"));
+        let out = assert_cmd::Command::cargo_bin("ils-doctor")
+            .unwrap()
+            .args(["audit", "--no-history", "--format", format, "--inventory"])
+            .arg(&inventory)
+            .arg("-o")
+            .arg(&file)
+            .env("XDG_STATE_HOME", dir.path().join("state"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3), "{format}: {}", String::from_utf8_lossy(&out.stderr));
+        let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{format}: {e}"));
+        match format {
+            "json" => {
+                let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+                assert_eq!(doc["schema"], "ils-doctor/audit/1");
+                assert_eq!((doc["status"].as_str(), doc["exit_code"].as_u64()), (Some("unknown"), Some(3)));
+                assert_eq!(doc["error"]["operation"], "read the inventory", "{doc}");
+                assert_eq!(doc["error"]["host"], serde_json::Value::Null);
+                assert!(doc["error"]["message"].as_str().unwrap().contains("missing.toml"), "{doc}");
+            }
+            "junit" => {
+                assert!(text.contains("errors=\"1\"") && text.contains("type=\"read the inventory\""), "{text}");
+                assert!(text.contains("missing.toml"), "{text}");
+            }
+            _ => {
+                assert!(text.contains("\nils_doctor_audit_status 3\n"), "{text}");
+                assert!(
+                    text.contains("ils_doctor_audit_error{operation=\"read the inventory\",host=\"\"} 1\n"),
+                    "{text}"
+                );
+            }
+        }
+    }
+}
+
+/// A command line with a typo, from a script that asks for JSON in a file: the file gets the
+/// error document (operation "read the command line"), and clap's suggestion names the option
+/// meant.
+#[test]
+fn a_mistyped_option_still_writes_the_json_document_and_names_the_option_meant() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("check.json");
+    let out = assert_cmd::Command::cargo_bin("ils-doctor")
+        .unwrap()
+        .args(["check", "--hub", "cucm-hub", "--spoke", "cucm-spoke", "--format", "json", "-o"])
+        .arg(&file)
+        .arg("--capure")
+        .arg("5m")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("--capture"), "the option meant is named: {err}");
+    let doc = json_document(&file, &out);
+    assert_eq!((doc["status"].as_str(), doc["exit_code"].as_u64()), (Some("unknown"), Some(3)));
+    assert_eq!(doc["error"]["operation"], "read the command line");
+    let message = doc["error"]["message"].as_str().unwrap();
+    assert!(message.contains("--capure") && message.contains("--capture"), "{message}");
 }

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 const RANKS: &[(&str, u8)] = &[
     ("untrusted", 0),
     ("secret", 0),
+    ("values", 0),
     ("exit", 1),
     ("connect", 1),
     ("parse", 2),
@@ -28,11 +29,12 @@ const RANKS: &[(&str, u8)] = &[
 ];
 
 /// The pure layers (no I/O; fuzzed) take plain values: they may use only these, whatever their
-/// rank. `parse` reads SOAP bodies with `connect::envelope`, itself pure.
+/// rank. `parse` reads SOAP bodies with `connect::envelope`, itself pure; `values` holds the
+/// command line's value types (plain enums and constants).
 const PURE: &[(&str, &[&str])] = &[
     ("parse", &["connect", "untrusted"]),
-    ("analyze", &["parse", "untrusted"]),
-    ("report", &["analyze", "parse", "untrusted"]),
+    ("analyze", &["parse", "untrusted", "values"]),
+    ("report", &["analyze", "parse", "untrusted", "values"]),
 ];
 
 fn rank(module: &str) -> Option<u8> {

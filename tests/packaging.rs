@@ -1,7 +1,7 @@
 //! What the Debian package installs, checked from the source tree: the systemd units run
 //! commands this binary accepts, the examples parse, the textfile publisher is atomic and keeps
-//! the audit's time, and the completions the binary prints work in bash. `.ci/package.sh`
-//! builds and installs the package itself.
+//! the audit's time, the completions the binary prints work in bash, and a build leaves every
+//! file the package lists (build.rs). `.ci/package.sh` builds and installs the package itself.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -108,6 +108,80 @@ fn the_package_installs_what_the_units_use() {
         for kind in ["service", "timer"] {
             assert!(root().join(format!("packaging/systemd/{unit}.{kind}")).is_file(), "{unit}.{kind}");
         }
+    }
+}
+
+/// The folder of the profile the tests were built with (`target/debug`): where this build's
+/// binary and build.rs's `generated/` are, and what cargo-deb reads for `target/release/`.
+fn profile_dir() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_ils-doctor")).parent().unwrap().to_path_buf()
+}
+
+/// The files an asset source names: itself, or what its `*` matches in its folder.
+fn asset_files(source: &str) -> Vec<PathBuf> {
+    let path = match source.strip_prefix("target/release/") {
+        Some(rest) => profile_dir().join(rest),
+        None => root().join(source),
+    };
+    let name = path.file_name().unwrap().to_str().unwrap().to_string();
+    let Some((before, after)) = name.split_once('*') else {
+        return if path.is_file() { vec![path] } else { Vec::new() };
+    };
+    let mut found: Vec<PathBuf> = std::fs::read_dir(path.parent().unwrap())
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(before) && n.ends_with(after)))
+        .collect();
+    found.sort();
+    found
+}
+
+/// Plain `cargo deb` packages what a build leaves: every asset `[package.metadata.deb]` lists
+/// exists after `cargo build` (this test's build) with no other step, the man pages and
+/// completions written by build.rs.
+#[test]
+fn every_deb_asset_exists_after_a_build() {
+    let manifest: toml::Value = toml::from_str(&read("Cargo.toml")).unwrap();
+    let assets = manifest["package"]["metadata"]["deb"]["assets"].as_array().unwrap();
+    assert!(assets.len() >= 10, "{assets:?}");
+    let mut missing = Vec::new();
+    for asset in assets {
+        let source = asset[0].as_str().unwrap();
+        if asset_files(source).is_empty() {
+            missing.push(source.to_string());
+        }
+    }
+    assert!(missing.is_empty(), "assets a build does not leave: {missing:?}");
+    let pages = asset_files("target/release/generated/man/*.1");
+    assert_eq!(pages.len(), ils_doctor::generate::man_pages().unwrap().len(), "{pages:?}");
+}
+
+/// What build.rs wrote is what the binary prints: the same man pages (no stale page of a
+/// removed subcommand) and the same completion scripts, byte for byte.
+#[test]
+fn the_build_writes_the_pages_and_completions_the_binary_prints() {
+    let generated = profile_dir().join("generated");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = bin().arg("man").arg(tmp.path()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let names = |dir: &Path| {
+        let mut n: Vec<String> =
+            std::fs::read_dir(dir).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+        n.sort();
+        n
+    };
+    assert_eq!(names(&generated.join("man")), names(tmp.path()));
+    for page in names(tmp.path()) {
+        let built = std::fs::read(generated.join("man").join(&page)).unwrap();
+        assert!(built == std::fs::read(tmp.path().join(&page)).unwrap(), "{page} differs from `ils-doctor man`");
+    }
+    for (shell, file) in [("bash", "ils-doctor.bash"), ("zsh", "_ils-doctor"), ("fish", "ils-doctor.fish")] {
+        let printed = bin().args(["completions", shell]).output().unwrap().stdout;
+        let built = std::fs::read(generated.join("completions").join(file)).unwrap();
+        assert!(built == printed, "{file} differs from `ils-doctor completions {shell}`");
     }
 }
 
@@ -261,6 +335,30 @@ fn bash_completes_subcommands_and_options_from_the_printed_script() {
     for shell in ["bash", "zsh", "fish"] {
         assert!(shells.iter().any(|s| s == shell), "{shells:?}");
     }
+    // The fixed sets of values: methods, formats, scenarios (option and positional), kinds.
+    assert_eq!(
+        bash_complete(&script, "ils-doctor check --method "),
+        ["password", "tls", "tls_with_password", "tls_after_password"]
+    );
+    assert_eq!(bash_complete(&script, "ils-doctor join --method tls_w"), ["tls_with_password"]);
+    assert_eq!(bash_complete(&script, "ils-doctor audit --format pro"), ["prometheus"]);
+    assert_eq!(bash_complete(&script, "ils-doctor demo --scenario m1-password-m"), ["m1-password-mismatch"]);
+    assert!(bash_complete(&script, "ils-doctor demo m1-password-m").contains(&"m1-password-mismatch".to_string()));
+    assert_eq!(bash_complete(&script, "ils-doctor credentials set hq --kind i"), ["ils"]);
+}
+
+/// zsh and fish get the same fixed sets, each value with its description where the shell shows
+/// one.
+#[test]
+fn zsh_and_fish_scripts_complete_the_fixed_sets() {
+    for shell in ["zsh", "fish"] {
+        let script = String::from_utf8(bin().args(["completions", shell]).output().unwrap().stdout).unwrap();
+        for value in ["tls_with_password", "tls_after_password", "m1-password-mismatch", "prometheus", "junit"] {
+            assert!(script.contains(value), "{shell}: {value} missing");
+        }
+        // The help of a scenario, from its file: what the completion menu shows beside it.
+        assert!(script.contains("ILS service stopped on the hub"), "{shell}");
+    }
 }
 
 /// A shell parses its completion script. A shell this machine lacks makes its test ignored with
@@ -304,6 +402,56 @@ fn man_writes_a_page_per_subcommand_into_the_folder() {
         assert!(text.contains(".TH "), "{page}");
     }
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), listed.len());
+}
+
+/// Each man page as a reader sees it (`man -l`, 80 columns, a UTF-8 locale) shows every example
+/// command line of its command as `--help` prints it: in an EXAMPLES section, not reflowed, not
+/// hyphenated, each hyphen and quote the character typed (so that it pastes into a shell). A
+/// machine without man has this test ignored with the reason (build.rs); under `CI=true` it runs
+/// and fails.
+#[test]
+#[cfg_attr(missing_man, ignore = "man is not installed on this machine (CI installs it)")]
+fn man_pages_show_every_example_line_intact() {
+    assert!(
+        Command::new("man").arg("--version").output().is_ok(),
+        "man is missing (.ci/run installs it; `touch build.rs` after installing it here)"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let out = bin().arg("man").arg(tmp.path()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut checked = 0;
+    for (page, lines) in ils_doctor::generate::man_examples() {
+        let rendered = Command::new("man")
+            .arg("-l")
+            .arg(tmp.path().join(&page))
+            .env("MANWIDTH", "80")
+            .env("LC_ALL", "C.UTF-8")
+            .env_remove("MAN_KEEP_FORMATTING")
+            .env_remove("MANPAGER")
+            .env("PAGER", "cat")
+            .output()
+            .unwrap();
+        assert!(rendered.status.success(), "{page}: {}", String::from_utf8_lossy(&rendered.stderr));
+        // Bold and underline as overstrike (`c\bc`, `_\bc`), should man keep them: the character.
+        let raw = String::from_utf8(rendered.stdout).unwrap();
+        let mut text = String::with_capacity(raw.len());
+        for c in raw.chars() {
+            if c == '\u{8}' {
+                text.pop();
+            } else {
+                text.push(c);
+            }
+        }
+        let shown: Vec<&str> = text.lines().map(str::trim).collect();
+        assert_eq!(shown.contains(&"EXAMPLES"), !lines.is_empty(), "{page}:\n{text}");
+        assert!(!shown.contains(&"EXTRA"), "{page}: examples under EXTRA:\n{text}");
+        for line in &lines {
+            assert!(shown.contains(&line.trim()), "{page}: `{line}` is not shown intact:\n{text}");
+            checked += 1;
+        }
+    }
+    // Every subcommand has examples; the check saw them all.
+    assert!(checked >= 40, "only {checked} example lines");
 }
 
 /// The deep unit gives a SIGTERM'd audit time for what a stop needs: a trace-level write under

@@ -342,6 +342,11 @@ fn restore_needs_only_the_application_user() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(net.levels(), before);
     assert!(!net.journal().exists());
+    // The level by name and number, as check says it: the scenario's publishers run at
+    // Significant, stored as 15, and list their level names.
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(said.matches("ILS trace level restored to Significant (15)\n").count(), 2, "{said}");
+    assert!(ils_doctor::analyze::vocabulary::slips(&said).is_empty(), "{said}");
 }
 
 /// A publisher's fault text reaches the terminal escaped: no terminal escape, no bidirectional

@@ -250,6 +250,23 @@ mod tests {
         assert!(c.fix.contains("--force-registration"), "{}", c.fix);
     }
 
+    /// The fixes this module writes itself (a service to start, a spoke that is not registered)
+    /// speak the ILS Configuration window's language, as the traces' fixes do (fix.rs).
+    #[test]
+    fn every_fix_of_a_link_uses_the_window_s_words() {
+        let forced = RunNotes { restarted: vec!["10.0.0.2".into()], capture_s: 45, ..RunNotes::default() };
+        let texts = [
+            start_fix("10.0.0.1", "STOPPED"),
+            start_fix("10.0.0.1", "Not Activated"),
+            not_registered_fix("10.0.0.2", "10.0.0.1", &forced),
+            not_registered_fix("10.0.0.2", "10.0.0.1", &RunNotes::default()),
+        ];
+        for text in texts {
+            let slips = crate::analyze::vocabulary::slips(&text);
+            assert!(slips.is_empty(), "{slips:?}\n{text}");
+        }
+    }
+
     #[test]
     fn a_hub_link_names_the_registering_hub() {
         assert_eq!(

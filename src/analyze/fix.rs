@@ -39,9 +39,9 @@ pub fn fix(f: &FixInput<'_>) -> String {
     };
     match f.cause {
         RootCause::PasswordMismatch => format!(
-            "The ILS passwords differ. On {hub} and on {spoke}, open {ILS_PAGE} > ILS Authentication, check Use \
-             Password, type the same password in Password and Confirm Password, and Save. The password must be the same \
-             on every cluster of the ILS network."
+            "The ILS passwords differ. On {hub} and on {spoke}, open {ILS_PAGE} > ILS Authentication, select the Use \
+             Password checkbox, type the same password in the Password and Confirm Password fields, and Save. The \
+             password must be the same on every cluster of the ILS network."
         ),
         RootCause::SpokeRejectsHubCertificate => certificate_fix(f, &hub, &spoke, "hub", "spoke"),
         RootCause::HubRejectsSpokeCertificate => {
@@ -64,8 +64,8 @@ pub fn fix(f: &FixInput<'_>) -> String {
         RootCause::Unknown => format!(
             "The traces show the attempt failed but not why. Collect the Cisco Intercluster Lookup Service traces at \
              Detailed level from both {hub} and {spoke} for the same minutes and analyze them together; check \
-             {ILS_PAGE} > ILS Authentication on both clusters (same settings, same password) and both tomcat-trust \
-             lists."
+             {ILS_PAGE} > ILS Authentication on both clusters (the same Use TLS Certificates and Use Password \
+             checkboxes, the same password) and both tomcat-trust lists."
         ),
     }
 }
@@ -169,6 +169,46 @@ mod tests {
         assert!(fix(&input(RootCause::SpokeRejectsHubCertificate, Some(Method::Tls), Some(10))).contains("Renew"));
         assert!(fix(&input(RootCause::SpokeRejectsHubCertificate, None, Some(20))).contains("intermediate"));
         assert!(fix(&input(RootCause::SpokeRejectsHubCertificate, None, Some(9))).contains("ntp"));
+    }
+
+    /// Every fix text (each cause, each method or none, each OpenSSL code the diagnosis knows or
+    /// not, with and without the spoke's FQDN) speaks the ILS Configuration window's language.
+    #[test]
+    fn every_fix_text_uses_the_window_s_words() {
+        let causes = [
+            RootCause::PasswordMismatch,
+            RootCause::SpokeRejectsHubCertificate,
+            RootCause::HubRejectsSpokeCertificate,
+            RootCause::HubUnreachable,
+            RootCause::Unknown,
+        ];
+        let methods = std::iter::once(None).chain(Method::ALL.map(Some));
+        let codes =
+            [None, Some(2), Some(7), Some(9), Some(10), Some(18), Some(19), Some(20), Some(21), Some(23), Some(99)];
+        let mut texts = 0;
+        for cause in causes {
+            for method in methods.clone() {
+                for code in codes {
+                    for fqdn in [None, Some("cucm-spoke.example.com")] {
+                        let mut f = input(cause, method, code);
+                        f.spoke_fqdn = fqdn;
+                        let text = fix(&f);
+                        let slips = super::super::vocabulary::slips(&text);
+                        assert!(slips.is_empty(), "{cause:?} {method:?} {code:?}: {slips:?}\n{text}");
+                        texts += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(texts, 5 * 5 * 11 * 2);
+        let password = fix(&input(RootCause::PasswordMismatch, None, None));
+        assert!(
+            password.contains(
+                "select the Use Password checkbox, type the same password in the Password and Confirm \
+                               Password fields"
+            ),
+            "{password}"
+        );
     }
 
     #[test]

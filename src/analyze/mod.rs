@@ -36,6 +36,7 @@ pub mod readers;
 pub mod tracker;
 pub mod types;
 pub mod verdict;
+pub mod vocabulary;
 
 mod activity;
 mod attempts;

@@ -343,7 +343,7 @@ fn methods(spoke_checks_hub: &Direction, hub_checks_spoke: &Direction) -> Vec<Me
         MethodPrediction {
             method: Method::Password,
             prediction: Prediction::NotUsed,
-            why: "no certificates: the password alone, on port 7502".into(),
+            why: "it uses no certificates, only the password, on port 7502".into(),
         },
         tls(Method::Tls, &|| {
             match (not_imported.first(), unknown_import) {

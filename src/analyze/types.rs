@@ -33,19 +33,7 @@ pub enum SideSpec {
     Both,
 }
 
-/// The four ILS authentication methods of the technote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Method {
-    /// Method 1: "Use Password" only, non-TLS on 7502.
-    Password,
-    /// Method 2: "Use TLS Certificates", Tomcat certificates cross-imported into tomcat-trust.
-    Tls,
-    /// Method 3: TLS certificates and password (11.5 and later), CA-signed Tomcat certificates.
-    TlsWithPassword,
-    /// Method 4: TLS after the clusters joined with a password (FQDN in the PeerInfoVector).
-    TlsAfterPassword,
-}
+pub use crate::values::Method;
 
 impl Method {
     pub const ALL: [Method; 4] = [Method::Password, Method::Tls, Method::TlsWithPassword, Method::TlsAfterPassword];

@@ -26,11 +26,13 @@ pub fn xml_chars(s: &str) -> String {
     s.chars().filter(|&c| matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')).collect()
 }
 
-fn text(s: &str) -> String {
+/// An element's text: the characters XML allows, escaped.
+pub fn text(s: &str) -> String {
     escape(xml_chars(s).as_str()).into_owned()
 }
 
-fn attr(s: &str) -> String {
+/// An attribute value: as [`text`], tabs and line breaks as character references.
+pub fn attr(s: &str) -> String {
     text(s).replace('\t', "&#9;").replace('\n', "&#10;")
 }
 

@@ -26,9 +26,7 @@ use crate::pipeline::live::ConnOptions;
 use crate::pipeline::scan::{scan_all, Job};
 use crate::pipeline::session;
 
-/// A sensible default for `--jobs`: publishers answer slowly (the CLI takes seconds per
-/// command), so many reads overlap well even on two cores.
-pub const DEFAULT_JOBS: usize = 16;
+pub use crate::values::DEFAULT_JOBS;
 
 pub struct Request {
     pub inventory: Inventory,

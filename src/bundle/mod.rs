@@ -15,15 +15,7 @@ pub mod sides;
 pub mod tar_walk;
 pub mod write;
 
-/// How a bundle is packed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ArchiveFormat {
-    /// gzip-compressed tar (`.tar.gz`).
-    #[value(name = "tar.gz")]
-    TarGz,
-    /// zip with deflate (`.zip`).
-    Zip,
-}
+pub use crate::values::ArchiveFormat;
 
 impl ArchiveFormat {
     /// The format a file name asks for: `.zip` is zip, anything else tar.gz.

@@ -176,9 +176,9 @@ pub fn default_journal_path() -> PathBuf {
 
 /// The ILS service's trace levels as this publisher names them (`typetracelevelgrouping`);
 /// empty when it does not answer, so that levels are then shown by number.
-pub async fn level_names(p: &Publisher) -> Vec<LevelName> {
+pub async fn level_names(soap: &SoapClient) -> Vec<LevelName> {
     let sql = "select ttlg.name, ttlg.value from typetracelevelgrouping ttlg, typeservice ts where ttlg.tktracelevelgroups = ts.tktracelevelgroups and ts.name = 'Cisco Intercluster Lookup Service'";
-    let Ok(rows) = p.soap.sql_query(sql).await else {
+    let Ok(rows) = soap.sql_query(sql).await else {
         return Vec::new();
     };
     rows.iter()

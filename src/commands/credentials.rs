@@ -5,7 +5,7 @@ use crate::credentials;
 
 pub fn run(args: CredentialsArgs) -> anyhow::Result<u8> {
     match args.action {
-        CredentialsAction::Set { host, kind } => credentials::set(kind, &host)?,
+        CredentialsAction::Set { host, kind, stdin } => credentials::set(kind, &host, stdin)?,
         CredentialsAction::Delete { host, kind } => credentials::delete(kind, &host)?,
     }
     Ok(0)

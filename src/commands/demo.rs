@@ -37,16 +37,16 @@ pub fn run(args: DemoArgs) -> anyhow::Result<u8> {
             (t.path().to_path_buf(), Some(t))
         }
     };
+    let scenario = args.name.as_deref().or(args.scenario.as_deref()).unwrap_or(mock_pair::DEFAULT_SCENARIO);
     let _ = writeln!(
         io::stderr(),
-        "ils-doctor demo: scenario {} on mock publishers (loopback); work folder {}",
-        args.scenario,
+        "ils-doctor demo: scenario {scenario} on mock publishers (loopback); work folder {}",
         work.display()
     );
     let mut outcome = runtime()?
         .block_on(async {
             let sig = signals::arm().context("cannot arm the SIGINT and SIGTERM handlers")?;
-            anyhow::Ok(mock_pair::run(&args.scenario, &work, true, signals::wait(sig)).await?)
+            anyhow::Ok(mock_pair::run(scenario, &work, true, signals::wait(sig)).await?)
         })
         .context("demo")?;
     if temporary.is_some() {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::{bail, Context};
 use serde::Serialize;
 
-use super::shared::{confirm, conn_options, download_dir, duration, runtime};
+use super::shared::{confirm, conn_options, download_dir, duration, runtime, spec};
 use crate::analyze::Status;
 use crate::cli::{JoinArgs, PlanFormat};
 use crate::collect::trace_level;
@@ -37,9 +37,6 @@ pub fn run(args: JoinArgs) -> anyhow::Result<u8> {
         _ => bail!("--hub at most twice: a plan joins one link (the second hub to the first)"),
     };
     let opts = conn_options(&args.conn, false)?;
-    let spec = |s: &str, flag: &str| -> anyhow::Result<HostSpec> {
-        s.parse().map_err(anyhow::Error::msg).with_context(|| format!("{flag} {s}"))
-    };
     let access = |s: &HostSpec| opts.access(s).map_err(anyhow::Error::from);
     let req = JoinRequest {
         registered_to: access(&spec(registered_to, "--hub")?)?,

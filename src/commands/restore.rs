@@ -13,6 +13,7 @@ use crate::connect::soap::{HttpsTarget, SoapClient};
 use crate::connect::tls::TlsMode;
 use crate::credentials::{self, Kind};
 use crate::exit::{say, shown, UNKNOWN};
+use crate::parse::levels;
 use crate::pipeline::live::ConnOptions;
 use crate::pipeline::{session, signals};
 use crate::secret::Secret;
@@ -89,12 +90,14 @@ pub fn run(args: RestoreArgs) -> anyhow::Result<u8> {
             );
             match tokio::time::timeout(session::RESTORE_LIMIT, put_back).await {
                 Ok(Ok(Some(orig))) => {
+                    // The level by name and number, as the publisher names it (`Significant
+                    // (15)`), as check says it (docs/cucm-notes.md#trace-level).
+                    let names = tokio::time::timeout(session::RESTORE_LIMIT, trace_level::level_names(&client))
+                        .await
+                        .unwrap_or_default();
+                    let level = levels::describe(&orig.trace_level, &names);
                     // Both came from a file and a publisher: escaped and cut.
-                    let _ = writeln!(
-                        io::stdout(),
-                        "{}",
-                        shown(&format!("{key}: ILS trace level restored to {}", orig.trace_level))
-                    );
+                    let _ = writeln!(io::stdout(), "{}", shown(&format!("{key}: ILS trace level restored to {level}")));
                 }
                 Ok(Ok(None)) => {}
                 Ok(Err(e)) => {

@@ -59,13 +59,24 @@ pub fn conn_options(c: &ConnArgs, redact: bool) -> anyhow::Result<ConnOptions> {
     })
 }
 
-/// A duration option (`90s`, `5m`, `2h`), its flag named when it is wrong.
-pub fn duration(value: &str, flag: &str) -> anyhow::Result<std::time::Duration> {
-    live::parse_duration(value).map_err(anyhow::Error::msg).with_context(|| flag.to_string())
+/// A value of the command line that clap accepted as text but that does not mean anything: a
+/// duration, a host spec. Its flag is named, with what is wrong (the value is in the reason).
+#[derive(Debug, thiserror::Error)]
+#[error("{flag}: {reason}")]
+pub struct ArgError {
+    pub flag: String,
+    pub reason: String,
 }
 
-fn spec(s: &str, flag: &str) -> anyhow::Result<HostSpec> {
-    s.parse().map_err(anyhow::Error::msg).with_context(|| format!("{flag} {s}"))
+/// A duration option (`90s`, `5m`, `2h`), its flag named when it is wrong.
+pub fn duration(value: &str, flag: &str) -> Result<std::time::Duration, ArgError> {
+    live::parse_duration(value).map_err(|reason| ArgError { flag: flag.to_string(), reason })
+}
+
+/// A publisher given on the command line (`HOST[:SSH_PORT[:HTTPS_PORT]]`), its flag named when
+/// it is wrong.
+pub fn spec(s: &str, flag: &str) -> Result<HostSpec, ArgError> {
+    s.parse().map_err(|reason| ArgError { flag: flag.to_string(), reason })
 }
 
 /// The publishers of a run, and the authentication method its configuration names.
@@ -100,8 +111,8 @@ pub fn accesses(
         }
         (None, []) => bail!("give --hub and --spoke (or --hub twice for meshed hubs), or --cluster NAME"),
         (None, hubs) => (
-            hubs.iter().map(|h| spec(h, "--hub")).collect::<anyhow::Result<Vec<_>>>()?,
-            spoke.iter().map(|s| spec(s, "--spoke")).collect::<anyhow::Result<Vec<_>>>()?,
+            hubs.iter().map(|h| spec(h, "--hub")).collect::<Result<Vec<_>, _>>()?,
+            spoke.iter().map(|s| spec(s, "--spoke")).collect::<Result<Vec<_>, _>>()?,
             None,
         ),
     };

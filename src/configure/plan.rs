@@ -36,8 +36,7 @@ const ILS_PAGE: &str = "Cisco Unified CM Administration > Advanced Features > IL
 const CERT_PAGE: &str = "Cisco Unified OS Administration > Security > Certificate Management > Upload Certificate/Certificate chain, purpose tomcat-trust";
 const CONTROL_CENTER: &str =
     "Cisco Unified Serviceability > Tools > Control Center - Feature Services > Cisco Intercluster Lookup Service";
-/// The default "Synchronize Clusters Every" written (minutes) [I: unit and default not found].
-pub const DEFAULT_SYNC_MINUTES: u32 = 10;
+pub use crate::values::DEFAULT_SYNC_MINUTES;
 
 /// What a check of the link found in the traces (`join --check-first`): each an inference
 /// (docs/cucm-notes.md#membership), each optional.
@@ -303,10 +302,16 @@ impl Builder {
             if pw { "(the ILS password)" } else { "(empty)" },
             input.sync_minutes
         );
+        // The window's words: two checkboxes, and the password in the Password and Confirm
+        // Password fields (analyze::vocabulary).
         let auth = match (tls, pw) {
-            (true, true) => "Use TLS Certificates and Use Password (the password twice)",
-            (true, false) => "Use TLS Certificates only",
-            (false, _) => "Use Password only (the password twice)",
+            (true, true) => {
+                "select the Use TLS Certificates and Use Password checkboxes, the password in Password and Confirm Password"
+            }
+            (true, false) => "select the Use TLS Certificates checkbox, clear the Use Password checkbox",
+            (false, _) => {
+                "select the Use Password checkbox, clear the Use TLS Certificates checkbox, the password in Password and Confirm Password"
+            }
         };
         let gui = format!(
             "{ILS_PAGE}: Role {}, Registration Server {reg_words}; ILS Authentication: {auth}; Save",
@@ -858,6 +863,32 @@ mod tests {
         assert!(p.unknowns.iter().any(|u| u.contains("password cannot be read back")), "{:?}", p.unknowns);
         assert!(p.unknowns.iter().any(|u| u.contains("Use TLS Certificates / Use Password cannot be read back")));
         assert!(!p.steps.iter().any(|s| s.how.contains("ils-Secret")), "no password in a plan");
+    }
+
+    /// The GUI words of every settings step name the ILS Configuration window's checkboxes and
+    /// fields as the window does (analyze::vocabulary).
+    #[test]
+    fn every_settings_step_speaks_the_window_s_words() {
+        let (hub, spoke) = pair();
+        let mut checked = 0;
+        for method in Method::ALL {
+            let p = run(method, &hub, &spoke, &Found::default(), &[]);
+            for s in p.steps.iter().filter(|s| matches!(s.operation, Operation::SetIlsConfig { .. })) {
+                let slips = crate::analyze::vocabulary::slips(&s.gui);
+                assert!(slips.is_empty(), "{method:?}: {slips:?}\n{}", s.gui);
+                checked += 1;
+            }
+        }
+        assert!(checked >= 4, "{checked} settings steps");
+        let p = run(Method::Password, &hub, &spoke, &Found::default(), &[]);
+        assert!(
+            p.steps[0].gui.contains(
+                "select the Use Password checkbox, clear the Use TLS Certificates checkbox, the password in Password and \
+                 Confirm Password"
+            ),
+            "{}",
+            p.steps[0].gui
+        );
     }
 
     #[test]

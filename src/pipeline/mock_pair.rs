@@ -15,8 +15,7 @@ use crate::collect::publisher::Access;
 use crate::connect::tls::{fingerprint, TlsMode};
 use crate::secret::Secret;
 
-/// The scenario shown by default: it fails, so the diagnosis shows.
-pub const DEFAULT_SCENARIO: &str = "m2-hub-cert-not-on-spoke";
+pub use crate::values::DEFAULT_SCENARIO;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
@@ -42,6 +41,8 @@ pub fn scenarios() -> Vec<(&'static str, String)> {
         })
         .collect()
 }
+
+pub use crate::values::scenario_hints;
 
 /// Access to a mock publisher: pinned certificate, its host key already known.
 pub fn access_for(p: &PublisherInfo, known_hosts: &Path) -> std::io::Result<Access> {

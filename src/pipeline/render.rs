@@ -79,7 +79,7 @@ fn certificate_check(p: &PairPreflight) -> CertificateCheck {
                         Prediction::Succeeds => "succeeds",
                         Prediction::Fails => "fails",
                         Prediction::Depends => "depends",
-                        Prediction::NotUsed => "not used",
+                        Prediction::NotUsed => "no certificate check",
                         Prediction::Unknown => "unknown",
                     }
                     .to_string(),

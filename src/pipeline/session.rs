@@ -310,7 +310,7 @@ async fn work(req: &Request, st: &mut State, progress: &Progress, me: &Owner) ->
     // Raise, journal first; whatever stops the run from here, `run` restores what was raised.
     for ((_, p), c) in st.pubs.iter().zip(&st.config) {
         let node = c.facts.node_name.clone().unwrap_or_else(|| p.access.host.clone());
-        let names = trace_level::level_names(p).await;
+        let names = trace_level::level_names(&p.soap).await;
         let detailed = match &req.detailed_value {
             Some(v) => v.clone(),
             None => levels::detailed_of(&names).unwrap_or_else(|| trace_level::DEFAULT_DETAILED.to_string()),

@@ -8,15 +8,4 @@ pub mod terminal;
 pub mod timeline;
 pub mod view;
 
-/// The output formats of a verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// For a person: verdict, one block per attempt, evidence and fix.
-    Text,
-    /// The documented JSON contract, for programs and audits.
-    Json,
-    /// GitHub-flavoured Markdown that pastes into a ticket.
-    Markdown,
-    /// One self-contained HTML file with a timeline of the attempts.
-    Html,
-}
+pub use crate::values::Format;

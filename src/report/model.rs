@@ -103,7 +103,7 @@ pub struct CertificateLine {
 #[derive(Debug, Clone, Serialize)]
 pub struct MethodLine {
     pub method: String,
-    /// `succeeds`, `fails`, `depends`, `not used` or `unknown`.
+    /// `succeeds`, `fails`, `depends`, `no certificate check` (method 1) or `unknown`.
     pub prediction: String,
     pub why: String,
 }

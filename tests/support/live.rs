@@ -122,12 +122,19 @@ impl Net {
     /// The binary with the connection options of this network (pins, known_hosts, users,
     /// passwords in the environment, journal), ready for a subcommand's own arguments.
     pub fn binary(&self, subcommand: &str) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_ils-doctor"));
-        c.arg(subcommand);
-        c.args(["--admin-user", &self.hub.admin_user, "--app-user", &self.hub.app_user]);
+        let mut c = self.binary_unpinned(subcommand);
         for a in std::iter::once(&self.hub).chain(&self.spokes) {
             c.args(["--pin", &Self::pin(a)]);
         }
+        c
+    }
+
+    /// As [`Net::binary`], without the pins: the publishers' self-signed certificates are then
+    /// verified against the system roots, and refused.
+    pub fn binary_unpinned(&self, subcommand: &str) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_ils-doctor"));
+        c.arg(subcommand);
+        c.args(["--admin-user", &self.hub.admin_user, "--app-user", &self.hub.app_user]);
         c.arg("--known-hosts").arg(&self.hub.known_hosts);
         c.arg("--journal").arg(self.journal());
         c.env("ILS_DOCTOR_ADMIN_PASSWORD", self.hub.admin_password.expose())
@@ -140,7 +147,11 @@ impl Net {
 
     /// `check` on the binary against the hub and every spoke.
     pub fn check_command(&self, capture: &str) -> Command {
-        let mut c = self.binary("check");
+        self.check_args(self.binary("check"), capture)
+    }
+
+    /// `check`'s publishers, download folder, capture and JSON added to `c`.
+    pub fn check_args(&self, mut c: Command, capture: &str) -> Command {
         c.args(["--hub", &format!("{}:{}:{}", self.hub.host, self.hub.ssh_port, self.hub.https_port)]);
         for s in &self.spokes {
             c.args(["--spoke", &format!("{}:{}:{}", s.host, s.ssh_port, s.https_port)]);
@@ -156,6 +167,24 @@ impl Net {
         c.env_remove("ILS_DOCTOR_ADMIN_PASSWORD");
         c
     }
+}
+
+/// Records another Ed25519 key for `a`'s SSH address in its known_hosts: a rotated (or
+/// impostor) key, as the client sees it.
+pub fn plant_other_host_key(a: &Access) {
+    let entry = format!("[{}]:{} ", a.host, a.ssh_port);
+    let kh = std::fs::read_to_string(&a.known_hosts).unwrap_or_default();
+    let planted: Vec<String> = kh
+        .lines()
+        .map(|l| {
+            if l.starts_with(&entry) {
+                format!("{entry}ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    std::fs::write(&a.known_hosts, planted.join("\n") + "\n").unwrap();
 }
 
 /// `check --format json` on the binary against a replay of the record `rec` (hub first by its

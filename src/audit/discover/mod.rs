@@ -35,8 +35,7 @@ use crate::collect::publisher::{open_soap, Publisher};
 use crate::parse::facts::Facts;
 use crate::pipeline::live::{ConnOptions, HostSpec};
 
-pub const DEFAULT_DEPTH: u8 = 3;
-pub const DEFAULT_MAX: u16 = 500;
+pub use crate::values::{DEFAULT_DEPTH, DEFAULT_MAX};
 
 pub struct Options {
     /// The start hosts, as the user gave them (mapped by `resolver` when a mapping names them).
