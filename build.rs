@@ -106,8 +106,16 @@ fn generated_dir() -> PathBuf {
     out.ancestors().nth(3).expect("OUT_DIR is <profile>/build/<package>/out").join("generated")
 }
 
+/// `bytes` gzipped at the best level, with no file name and time 0 in the header.
+fn gzipped(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut gz = flate2::GzBuilder::new().mtime(0).write(Vec::new(), flate2::Compression::best());
+    gz.write_all(bytes).and_then(|()| gz.finish()).expect("gzip into memory")
+}
+
 /// Writes the man pages into `generated/man/` and the completions into `generated/completions/`
-/// (the names `[package.metadata.deb]` assets list), each only when its content changed.
+/// (the names `[package.metadata.deb]` assets list; the pages gzipped in `generated/man-gz/`),
+/// each only when its content changed.
 fn generated_files() {
     let dir = generated_dir();
     let write = |path: PathBuf, bytes: &[u8]| {
@@ -127,8 +135,20 @@ fn generated_files() {
             }
         }
     }
+    // Debian policy wants man pages gzipped, and cargo-deb compresses only assets outside
+    // `target/release/`: the package takes these copies (gzip without a name or time, so that
+    // a build is reproducible).
+    let man_gz = dir.join("man-gz");
+    if let Ok(old) = std::fs::read_dir(&man_gz) {
+        for e in old.flatten() {
+            if !pages.iter().any(|(name, _)| e.file_name().to_str() == Some(&format!("{name}.gz"))) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
     for (name, roff) in &pages {
         write(man.join(name), roff);
+        write(man_gz.join(format!("{name}.gz")), &gzipped(roff));
     }
     let completions = dir.join("completions");
     for (shell, name) in [

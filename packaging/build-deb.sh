@@ -32,6 +32,10 @@ if [ "$profile" = deb-input ]; then
     rm -rf "$gen"
     mkdir -p "$gen/completions"
     "$bin" man "$gen/man" >/dev/null
+    mkdir -p "$gen/man-gz"
+    for page in "$gen"/man/*.1; do
+        gzip -9 -n -c "$page" >"$gen/man-gz/$(basename "$page").gz"
+    done
     "$bin" completions bash >"$gen/completions/ils-doctor.bash"
     "$bin" completions zsh >"$gen/completions/_ils-doctor"
     "$bin" completions fish >"$gen/completions/ils-doctor.fish"

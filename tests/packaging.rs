@@ -155,7 +155,7 @@ fn every_deb_asset_exists_after_a_build() {
         }
     }
     assert!(missing.is_empty(), "assets a build does not leave: {missing:?}");
-    let pages = asset_files("target/release/generated/man/*.1");
+    let pages = asset_files("target/release/generated/man-gz/*.1.gz");
     assert_eq!(pages.len(), ils_doctor::generate::man_pages().unwrap().len(), "{pages:?}");
 }
 
@@ -175,8 +175,14 @@ fn the_build_writes_the_pages_and_completions_the_binary_prints() {
     };
     assert_eq!(names(&generated.join("man")), names(tmp.path()));
     for page in names(tmp.path()) {
+        let printed = std::fs::read(tmp.path().join(&page)).unwrap();
         let built = std::fs::read(generated.join("man").join(&page)).unwrap();
-        assert!(built == std::fs::read(tmp.path().join(&page)).unwrap(), "{page} differs from `ils-doctor man`");
+        assert!(built == printed, "{page} differs from `ils-doctor man`");
+        // The copy the package installs, gzipped as Debian policy asks.
+        let gz = std::fs::read(generated.join("man-gz").join(format!("{page}.gz"))).unwrap();
+        let mut unzipped = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut unzipped).unwrap();
+        assert!(unzipped == printed, "{page}.gz differs from `ils-doctor man`");
     }
     for (shell, file) in [("bash", "ils-doctor.bash"), ("zsh", "_ils-doctor"), ("fish", "ils-doctor.fish")] {
         let printed = bin().args(["completions", shell]).output().unwrap().stdout;
