@@ -801,6 +801,30 @@ fn an_audit_that_cannot_start_writes_every_machine_format() {
     }
 }
 
+/// `join --format json -o FILE` refused by the publishers (the admin password wrong): the file
+/// gets the error document (`ils-doctor/error/1`, docs/json-contract.md) in place of a plan:
+/// unknown, exit code 3, the host and the SSH login that failed.
+#[test]
+fn a_refused_join_writes_the_error_document_in_place_of_a_plan() {
+    let net = support::live::start("m1-password-mismatch");
+    let wrong = cases().into_iter().find(|c| c.name == "wrong password").expect("the matrix has the case");
+    net.mock.set_faults((wrong.faults)());
+    let file = net.dir.path().join("plan.json");
+    std::fs::write(&file, "{\"schema\": \"ils-doctor/join-plan/1\", \"status\": \"the previous run\"}").unwrap();
+    let spec = |a: &ils_doctor::collect::publisher::Access| format!("{}:{}:{}", a.host, a.ssh_port, a.https_port);
+    let mut c = net.binary("join");
+    c.args(["--hub", &spec(&net.hub), "--spoke", &spec(&net.spokes[0]), "--method", "password"]);
+    c.args(["--format", "json"]).arg("-o").arg(&file);
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc = json_document(&file, &out);
+    assert_eq!(doc["schema"], "ils-doctor/error/1", "{doc}");
+    assert_eq!((doc["status"].as_str(), doc["exit_code"].as_u64()), (Some("unknown"), Some(3)), "{doc}");
+    assert_eq!(doc["error"]["command"], "join", "{doc}");
+    assert_eq!(doc["error"]["host"], "127.0.0.1", "{doc}");
+    assert_eq!(doc["error"]["operation"], "ssh login", "{doc}");
+}
+
 /// A command line with a typo, from a script that asks for JSON in a file: the file gets the
 /// error document (operation "read the command line"), and clap's suggestion names the option
 /// meant.

@@ -255,11 +255,19 @@ mod tests {
     #[test]
     fn every_fix_of_a_link_uses_the_window_s_words() {
         let forced = RunNotes { restarted: vec!["10.0.0.2".into()], capture_s: 45, ..RunNotes::default() };
+        // A spoke registered to another spoke: the Registration Server fix.
+        let (t, spoke) = (facts("10.0.0.3", "STARTED"), facts("10.0.0.2", "STARTED"));
+        let ends = Ends { kind: LinkKind::SpokeToSpoke, client: &spoke, client_role: Side::Spoke, server: Some(&t) };
+        let mut ok = failed(RootCause::HubUnreachable);
+        ok.outcome = Outcome::Success;
+        let to_spoke = of(&ends, Some(&ok), None, &RunNotes::default()).unwrap();
+        assert_eq!(to_spoke.code, "registered_to_spoke");
         let texts = [
             start_fix("10.0.0.1", "STOPPED"),
             start_fix("10.0.0.1", "Not Activated"),
             not_registered_fix("10.0.0.2", "10.0.0.1", &forced),
             not_registered_fix("10.0.0.2", "10.0.0.1", &RunNotes::default()),
+            to_spoke.fix,
         ];
         for text in texts {
             let slips = crate::analyze::vocabulary::slips(&text);
