@@ -87,6 +87,13 @@ async fn a_signal_stops_at_the_next_step_and_undo_completes() {
     let before = lab.state();
     let req = lab.request("hub", "spoke", false, Method::Tls);
     let planned = join::plan(&req, std::future::pending()).await.unwrap();
+    // Every step takes 300 ms from here on, so that the watcher below sees step 2 journalled
+    // while it runs even on a loaded machine (with instant steps, step 3 could start within one
+    // of its polls).
+    lab.mock.with_world(|w| {
+        w.scenario.latency.soap_ms = Some(300);
+        w.scenario.latency.cli_command_ms = Some(300);
+    });
     let (tx, rx) = tokio::sync::watch::channel(false);
     // The signal arrives while step 2 runs: step 2 ends, step 3 never starts.
     let watcher = {
