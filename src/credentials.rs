@@ -142,12 +142,12 @@ fn lookup(kind: Kind, host: &str, prompt: bool) -> Result<Secret, CredentialErro
         return Ok(Secret::new(p));
     }
     if prompt && std::io::stdin().is_terminal() {
-        let what = match kind {
-            Kind::Admin => "OS administrator (SSH)",
-            Kind::App => "application user (AXL)",
-            Kind::Ils => "ILS",
+        let via = match kind {
+            Kind::Admin => " (SSH)",
+            Kind::App => " (AXL)",
+            Kind::Ils => "",
         };
-        let p = rpassword::prompt_password(format!("{what} password for {host}: "))
+        let p = rpassword::prompt_password(format!("{}{via} password for {host}: ", what(kind)))
             .map_err(|e| CredentialError::Prompt(e.to_string()))?;
         return Ok(Secret::new(p));
     }

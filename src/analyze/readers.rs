@@ -227,7 +227,25 @@ fn handler_line(line: &[u8], pos: usize) -> Option<Spans> {
 
 /// After `Ils::ConnectInd TCPPid([`.
 fn connect_ind(line: &[u8], pos: usize) -> Option<Spans> {
+    connection(&mut Cursor::at(line, pos))
+}
+
+/// After `::ConnectIndInner Server Connection to PeerId(`.
+fn established(line: &[u8], pos: usize) -> Option<Spans> {
     let mut c = Cursor::at(line, pos);
+    let peer_id = c.run(0, |b| b.is_ascii_hexdigit())?;
+    c.lit(b"), TCPPid([")?;
+    let mut spans = connection(&mut c)?;
+    c.lit(b" TLSReq(")?;
+    spans.tls = Some(c.tls_paren()?);
+    c.lit(b" established")?;
+    spans.peer_id = Some(peer_id);
+    Some(spans)
+}
+
+/// `PID]), PeerIP/Port(IP, PORT), LocalIP/Port(IP, PORT)`: the connection both lines above name
+/// after their `TCPPid([`.
+fn connection(c: &mut Cursor<'_>) -> Option<Spans> {
     let pid = c.run(1, is_pid)?;
     c.lit(b"]), PeerIP/Port(")?;
     let (peer_ip, peer_port) = c.ip_port_paren(1)?;
@@ -240,30 +258,6 @@ fn connect_ind(line: &[u8], pos: usize) -> Option<Spans> {
         local_ip: Some(local_ip),
         local_port: Some(local_port),
         ..Spans::default()
-    })
-}
-
-/// After `::ConnectIndInner Server Connection to PeerId(`.
-fn established(line: &[u8], pos: usize) -> Option<Spans> {
-    let mut c = Cursor::at(line, pos);
-    let peer_id = c.run(0, |b| b.is_ascii_hexdigit())?;
-    c.lit(b"), TCPPid([")?;
-    let pid = c.run(1, is_pid)?;
-    c.lit(b"]), PeerIP/Port(")?;
-    let (peer_ip, peer_port) = c.ip_port_paren(1)?;
-    c.lit(b", LocalIP/Port(")?;
-    let (local_ip, local_port) = c.ip_port_paren(0)?;
-    c.lit(b" TLSReq(")?;
-    let tls = c.tls_paren()?;
-    c.lit(b" established")?;
-    Some(Spans {
-        pid: Some(pid),
-        peer_ip: Some(peer_ip),
-        peer_port: Some(peer_port),
-        local_ip: Some(local_ip),
-        local_port: Some(local_port),
-        peer_id: Some(peer_id),
-        tls: Some(tls),
     })
 }
 
