@@ -136,7 +136,9 @@ struct Waiting<H> {
 pub struct Tracker<H> {
     side: Side,
     lifetime_ms: i64,
-    open: Vec<Conn<H>>,
+    /// Oldest first; a queue, as connections mostly close from the front (their lifetime
+    /// ends) and closing one must not move all the others.
+    open: VecDeque<Conn<H>>,
     /// Unkeyed supporting lines of the current record.
     pending: Vec<Waiting<H>>,
     pending_seq: Option<u32>,
@@ -174,7 +176,7 @@ impl<H> Tracker<H> {
                 Side::Hub => HUB_LIFETIME_MS,
                 Side::Spoke => SPOKE_LIFETIME_MS,
             },
-            open: Vec::new(),
+            open: VecDeque::new(),
             pending: Vec::new(),
             pending_seq: None,
             recent: [VecDeque::new(), VecDeque::new(), VecDeque::new()],
@@ -397,7 +399,7 @@ impl<H> Tracker<H> {
         if let Some(t) = l.t_ms {
             self.expiry_floor = self.expiry_floor.min(t);
         }
-        self.open.push(Conn {
+        self.open.push_back(Conn {
             peer_ip: None,
             client_port: None,
             pid: None,
@@ -486,11 +488,13 @@ impl<H> Tracker<H> {
         if Some(seq) != self.pending_seq || self.pending.is_empty() {
             return;
         }
-        let pending = std::mem::take(&mut self.pending);
-        for w in pending {
+        let mut pending = std::mem::take(&mut self.pending);
+        for w in pending.drain(..) {
             let line = Line { role: w.role, fact: w.fact, seq: w.seq, t_ms: w.t_ms, fields: &Fields::default() };
             self.join_waiting(i, &line, w.hit);
         }
+        // Its buffer serves the next record (nothing above adds to `pending`).
+        self.pending = pending;
     }
 
     /// A supporting line that joins without moving the connection's time forward past its own.
@@ -600,7 +604,10 @@ impl<H> Tracker<H> {
     /// open one of their own with the record's supporting lines; supporting lines alone wait
     /// in the look-back.
     fn flush_pending(&mut self, out: &mut impl FnMut(Out<H>)) {
-        let pending = std::mem::take(&mut self.pending);
+        if self.pending.is_empty() {
+            return;
+        }
+        let mut pending = std::mem::take(&mut self.pending);
         if pending.iter().any(|w| w.role != ConnRole::Supports) {
             // The latest connection still in its lifetime.
             let t = pending.iter().find_map(|w| w.t_ms);
@@ -617,16 +624,18 @@ impl<H> Tracker<H> {
                     self.start(&line, out)
                 }
             };
-            for w in pending {
+            for w in pending.drain(..) {
                 let line =
                     Line { role: w.role, fact: Fact::Other, seq: w.seq, t_ms: w.t_ms, fields: &Fields::default() };
                 self.join_waiting(i, &line, w.hit);
             }
-            return;
+        } else {
+            for w in pending.drain(..) {
+                self.remember(w, out);
+            }
         }
-        for w in pending {
-            self.remember(w, out);
-        }
+        // Its buffer serves the next record (nothing above adds to `pending`).
+        self.pending = pending;
     }
 
     /// Keeps an unclaimed line for a while: a concluding line may still claim it.
@@ -670,7 +679,7 @@ impl<H> Tracker<H> {
         if i >= self.open.len() {
             return;
         }
-        let c = self.open.remove(i);
+        let Some(c) = self.open.remove(i) else { return };
         if let Some(n) = c.last_seq.and_then(|s| self.seq_buckets.get_mut(seq_bucket(s))) {
             *n = n.saturating_sub(1);
         }

@@ -221,6 +221,9 @@ fn instant_ms(a: &model::Attempt) -> Option<i64> {
     Some(i64::from(chrono::Timelike::num_seconds_from_midnight(&t)).saturating_mul(1000))
 }
 
+/// How many failing pairs the summary names; the others are counted.
+pub const SUMMARY_PAIRS: usize = 5;
+
 fn summary(status: Status, pairs: &[Pair], attempts: &[model::Attempt], unclaimed: u64) -> String {
     if pairs.is_empty() {
         if unclaimed > 0 {
@@ -232,11 +235,18 @@ fn summary(status: Status, pairs: &[Pair], attempts: &[model::Attempt], unclaime
     }
     let name =
         |p: &Pair| format!("spoke {} -> hub {}", p.spoke.as_deref().unwrap_or("?"), p.hub.as_deref().unwrap_or("?"));
-    let failing: Vec<String> = pairs
-        .iter()
-        .filter(|p| p.status == Status::Critical)
+    // One line for a person or a monitoring system: a few failing pairs by name, the rest
+    // counted (a hub with thousands of failing spokes gave a line of hundreds of kilobytes).
+    let critical = pairs.iter().filter(|p| p.status == Status::Critical);
+    let mut failing: Vec<String> = critical
+        .clone()
+        .take(SUMMARY_PAIRS)
         .map(|p| format!("{}: {}", name(p), p.cause.as_ref().map_or("failed", |c| c.text.as_str())))
         .collect();
+    let unnamed = critical.count().saturating_sub(SUMMARY_PAIRS);
+    if unnamed > 0 {
+        failing.push(format!("and {unnamed} more failing pair(s)"));
+    }
     let active = pairs.iter().filter(|p| p.attempts == 0 && p.status == Status::Ok).count();
     let mut tail = format!("{} attempt(s), {} pair(s)", attempts.len(), pairs.len());
     if active > 0 {

@@ -18,7 +18,7 @@ use crate::parse::{Hit, Prefilter, ScanReport, Scanner};
 use mapped::Mapped;
 
 /// Chunk size for streamed input.
-const CHUNK: usize = 1 << 20;
+pub const CHUNK: usize = 1 << 20;
 /// Attempt lines kept per trace (one side's files from one argument): bounds memory when files
 /// hold nothing but attempts. The newest are kept: the latest attempt decides the verdict.
 /// Routine lines are counted, never kept (analyze/filter.rs).
