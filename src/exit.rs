@@ -37,12 +37,30 @@ fn cut(text: &str, max: usize) -> String {
     format!("{head} … ({left_out} bytes left out) … {tail}")
 }
 
+/// An error with its context and causes, each said once: a cause whose text the message
+/// already holds is left out (the library's messages say their cause before the advice, so
+/// `{e:#}` printed it twice).
+pub fn chain_text(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let cause = cause.to_string();
+        if text.contains(&cause) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&cause);
+    }
+    text
+}
+
 /// The exit of a command: its verdict's code, or the error printed with its context and 3.
 pub fn finish(result: anyhow::Result<u8>) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            say(&format!("ils-doctor: error: {e:#}"));
+            say(&format!("ils-doctor: error: {}", chain_text(&e)));
             ExitCode::from(UNKNOWN)
         }
     }
@@ -58,6 +76,19 @@ pub fn parse_failed(e: &clap::Error) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cause_the_message_already_says_is_not_repeated() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("cannot open /x: {source}; move it away")]
+        struct Open {
+            source: std::io::Error,
+        }
+        let e = anyhow::Error::new(Open { source: std::io::Error::other("not a database") }).context("history");
+        assert_eq!(chain_text(&e), "history: cannot open /x: not a database; move it away");
+        let e = anyhow::Error::new(std::io::Error::other("refused")).context("ssh connect").context("check");
+        assert_eq!(chain_text(&e), "check: ssh connect: refused", "causes not in the message are kept");
+    }
 
     #[test]
     fn long_text_is_cut_keeping_its_start_and_its_advice() {

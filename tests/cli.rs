@@ -396,3 +396,54 @@ fn credentials_set_reads_the_password_from_standard_input_without_showing_it() {
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(err.contains(&host) && err.contains("no password") && err.contains("--stdin"), "{err}");
 }
+
+/// `history`, `signatures` and `transcript summarize` that fail with `--format json` print the
+/// error document (docs/json-contract.md, "Error document") on standard output, exit 3, name the
+/// operation that failed, and say each cause once; standard error says the same in one line.
+#[test]
+fn commands_without_a_verdict_fail_with_the_error_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_sqlite = dir.path().join("history.db");
+    std::fs::write(&not_sqlite, "not a database, ten times over ".repeat(10)).unwrap();
+    let bad_catalog = dir.path().join("bad.toml");
+    std::fs::write(&bad_catalog, "[[signature]]\nid = 3\n").unwrap();
+    let no_record = dir.path().join("no-record");
+    let cases: [(&[&str], &str, &str, &str); 3] = [
+        (
+            &["history", "--format", "json", "--history"],
+            "history",
+            "read the history database",
+            "file is not a database",
+        ),
+        (
+            &["signatures", "--format", "json", "--signatures"],
+            "signatures",
+            "read the signature catalog",
+            "not valid TOML",
+        ),
+        (
+            &["transcript", "summarize", "--format", "json"],
+            "transcript summarize",
+            "read the record folder",
+            "No such file or directory",
+        ),
+    ];
+    let paths = [&not_sqlite, &bad_catalog, &no_record];
+    for ((args, command, operation, cause), path) in cases.into_iter().zip(paths) {
+        let out = bin().args(args).arg(path).output().unwrap();
+        assert_eq!(out.status.code(), Some(3), "{command}");
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{command}: {e}"));
+        assert_eq!(doc["schema"], "ils-doctor/error/1", "{command}: {doc}");
+        assert_eq!((doc["status"].as_str(), doc["exit_code"].as_u64()), (Some("unknown"), Some(3)), "{doc}");
+        assert_eq!(doc["error"]["command"], command, "{doc}");
+        assert_eq!(doc["error"]["operation"], operation, "{doc}");
+        assert!(doc["error"]["host"].is_null(), "no publisher was involved: {doc}");
+        let message = doc["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(&path.display().to_string()), "names the file: {message}");
+        assert_eq!(message.matches(cause).count(), 1, "the cause once: {message}");
+        assert!(doc["summary"].as_str().unwrap_or_default().starts_with(&format!("UNKNOWN: {command} failed: ")));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert_eq!(err.matches(cause).count(), 1, "{err}");
+    }
+}

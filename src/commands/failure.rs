@@ -23,6 +23,8 @@ use crate::pipeline::undo::UndoError;
 /// The operation of an error raised while reading the command line's values (a duration, a
 /// host spec): the values clap cannot check by itself.
 pub const READ_ARGUMENTS: &str = "read the command line";
+/// The operation of an error in a signature catalog (`--signatures`, or the built-in one).
+pub const READ_CATALOG: &str = "read the signature catalog";
 /// The operation of a panic caught at the top.
 pub const INTERNAL: &str = "internal error";
 
@@ -44,7 +46,12 @@ impl Failure {
     /// where it happened decides; otherwise no host, and the command as the operation.
     pub fn of(command: &str, e: &anyhow::Error) -> Failure {
         let (host, operation) = e.chain().find_map(place).unwrap_or((None, command.to_string()));
-        Failure { command: command.to_string(), message: crate::exit::shown(&format!("{e:#}")), host, operation }
+        Failure {
+            command: command.to_string(),
+            message: crate::exit::shown(&crate::exit::chain_text(e)),
+            host,
+            operation,
+        }
     }
 
     /// A failure that is no error value: a panic, a command line clap refused.
@@ -128,6 +135,16 @@ fn place(e: &(dyn StdError + 'static)) -> Option<Place> {
             AuditError::Interrupted | AuditError::InterruptedDeep(_) => step("interrupted by a signal"),
         };
     }
+    if let Some(e) = e.downcast_ref::<crate::audit::history::HistoryError>() {
+        use crate::audit::history::HistoryError as H;
+        return match e {
+            H::CreateDir { .. } | H::Permissions { .. } => step("create the history database"),
+            H::Open { .. } | H::TooNew { .. } | H::Migrate { .. } | H::Sql { .. } => step("read the history database"),
+        };
+    }
+    if e.is::<crate::pipeline::transcript::TranscriptError>() {
+        return step("read the record folder");
+    }
     if e.is::<InventoryError>() {
         return step("read the inventory");
     }
@@ -140,8 +157,13 @@ fn place(e: &(dyn StdError + 'static)) -> Option<Place> {
     if e.is::<OutputError>() {
         return step("write the report");
     }
-    if e.is::<crate::pipeline::Error>() {
-        return step("read the traces");
+    if let Some(e) = e.downcast_ref::<crate::pipeline::Error>() {
+        use crate::pipeline::Error as P;
+        return match e {
+            P::SignatureFile { .. } | P::Catalog(_) => step(READ_CATALOG),
+            P::BadTime { .. } | P::NoTraces | P::BundleAlone => step(READ_ARGUMENTS),
+            P::TracePath { .. } | P::Input(_) => step("read the traces"),
+        };
     }
     if e.is::<super::shared::ArgError>() {
         return step(READ_ARGUMENTS);
