@@ -18,6 +18,11 @@ use ils_doctor::secret::Secret;
 use mock_server::scenario::Faults;
 use support::join::{lab, lab_of, no_signal, Lab};
 
+/// `undo` of the lab's journal, as `ils-doctor undo` runs it without passwords.
+fn undo_request(lab: &Lab) -> UndoRequest {
+    UndoRequest { journal: lab.journal(), ils_password: None, previous_passwords: Default::default(), progress: false }
+}
+
 fn steps_in_journal(lab: &Lab) -> Vec<(usize, State)> {
     Journal::load(&lab.journal())
         .unwrap()
@@ -116,12 +121,62 @@ async fn a_signal_stops_at_the_next_step_and_undo_completes() {
     let j = Journal::load(&lab.journal()).unwrap();
     assert!(j.applies[0].ended.as_deref().unwrap_or("").starts_with("stopped: interrupted"));
     assert_ne!(lab.state(), before, "the first two steps were made");
-    let r = UndoRequest {
-        journal: lab.journal(),
-        ils_password: None,
-        previous_passwords: Default::default(),
-        progress: false,
-    };
+    let r = undo_request(&lab);
+    let done = undo::undo(&r, lab.reach(), no_signal()).await.unwrap();
+    assert!(done.complete, "{:?}", done.failed);
+    assert_eq!(lab.state(), before);
+}
+
+/// The publisher answers the first `updateIlsConfig` (step 2 of 6, after the certificate import
+/// on the hub was made) with a SOAP fault: the apply stops there, names the step, the host and
+/// the operation, and journals step 1 as made and step 2 as refused. `undo` puts back step 1 alone
+/// (the refused step was not made, so it needs no AXL write) and the clusters are as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_soap_fault_mid_apply_stops_there_and_undo_puts_back_what_was_made() {
+    let lab = lab("m2-spoke-cert-not-on-hub");
+    let before = lab.state();
+    let req = lab.request("hub", "spoke", false, Method::Tls);
+    let planned = join::plan(&req, std::future::pending()).await.unwrap();
+    lab.mock.set_faults(Faults { soap_fault_operations: vec!["updateIlsConfig".into()], ..Faults::default() });
+    let applied = join::apply(&req, &planned, None, None, no_signal()).await.unwrap();
+    let why = applied.stopped.clone().unwrap_or_default();
+    assert!(why.starts_with("step 2 of 6") && why.contains("updateIlsConfig"), "{why}");
+    assert!(why.contains(&req.registered_to.host), "names the publisher: {why}");
+    assert_eq!(steps_in_journal(&lab), [(1, State::Done), (2, State::Refused)]);
+    assert_ne!(lab.state(), before, "the certificate import was made");
+
+    let r = undo_request(&lab);
+    // Undo takes back the import (the CLI works) but finds nothing else to write: the refused
+    // step was not made. So the first undo completes even while AXL still faults.
+    let done = undo::undo(&r, lab.reach(), no_signal()).await.unwrap();
+    assert!(done.complete, "only the import was made: {:?}", done.failed);
+    assert_eq!(lab.state(), before);
+    assert!(undo::pending(&lab.journal()).unwrap().is_none(), "nothing left to undo");
+}
+
+/// A CLI command that never returns its prompt while the certificate is imported (step 1): the
+/// apply stops at the command timeout with the step journalled as started (it may have been
+/// made), and `undo` then puts back whatever of it was made.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_certificate_import_stops_at_its_timeout_and_undo_completes() {
+    let lab = lab("m2-spoke-cert-not-on-hub");
+    let before = lab.state();
+    let mut req = lab.request("hub", "spoke", false, Method::Tls);
+    req.registered_to.command_timeout = Duration::from_secs(3);
+    req.registering.command_timeout = Duration::from_secs(3);
+    let planned = join::plan(&req, std::future::pending()).await.unwrap();
+    lab.mock.set_faults(Faults { hang_command: Some("set cert import".into()), ..Faults::default() });
+    let started = Instant::now();
+    let applied = join::apply(&req, &planned, None, None, no_signal()).await.unwrap();
+    let took = started.elapsed();
+    let why = applied.stopped.clone().unwrap_or_default();
+    assert!(why.starts_with("step 1 of 6"), "{why}");
+    assert!(took < Duration::from_secs(30), "stopped at the command timeout, not later: {took:?}");
+    let steps = steps_in_journal(&lab);
+    // Its answer never came, so it may have been made: undo treats it as made.
+    assert_eq!(steps, [(1, State::Started)]);
+    lab.mock.set_faults(Faults::default());
+    let r = undo_request(&lab);
     let done = undo::undo(&r, lab.reach(), no_signal()).await.unwrap();
     assert!(done.complete, "{:?}", done.failed);
     assert_eq!(lab.state(), before);
