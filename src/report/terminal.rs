@@ -56,9 +56,14 @@ pub fn write_report(out: &mut dyn Write, a: &Analysis, parts: &CheckParts, verbo
     let st = status_style(a.status);
     let (head, rest) = a.summary.split_once(": ").unwrap_or((a.summary.as_str(), ""));
     wrap(out, &format!("{st}{}{st:#}: {}", clean(head), clean(rest)), 0, 2)?;
-    for p in &view.pairs {
+    let shown = if verbose { view.pairs.len() } else { view.pairs.len().min(MAX_PAIRS_SHOWN) };
+    for p in view.pairs.iter().take(shown) {
         writeln!(out)?;
         write_pair(out, p, &view, &mut printed, verbose)?;
+    }
+    if let Some(rest) = view.pairs.get(shown..).filter(|r| !r.is_empty()) {
+        writeln!(out)?;
+        wrap(out, &more_pairs(rest), 0, 2)?;
     }
     // A check that read no traces (`--preflight`): the certificate check is the answer.
     let certificates_first = a.pairs.is_empty() && !parts.certificates.is_empty();
@@ -90,6 +95,27 @@ pub fn write_report(out: &mut dyn Write, a: &Analysis, parts: &CheckParts, verbo
         write_pointers(out, a, &shown, &view)?;
     }
     Ok(())
+}
+
+/// Pair blocks the report shows without `--verbose`: as many as one hub can have spokes (Cisco
+/// gives ILS up to 20 spokes per hub), so that a hub's own answer is never cut, and traces that
+/// name hundreds of peers still give a page, worst first, not thousands of lines.
+pub const MAX_PAIRS_SHOWN: usize = 20;
+
+/// The line that stands for the pairs not shown: how many, by status, and where they are.
+fn more_pairs(rest: &[PairView]) -> String {
+    let by_status: Vec<String> = [Status::Critical, Status::Unknown, Status::Warning, Status::Ok]
+        .into_iter()
+        .filter_map(|st| {
+            let n = rest.iter().filter(|p| p.status == st).count();
+            (n > 0).then(|| format!("{n} {}", st.as_str()))
+        })
+        .collect();
+    format!(
+        "… and {} more pair(s) ({}): `--verbose` shows them all, `--format json` lists them",
+        rest.len(),
+        by_status.join(", ")
+    )
 }
 
 fn write_pair(
