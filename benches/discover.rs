@@ -14,8 +14,6 @@ use std::time::Instant;
 mod discover_cmd;
 use discover_cmd::gnu_time;
 
-use ils_doctor::connect::tls::TlsMode;
-use ils_doctor::pipeline::mock_pair::access_for;
 use mock_server::scenario::TraceLevel;
 
 fn main() {
@@ -24,9 +22,7 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let kh = dir.path().join("known_hosts");
     let started = Instant::now();
-    let mut mocks = Vec::new();
-    let (mut starts, mut resolve, mut pins) = (Vec::new(), Vec::new(), Vec::new());
-    let mut password = String::new();
+    let mut net = discover_cmd::Started::default();
     for i in 0..networks {
         let name = if i % 5 == 4 { "m2-hub-cert-not-on-spoke" } else { "m1-password-success" };
         let mut s = mock_server::bundled::load(name).unwrap().unwrap().with_trace_level(TraceLevel::Detailed);
@@ -35,40 +31,15 @@ fn main() {
             c.fqdn = format!("{}-{i:03}.bench.test", c.name);
             c.cluster_id = format!("{}-{i:03}", c.name.to_uppercase());
         }
-        let mock = mock_server::start(s).unwrap();
-        for role in ["hub", "spoke"] {
-            let p = mock.publisher(role).unwrap();
-            let a = access_for(p, &kh).unwrap();
-            let TlsMode::Pin(pin) = &a.tls else { unreachable!() };
-            resolve.push(format!("{}={}:{}:{}", p.fqdn, a.host, a.ssh_port, a.https_port));
-            pins.push(format!("{}:{}={pin}", a.host, a.https_port));
-            if role == "hub" {
-                starts.push(p.fqdn.clone());
-            }
-            password = p.password.clone();
-        }
-        mocks.push(mock);
+        net.add(mock_server::start(s).unwrap(), &kh);
     }
-    let creds = dir.path().join("creds.toml");
-    std::fs::write(&creds, "[defaults]\nadmin_credential = \"env:BENCH_PW\"\napp_credential = \"env:BENCH_PW\"\n")
-        .unwrap();
-    let users = mocks.first().and_then(|m| m.publisher("hub")).map(|p| (p.admin_user.clone(), p.app_user.clone()));
-    let (admin, app) = users.unwrap();
+    let creds = discover_cmd::credentials_file(dir.path());
     println!("{} mock clusters started in {:.1} s", networks * 2, started.elapsed().as_secs_f64());
     std::thread::sleep(std::time::Duration::from_secs(3));
 
     for jobs in [16, 4] {
         let inv = dir.path().join(format!("found-{jobs}.toml"));
-        let networks_arg = discover_cmd::Networks {
-            starts: &starts,
-            resolve: &resolve,
-            pins: &pins,
-            creds: &creds,
-            known_hosts: &kh,
-            admin: &admin,
-            app: &app,
-            password: &password,
-        };
+        let networks_arg = net.networks(&creds, &kh);
         let cmd =
             discover_cmd::command(&networks_arg, &jobs.to_string(), &inv, &dir.path().join(format!("cache-{jobs}")));
         let (out, secs, mib) = gnu_time::run(cmd);

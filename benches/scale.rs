@@ -22,8 +22,6 @@ use std::time::Instant;
 mod discover_cmd;
 use discover_cmd::gnu_time;
 
-use ils_doctor::connect::tls::TlsMode;
-use ils_doctor::pipeline::mock_pair::access_for;
 use mock_server::scenario::{LatencyProfile, Scenario, TraceLevel};
 
 /// Spokes per hub in each network.
@@ -39,32 +37,14 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let kh = dir.path().join("known_hosts");
     let started = Instant::now();
-    let mut mocks = Vec::new();
-    let (mut starts, mut resolve, mut pins) = (Vec::new(), Vec::new(), Vec::new());
-    let mut password = String::new();
-    let mut users = None;
+    let mut net = discover_cmd::Started::default();
     for n in 0..networks {
         let mut s = Scenario::from_toml(&network(n), "bench").unwrap().with_trace_level(TraceLevel::Detailed);
         s.latency.profile = LatencyProfile::Field;
-        let mock = mock_server::start(s).unwrap();
-        for p in mock.publishers() {
-            let a = access_for(p, &kh).unwrap();
-            let TlsMode::Pin(pin) = &a.tls else { unreachable!() };
-            resolve.push(format!("{}={}:{}:{}", p.fqdn, a.host, a.ssh_port, a.https_port));
-            pins.push(format!("{}:{}={pin}", a.host, a.https_port));
-            if p.name.starts_with("hub") {
-                starts.push(p.fqdn.clone());
-            }
-            password = p.password.clone();
-            users.get_or_insert((a.admin_user.clone(), a.app_user.clone()));
-        }
-        mocks.push(mock);
+        net.add(mock_server::start(s).unwrap(), &kh);
     }
-    let clusters: usize = mocks.iter().map(|m| m.publishers().len()).sum();
-    let creds = dir.path().join("creds.toml");
-    std::fs::write(&creds, "[defaults]\nadmin_credential = \"env:BENCH_PW\"\napp_credential = \"env:BENCH_PW\"\n")
-        .unwrap();
-    let (admin, app) = users.unwrap();
+    let clusters: usize = net.mocks.iter().map(|m| m.publishers().len()).sum();
+    let creds = discover_cmd::credentials_file(dir.path());
     println!(
         "{clusters} mock clusters ({networks} networks of {}) with field latency, started in {:.1} s",
         clusters / networks.max(1),
@@ -73,25 +53,17 @@ fn main() {
     std::thread::sleep(std::time::Duration::from_secs(3));
 
     for jobs in &jobs_list {
-        for m in &mocks {
+        for m in &net.mocks {
             m.with_world(|w| w.connections.clear());
         }
         let inv = dir.path().join(format!("found-{jobs}.toml"));
-        let networks_arg = discover_cmd::Networks {
-            starts: &starts,
-            resolve: &resolve,
-            pins: &pins,
-            creds: &creds,
-            known_hosts: &kh,
-            admin: &admin,
-            app: &app,
-            password: &password,
-        };
+        let networks_arg = net.networks(&creds, &kh);
         let mut cmd = discover_cmd::command(&networks_arg, jobs, &inv, &dir.path().join(format!("cache-{jobs}")));
         cmd.args(["--discover-max", "2000", "--host-timeout", "300"]);
         let (out, secs, mib) = gnu_time::run(cmd);
         let stderr = String::from_utf8_lossy(&out.stderr);
-        let imposed: Vec<u64> = mocks
+        let imposed: Vec<u64> = net
+            .mocks
             .iter()
             .flat_map(|m| m.with_world(|w| w.connections.values().map(|c| c.latency_ms).collect::<Vec<_>>()))
             .collect();
