@@ -215,9 +215,8 @@ fn sweep() {
         let (run, both) = (run.expect("a round"), both.expect("a round"));
         let ils = bytes / 1e6 / run.secs;
         let ils_both = bytes / 1e6 / both.secs;
-        let rg_mbps = rg_secs;
         floors.push(Floor { label, bytes, scan_secs: floor.0, anchored: floor.1, rg_secs });
-        let rg_mbps = rg_mbps.map(|secs| bytes / 1e6 / secs);
+        let rg_mbps = rg_secs.map(|secs| bytes / 1e6 / secs);
         println!(
             "{label:<8} {anchored:>10} {ils:>10.0} {:>8} {:>10} {:>9} {:>9} {injected:>9} {ils_both:>12.0} {:>8}",
             rg_mbps.map_or("-".into(), |r| format!("{r:.0}")),
@@ -403,10 +402,11 @@ struct ToolRun {
 
 /// Best of three runs (the machine may be shared; the fastest run is the least disturbed).
 fn run_tool(bin: &str, args: &[&str]) -> ToolRun {
-    let runs: Vec<ToolRun> = (0..3).map(|_| run_tool_once(bin, args)).collect();
-    let peak = runs.iter().filter_map(|r| r.peak_kib).max();
-    let best = runs.into_iter().min_by(|a, b| a.secs.total_cmp(&b.secs)).expect("three runs");
-    ToolRun { peak_kib: peak, ..best }
+    let mut best = None;
+    for _ in 0..3 {
+        keep_best(&mut best, run_tool_once(bin, args));
+    }
+    best.expect("three runs")
 }
 
 /// Runs ils-doctor once. The wall time ends when `wait` returns (a polling loop here added up

@@ -676,9 +676,6 @@ impl<H> Tracker<H> {
     }
 
     fn close(&mut self, i: usize, out: &mut impl FnMut(Out<H>)) {
-        if i >= self.open.len() {
-            return;
-        }
         let Some(c) = self.open.remove(i) else { return };
         if let Some(n) = c.last_seq.and_then(|s| self.seq_buckets.get_mut(seq_bucket(s))) {
             *n = n.saturating_sub(1);
